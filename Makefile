@@ -1,0 +1,46 @@
+# Two commands matter: `make dev` runs the whole product locally, `make test` proves it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP_FLAGS := --quiet --disable-pip-version-check
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := frontend/node_modules/.installed
+FRONTEND_BUILT := frontend/dist/index.html
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+
+.PHONY: dev test test-fast bench install frontend chromium clean
+
+dev: $(INSTALLED) $(FRONTEND_BUILT)
+	$(PY) -m devstack
+
+test: $(INSTALLED) $(FRONTEND_BUILT) chromium
+	$(PY) -m pytest
+
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -m "not e2e"
+
+bench: $(INSTALLED)
+	$(PY) bench/run.py
+
+install: $(INSTALLED)
+
+frontend: $(FRONTEND_BUILT)
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+	touch $@
+
+$(NODE_INSTALLED): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FRONTEND_BUILT): $(NODE_INSTALLED) $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+
+chromium:
+	@scripts/ensure-chromium
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache

@@ -1,0 +1,10 @@
+from chalice import Chalice
+
+from chalicelib.handlers import api, auth, me, system
+
+app = Chalice(app_name="pixmint")
+app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "application/zip"])
+app.register_middleware(api.http_middleware, "http")
+app.register_blueprint(system.bp)
+app.register_blueprint(auth.bp)
+app.register_blueprint(me.bp)

@@ -1,0 +1,58 @@
+"""Short-lived access tokens as JWTs with one pinned algorithm."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import jwt
+
+from ..domain.errors import Unauthorized
+
+ALGORITHM = "HS256"
+ACCESS_TYPE = "access"
+MIN_SECRET_BYTES = 32
+
+
+class JwtAccessTokens:
+    def __init__(self, secret: str, issuer: str, audience: str, lifetime_seconds: int = 900) -> None:
+        if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes")
+        self._secret = secret
+        self._issuer = issuer
+        self._audience = audience
+        self.lifetime_seconds = lifetime_seconds
+
+    def issue(self, user_id: str, session_id: str, now: datetime) -> str:
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": user_id,
+            "sid": session_id,
+            "typ": ACCESS_TYPE,
+            "jti": uuid.uuid4().hex,
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(seconds=self.lifetime_seconds)).timestamp()),
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify(self, token: str, now: datetime) -> tuple[str, str]:
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "sid", "typ"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("The access token is invalid.") from exc
+        # exp is checked against the injected clock so tests can move time.
+        if not isinstance(claims["exp"], (int, float)) or claims["exp"] <= now.timestamp():
+            raise Unauthorized("The access token has expired.")
+        if claims["typ"] != ACCESS_TYPE:
+            raise Unauthorized("The access token is invalid.")
+        if not isinstance(claims["sub"], str) or not isinstance(claims["sid"], str):
+            raise Unauthorized("The access token is invalid.")
+        return claims["sub"], claims["sid"]

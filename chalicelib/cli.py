@@ -1,0 +1,47 @@
+"""Operations commands: `python -m chalicelib.cli migrate | create-admin`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .config import SettingsError, load_settings
+
+
+def _migrate(args: argparse.Namespace) -> str:
+    from .adapters.migrations import migrate
+
+    settings = load_settings()
+    if not settings.database_url:
+        raise SettingsError("DATABASE_URL is not set")
+    applied = migrate(settings.database_url)
+    return f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "; the schema is current")
+
+
+def _create_admin(args: argparse.Namespace) -> str:
+    from .bootstrap import container
+
+    user, created = container().accounts.ensure_admin(args.email, args.password)
+    return f"{'created' if created else 'promoted'} admin {user.email}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the database migrations").set_defaults(run=_migrate)
+    admin = commands.add_parser("create-admin", help="create an admin, or promote an existing account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(run=_create_admin)
+    args = parser.parse_args(argv)
+    try:
+        print(args.run(args))
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one line for the operator, whatever failed
+        message = getattr(exc, "message", None) or str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""Account entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+class Role(str, Enum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    display_name: str
+    role: Role
+    suspended: bool
+    credits: int
+    password_hash: str
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True)
+class RefreshTokenRecord:
+    id: str
+    family_id: str
+    user_id: str
+    expires_at: datetime
+    rotated: bool
+    family_revoked: bool
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    tokens: TokenPair
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as, once its credentials are checked."""
+
+    user: User
+    session_id: str | None = None
+    via_api_key: bool = False
+
+
+@dataclass(frozen=True)
+class FailureTally:
+    count: int
+    oldest: datetime | None
+
+
+@dataclass(frozen=True)
+class LoginFailureCounts:
+    account_from_ip: FailureTally
+    account_from_unknown_ips: FailureTally
+    ip: FailureTally
+    ip_known_for_account: bool

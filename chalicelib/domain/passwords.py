@@ -1,0 +1,32 @@
+"""The password policy."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from .errors import WeakPassword
+
+MIN_LENGTH = 10
+MAX_LENGTH = 128
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = resources.files(__package__).joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    """Raises WeakPassword unless the password is long enough and not a known common one."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"Use at least {MIN_LENGTH} characters.", {"field": "password", "min_length": MIN_LENGTH})
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"Use at most {MAX_LENGTH} characters.", {"field": "password", "max_length": MAX_LENGTH})
+    lowered = password.lower()
+    if lowered in _common_passwords():
+        raise WeakPassword("This password is too common; choose another.", {"field": "password"})
+    if email and lowered in {email.lower(), email.lower().split("@", 1)[0]}:
+        raise WeakPassword("The password must not be your email address.", {"field": "password"})
+    if len(set(password)) < 4:
+        raise WeakPassword("Use a password with more variety of characters.", {"field": "password"})

@@ -1,0 +1,239 @@
+"""What every HTTP route shares: the error envelope, request ids, parsing and authentication."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import uuid
+from typing import Any, Callable
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from chalice import ChaliceUnhandledError, Response
+from chalice.app import Request
+
+from ..domain import errors
+from ..domain.model import Principal
+
+logger = Logger(service="pixmint")
+metrics = Metrics(namespace="Pixmint", service="pixmint")
+tracer = Tracer(service="pixmint")
+
+STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
+    errors.InvalidRequest: 400,
+    errors.InvalidToken: 400,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.WeakPassword: 422,
+    errors.RateLimited: 429,
+    errors.Unavailable: 503,
+}
+
+# Chalice answers some requests itself ({"Code", "Message"} bodies); these become the envelope too.
+CHALICE_CODES = {
+    400: ("invalid_request", "The request is malformed."),
+    401: ("unauthorized", "Authentication is required."),
+    403: ("forbidden", "You are not allowed to do this."),
+    404: ("not_found", "There is nothing here."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("payload_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
+    500: ("internal_error", "Something went wrong on our side. Try again later."),
+}
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+class _Escaped(ChaliceUnhandledError):
+    """Carries a view's exception past Chalice's own handling, to the middleware."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def envelope(status: int, code: str, message: str, request_id: str, details: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or {}}, "request_id": request_id}
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def error_response(exc: BaseException, request_id: str) -> Response:
+    """The one place that turns an exception into the API's error envelope."""
+    if isinstance(exc, errors.DomainError):
+        status = next((STATUS_BY_ERROR[c] for c in type(exc).__mro__ if c in STATUS_BY_ERROR), 500)
+        headers = {}
+        if isinstance(exc, errors.RateLimited):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
+        if isinstance(exc, errors.Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="pixmint"'
+        if status == 500:
+            logger.exception("unmapped domain error")
+            code, message = CHALICE_CODES[500]
+            return envelope(500, code, message, request_id)
+        return envelope(status, exc.code, exc.message, request_id, exc.details, headers)
+    if _is_database_outage(exc):
+        logger.warning("database unavailable", extra={"error_type": type(exc).__name__})
+        return envelope(503, "unavailable", "A service we depend on is unavailable; try again shortly.", request_id,
+                        headers={"Retry-After": "5"})
+    logger.exception("unhandled error")
+    code, message = CHALICE_CODES[500]
+    return envelope(500, code, message, request_id)
+
+
+def _is_database_outage(exc: BaseException) -> bool:
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    return isinstance(exc, (psycopg.OperationalError, PoolTimeout))
+
+
+def api_view(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Lets a view's exceptions reach the middleware instead of Chalice's generic 500."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure is rendered by the middleware
+            raise _Escaped(exc) from exc
+
+    return wrapper
+
+
+def _request_id(event: Request | None) -> str:
+    context = getattr(event, "context", None) or {}
+    return str(context.get("requestId") or uuid.uuid4())
+
+
+def _rewrite_chalice_error(response: Response, request_id: str) -> Response:
+    body = response.body
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = None
+    if isinstance(body, dict) and "error" in body and "request_id" in body:
+        return response
+    status = response.status_code
+    code, message = CHALICE_CODES.get(status, CHALICE_CODES[500] if status >= 500 else ("invalid_request", "The request is not valid."))
+    if status >= 500:
+        status = 500
+    headers = {k: v for k, v in response.headers.items() if k.lower() in ("allow", "retry-after")}
+    return envelope(status, code, message, request_id, headers=headers)
+
+
+def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    request_id = _request_id(event)
+    logger.append_keys(request_id=request_id)
+    started = time.perf_counter()
+    try:
+        response = get_response(event)
+    except _Escaped as escaped:
+        response = error_response(escaped.original, request_id)
+    except Exception as exc:  # noqa: BLE001
+        response = error_response(exc, request_id)
+    if response.status_code >= 400:
+        response = _rewrite_chalice_error(response, request_id)
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.update({"X-Request-Id": request_id, **SECURITY_HEADERS})
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    logger.info(
+        "request",
+        extra={"method": getattr(event, "method", None), "path": getattr(event, "path", None),
+               "status": response.status_code, "duration_ms": round(elapsed_ms, 1)},
+    )
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    if response.status_code >= 500:
+        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+    logger.remove_keys(["request_id"])
+    return response
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or InvalidRequest."""
+    raw = request.raw_body
+    if not raw:
+        raise errors.InvalidRequest("The request body must be a JSON object.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise errors.InvalidRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise errors.InvalidRequest("The request body must be a JSON object.")
+    return body
+
+
+def fields(body: dict[str, Any], required: dict[str, type], optional: dict[str, type] | None = None,
+           max_length: int = 10_000) -> dict[str, Any]:
+    """Checks names and types of a body's fields; unknown fields are refused so typos surface."""
+    optional = optional or {}
+    unknown = sorted(set(body) - set(required) - set(optional))
+    if unknown:
+        raise errors.InvalidRequest(f"Unknown field: {unknown[0]}.", {"field": unknown[0]})
+    out: dict[str, Any] = {}
+    for name, kind in {**required, **optional}.items():
+        if name not in body or (name in optional and body[name] is None):
+            if name in required:
+                raise errors.InvalidRequest(f"The field {name} is required.", {"field": name})
+            continue
+        value = body[name]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise errors.InvalidRequest(f"The field {name} must be {_kind_name(kind)}.", {"field": name})
+        if isinstance(value, str) and len(value) > max_length:
+            raise errors.InvalidRequest(f"The field {name} is too long.", {"field": name})
+        out[name] = value
+    return out
+
+
+def _kind_name(kind: type) -> str:
+    return {str: "a string", int: "a whole number", bool: "true or false", dict: "an object", list: "a list"}.get(
+        kind, kind.__name__)
+
+
+def client_ip(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise errors.Unauthorized("Sign in first: send Authorization: Bearer <access token>.")
+    return token.strip()
+
+
+def authenticate(request: Request, allow_suspended: bool = False) -> Principal:
+    from ..bootstrap import container
+
+    principal = container().accounts.authenticate(bearer_token(request))
+    if principal.user.suspended and not allow_suspended:
+        raise errors.Forbidden("This account is suspended.", {"reason": "suspended"})
+    return principal
+
+
+def user_json(user: Any) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "credits": user.credits,
+        "suspended": user.suspended,
+        "created_at": rfc3339(user.created_at),
+    }
+
+
+def rfc3339(moment: Any) -> str:
+    from datetime import timezone
+
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,70 @@
+"""Sign-up, sign-in, token refresh, sign-out and password reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.model import Session
+from .api import api_view, client_ip, fields, json_body, user_json
+
+bp = Blueprint(__name__)
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    return {
+        "user": user_json(session.user),
+        "access_token": session.tokens.access_token,
+        "refresh_token": session.tokens.refresh_token,
+        "token_type": "Bearer",
+        "expires_in": session.tokens.expires_in,
+    }
+
+
+@bp.route("/v1/auth/register", methods=["POST"])
+@api_view
+def register() -> Response:
+    body = fields(json_body(bp.current_request), {"email": str, "password": str}, {"display_name": str})
+    session = container().accounts.register(body["email"], body["password"], body.get("display_name"))
+    return Response(session_json(session), status_code=201)
+
+
+@bp.route("/v1/auth/login", methods=["POST"])
+@api_view
+def login() -> Response:
+    body = fields(json_body(bp.current_request), {"email": str, "password": str})
+    session = container().accounts.login(body["email"], body["password"], client_ip(bp.current_request))
+    return Response(session_json(session), status_code=200)
+
+
+@bp.route("/v1/auth/refresh", methods=["POST"])
+@api_view
+def refresh() -> Response:
+    body = fields(json_body(bp.current_request), {"refresh_token": str})
+    return Response(session_json(container().accounts.refresh(body["refresh_token"])), status_code=200)
+
+
+@bp.route("/v1/auth/logout", methods=["POST"])
+@api_view
+def logout() -> Response:
+    body = fields(json_body(bp.current_request), {"refresh_token": str})
+    container().accounts.logout(body["refresh_token"])
+    return Response(body="", status_code=204)
+
+
+@bp.route("/v1/auth/password-reset", methods=["POST"])
+@api_view
+def password_reset() -> Response:
+    body = fields(json_body(bp.current_request), {"email": str})
+    container().accounts.request_password_reset(body["email"])
+    return Response({"status": "accepted"}, status_code=202)
+
+
+@bp.route("/v1/auth/password-reset/confirm", methods=["POST"])
+@api_view
+def password_reset_confirm() -> Response:
+    body = fields(json_body(bp.current_request), {"token": str, "new_password": str})
+    container().accounts.confirm_password_reset(body["token"], body["new_password"])
+    return Response(body="", status_code=204)

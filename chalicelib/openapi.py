@@ -1,0 +1,175 @@
+"""The OpenAPI 3.1 document of the public API; a test keeps it in step with the routes."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+ERROR_STATUSES = {
+    "400": "Malformed JSON, wrong types, missing fields or values out of range.",
+    "401": "No, bad or expired credentials.",
+    "403": "Authenticated but not allowed.",
+    "404": "No such resource.",
+    "409": "Conflict.",
+    "413": "Body too large.",
+    "415": "Unsupported media type.",
+    "422": "Well-formed but refused.",
+    "429": "Rate limited; see Retry-After.",
+    "500": "Unexpected failure.",
+    "503": "A dependency is down; safe to retry.",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: dict[str, Any], optional: dict[str, Any] | None = None, extra: bool = False) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {**required, **(optional or {})},
+        "required": list(required),
+        "additionalProperties": extra,
+    }
+
+
+STRING = {"type": "string"}
+EMAIL = {"type": "string", "format": "email", "maxLength": 254}
+PASSWORD = {"type": "string", "minLength": 1, "maxLength": 10000}
+NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": 128}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(
+        {
+            "error": _obj({"code": STRING, "message": STRING, "details": {"type": "object"}}),
+            "request_id": STRING,
+        }
+    ),
+    "User": _obj(
+        {
+            "id": STRING,
+            "email": STRING,
+            "display_name": STRING,
+            "role": {"type": "string", "enum": ["user", "admin"]},
+            "credits": {"type": "integer"},
+            "created_at": TIMESTAMP,
+        },
+        {"suspended": {"type": "boolean"}},
+    ),
+    "Session": _obj(
+        {
+            "user": _ref("User"),
+            "access_token": STRING,
+            "refresh_token": STRING,
+            "expires_in": {"type": "integer"},
+        },
+        {"token_type": {"type": "string", "enum": ["Bearer"]}},
+    ),
+    "Health": _obj(
+        {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "database": {"type": "string", "enum": ["ok", "unavailable"]},
+            "version": STRING,
+        }
+    ),
+}
+
+
+def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+        auth: bool = True, errors: tuple[str, ...] = ("400",)) -> dict[str, Any]:
+    responses: dict[str, Any] = {ok: {"description": summary}}
+    if ok_schema is not None:
+        responses[ok]["content"] = {"application/json": {"schema": ok_schema}}
+    codes = set(errors) | {"500", "503"} | ({"401"} if auth else set())
+    for code in sorted(codes):
+        responses[code] = {"$ref": f"#/components/responses/E{code}"}
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    op["security"] = [{"bearer": []}] if auth else []
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/v1/health": {
+        "get": {
+            "summary": "Health of the API and its database",
+            "tags": ["system"],
+            "security": [],
+            "responses": {
+                "200": {"description": "Healthy", "content": {"application/json": {"schema": _ref("Health")}}},
+                "503": {"description": "Database unreachable", "content": {"application/json": {"schema": _ref("Health")}}},
+            },
+        }
+    },
+    "/v1/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "tags": ["system"],
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
+        }
+    },
+    "/v1/auth/register": {
+        "post": _op("Create an account", "accounts", "201", _ref("Session"),
+                    _obj({"email": EMAIL, "password": NEW_PASSWORD}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
+                    auth=False, errors=("400", "409", "422"))
+    },
+    "/v1/auth/login": {
+        "post": _op("Sign in", "accounts", "200", _ref("Session"), _obj({"email": STRING, "password": PASSWORD}),
+                    auth=False, errors=("400", "401", "429"))
+    },
+    "/v1/auth/refresh": {
+        "post": _op("Rotate a refresh token for a new pair", "accounts", "200", _ref("Session"),
+                    _obj({"refresh_token": STRING}), auth=False, errors=("400", "401"))
+    },
+    "/v1/auth/logout": {
+        "post": _op("End the session of a refresh token", "accounts", "204", None, _obj({"refresh_token": STRING}),
+                    auth=False)
+    },
+    "/v1/auth/password-reset": {
+        "post": _op("Email a single-use reset link", "accounts", "202",
+                    _obj({"status": {"type": "string", "enum": ["accepted"]}}), _obj({"email": STRING}), auth=False)
+    },
+    "/v1/auth/password-reset/confirm": {
+        "post": _op("Set a new password with a reset token", "accounts", "204", None,
+                    _obj({"token": STRING, "new_password": NEW_PASSWORD}), auth=False, errors=("400", "422"))
+    },
+    "/v1/me": {
+        "get": _op("The signed-in user", "accounts", "200", _ref("User"), errors=()),
+        "patch": _op("Update the profile", "accounts", "200", _ref("User"),
+                     _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}), errors=("400", "403")),
+        "delete": _op("Delete the account, its images and keys", "accounts", "204", None,
+                      _obj({"password": PASSWORD}), errors=("400", "403", "429")),
+    },
+    "/v1/me/password": {
+        "post": _op("Change the password", "accounts", "204", None,
+                    _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"))
+    },
+}
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pixmint API",
+            "version": "1",
+            "description": "Pay-as-you-go AI image studio. Errors share one envelope: see the Error schema.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "responses": {
+                f"E{code}": {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
+                for code, text in ERROR_STATUSES.items()
+            },
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
+    }

@@ -1,0 +1,103 @@
+"""`python -m devstack`: the whole product on one machine (what `make dev` runs)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+log = logging.getLogger("pixmint.devstack")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description="Run Pixmint locally.")
+    parser.add_argument("--port", type=int, help="port to listen on (default: $PORT or 8000)")
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)
+    os.environ.setdefault("PIXMINT_STAGE", "local")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("DB_POOL_SIZE", "8")
+    if args.port:
+        os.environ["PORT"] = str(args.port)
+
+    from chalicelib.config import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"pixmint: {exc}", file=sys.stderr)
+        return 2
+
+    from . import embedded
+
+    stoppers = []
+    outbox = None
+    try:
+        if settings.database_url:
+            log.info("database: PostgreSQL at DATABASE_URL")
+        else:
+            pg = embedded.start_postgres(settings.data_dir / "postgres")
+            stoppers.append(pg.stop)
+            os.environ["DATABASE_URL"] = embedded.ensure_database(pg.url, "pixmint")
+            log.info("database: embedded PostgreSQL in %s", settings.data_dir / "postgres")
+        if settings.aws_endpoint_url:
+            log.info("aws: %s", settings.aws_endpoint_url)
+        else:
+            moto = embedded.start_moto()
+            stoppers.append(moto.stop)
+            os.environ["AWS_ENDPOINT_URL"] = moto.url
+            region = settings.aws_region
+            outbox = lambda: embedded.sent_emails(region)  # noqa: E731
+            log.info("aws: in-process emulator (moto) at %s for SES; emails at /_dev/outbox", moto.url)
+        log.info("image provider: %s", "OpenAI" if settings.openai_api_key else "offline placeholder renderer (none yet)")
+        log.info("payments: %s", "Stripe" if settings.stripe_secret_key else "local test checkout (none yet)")
+        log.info("jwt secret: %s", "from JWT_SECRET" if settings.jwt_secret else f"generated, kept in {settings.data_dir}")
+
+        settings = load_settings()
+        from chalicelib.adapters.migrations import migrate
+
+        for name in migrate(settings.database_url):
+            log.info("migrated: %s", name)
+        if outbox is not None:
+            embedded.prepare_aws(settings)
+
+        from chalicelib import bootstrap
+
+        if settings.admin_email and settings.admin_password:
+            user, created = bootstrap.container().accounts.ensure_admin(settings.admin_email, settings.admin_password)
+            log.info("admin %s: %s", "created" if created else "promoted", user.email)
+
+        from app import app
+
+        from .gateway import PixmintGateway
+        from .server import serve
+
+        server = serve(PixmintGateway(app), PROJECT_DIR / "frontend" / "dist", settings.port, outbox, args.host)
+        log.info("Pixmint is running at http://localhost:%s (Ctrl-C stops everything)", settings.port)
+
+        def stop(*_: object) -> None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        server.serve_forever()
+        server.server_close()
+        bootstrap.use_container(None)
+    finally:
+        for stopper in reversed(stoppers):
+            try:
+                stopper()
+            except Exception:  # noqa: BLE001 - keep stopping the rest
+                log.exception("while stopping")
+        log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Embedded stand-ins for production services: PostgreSQL (pgserver) and AWS (moto in server mode)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+import psycopg
+
+FAKE_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+MOTO_ACCOUNT = "123456789012"
+
+
+@dataclass
+class Embedded:
+    url: str
+    stop: Callable[[], None]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_postgres(data_dir: Path, keep_running: bool = False) -> Embedded:
+    """Starts (or reuses) a PostgreSQL server kept in data_dir; returns its server URL."""
+    import pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(str(data_dir), cleanup_mode=None if keep_running else "stop")
+    return Embedded(server.get_uri(), server.cleanup)
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server of server_url (host, socket and credentials kept)."""
+    base, _, query = server_url.partition("?")
+    head = base.rsplit("/", 1)[0]
+    return f"{head}/{quote(name)}" + (f"?{query}" if query else "")
+
+
+def ensure_database(server_url: str, name: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return database_url(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_moto() -> Embedded:
+    """Runs moto's server in this process, for boto3 clients pointed at AWS_ENDPOINT_URL."""
+    from moto.server import ThreadedMotoServer
+
+    for key, value in FAKE_AWS_CREDENTIALS.items():
+        os.environ.setdefault(key, value)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return Embedded(f"http://127.0.0.1:{port}", server.stop)
+
+
+def prepare_aws(settings: Any) -> None:
+    """Creates what the app expects to exist in AWS: today, a verified SES sender."""
+    from chalicelib.bootstrap import aws_client
+
+    sender = settings.email_from.rsplit("<", 1)[-1].rstrip(">").strip()
+    aws_client(settings, "ses").verify_email_identity(EmailAddress=sender)
+
+
+def sent_emails(region: str) -> list[dict[str, Any]]:
+    """Emails that the in-process moto SES has accepted, newest first."""
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[MOTO_ACCOUNT][region]
+    return [
+        {"to": list(m.destinations.get("ToAddresses", [])), "subject": m.subject, "body": m.body, "source": m.source}
+        for m in reversed(backend.sent_messages)
+    ]

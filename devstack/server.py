@@ -1,0 +1,114 @@
+"""One origin, as CloudFront serves it: the frontend at /, the API at /v1/, a dev outbox at /_dev/outbox."""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import re
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from .gateway import GatewayResponse, PixmintGateway
+
+# The same policy CloudFront's response-headers policy sets in production.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+FRONTEND_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+NOT_BUILT = b"""<!doctype html><html lang="en"><title>Pixmint</title><h1>The frontend is not built</h1>
+<p>Run <code>make dev</code>, which builds it into frontend/dist.</p></html>"""
+
+
+def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[], list[dict]] | None):
+    static_root = static_dir.resolve()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "pixmint-dev"
+        sys_version = ""
+
+        def log_message(self, format: str, *args: object) -> None:  # the app logs requests itself
+            pass
+
+        def _send(self, response: GatewayResponse, head_only: bool = False) -> None:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if not head_only:
+                self.wfile.write(response.body)
+
+        def _body(self) -> bytes | None:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else None
+
+        def _dispatch(self) -> None:
+            path = urlsplit(self.path).path
+            if path.startswith("/v1/") or path == "/v1":
+                body = self._body()
+                headers = {k: v for k, v in self.headers.items()}
+                self._send(gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
+            elif self.command in ("GET", "HEAD"):
+                if path == "/_dev/outbox" and outbox is not None:
+                    self._send(self._outbox())
+                else:
+                    self._send(self._static(path), head_only=self.command == "HEAD")
+            else:
+                self._send(GatewayResponse(405, {"Allow": "GET, HEAD", **FRONTEND_HEADERS}, b""))
+
+        def _static(self, path: str) -> GatewayResponse:
+            index = static_root / "index.html"
+            candidate = (static_root / path.lstrip("/")).resolve()
+            if not candidate.is_relative_to(static_root) or not candidate.is_file():
+                # Client-side routes fall back to the app shell; missing assets are real 404s.
+                if path.startswith("/assets/") or not index.is_file():
+                    body = NOT_BUILT if not index.is_file() else b"Not found"
+                    return GatewayResponse(404, {"Content-Type": "text/html; charset=utf-8", **FRONTEND_HEADERS}, body)
+                candidate = index
+            content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+            if content_type.startswith("text/") or content_type in ("application/javascript", "image/svg+xml"):
+                content_type += "; charset=utf-8"
+            immutable = candidate.parent.name == "assets"
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            return GatewayResponse(
+                200, {"Content-Type": content_type, "Cache-Control": cache, **FRONTEND_HEADERS}, candidate.read_bytes()
+            )
+
+        def _outbox(self) -> GatewayResponse:
+            items = []
+            for mail in outbox():  # type: ignore[misc]
+                text = html.escape(mail["body"])
+                text = re.sub(r"(https?://[^\s<]+)", r'<a href="\1">\1</a>', text)
+                items.append(
+                    f"<article><h2>{html.escape(mail['subject'])}</h2><p>To: {html.escape(', '.join(mail['to']))}</p>"
+                    f"<pre>{text}</pre></article>"
+                )
+            page = (
+                '<!doctype html><html lang="en"><meta charset="utf-8"><title>Pixmint dev outbox</title>'
+                "<h1>Emails sent by the local stack</h1>" + ("".join(items) or "<p>No email yet.</p>") + "</html>"
+            )
+            return GatewayResponse(200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                                         **FRONTEND_HEADERS}, page.encode())
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    return Handler
+
+
+def serve(gateway: PixmintGateway, static_dir: Path, port: int, outbox: Callable[[], list[dict]] | None,
+          host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(gateway, static_dir, outbox))
+    server.daemon_threads = True
+    return server

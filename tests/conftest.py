@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TEST_ENV = {
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+os.environ.update(TEST_ENV)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+JWT_SECRET = "test-secret-" + "x" * 40
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory):
+    """A PostgreSQL server: TEST_DATABASE_URL or DATABASE_URL when given, else an embedded one."""
+    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if given:
+        yield given
+        return
+    from devstack.embedded import start_postgres
+
+    server = start_postgres(tmp_path_factory.mktemp("pg"))
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server_url: str):
+    """A fresh, migrated database for this run, dropped at the end."""
+    from chalicelib.adapters.migrations import migrate
+    from devstack.embedded import drop_database, ensure_database
+
+    name = f"pixmint_test_{uuid.uuid4().hex[:10]}"
+    url = ensure_database(pg_server_url, name)
+    migrate(url)
+    yield url
+    drop_database(pg_server_url, name)
+
+
+@pytest.fixture
+def db(database_url: str) -> str:
+    """The test database with every table emptied."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            )
+        ]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    return database_url
+
+
+@pytest.fixture
+def clock():
+    from tests.fakes import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
+def aws():
+    """moto for every AWS call in the test, with the SES sender verified."""
+    from moto import mock_aws
+
+    with mock_aws():
+        import boto3
+
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="no-reply@pixmint.example")
+        yield
+
+
+def sent_emails() -> list[dict[str, Any]]:
+    from devstack.embedded import sent_emails as emails
+
+    return emails("us-east-1")
+
+
+@pytest.fixture
+def settings(db: str, tmp_path: Path):
+    from chalicelib.config import load_settings
+
+    return load_settings(
+        environ={
+            "PIXMINT_STAGE": "test",
+            "DATABASE_URL": db,
+            "JWT_SECRET": JWT_SECRET,
+            "DB_POOL_SIZE": "4",
+            "PIXMINT_DATA_DIR": str(tmp_path / "data"),
+        },
+        env_file=tmp_path / "no.env",
+    )
+
+
+@pytest.fixture
+def container(settings, clock, aws):
+    from chalicelib import bootstrap
+    from tests.fakes import cheap_hasher
+
+    bootstrap.use_container(lambda: bootstrap.build_container(settings, clock=clock, hasher=cheap_hasher()))
+    yield bootstrap.container()
+    bootstrap.use_container(None)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    @property
+    def error_code(self) -> str | None:
+        return (self.json or {}).get("error", {}).get("code")
+
+
+class Api:
+    """The app through Chalice's test client, speaking JSON."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None,
+                headers: dict[str, str] | None = None, raw: bytes | str | None = None) -> Reply:
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        response = self._client.http.request(method, path, headers=all_headers, body=payload)
+        return Reply(response.status_code, dict(response.headers), response.body or b"")
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("POST", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PATCH", path, body, **kw)
+
+    def delete(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("DELETE", path, body, **kw)
+
+    def register(self, email: str = "ada@example.com", password: str = "correct horse battery", **extra: Any) -> dict:
+        reply = self.post("/v1/auth/register", {"email": email, "password": password, **extra})
+        assert reply.status == 201, reply.body
+        return reply.json
+
+
+@pytest.fixture
+def api(container) -> Api:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="test", project_dir=str(PROJECT_DIR)) as client:
+        yield Api(client)
