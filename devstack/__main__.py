@@ -8,10 +8,11 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-log = logging.getLogger("pixmint.devstack")
+log = logging.getLogger("devstack")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     os.environ.setdefault("PIXMINT_STAGE", "local")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("DB_POOL_SIZE", "8")

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import psycopg
 import pytest
 
@@ -132,8 +134,27 @@ class Reply:
         return (self.json or {}).get("error", {}).get("code")
 
 
+def documented_schema(method: str, path: str, status: int) -> dict[str, Any] | None:
+    """The OpenAPI response schema for a reply; fails the test when the reply is undocumented."""
+    from chalicelib.openapi import openapi_document
+
+    doc = openapi_document()
+    bare = path.split("?", 1)[0]
+    for template, operations in doc["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, bare) and method.lower() in operations:
+            responses = operations[method.lower()]["responses"]
+            assert str(status) in responses, f"{method} {template} answered {status}, which the OpenAPI document omits"
+            response = responses[str(status)]
+            if "$ref" in response:
+                response = doc["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            return None if schema is None else {**schema, "components": doc["components"]}
+    return None
+
+
 class Api:
-    """The app through Chalice's test client, speaking JSON."""
+    """The app through Chalice's test client, speaking JSON; every reply is checked against the OpenAPI document."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
@@ -145,7 +166,11 @@ class Api:
             all_headers["Authorization"] = f"Bearer {token}"
         payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
         response = self._client.http.request(method, path, headers=all_headers, body=payload)
-        return Reply(response.status_code, dict(response.headers), response.body or b"")
+        reply = Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body or b"")
+        schema = documented_schema(method, path, reply.status)
+        if schema is not None:
+            jsonschema.validate(reply.json, schema, cls=jsonschema.Draft202012Validator)
+        return reply
 
     def get(self, path: str, **kw: Any) -> Reply:
         return self.request("GET", path, **kw)

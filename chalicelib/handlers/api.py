@@ -8,17 +8,13 @@ import time
 import uuid
 from typing import Any, Callable
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import ChaliceUnhandledError, Response
 from chalice.app import Request
 
 from ..domain import errors
 from ..domain.model import Principal
-
-logger = Logger(service="pixmint")
-metrics = Metrics(namespace="Pixmint", service="pixmint")
-tracer = Tracer(service="pixmint")
+from ..observability import logger, metrics, traced
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidRequest: 400,
@@ -32,7 +28,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Unavailable: 503,
 }
 
-# Chalice answers some requests itself ({"Code", "Message"} bodies); these become the envelope too.
+# Chalice answers some requests itself with {"Code", "Message"} bodies; these become the envelope too.
 CHALICE_CODES = {
     400: ("invalid_request", "The request is malformed."),
     401: ("unauthorized", "Authentication is required."),
@@ -120,7 +116,7 @@ def _rewrite_chalice_error(response: Response, request_id: str) -> Response:
             body = json.loads(body)
         except ValueError:
             body = None
-    if isinstance(body, dict) and "error" in body and "request_id" in body:
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
         return response
     status = response.status_code
     code, message = CHALICE_CODES.get(status, CHALICE_CODES[500] if status >= 500 else ("invalid_request", "The request is not valid."))
@@ -135,7 +131,8 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     logger.append_keys(request_id=request_id)
     started = time.perf_counter()
     try:
-        response = get_response(event)
+        with traced(f"## {getattr(event, 'method', '')} {getattr(event, 'path', '')}"):
+            response = get_response(event)
     except _Escaped as escaped:
         response = error_response(escaped.original, request_id)
     except Exception as exc:  # noqa: BLE001

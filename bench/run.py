@@ -1,0 +1,42 @@
+"""`make bench`: every benchmark of the project as one table of ratios, also written to bench/results.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import cold_start  # noqa: E402
+
+BENCHMARKS = [
+    ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
+     cold_start.measure),
+]
+
+
+def main() -> None:
+    rows = []
+    for name, ratio_of, note, run in BENCHMARKS:
+        result = run()
+        rows.append((name, ratio_of, f"{result['ratio']:.2f}", note))
+        print(f"{name:<12} {result['ratio']:>6.2f}   {ratio_of}")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine}.",
+        "",
+        "| benchmark | ratio of | ratio | note |",
+        "| --- | --- | --- | --- |",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+        "",
+    ]
+    (Path(__file__).parent / "results.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

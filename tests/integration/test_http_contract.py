@@ -1,0 +1,165 @@
+"""The envelope, status codes and OpenAPI document hold for every route."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import app
+from chalicelib.openapi import openapi_document
+
+PASSWORD = "correct horse battery"
+
+
+def _operations_with_bodies():
+    for path, operations in openapi_document()["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                schema = operation["requestBody"]["content"]["application/json"]["schema"]
+                yield pytest.param(method.upper(), path, schema, id=f"{method.upper()} {path}")
+
+
+def assert_envelope(reply, status: int, code: str) -> None:
+    assert reply.status == status, reply.body
+    body = reply.json
+    assert set(body) == {"error", "request_id"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["details"], dict)
+    assert body["request_id"] == reply.headers["x-request-id"]
+
+
+def test_every_route_is_in_the_openapi_document_and_nothing_else():
+    routed = {(path, method.lower()) for path, methods in app.routes.items() for method in methods}
+    documented = {(path, method) for path, operations in openapi_document()["paths"].items() for method in operations}
+    assert routed == documented
+
+
+def test_openapi_document_is_valid_openapi_3_1(api):
+    from openapi_spec_validator import validate
+
+    reply = api.get("/v1/openapi.json")
+    assert reply.status == 200
+    assert reply.json["openapi"].startswith("3.1")
+    validate(reply.json)
+
+
+@pytest.mark.parametrize("method, path, schema", list(_operations_with_bodies()))
+@pytest.mark.parametrize("raw", ["{not json", "[]", '"text"', "", "\xff"])
+def test_malformed_json_gets_400_in_the_envelope(api, method, path, schema, raw):
+    token = api.register()["access_token"]
+    reply = api.request(method, path, token=token, raw=raw)
+    assert_envelope(reply, 400, "invalid_request")
+
+
+@pytest.mark.parametrize("method, path, schema", list(_operations_with_bodies()))
+def test_wrong_types_get_400_naming_the_field(api, method, path, schema):
+    token = api.register()["access_token"]
+    for field in schema["properties"]:
+        body = {name: "correct horse battery staple" for name in schema["required"]}
+        body[field] = 12345
+        reply = api.request(method, path, body, token=token)
+        assert_envelope(reply, 400, "invalid_request")
+        assert reply.json["error"]["details"]["field"] == field
+    me = api.get("/v1/me", token=token)
+    assert me.status == 200, "a refused request must change nothing"
+
+
+@pytest.mark.parametrize("method, path, schema", list(_operations_with_bodies()))
+def test_missing_required_fields_get_400(api, method, path, schema):
+    token = api.register()["access_token"]
+    for field in schema["required"]:
+        body = {name: "correct horse battery staple" for name in schema["required"] if name != field}
+        reply = api.request(method, path, body, token=token)
+        assert_envelope(reply, 400, "invalid_request")
+        assert reply.json["error"]["details"]["field"] == field
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/v1/me"), ("PATCH", "/v1/me"), ("DELETE", "/v1/me"),
+                                          ("POST", "/v1/me/password")])
+@pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Token abc"])
+def test_protected_routes_need_a_bearer_token(api, method, path, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    reply = api.request(method, path, {}, headers=headers)
+    assert_envelope(reply, 401, "unauthorized")
+
+
+def test_refresh_token_is_not_an_access_token(api):
+    session = api.register()
+    reply = api.get("/v1/me", token=session["refresh_token"])
+    assert_envelope(reply, 401, "unauthorized")
+
+
+def test_wrong_method_is_405_in_the_envelope(api):
+    reply = api.request("PUT", "/v1/me", {})
+    assert_envelope(reply, 405, "method_not_allowed")
+    assert "GET" in reply.headers["allow"]
+
+
+def test_unknown_route_is_404_in_the_envelope_through_the_gateway(container):
+    from devstack.gateway import PixmintGateway
+
+    response = PixmintGateway(app).handle("GET", "/v1/no-such-thing", {}, None)
+    assert response.status == 404
+    body = json.loads(response.body)
+    assert body["error"]["code"] == "not_found"
+    assert body["request_id"]
+
+
+def test_oversized_body_is_413_through_the_gateway(container):
+    from devstack.gateway import PixmintGateway
+
+    response = PixmintGateway(app).handle("POST", "/v1/auth/login", {"Content-Type": "application/json"},
+                                          b"x" * (10 * 1024 * 1024 + 1))
+    assert response.status == 413
+    assert json.loads(response.body)["error"]["code"] == "payload_too_large"
+
+
+def test_unexpected_failure_is_a_bare_500_without_internals(api, container, monkeypatch):
+    session = api.register()
+
+    def explode(user_id):
+        raise RuntimeError("connection string postgresql://admin:hunter2@db/internal")
+
+    monkeypatch.setattr(container.accounts, "get_user", explode)
+    reply = api.get("/v1/me", token=session["access_token"])
+    assert_envelope(reply, 500, "internal_error")
+    assert b"hunter2" not in reply.body and b"Traceback" not in reply.body and b"RuntimeError" not in reply.body
+
+
+def test_responses_carry_security_headers_and_no_store(api):
+    reply = api.get("/v1/health")
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    assert reply.headers["cache-control"] == "no-store"
+    assert reply.headers["x-request-id"]
+
+
+def test_health_reports_ok_with_the_database(api):
+    reply = api.get("/v1/health")
+    assert reply.status == 200
+    assert reply.json["status"] == "ok" and reply.json["database"] == "ok" and reply.json["version"]
+
+
+def test_health_is_503_when_the_database_is_unreachable(api, settings, clock):
+    import dataclasses
+
+    from chalicelib import bootstrap
+
+    down = dataclasses.replace(settings, database_url="postgresql://postgres@127.0.0.1:1/nothing")
+    bootstrap.use_container(lambda: bootstrap.build_container(down, clock=clock))
+    reply = api.get("/v1/health")
+    assert reply.status == 503
+    assert reply.json == {"status": "unavailable", "database": "unavailable", "version": reply.json["version"]}
+
+
+def test_database_outage_on_a_normal_route_is_503_unavailable(api, settings, clock):
+    import dataclasses
+
+    from chalicelib import bootstrap
+
+    down = dataclasses.replace(settings, database_url="postgresql://postgres@127.0.0.1:1/nothing")
+    bootstrap.use_container(lambda: bootstrap.build_container(down, clock=clock))
+    reply = api.post("/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD})
+    assert_envelope(reply, 503, "unavailable")
+    assert reply.headers["retry-after"]
