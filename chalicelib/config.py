@@ -80,7 +80,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     env_file = env_file or Path(environ.get("PIXMINT_ENV_FILE", PROJECT_DIR / ".env"))
     values = {**_read_env_file(env_file), **environ}
 
-    stage = values.get("PIXMINT_STAGE", "local")
+    stage = _text(values, "PIXMINT_STAGE") or "local"
     if stage not in STAGES:
         raise SettingsError(f"PIXMINT_STAGE must be one of {', '.join(STAGES)}, got {stage!r}")
     port = _int(values, "PORT", 8000, 1, 65535)
@@ -97,7 +97,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError("JWT_SECRET or JWT_SECRET_NAME is required outside local stages")
     if stage in ("dev", "prod") and not database_url:
         raise SettingsError("DATABASE_URL is required outside local stages")
-    log_level = values.get("LOG_LEVEL", "INFO").upper()
+    log_level = (_text(values, "LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
 

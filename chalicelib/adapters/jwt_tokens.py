@@ -12,6 +12,7 @@ from ..domain.errors import Unauthorized
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
 MIN_SECRET_BYTES = 32
+CLOCK_SKEW_SECONDS = 60
 
 
 class JwtAccessTokens:
@@ -44,13 +45,16 @@ class JwtAccessTokens:
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "sid", "typ"], "verify_exp": False},
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "sid", "typ"], "verify_exp": False,
+                         "verify_iat": False},
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized("The access token is invalid.") from exc
-        # exp is checked against the injected clock so tests can move time.
+        # exp and iat are checked against the injected clock, not PyJWT's wall clock.
         if not isinstance(claims["exp"], (int, float)) or claims["exp"] <= now.timestamp():
             raise Unauthorized("The access token has expired.")
+        if not isinstance(claims["iat"], (int, float)) or claims["iat"] > now.timestamp() + CLOCK_SKEW_SECONDS:
+            raise Unauthorized("The access token is not valid yet.")
         if claims["typ"] != ACCESS_TYPE:
             raise Unauthorized("The access token is invalid.")
         if not isinstance(claims["sub"], str) or not isinstance(claims["sid"], str):

@@ -184,16 +184,19 @@ class PostgresLoginAttempts:
     def failures(self, email: str, ip: str, since: datetime, known_ip_since: datetime) -> LoginFailureCounts:
         row = self._conn.execute(
             """WITH account AS (
-                   SELECT ip, succeeded, attempted_at FROM login_attempts
+                   SELECT id, ip, succeeded, attempted_at FROM login_attempts
                    WHERE email = lower(%(email)s) AND attempted_at >= %(known_since)s
                ),
                known AS (SELECT DISTINCT ip FROM account WHERE succeeded),
-               last_success AS (SELECT max(attempted_at) AS at FROM account WHERE succeeded AND ip = %(ip)s)
+               -- Attempts are ordered by id, not time, so a success and a failure in the same instant still order.
+               pair AS (
+                   SELECT attempted_at FROM account
+                   WHERE ip = %(ip)s AND NOT succeeded AND attempted_at >= %(since)s
+                     AND id > coalesce((SELECT max(id) FROM account WHERE succeeded AND ip = %(ip)s), 0)
+               )
                SELECT
-                 count(*) FILTER (WHERE a.ip = %(ip)s AND a.attempted_at > coalesce((SELECT at FROM last_success), '-infinity'))
-                     AS pair_count,
-                 min(a.attempted_at) FILTER (WHERE a.ip = %(ip)s AND a.attempted_at > coalesce((SELECT at FROM last_success), '-infinity'))
-                     AS pair_oldest,
+                 (SELECT count(*) FROM pair) AS pair_count,
+                 (SELECT min(attempted_at) FROM pair) AS pair_oldest,
                  count(*) FILTER (WHERE a.ip NOT IN (SELECT ip FROM known)) AS unknown_count,
                  min(a.attempted_at) FILTER (WHERE a.ip NOT IN (SELECT ip FROM known)) AS unknown_oldest,
                  EXISTS (SELECT 1 FROM known WHERE ip = %(ip)s) AS ip_known

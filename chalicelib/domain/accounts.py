@@ -74,7 +74,7 @@ class AccountService:
         self._policy = policy
         self._dummy_hash: str | None = None
 
-    def register(self, email: str, password: str, display_name: str | None = None) -> Session:
+    def register(self, email: str, password: str, display_name: str | None = None, ip: str | None = None) -> Session:
         email = normalize_email(email)
         name = clean_display_name(display_name if display_name is not None else email.split("@", 1)[0])
         check_password_strength(password, email)
@@ -84,6 +84,9 @@ class AccountService:
             user = uow.users.add(email, name, password_hash, Role.USER, now)
             if user is None:
                 raise Conflict("An account with this email already exists.", {"field": "email"})
+            if ip is not None:
+                # Counts as a sign-in, so this address is known and never held by the account-wide limit.
+                uow.login_attempts.record(email, ip, True, now)
             session = self._start_session(uow, user)
             uow.commit()
         return session

@@ -27,7 +27,9 @@ def session_json(session: Session) -> dict[str, Any]:
 @api_view
 def register() -> Response:
     body = fields(json_body(bp.current_request), {"email": str, "password": str}, {"display_name": str})
-    session = container().accounts.register(body["email"], body["password"], body.get("display_name"))
+    session = container().accounts.register(
+        body["email"], body["password"], body.get("display_name"), client_ip(bp.current_request)
+    )
     return Response(session_json(session), status_code=201)
 
 

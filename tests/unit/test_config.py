@@ -1,0 +1,126 @@
+"""load_settings: defaults, the .env file, the environment over it, and fail-fast errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chalicelib.config import SettingsError, load_settings
+
+GOOD_SECRET = "s" * 40
+DB = "postgresql://pixmint@localhost:5432/pixmint"
+
+
+@pytest.fixture
+def env_file(tmp_path: Path) -> Path:
+    return tmp_path / "x.env"
+
+
+def test_defaults_apply_when_nothing_is_set(env_file):
+    settings = load_settings(environ={}, env_file=env_file)
+    assert settings.stage == "local"
+    assert settings.is_local
+    assert settings.port == 8000
+    assert settings.public_url == "http://localhost:8000"
+    assert settings.signup_bonus_credits == 50
+    assert settings.database_url is None
+    assert settings.jwt_secret is None
+    assert (settings.jwt_issuer, settings.jwt_audience) == ("pixmint", "pixmint-api")
+    assert settings.access_token_ttl_seconds == 900
+    assert settings.log_level == "INFO"
+
+
+def test_the_default_public_url_follows_the_port(env_file):
+    assert load_settings(environ={"PORT": "9000"}, env_file=env_file).public_url == "http://localhost:9000"
+
+
+def test_a_given_public_url_loses_its_trailing_slash(env_file):
+    settings = load_settings(environ={"PIXMINT_PUBLIC_URL": "https://pixmint.example/"}, env_file=env_file)
+    assert settings.public_url == "https://pixmint.example"
+
+
+def test_empty_values_mean_the_default(env_file):
+    settings = load_settings(environ={"PORT": "", "SIGNUP_BONUS_CREDITS": "", "JWT_SECRET": " "}, env_file=env_file)
+    assert (settings.port, settings.signup_bonus_credits, settings.jwt_secret) == (8000, 50, None)
+
+
+def test_values_are_read_from_the_env_file(env_file):
+    env_file.write_text(f"PORT=9100\nSIGNUP_BONUS_CREDITS=7\nJWT_SECRET={GOOD_SECRET}\nDATABASE_URL={DB}\n")
+    settings = load_settings(environ={}, env_file=env_file)
+    assert settings.port == 9100
+    assert settings.signup_bonus_credits == 7
+    assert settings.jwt_secret == GOOD_SECRET
+    assert settings.database_url == DB
+
+
+def test_the_environment_wins_over_the_env_file(env_file):
+    env_file.write_text("PORT=9100\nSIGNUP_BONUS_CREDITS=7\n")
+    settings = load_settings(environ={"PORT": "9200"}, env_file=env_file)
+    assert settings.port == 9200
+    assert settings.signup_bonus_credits == 7
+
+
+def test_a_bad_value_in_the_env_file_fails_too(env_file):
+    env_file.write_text("PORT=abc\n")
+    with pytest.raises(SettingsError, match="PORT"):
+        load_settings(environ={}, env_file=env_file)
+
+
+def test_secrets_stay_out_of_the_repr(env_file):
+    settings = load_settings(
+        environ={"JWT_SECRET": GOOD_SECRET, "PIXMINT_ADMIN_EMAIL": "root@example.com",
+                 "PIXMINT_ADMIN_PASSWORD": "admin password 42"},
+        env_file=env_file,
+    )
+    assert settings.admin_password == "admin password 42"
+    assert GOOD_SECRET not in repr(settings)
+    assert "admin password 42" not in repr(settings)
+
+
+def test_prod_starts_with_a_secret_name_and_a_database(env_file):
+    settings = load_settings(
+        environ={"PIXMINT_STAGE": "prod", "JWT_SECRET_NAME": "pixmint/jwt", "DATABASE_URL": DB}, env_file=env_file
+    )
+    assert settings.stage == "prod"
+    assert not settings.is_local
+    assert settings.jwt_secret_name == "pixmint/jwt"
+
+
+@pytest.mark.parametrize("url", [DB, "postgres://pixmint@db/pixmint"])
+def test_postgres_urls_are_accepted(env_file, url):
+    assert load_settings(environ={"DATABASE_URL": url}, env_file=env_file).database_url == url
+
+
+@pytest.mark.parametrize(
+    "environ, names",
+    [
+        ({"PORT": "abc"}, "PORT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"PORT": "0"}, "PORT"),
+        ({"SIGNUP_BONUS_CREDITS": "-1"}, "SIGNUP_BONUS_CREDITS"),
+        ({"SIGNUP_BONUS_CREDITS": "ten"}, "SIGNUP_BONUS_CREDITS"),
+        ({"PIXMINT_STAGE": "staging"}, "PIXMINT_STAGE"),
+        ({"PIXMINT_ADMIN_EMAIL": "root@example.com"}, "PIXMINT_ADMIN_PASSWORD"),
+        ({"PIXMINT_ADMIN_PASSWORD": "admin password 42"}, "PIXMINT_ADMIN_EMAIL"),
+        ({"JWT_SECRET": "s" * 31}, "JWT_SECRET"),
+        ({"DATABASE_URL": "mysql://pixmint@localhost/pixmint"}, "DATABASE_URL"),
+        ({"PIXMINT_STAGE": "prod", "DATABASE_URL": DB}, "JWT_SECRET"),
+        ({"PIXMINT_STAGE": "prod", "JWT_SECRET": GOOD_SECRET}, "DATABASE_URL"),
+        ({"PIXMINT_STAGE": "dev", "DATABASE_URL": DB}, "JWT_SECRET"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
+        ({"ACCESS_TOKEN_TTL_SECONDS": "10"}, "ACCESS_TOKEN_TTL_SECONDS"),
+    ],
+    ids=[
+        "port-not-a-number", "port-too-high", "port-zero", "negative-bonus", "bonus-not-a-number", "unknown-stage",
+        "admin-email-alone", "admin-password-alone", "short-jwt-secret", "mysql-url", "prod-without-jwt-secret",
+        "prod-without-database", "dev-without-jwt-secret", "bad-log-level", "ttl-too-short",
+    ],
+)
+def test_bad_settings_fail_fast_with_a_one_line_message_naming_the_setting(env_file, environ, names):
+    with pytest.raises(SettingsError) as failed:
+        load_settings(environ=environ, env_file=env_file)
+    message = str(failed.value)
+    assert message.strip()
+    assert "\n" not in message
+    assert names in message
