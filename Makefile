@@ -8,7 +8,8 @@ NODE_INSTALLED := frontend/node_modules/.installed
 FRONTEND_BUILT := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
 
-.PHONY: dev test test-fast bench install frontend chromium clean
+.PHONY: dev test test-fast bench package install frontend chromium clean
+STAGE ?= dev
 
 dev: $(INSTALLED) $(FRONTEND_BUILT)
 	$(PY) -m devstack
@@ -21,6 +22,10 @@ test-fast: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) bench/run.py
+
+package: $(INSTALLED)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/resources.json dist/$(STAGE)
 
 install: $(INSTALLED)
 
