@@ -1,0 +1,175 @@
+export type Role = 'user' | 'admin';
+
+export interface User {
+  id: string;
+  email: string;
+  display_name: string | null;
+  role: Role;
+  credits: number;
+  created_at: string;
+}
+
+export interface TokenPair {
+  user: User;
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+interface ErrorEnvelope {
+  error: { code: string; message: string; details?: Record<string, unknown> | null };
+  request_id?: string;
+}
+
+export const NETWORK_ERROR = 'network_error';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  readonly requestId: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    options: { details?: Record<string, unknown>; requestId?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = options.details ?? {};
+    this.requestId = options.requestId;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get field(): string | undefined {
+    const field = this.details.field;
+    return typeof field === 'string' ? field : undefined;
+  }
+}
+
+/**
+ * How authenticated requests get their bearer token. Registered by the session store (auth.ts),
+ * which keeps this module free of session state.
+ */
+export interface TokenSource {
+  current(): Promise<string | null>;
+  /** Called after `rejected` got a 401; resolves to a fresh token, or null when the session is over. */
+  renew(rejected: string): Promise<string | null>;
+}
+
+let tokens: TokenSource | null = null;
+
+export function setTokenSource(source: TokenSource): void {
+  tokens = source;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Send the session's access token and renew it once on a 401. Default true. */
+  auth?: boolean;
+  /** An explicit bearer token for a request made outside the session flow (auth: false). */
+  bearer?: string | null;
+  headers?: Record<string, string>;
+}
+
+const API_BASE = '/v1';
+
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  const useSession = options.auth ?? true;
+  let token = useSession && tokens ? await tokens.current() : options.bearer ?? null;
+  let response = await send(method, path, options, token);
+  if (response.status === 401 && useSession && tokens && token) {
+    token = await tokens.renew(token);
+    if (token) response = await send(method, path, options, token);
+  }
+  return parse<T>(response);
+}
+
+async function send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    return await fetch(API_BASE + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'same-origin',
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw new ApiError(0, NETWORK_ERROR, "We couldn't reach Pixmint. Check your connection and try again.");
+  }
+}
+
+async function parse<T>(response: Response): Promise<T> {
+  if (response.ok) {
+    if (response.status === 204 || response.status === 205) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+  const envelope = await readEnvelope(response);
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('Retry-After'));
+  if (envelope) {
+    return Promise.reject(
+      new ApiError(response.status, envelope.error.code, envelope.error.message, {
+        details: envelope.error.details ?? {},
+        requestId: envelope.request_id,
+        retryAfterSeconds,
+      }),
+    );
+  }
+  return Promise.reject(
+    new ApiError(response.status, 'http_' + response.status, fallbackMessage(response.status), { retryAfterSeconds }),
+  );
+}
+
+async function readEnvelope(response: Response): Promise<ErrorEnvelope | null> {
+  try {
+    const body: unknown = await response.json();
+    if (body && typeof body === 'object' && 'error' in body) {
+      const error = (body as ErrorEnvelope).error;
+      if (error && typeof error.message === 'string' && typeof error.code === 'string') return body as ErrorEnvelope;
+    }
+  } catch {
+    // Not JSON: a proxy or gateway answered instead of the API.
+  }
+  return null;
+}
+
+function fallbackMessage(status: number): string {
+  if (status === 429) return 'Too many requests.';
+  if (status === 502 || status === 503 || status === 504) return 'Pixmint is briefly unavailable. Please try again in a moment.';
+  return `Something went wrong (HTTP ${status}). Please try again.`;
+}
+
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value.trim());
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+export const api = {
+  register: (body: { email: string; password: string; display_name?: string }) =>
+    request<TokenPair>('POST', '/auth/register', { body, auth: false }),
+  login: (body: { email: string; password: string }) =>
+    request<TokenPair>('POST', '/auth/login', { body, auth: false }),
+  refresh: (refreshToken: string) =>
+    request<TokenPair>('POST', '/auth/refresh', { body: { refresh_token: refreshToken }, auth: false }),
+  logout: (refreshToken: string, accessToken: string | null) =>
+    request<void>('POST', '/auth/logout', { body: { refresh_token: refreshToken }, auth: false, bearer: accessToken }),
+  requestPasswordReset: (email: string) =>
+    request<void>('POST', '/auth/password-reset', { body: { email }, auth: false }),
+  confirmPasswordReset: (token: string, newPassword: string) =>
+    request<void>('POST', '/auth/password-reset/confirm', { body: { token, new_password: newPassword }, auth: false }),
+  me: (signal?: AbortSignal) => request<User>('GET', '/me', { signal }),
+};

@@ -1,0 +1,73 @@
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { signOut, useSession } from '../auth';
+import { Logo } from './Logo';
+
+export function Header() {
+  const session = useSession();
+  const { path, route } = useLocation();
+  const [signingOut, setSigningOut] = useState(false);
+  const signedIn = session.status === 'authenticated';
+
+  async function handleSignOut() {
+    if (signingOut) return;
+    setSigningOut(true);
+    try {
+      await signOut();
+      route('/');
+    } finally {
+      setSigningOut(false);
+    }
+  }
+
+  const current = (href: string) => (path === href ? 'page' : undefined);
+
+  return (
+    <header class="site-header">
+      <div class="container header-inner">
+        <a href="/" class="brand">
+          <Logo />
+          <span>Pixmint</span>
+        </a>
+        <nav aria-label="Main">
+          <ul class="nav-list">
+            {signedIn ? (
+              <>
+                <li>
+                  <a href="/dashboard" aria-current={current('/dashboard')}>
+                    Dashboard
+                  </a>
+                </li>
+                <li>
+                  <button
+                    type="button"
+                    class="btn btn-secondary btn-small"
+                    onClick={handleSignOut}
+                    aria-disabled={signingOut ? 'true' : undefined}
+                    aria-busy={signingOut ? 'true' : undefined}
+                  >
+                    {signingOut && <span class="spinner" aria-hidden="true" />}
+                    Sign out
+                  </button>
+                </li>
+              </>
+            ) : (
+              <>
+                <li>
+                  <a href="/signin" aria-current={current('/signin')}>
+                    Sign in
+                  </a>
+                </li>
+                <li>
+                  <a href="/signup" class="btn btn-primary btn-small" aria-current={current('/signup')}>
+                    Sign up
+                  </a>
+                </li>
+              </>
+            )}
+          </ul>
+        </nav>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,117 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from '../api';
+import { forgetSession } from '../auth';
+import { Field } from '../components/Field';
+import { FormAlert } from '../components/FormAlert';
+import { SubmitButton } from '../components/SubmitButton';
+import { requireFilled, useFormSubmit } from '../forms';
+import { usePageTitle } from '../hooks';
+
+const FIELDS = ['new_password'] as const;
+
+/** Take the token from `#token=...` and drop the fragment so it stays out of history. */
+function takeTokenFromFragment(): string {
+  const token = new URLSearchParams(location.hash.replace(/^#/, '')).get('token') ?? '';
+  if (location.hash) history.replaceState(history.state, '', location.pathname + location.search);
+  return token;
+}
+
+export function ResetPassword() {
+  usePageTitle('Choose a new password');
+  const [token, setToken] = useState(takeTokenFromFragment);
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState(false);
+  const [tokenRejected, setTokenRejected] = useState(false);
+  const { busy, errors, run, clear, formRef } = useFormSubmit(FIELDS);
+
+  // A second reset link opened in this same tab only changes the fragment.
+  useEffect(() => {
+    const onHashChange = () => {
+      const next = takeTokenFromFragment();
+      if (!next) return;
+      setToken(next);
+      setDone(false);
+      setTokenRejected(false);
+      clear();
+    };
+    addEventListener('hashchange', onHashChange);
+    return () => removeEventListener('hashchange', onHashChange);
+  }, [clear]);
+
+  function handleSubmit(event: Event) {
+    event.preventDefault();
+    void run(
+      () => requireFilled({ new_password: password }, { new_password: 'New password' }),
+      async () => {
+        try {
+          await api.confirmPasswordReset(token, password);
+        } catch (error) {
+          setTokenRejected(error instanceof ApiError && error.code === 'invalid_token');
+          throw error;
+        }
+        // Every refresh token of the account was revoked, including any kept in this browser.
+        forgetSession();
+        setDone(true);
+      },
+    );
+  }
+
+  if (done) {
+    return (
+      <section class="auth-card" aria-labelledby="reset-title">
+        <h1 id="reset-title">Password changed</h1>
+        <p class="alert alert-success" role="status">
+          Your password has been changed. Sign in with your new password.
+        </p>
+        <p>
+          <a href="/signin" class="btn btn-primary btn-block">
+            Go to sign in
+          </a>
+        </p>
+      </section>
+    );
+  }
+
+  if (!token) {
+    return (
+      <section class="auth-card" aria-labelledby="reset-title">
+        <h1 id="reset-title">Choose a new password</h1>
+        <p class="alert alert-error" role="alert">
+          This reset link is incomplete. Open the link from the email again, or request a new one.
+        </p>
+        <p>
+          <a href="/forgot-password">Request a new reset link</a>
+        </p>
+      </section>
+    );
+  }
+
+  return (
+    <section class="auth-card" aria-labelledby="reset-title">
+      <h1 id="reset-title">Choose a new password</h1>
+      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="reset-title">
+        <FormAlert message={errors.form}>
+          {tokenRejected && errors.form && (
+            <p>
+              <a href="/forgot-password">Request a new reset link</a>
+            </p>
+          )}
+        </FormAlert>
+        <Field
+          id="new_password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 10 characters."
+          value={password}
+          onValue={setPassword}
+          error={errors.fields.new_password}
+        />
+        <SubmitButton busy={busy} busyText="Saving your new password…">
+          Set new password
+        </SubmitButton>
+      </form>
+    </section>
+  );
+}
