@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import PROJECT_DIR
 
+ADMIN_EMAIL = "admin@pixmint.example"
+ADMIN_PASSWORD = "admin password for e2e"
 SCREENSHOTS = PROJECT_DIR / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -46,7 +48,8 @@ def live_stack(pg_server_url, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("stack")
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET")}
     env.update(DATABASE_URL=ensure_database(pg_server_url, name), PIXMINT_DATA_DIR=str(data_dir),
-               PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local")
+               PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local",
+               PIXMINT_ADMIN_EMAIL=ADMIN_EMAIL, PIXMINT_ADMIN_PASSWORD=ADMIN_PASSWORD)
     log = data_dir / "stack.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR,

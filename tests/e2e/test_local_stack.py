@@ -1,0 +1,44 @@
+"""The local stack as `make dev` runs it: one origin, the admin from the environment, the dev outbox."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return reply.status, json.loads(reply.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_admin_from_the_environment_exists_after_start_up(live_stack):
+    status, body = _post(f"{live_stack}/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    assert status == 200
+    assert body["user"]["role"] == "admin"
+
+
+def test_unknown_api_route_is_a_404_envelope_on_the_live_stack(live_stack):
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(f"{live_stack}/v1/nothing-here", timeout=10)
+    assert error.value.code == 404
+    assert json.loads(error.value.read())["error"]["code"] == "not_found"
+
+
+def test_password_reset_email_shows_in_the_dev_outbox(live_stack):
+    status, _ = _post(f"{live_stack}/v1/auth/password-reset", {"email": ADMIN_EMAIL})
+    assert status == 202
+    with urllib.request.urlopen(f"{live_stack}/_dev/outbox", timeout=10) as reply:
+        page = reply.read().decode()
+    assert "Reset your Pixmint password" in page and f"{live_stack}/reset-password#token=" in page
