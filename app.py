@@ -1,6 +1,6 @@
 from chalice import Chalice
 
-from chalicelib.handlers import api, auth, me, system
+from chalicelib.handlers import api, auth, credits, me, system, webhooks
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "application/zip"])
@@ -8,3 +8,5 @@ app.register_middleware(api.http_middleware, "http")
 app.register_blueprint(system.bp)
 app.register_blueprint(auth.bp)
 app.register_blueprint(me.bp)
+app.register_blueprint(credits.bp)
+app.register_blueprint(webhooks.bp)

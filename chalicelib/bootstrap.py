@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .config import Settings, SettingsError, get_settings
 from .domain.accounts import AccountService
+from .domain.credits import CreditService
 from .domain.ports import Clock, EmailSender
 
 
@@ -18,6 +19,9 @@ class Container:
     pool: Any
     clock: Clock
     accounts: AccountService
+    credits: CreditService
+    webhooks: Any
+    webhook_secret: str = field(repr=False, default="")
 
     def close(self) -> None:
         self.pool.close()
@@ -34,6 +38,18 @@ def aws_client(settings: Settings, service: str) -> Any:
     return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
 
 
+def local_secret(settings: Settings, name: str, prefix: str = "") -> str:
+    """A secret generated once and kept in the local data folder, for stages without a secret store."""
+    if not settings.is_local:
+        raise SettingsError(f"{name} must be configured outside local stages")
+    path = settings.data_dir / name
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(prefix + secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def resolve_jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
@@ -41,15 +57,19 @@ def resolve_jwt_secret(settings: Settings) -> str:
         from aws_lambda_powertools.utilities import parameters
 
         return str(parameters.get_secret(settings.jwt_secret_name, max_age=300))
+    return local_secret(settings, "jwt_secret")
+
+
+def payment_gateway(settings: Settings) -> Any:
+    if settings.stripe_secret_key:
+        from .adapters.stripe_payments import StripeCheckout
+
+        return StripeCheckout(settings.stripe_secret_key, settings.stripe_api_base)
     if not settings.is_local:
-        raise SettingsError("JWT_SECRET or JWT_SECRET_NAME is required outside local stages")
-    # Locally the secret is generated once and kept with the embedded database.
-    path = settings.data_dir / "jwt_secret"
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        raise SettingsError("STRIPE_SECRET_KEY is required outside local stages")
+    from .adapters.local_checkout import LocalTestCheckout
+
+    return LocalTestCheckout(settings.public_url)
 
 
 def build_container(
@@ -71,15 +91,35 @@ def build_container(
     tokens = JwtAccessTokens(
         resolve_jwt_secret(settings), settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
+    from .adapters.stripe_payments import StripeWebhookVerifier
+
+    mailer = mailer or SesEmailSender(lambda: aws_client(settings, "ses"), settings.email_from)
     accounts = AccountService(
         uow=lambda: PostgresUnitOfWork(pool),
         hasher=hasher or Argon2PasswordHasher(),
         tokens=tokens,
         clock=clock,
-        mailer=mailer or SesEmailSender(lambda: aws_client(settings, "ses"), settings.email_from),
+        mailer=mailer,
+        public_url=settings.public_url,
+        signup_bonus=settings.signup_bonus_credits,
+    )
+
+    def user_email(user_id: str) -> str | None:
+        with PostgresUnitOfWork(pool) as uow:
+            user = uow.users.get(user_id)
+        return None if user is None else user.email
+
+    credits = CreditService(
+        uow=lambda: PostgresUnitOfWork(pool),
+        gateway=payment_gateway(settings),
+        clock=clock,
+        notify=mailer.send,
+        user_email=user_email,
         public_url=settings.public_url,
     )
-    return Container(settings=settings, pool=pool, clock=clock, accounts=accounts)
+    webhook_secret = settings.stripe_webhook_secret or local_secret(settings, "stripe_webhook_secret", "whsec_local_")
+    return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
+                     webhooks=StripeWebhookVerifier(webhook_secret), webhook_secret=webhook_secret)
 
 
 _lock = threading.Lock()

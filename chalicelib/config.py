@@ -97,6 +97,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError("JWT_SECRET or JWT_SECRET_NAME is required outside local stages")
     if stage in ("dev", "prod") and not database_url:
         raise SettingsError("DATABASE_URL is required outside local stages")
+    if _text(values, "STRIPE_SECRET_KEY") and not _text(values, "STRIPE_WEBHOOK_SECRET"):
+        raise SettingsError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (webhooks must be verified)")
+    if stage in ("dev", "prod") and not _text(values, "STRIPE_SECRET_KEY"):
+        raise SettingsError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required outside local stages")
     log_level = (_text(values, "LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")

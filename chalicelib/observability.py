@@ -13,6 +13,11 @@ logger = Logger(service="pixmint")
 metrics = Metrics(namespace="Pixmint", service="pixmint")
 
 
+def metrics_enabled() -> bool:
+    # Powertools still prints a full metric set at 100 values when disabled, so we skip adding them at all.
+    return os.environ.get("POWERTOOLS_METRICS_DISABLED", "false").lower() not in ("1", "true", "yes")
+
+
 def tracing_enabled() -> bool:
     """X-Ray only inside Lambda and unless switched off: building a Tracer imports the X-Ray SDK and botocore."""
     disabled = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true", "yes")

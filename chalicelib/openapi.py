@@ -66,6 +66,29 @@ SCHEMAS: dict[str, Any] = {
         },
         {"token_type": {"type": "string", "enum": ["Bearer"]}},
     ),
+    "Credits": _obj({"balance": {"type": "integer"}, "pending": {"type": "integer", "minimum": 0}}),
+    "CreditPacks": _obj({"items": {"type": "array", "items": _obj({
+        "id": STRING, "credits": {"type": "integer", "minimum": 1}, "amount_cents": {"type": "integer", "minimum": 1},
+        "currency": STRING, "label": STRING})}}),
+    "Checkout": _obj({"checkout_id": STRING, "checkout_url": {"type": "string", "format": "uri"}}),
+    "Transaction": _obj({
+        "id": STRING,
+        "kind": {"type": "string", "enum": ["purchase", "generation", "generation_refund", "signup_bonus",
+                                           "admin_grant", "admin_debit", "payment_refund", "dispute"]},
+        "delta": {"type": "integer"}, "balance_after": {"type": "integer"}, "reference": STRING,
+        "created_at": TIMESTAMP}),
+    "Payment": _obj({
+        "id": STRING,
+        "status": {"type": "string", "enum": ["open", "processing", "paid", "failed", "expired", "refunded",
+                                             "partially_refunded", "disputed"]},
+        "credits": {"type": "integer"}, "amount_cents": {"type": "integer"}, "currency": STRING,
+        "pack_id": {"type": ["string", "null"]}, "failure_reason": {"type": ["string", "null"]},
+        "created_at": TIMESTAMP, "updated_at": TIMESTAMP}),
+    "TransactionPage": _obj({"items": {"type": "array", "items": _ref("Transaction")},
+                             "next_cursor": {"type": ["string", "null"]}}),
+    "PaymentPage": _obj({"items": {"type": "array", "items": _ref("Payment")},
+                         "next_cursor": {"type": ["string", "null"]}}),
+    "WebhookAck": _obj({"received": {"type": "boolean"}, "outcome": STRING}),
     "Health": _obj(
         {
             "status": {"type": "string", "enum": ["ok", "unavailable"]},
@@ -76,11 +99,20 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+PAGE_PARAMETERS = [
+    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
+]
+IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": False,
+                         "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
+
+
 def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
-        auth: bool = True, errors: tuple[str, ...] = ("400",)) -> dict[str, Any]:
+        auth: bool = True, errors: tuple[str, ...] = ("400",), parameters: list[dict[str, Any]] | None = None,
+        content_type: str = "application/json") -> dict[str, Any]:
     responses: dict[str, Any] = {ok: {"description": summary}}
     if ok_schema is not None:
-        responses[ok]["content"] = {"application/json": {"schema": ok_schema}}
+        responses[ok]["content"] = {content_type: {"schema": ok_schema}}
     codes = set(errors) | {"500", "503"} | ({"401"} if auth else set())
     for code in sorted(codes):
         responses[code] = {"$ref": f"#/components/responses/E{code}"}
@@ -88,6 +120,8 @@ def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None
     op["security"] = [{"bearer": []}] if auth else []
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if parameters:
+        op["parameters"] = parameters
     return op
 
 
@@ -142,6 +176,34 @@ PATHS: dict[str, dict[str, Any]] = {
                      _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}), errors=("400", "403")),
         "delete": _op("Delete the account, its images and keys", "accounts", "204", None,
                       _obj({"password": PASSWORD}), errors=("400", "403", "429")),
+    },
+    "/v1/credits": {"get": _op("Balance and credits awaiting payment", "credits", "200", _ref("Credits"), errors=("403",))},
+    "/v1/credits/packs": {"get": _op("Credit packs for sale", "credits", "200", _ref("CreditPacks"), auth=False, errors=())},
+    "/v1/credits/checkout": {
+        "post": _op("Start a Stripe Checkout for a pack or a custom amount", "credits", "201", _ref("Checkout"),
+                    _obj({}, {"pack_id": STRING,
+                              "amount_cents": {"type": "integer", "minimum": 500, "maximum": 50000, "multipleOf": 100}}),
+                    errors=("400", "403", "409"), parameters=[IDEMPOTENCY_PARAMETER])
+    },
+    "/v1/credits/transactions": {
+        "get": _op("Ledger rows, newest first", "credits", "200", _ref("TransactionPage"), errors=("400", "403"),
+                   parameters=PAGE_PARAMETERS)
+    },
+    "/v1/credits/transactions/export": {
+        "get": _op("All ledger rows as CSV", "credits", "200", {"type": "string"}, errors=("403",), content_type="text/csv")
+    },
+    "/v1/credits/payments": {
+        "get": _op("Payments, newest first", "credits", "200", _ref("PaymentPage"), errors=("400", "403"),
+                   parameters=PAGE_PARAMETERS)
+    },
+    "/v1/credits/payments/{checkout_id}": {
+        "get": _op("One payment by its checkout id", "credits", "200", _ref("Payment"), errors=("403", "404"),
+                   parameters=[{"name": "checkout_id", "in": "path", "required": True, "schema": STRING}])
+    },
+    "/v1/webhooks/stripe": {
+        "post": _op("Stripe events (signed over the raw body)", "credits", "200", _ref("WebhookAck"),
+                    {"type": "object"}, auth=False,
+                    parameters=[{"name": "Stripe-Signature", "in": "header", "required": True, "schema": STRING}])
     },
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,

@@ -13,6 +13,7 @@ import psycopg
 
 FAKE_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 MOTO_ACCOUNT = "123456789012"
+MAX_CONNECTIONS = 300
 
 
 @dataclass
@@ -32,7 +33,15 @@ def start_postgres(data_dir: Path, keep_running: bool = False) -> Embedded:
     import pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str(data_dir), cleanup_mode=None if keep_running else "stop")
+    server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        current = int(conn.execute("SHOW max_connections").fetchone()[0])
+        if current < MAX_CONNECTIONS:
+            # Race tests open a hundred connections at once; the stock 100 leaves no room for the app's pool.
+            conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+    if current < MAX_CONNECTIONS or keep_running:
+        server.cleanup()
+        server = pgserver.get_server(str(data_dir), cleanup_mode=None if keep_running else "stop")
     return Embedded(server.get_uri(), server.cleanup)
 
 

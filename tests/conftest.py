@@ -24,6 +24,7 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 JWT_SECRET = "test-secret-" + "x" * 40
+SEEDED_TABLES = {"schema_migrations", "credit_packs"}
 
 
 @pytest.fixture(scope="session")
@@ -55,13 +56,12 @@ def database_url(pg_server_url: str):
 
 @pytest.fixture
 def db(database_url: str) -> str:
-    """The test database with every table emptied."""
+    """The test database with every table emptied but those the migrations seed."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         tables = [
             row[0]
-            for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
-            )
+            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            if row[0] not in SEEDED_TABLES
         ]
         if tables:
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
@@ -94,7 +94,13 @@ def sent_emails() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def settings(db: str, tmp_path: Path):
+def settings_overrides() -> dict[str, str]:
+    """Extra settings for a test module; override this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+def settings(db: str, tmp_path: Path, settings_overrides: dict[str, str]):
     from chalicelib.config import load_settings
 
     return load_settings(
@@ -104,9 +110,28 @@ def settings(db: str, tmp_path: Path):
             "JWT_SECRET": JWT_SECRET,
             "DB_POOL_SIZE": "4",
             "PIXMINT_DATA_DIR": str(tmp_path / "data"),
+            **settings_overrides,
         },
         env_file=tmp_path / "no.env",
     )
+
+
+def assert_ledger_matches_balances(database_url: str) -> None:
+    """The invariant of money: every balance is the sum of its ledger rows."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            """SELECT u.id, u.credits, coalesce(sum(l.delta), 0) FROM users u
+               LEFT JOIN ledger l ON l.user_id = u.id GROUP BY u.id, u.credits"""
+        ).fetchall()
+        last = conn.execute(
+            """SELECT DISTINCT ON (user_id) user_id, balance_after FROM ledger WHERE user_id IS NOT NULL
+               ORDER BY user_id, id DESC"""
+        ).fetchall()
+    balances = {user_id: credits for user_id, credits, _ in rows}
+    for user_id, credits, total in rows:
+        assert credits == total, f"user {user_id}: balance {credits} but ledger sums to {total}"
+    for user_id, balance_after in last:
+        assert balances[user_id] == balance_after
 
 
 @pytest.fixture

@@ -284,3 +284,33 @@ class InMemoryUnitOfWork:
 
     def __exit__(self, *exc: object) -> None:
         del self._state
+
+
+class InMemoryLedger:
+    """The Ledger port over a dict of balances and a list of rows, with the same guard as the SQL."""
+
+    def __init__(self, balances: dict[str, int] | None = None) -> None:
+        self.balances = dict(balances or {})
+        self.rows: list[tuple[str, str, int, int, str]] = []
+
+    def _append(self, user_id: str, kind: str, delta: int, reference: str) -> int:
+        self.balances[user_id] = self.balances.get(user_id, 0) + delta
+        self.rows.append((user_id, kind, delta, self.balances[user_id], reference))
+        return self.balances[user_id]
+
+    def spend(self, user_id, cost, kind, reference, actor, now):
+        if self.balances.get(user_id, 0) < cost:
+            return None
+        return self._append(user_id, kind, -cost, reference)
+
+    def credit(self, user_id, amount, kind, reference, actor, now):
+        return self._append(user_id, kind, amount, reference)
+
+    def take_back(self, user_id, amount, kind, reference, actor, now):
+        return self._append(user_id, kind, -amount, reference)
+
+    def balance(self, user_id):
+        return self.balances.get(user_id, 0)
+
+    def entries(self, user_id, before_id, limit):
+        return []

@@ -9,6 +9,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
 from ..domain.model import FailureTally, LoginFailureCounts, RefreshTokenRecord, Role, User
 
 
@@ -230,6 +231,9 @@ class PostgresUnitOfWork:
         self.refresh_tokens = PostgresRefreshTokens(self._conn)
         self.password_resets = PostgresPasswordResets(self._conn)
         self.login_attempts = PostgresLoginAttempts(self._conn)
+        self.ledger = PostgresLedger(self._conn)
+        self.payments = PostgresPayments(self._conn)
+        self.idempotency = PostgresIdempotencyKeys(self._conn)
         return self
 
     def commit(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Callable
 
@@ -64,6 +64,7 @@ class AccountService:
         mailer: EmailSender,
         public_url: str,
         policy: AccountPolicy = AccountPolicy(),
+        signup_bonus: int = 0,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -72,6 +73,7 @@ class AccountService:
         self._mailer = mailer
         self._public_url = public_url.rstrip("/")
         self._policy = policy
+        self._signup_bonus = signup_bonus
         self._dummy_hash: str | None = None
 
     def register(self, email: str, password: str, display_name: str | None = None, ip: str | None = None) -> Session:
@@ -87,6 +89,9 @@ class AccountService:
             if ip is not None:
                 # Counts as a sign-in, so this address is known and never held by the account-wide limit.
                 uow.login_attempts.record(email, ip, True, now)
+            if self._signup_bonus:
+                balance = uow.ledger.credit(user.id, self._signup_bonus, "signup_bonus", f"signup:{user.id}", "system", now)
+                user = replace(user, credits=balance)
             session = self._start_session(uow, user)
             uow.commit()
         return session

@@ -52,3 +52,17 @@ class RateLimited(DomainError):
 
 class Unavailable(DomainError):
     code = "unavailable"
+
+
+class InsufficientCredits(DomainError):
+    code = "insufficient_credits"
+
+    def __init__(self, cost: int, balance: int) -> None:
+        super().__init__(
+            f"This costs {cost} credits and your balance is {balance}. Buy credits to continue.",
+            {"cost": cost, "balance": balance},
+        )
+
+
+class InvalidSignature(DomainError):
+    code = "invalid_signature"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from .model import LoginFailureCounts, RefreshTokenRecord, Role, User
 
@@ -90,6 +90,7 @@ class LoginAttempts(Protocol):
 
 class UnitOfWork(Protocol):
     users: Users
+    ledger: Any
     refresh_tokens: RefreshTokens
     password_resets: PasswordResets
     login_attempts: LoginAttempts

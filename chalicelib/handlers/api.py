@@ -14,12 +14,14 @@ from chalice.app import Request
 
 from ..domain import errors
 from ..domain.model import Principal
-from ..observability import logger, metrics, traced
+from ..observability import logger, metrics, metrics_enabled, traced
 
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidRequest: 400,
     errors.InvalidToken: 400,
+    errors.InvalidSignature: 400,
     errors.Unauthorized: 401,
+    errors.InsufficientCredits: 402,
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
@@ -147,10 +149,11 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         extra={"method": getattr(event, "method", None), "path": getattr(event, "path", None),
                "status": response.status_code, "duration_ms": round(elapsed_ms, 1)},
     )
-    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-    if response.status_code >= 500:
-        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
-    metrics.flush_metrics()
+    if metrics_enabled():
+        metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+        if response.status_code >= 500:
+            metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
     logger.remove_keys(["request_id"])
     return response
 
@@ -194,6 +197,16 @@ def fields(body: dict[str, Any], required: dict[str, type], optional: dict[str, 
 def _kind_name(kind: type) -> str:
     return {str: "a string", int: "a whole number", bool: "true or false", dict: "an object", list: "a list"}.get(
         kind, kind.__name__)
+
+
+def page_params(request: Request) -> tuple[int, str | None]:
+    """The ?limit= (1..100, default 20) and ?cursor= of a list request."""
+    query = request.query_params or {}
+    raw_limit = query.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        raise errors.InvalidRequest("limit must be a whole number from 1 to 100.", {"field": "limit"})
+    cursor = query.get("cursor") or None
+    return int(raw_limit), cursor
 
 
 def client_ip(request: Request) -> str:

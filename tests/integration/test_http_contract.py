@@ -15,7 +15,8 @@ PASSWORD = "correct horse battery"
 def _operations_with_bodies():
     for path, operations in openapi_document()["paths"].items():
         for method, operation in operations.items():
-            if "requestBody" in operation:
+            signed = any(p["name"] == "Stripe-Signature" for p in operation.get("parameters", []))
+            if "requestBody" in operation and not signed:  # signed bodies are refused before parsing; see webhook tests
                 schema = operation["requestBody"]["content"]["application/json"]["schema"]
                 yield pytest.param(method.upper(), path, schema, id=f"{method.upper()} {path}")
 

@@ -80,7 +80,8 @@ def test_secrets_stay_out_of_the_repr(env_file):
 
 def test_prod_starts_with_a_secret_name_and_a_database(env_file):
     settings = load_settings(
-        environ={"PIXMINT_STAGE": "prod", "JWT_SECRET_NAME": "pixmint/jwt", "DATABASE_URL": DB}, env_file=env_file
+        environ={"PIXMINT_STAGE": "prod", "JWT_SECRET_NAME": "pixmint/jwt", "DATABASE_URL": DB,
+                 "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, env_file=env_file
     )
     assert settings.stage == "prod"
     assert not settings.is_local
@@ -107,6 +108,8 @@ def test_postgres_urls_are_accepted(env_file, url):
         ({"DATABASE_URL": "mysql://pixmint@localhost/pixmint"}, "DATABASE_URL"),
         ({"PIXMINT_STAGE": "prod", "DATABASE_URL": DB}, "JWT_SECRET"),
         ({"PIXMINT_STAGE": "prod", "JWT_SECRET": GOOD_SECRET}, "DATABASE_URL"),
+        ({"PIXMINT_STAGE": "prod", "JWT_SECRET": GOOD_SECRET, "DATABASE_URL": DB}, "STRIPE_SECRET_KEY"),
+        ({"STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
         ({"PIXMINT_STAGE": "dev", "DATABASE_URL": DB}, "JWT_SECRET"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
         ({"ACCESS_TOKEN_TTL_SECONDS": "10"}, "ACCESS_TOKEN_TTL_SECONDS"),
@@ -114,7 +117,8 @@ def test_postgres_urls_are_accepted(env_file, url):
     ids=[
         "port-not-a-number", "port-too-high", "port-zero", "negative-bonus", "bonus-not-a-number", "unknown-stage",
         "admin-email-alone", "admin-password-alone", "short-jwt-secret", "mysql-url", "prod-without-jwt-secret",
-        "prod-without-database", "dev-without-jwt-secret", "bad-log-level", "ttl-too-short",
+        "prod-without-database", "prod-without-stripe", "stripe-key-without-webhook-secret",
+        "dev-without-jwt-secret", "bad-log-level", "ttl-too-short",
     ],
 )
 def test_bad_settings_fail_fast_with_a_one_line_message_naming_the_setting(env_file, environ, names):

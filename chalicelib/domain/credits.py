@@ -1,0 +1,517 @@
+"""Credits: the ledger rule, packs, checkout and what Stripe's events do to balances."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import io
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Protocol
+
+from .errors import Conflict, InsufficientCredits, InvalidRequest, NotFound, Unavailable
+from .model import User
+
+CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
+MIN_CUSTOM_CENTS = 500
+MAX_CUSTOM_CENTS = 50_000
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+CREDITING_KINDS = ("purchase", "generation_refund", "signup_bonus", "admin_grant")
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    id: int
+    kind: str
+    delta: int
+    balance_after: int
+    reference: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CreditPack:
+    id: str
+    label: str
+    credits: int
+    amount_cents: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class CheckoutOrder:
+    user_id: str
+    email: str
+    credits: int
+    amount_cents: int
+    currency: str
+    label: str
+    pack_id: str | None
+    success_url: str
+    cancel_url: str
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    user_id: str | None
+    checkout_session_id: str
+    payment_intent_id: str | None
+    pack_id: str | None
+    credits: int
+    amount_cents: int
+    currency: str
+    status: str
+    credited: int
+    clawed_back: int
+    refunded_cents: int
+    disputed: bool
+    checkout_url: str
+    failure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    refunded_cents: int
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: dict[str, Any]
+
+
+class Ledger(Protocol):
+    def spend(self, user_id: str, cost: int, kind: str, reference: str, actor: str, now: datetime) -> int | None:
+        """Takes cost from a balance that covers it, with its ledger row; None when it does not."""
+        ...
+
+    def credit(self, user_id: str, amount: int, kind: str, reference: str, actor: str, now: datetime) -> int: ...
+
+    def take_back(self, user_id: str, amount: int, kind: str, reference: str, actor: str, now: datetime) -> int:
+        """Removes credits even below zero (refunds and disputes of payments only)."""
+        ...
+
+    def balance(self, user_id: str) -> int: ...
+
+    def entries(self, user_id: str, before_id: int | None, limit: int) -> list[LedgerEntry]: ...
+
+
+class Payments(Protocol):
+    def add(self, user_id: str, provider: str, session: CheckoutSession, order: CheckoutOrder, now: datetime) -> Payment: ...
+
+    def by_session(self, checkout_session_id: str, user_id: str | None = None) -> Payment | None: ...
+
+    def lock_by_session(self, checkout_session_id: str) -> Payment | None: ...
+
+    def lock_by_intent(self, payment_intent_id: str) -> Payment | None: ...
+
+    def lock_intent(self, payment_intent_id: str) -> None:
+        """Serialises everything done for one payment intent until the transaction ends."""
+        ...
+
+    def update(self, payment: Payment, now: datetime, event_id: str | None, note: str | None = None) -> None:
+        """Saves the mutable fields and appends the status to the payment's history."""
+        ...
+
+    def list_for_user(self, user_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Payment]: ...
+
+    def pending_credits(self, user_id: str) -> int: ...
+
+    def record_event(self, event_id: str, event_type: str, now: datetime) -> bool:
+        """Records a webhook event id; False when it was recorded before."""
+        ...
+
+    def add_adjustment(self, payment_intent_id: str, refunded_cents: int, disputed: bool, now: datetime) -> None: ...
+
+    def take_adjustment(self, payment_intent_id: str) -> Adjustment | None: ...
+
+    def packs(self) -> list[CreditPack]: ...
+
+    def flag_user(self, user_id: str, reason: str, now: datetime) -> None: ...
+
+
+class IdempotencyKeys(Protocol):
+    def claim(self, user_id: str, scope: str, key: str, request_hash: str, now: datetime,
+              window: timedelta) -> StoredResponse | None | bool:
+        """True when claimed for this request, a StoredResponse when answered before, None when in progress."""
+        ...
+
+    def complete(self, user_id: str, scope: str, key: str, response: StoredResponse) -> None: ...
+
+    def release(self, user_id: str, scope: str, key: str) -> None: ...
+
+
+class CreditsUnitOfWork(Protocol):
+    ledger: Ledger
+    payments: Payments
+    idempotency: IdempotencyKeys
+
+    def __enter__(self) -> "CreditsUnitOfWork": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    def create_checkout(self, order: CheckoutOrder, idempotency_key: str) -> CheckoutSession: ...
+
+
+def spend(ledger: Ledger, user_id: str, cost: int, reference: str, now: datetime, kind: str = "generation",
+          actor: str = "user") -> int:
+    """Takes `cost` credits, or raises InsufficientCredits; returns the new balance."""
+    if cost <= 0:
+        raise InvalidRequest("A spend must cost at least one credit.")
+    balance = ledger.spend(user_id, cost, kind, reference, actor, now)
+    if balance is None:
+        raise InsufficientCredits(cost, ledger.balance(user_id))
+    return balance
+
+
+def encode_cursor(*parts: object) -> str:
+    raw = "|".join(str(p) for p in parts).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, count: int) -> list[str]:
+    try:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
+    parts = raw.split("|")
+    if len(parts) != count or not all(parts):
+        raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
+    return parts
+
+
+def decode_id_cursor(cursor: str) -> int:
+    value = decode_cursor(cursor, 1)[0]
+    if not value.isdigit():
+        raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
+    return int(value)
+
+
+def request_fingerprint(body: Any) -> str:
+    import json
+
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+# What each status may become; money received (paid) wins over any earlier outcome.
+_NEXT = {
+    "open": {"processing", "paid", "failed", "expired"},
+    "processing": {"paid", "failed", "expired"},
+    "failed": {"paid"},
+    "expired": {"paid"},
+    "paid": {"partially_refunded", "refunded", "disputed"},
+    "partially_refunded": {"refunded", "disputed"},
+    "refunded": {"disputed"},
+    "disputed": set(),
+}
+
+
+class CreditService:
+    """Balances, packs, checkout and Stripe events; each use case is one transaction."""
+
+    def __init__(self, uow: Callable[[], CreditsUnitOfWork], gateway: PaymentGateway, clock: Any,
+                 notify: Callable[[str, str, str], None], user_email: Callable[[str], str | None],
+                 public_url: str) -> None:
+        self._uow = uow
+        self._gateway = gateway
+        self._clock = clock
+        self._notify = notify
+        self._user_email = user_email
+        self._public_url = public_url.rstrip("/")
+
+    def balance(self, user_id: str) -> tuple[int, int]:
+        with self._uow() as uow:
+            return uow.ledger.balance(user_id), uow.payments.pending_credits(user_id)
+
+    def packs(self) -> list[CreditPack]:
+        with self._uow() as uow:
+            return uow.payments.packs()
+
+    def transactions(self, user_id: str, cursor: str | None, limit: int) -> Page:
+        before = decode_id_cursor(cursor) if cursor else None
+        with self._uow() as uow:
+            rows = uow.ledger.entries(user_id, before, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(rows, encode_cursor(rows[-1].id) if more else None)
+
+    def transactions_csv(self, user_id: str) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["id", "created_at", "kind", "delta", "balance_after", "reference"])
+        cursor: int | None = None
+        with self._uow() as uow:
+            while True:
+                rows = uow.ledger.entries(user_id, cursor, 500)
+                for row in rows:
+                    writer.writerow([row.id, row.created_at.isoformat(), row.kind, row.delta, row.balance_after,
+                                     _csv_safe(row.reference)])
+                if len(rows) < 500:
+                    break
+                cursor = rows[-1].id
+        return out.getvalue()
+
+    def payments(self, user_id: str, cursor: str | None, limit: int) -> Page:
+        before = None
+        if cursor:
+            at, payment_id = decode_cursor(cursor, 2)
+            try:
+                before = (datetime.fromisoformat(at), str(uuid.UUID(payment_id)))
+            except ValueError:
+                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
+        with self._uow() as uow:
+            rows = uow.payments.list_for_user(user_id, before, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(rows, encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None)
+
+    def payment(self, user_id: str, checkout_id: str) -> Payment:
+        with self._uow() as uow:
+            payment = uow.payments.by_session(checkout_id, user_id)
+        if payment is None:
+            raise NotFound("No such payment.")
+        return payment
+
+    def start_checkout(self, user: User, pack_id: str | None, amount_cents: int | None,
+                       idempotency_key: str | None, request_hash: str) -> StoredResponse:
+        order = self._order(user, pack_id, amount_cents)
+        now = self._clock.now()
+        if idempotency_key:
+            with self._uow() as uow:
+                claim = uow.idempotency.claim(user.id, "checkout", idempotency_key, request_hash, now,
+                                              IDEMPOTENCY_WINDOW)
+                uow.commit()
+            if isinstance(claim, StoredResponse):
+                return claim
+            if claim is None:
+                raise Conflict("A request with this Idempotency-Key is still in progress or had another body.")
+            gateway_key = f"pixmint-checkout-{user.id}-{idempotency_key}"
+        else:
+            gateway_key = f"pixmint-checkout-{user.id}-{secrets.token_hex(16)}"
+        try:
+            session = self._gateway.create_checkout(order, gateway_key)
+        except Exception:
+            if idempotency_key:
+                with self._uow() as uow:
+                    uow.idempotency.release(user.id, "checkout", idempotency_key)
+                    uow.commit()
+            raise
+        response = StoredResponse(201, {"checkout_id": session.id, "checkout_url": session.url})
+        with self._uow() as uow:
+            if uow.payments.by_session(session.id) is None:
+                uow.payments.add(user.id, self._gateway.name, session, order, now)
+            if idempotency_key:
+                uow.idempotency.complete(user.id, "checkout", idempotency_key, response)
+            uow.commit()
+        return response
+
+    def _order(self, user: User, pack_id: str | None, amount_cents: int | None) -> CheckoutOrder:
+        if (pack_id is None) == (amount_cents is None):
+            raise InvalidRequest("Send either pack_id or amount_cents.", {"field": "pack_id"})
+        if pack_id is not None:
+            pack = next((p for p in self.packs() if p.id == pack_id), None)
+            if pack is None:
+                raise InvalidRequest("There is no such credit pack.", {"field": "pack_id"})
+            credits, cents, currency, label = pack.credits, pack.amount_cents, pack.currency, pack.label
+        else:
+            assert amount_cents is not None
+            if not MIN_CUSTOM_CENTS <= amount_cents <= MAX_CUSTOM_CENTS or amount_cents % 100:
+                raise InvalidRequest("Choose a whole number of dollars from $5 to $500.",
+                                     {"field": "amount_cents", "min": MIN_CUSTOM_CENTS, "max": MAX_CUSTOM_CENTS})
+            credits, cents, currency = amount_cents // CENTS_PER_CREDIT, amount_cents, "usd"
+            label = f"{credits:,} Pixmint credits"
+        return CheckoutOrder(
+            user_id=user.id, email=user.email, credits=credits, amount_cents=cents, currency=currency, label=label,
+            pack_id=pack_id, success_url=f"{self._public_url}/credits/return?checkout_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=f"{self._public_url}/credits?cancelled=1",
+        )
+
+    def handle_stripe_event(self, event: dict[str, Any]) -> str:
+        """Applies one verified Stripe event exactly once; returns what it did."""
+        event_id, event_type = event["id"], event["type"]
+        obj = event["data"]["object"]
+        handlers = {
+            "checkout.session.completed": self._session_completed,
+            "checkout.session.async_payment_succeeded": self._session_completed,
+            "checkout.session.async_payment_failed": self._session_failed,
+            "checkout.session.expired": self._session_expired,
+            "charge.refunded": self._charge_refunded,
+            "charge.dispute.created": self._dispute_created,
+        }
+        notices: list[tuple[str, str, str]] = []
+        now = self._clock.now()
+        with self._uow() as uow:
+            if not uow.payments.record_event(event_id, event_type, now):
+                return "duplicate"
+            handler = handlers.get(event_type)
+            outcome = handler(uow, obj, event_id, event_type, now, notices) if handler else "ignored"
+            uow.commit()
+        for user_id, subject, text in notices:
+            self._tell(user_id, subject, text)
+        return outcome
+
+    def _tell(self, user_id: str, subject: str, text: str) -> None:
+        email = self._user_email(user_id)
+        if email:
+            self._notify(email, subject, text)
+
+    def _session_completed(self, uow: CreditsUnitOfWork, session: dict, event_id: str, event_type: str,
+                           now: datetime, notices: list) -> str:
+        if session.get("payment_intent"):
+            # Taken before the payment row, in the same order as refunds and disputes take them.
+            uow.payments.lock_intent(session["payment_intent"])
+        payment = uow.payments.lock_by_session(session["id"])
+        if payment is None:
+            return "unknown_session"
+        # Amount and currency must match what we asked for; the event's own metadata is not trusted.
+        if session.get("amount_total") != payment.amount_cents or session.get("currency") != payment.currency:
+            uow.payments.update(payment, now, event_id, "amount or currency differs from the order; not credited")
+            if payment.user_id:
+                uow.payments.flag_user(payment.user_id, "payment amount mismatch", now)
+            return "mismatch"
+        intent = session.get("payment_intent") or payment.payment_intent_id
+        paid = event_type == "checkout.session.async_payment_succeeded" or session.get("payment_status") == "paid"
+        if not paid:
+            if "processing" in _NEXT[payment.status]:
+                uow.payments.update(_with(payment, status="processing", payment_intent_id=intent), now, event_id)
+            return "processing"
+        if payment.credited or "paid" not in _NEXT[payment.status]:
+            return "already_credited"
+        if payment.user_id is None:
+            uow.payments.update(_with(payment, status="paid", payment_intent_id=intent), now, event_id,
+                                "account deleted before payment; nothing credited")
+            return "no_account"
+        uow.ledger.credit(payment.user_id, payment.credits, "purchase", payment.checkout_session_id, "stripe", now)
+        payment = _with(payment, status="paid", payment_intent_id=intent, credited=payment.credits)
+        uow.payments.update(payment, now, event_id)
+        adjustment = uow.payments.take_adjustment(intent) if intent else None
+        if adjustment is not None:
+            if adjustment.refunded_cents:
+                payment = self._apply_refund(uow, payment, adjustment.refunded_cents, event_id, now)
+            if adjustment.disputed:
+                self._apply_dispute(uow, payment, event_id, now)
+        return "credited"
+
+    def _session_failed(self, uow: CreditsUnitOfWork, session: dict, event_id: str, event_type: str,
+                        now: datetime, notices: list) -> str:
+        payment = uow.payments.lock_by_session(session["id"])
+        if payment is None:
+            return "unknown_session"
+        if "failed" not in _NEXT[payment.status]:
+            return "ignored"
+        uow.payments.update(_with(payment, status="failed", failure_reason="The bank payment did not go through."),
+                            now, event_id)
+        if payment.user_id:
+            notices.append((payment.user_id, "Your Pixmint payment did not go through",
+                            f"Your payment of {_money(payment)} for {payment.credits:,} credits failed, so no "
+                            f"credits were added and nothing was charged. You can try again at "
+                            f"{self._public_url}/credits.\n"))
+        return "failed"
+
+    def _session_expired(self, uow: CreditsUnitOfWork, session: dict, event_id: str, event_type: str,
+                         now: datetime, notices: list) -> str:
+        payment = uow.payments.lock_by_session(session["id"])
+        if payment is None:
+            return "unknown_session"
+        if "expired" not in _NEXT[payment.status]:
+            return "ignored"
+        uow.payments.update(_with(payment, status="expired"), now, event_id)
+        return "expired"
+
+    def _charge_refunded(self, uow: CreditsUnitOfWork, charge: dict, event_id: str, event_type: str,
+                         now: datetime, notices: list) -> str:
+        intent = charge.get("payment_intent")
+        refunded = int(charge.get("amount_refunded") or 0)
+        if not intent or refunded <= 0:
+            return "ignored"
+        uow.payments.lock_intent(intent)
+        payment = uow.payments.lock_by_intent(intent)
+        if payment is None or not payment.credited:
+            uow.payments.add_adjustment(intent, refunded, False, now)
+            return "deferred"
+        self._apply_refund(uow, payment, refunded, event_id, now)
+        return "refunded"
+
+    def _dispute_created(self, uow: CreditsUnitOfWork, dispute: dict, event_id: str, event_type: str,
+                         now: datetime, notices: list) -> str:
+        intent = dispute.get("payment_intent")
+        if not intent:
+            return "ignored"
+        uow.payments.lock_intent(intent)
+        payment = uow.payments.lock_by_intent(intent)
+        if payment is None or not payment.credited:
+            uow.payments.add_adjustment(intent, 0, True, now)
+            return "deferred"
+        self._apply_dispute(uow, payment, event_id, now)
+        return "disputed"
+
+    def _apply_refund(self, uow: CreditsUnitOfWork, payment: Payment, refunded_total: int, event_id: str,
+                      now: datetime) -> Payment:
+        """Takes back the refunded share; refunded_total is Stripe's cumulative amount, so replays add nothing."""
+        refunded_total = min(refunded_total, payment.amount_cents)
+        if refunded_total <= payment.refunded_cents:
+            return payment
+        target = payment.credited * refunded_total // payment.amount_cents
+        take = max(0, min(target, payment.credited) - payment.clawed_back)
+        if take and payment.user_id:
+            uow.ledger.take_back(payment.user_id, take, "payment_refund",
+                                 f"{payment.checkout_session_id}:refund:{refunded_total}", "stripe", now)
+        status = "refunded" if refunded_total >= payment.amount_cents else "partially_refunded"
+        updated = _with(payment, refunded_cents=refunded_total, clawed_back=payment.clawed_back + take,
+                        status=status if status in _NEXT[payment.status] or status == payment.status else payment.status)
+        uow.payments.update(updated, now, event_id)
+        return updated
+
+    def _apply_dispute(self, uow: CreditsUnitOfWork, payment: Payment, event_id: str, now: datetime) -> None:
+        if payment.disputed:
+            return
+        take = payment.credited - payment.clawed_back
+        if take and payment.user_id:
+            uow.ledger.take_back(payment.user_id, take, "dispute", f"{payment.checkout_session_id}:dispute",
+                                 "stripe", now)
+        uow.payments.update(_with(payment, disputed=True, clawed_back=payment.credited, status="disputed"), now,
+                            event_id)
+        if payment.user_id:
+            uow.payments.flag_user(payment.user_id, "payment disputed", now)
+
+
+def _with(payment: Payment, **changes: Any) -> Payment:
+    from dataclasses import replace
+
+    return replace(payment, **changes)
+
+
+def _money(payment: Payment) -> str:
+    return f"${payment.amount_cents / 100:,.2f}" if payment.currency == "usd" else \
+        f"{payment.amount_cents / 100:,.2f} {payment.currency.upper()}"
+
+
+def _csv_safe(value: str) -> str:
+    # Spreadsheet formula injection: a leading =, +, - or @ would run as a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

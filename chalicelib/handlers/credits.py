@@ -1,0 +1,96 @@
+"""Balances, credit packs, Stripe Checkout, payments and the transaction history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.credits import LedgerEntry, Payment, request_fingerprint
+from ..domain.errors import InvalidRequest
+from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+
+bp = Blueprint(__name__)
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    return {"id": str(entry.id), "kind": entry.kind, "delta": entry.delta, "balance_after": entry.balance_after,
+            "reference": entry.reference, "created_at": rfc3339(entry.created_at)}
+
+
+def payment_json(payment: Payment) -> dict[str, Any]:
+    return {"id": payment.checkout_session_id, "status": payment.status, "credits": payment.credits,
+            "amount_cents": payment.amount_cents, "currency": payment.currency, "pack_id": payment.pack_id,
+            "failure_reason": payment.failure_reason, "created_at": rfc3339(payment.created_at),
+            "updated_at": rfc3339(payment.updated_at)}
+
+
+def idempotency_key() -> str | None:
+    key = bp.current_request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key.strip()) <= MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
+    return key.strip() if key else None
+
+
+@bp.route("/v1/credits", methods=["GET"])
+@api_view
+def balance() -> Response:
+    principal = authenticate(bp.current_request)
+    current, pending = container().credits.balance(principal.user.id)
+    return Response({"balance": current, "pending": pending})
+
+
+@bp.route("/v1/credits/packs", methods=["GET"])
+@api_view
+def packs() -> Response:
+    items = [{"id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,
+              "label": p.label} for p in container().credits.packs()]
+    return Response({"items": items}, headers={"Cache-Control": "public, max-age=60"})
+
+
+@bp.route("/v1/credits/checkout", methods=["POST"])
+@api_view
+def checkout() -> Response:
+    principal = authenticate(bp.current_request)
+    raw = json_body(bp.current_request)
+    body = fields(raw, {}, {"pack_id": str, "amount_cents": int})
+    stored = container().credits.start_checkout(
+        principal.user, body.get("pack_id"), body.get("amount_cents"), idempotency_key(), request_fingerprint(raw)
+    )
+    return Response(stored.body, status_code=stored.status)
+
+
+@bp.route("/v1/credits/transactions", methods=["GET"])
+@api_view
+def transactions() -> Response:
+    principal = authenticate(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    page = container().credits.transactions(principal.user.id, cursor, limit)
+    return Response({"items": [entry_json(e) for e in page.items], "next_cursor": page.next_cursor})
+
+
+@bp.route("/v1/credits/transactions/export", methods=["GET"])
+@api_view
+def transactions_export() -> Response:
+    principal = authenticate(bp.current_request)
+    text = container().credits.transactions_csv(principal.user.id)
+    return Response(text, headers={"Content-Type": "text/csv; charset=utf-8",
+                                   "Content-Disposition": 'attachment; filename="pixmint-transactions.csv"'})
+
+
+@bp.route("/v1/credits/payments", methods=["GET"])
+@api_view
+def payments() -> Response:
+    principal = authenticate(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    page = container().credits.payments(principal.user.id, cursor, limit)
+    return Response({"items": [payment_json(p) for p in page.items], "next_cursor": page.next_cursor})
+
+
+@bp.route("/v1/credits/payments/{checkout_id}", methods=["GET"])
+@api_view
+def payment(checkout_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    return Response(payment_json(container().credits.payment(principal.user.id, checkout_id)))
