@@ -10,11 +10,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start  # noqa: E402
+from bench import cold_start, spend  # noqa: E402
 
 BENCHMARKS = [
     ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
      cold_start.measure),
+    ("spend path", "spends/s through the domain use case / the same guarded SQL raw", "higher is better; target >= 0.7",
+     spend.measure),
 ]
 
 

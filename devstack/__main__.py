@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    for noisy in ("pgserver", "werkzeug", "botocore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     os.environ.setdefault("PIXMINT_STAGE", "local")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             outbox = lambda: embedded.sent_emails(region)  # noqa: E731
             log.info("aws: in-process emulator (moto) at %s for SES; emails at /_dev/outbox", moto.url)
         log.info("image provider: %s", "OpenAI" if settings.openai_api_key else "offline placeholder renderer (none yet)")
-        log.info("payments: %s", "Stripe" if settings.stripe_secret_key else "local test checkout (none yet)")
+        log.info("payments: %s", "Stripe" if settings.stripe_secret_key
+                 else "local test checkout at /_dev/checkout/ (signed webhooks to /v1/webhooks/stripe)")
         log.info("jwt secret: %s", "from JWT_SECRET" if settings.jwt_secret else f"generated, kept in {settings.data_dir}")
 
         settings = load_settings()
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         from .gateway import PixmintGateway
         from .server import serve
 
-        server = serve(PixmintGateway(app), PROJECT_DIR / "frontend" / "dist", settings.port, outbox, args.host)
+        server = serve(PixmintGateway(app), PROJECT_DIR / "frontend" / "dist", settings.port, outbox, args.host,
+                       local_checkout=not settings.stripe_secret_key)
         log.info("Pixmint is running at http://localhost:%s (Ctrl-C stops everything)", settings.port)
 
         def stop(*_: object) -> None:

@@ -29,7 +29,62 @@ NOT_BUILT = b"""<!doctype html><html lang="en"><title>Pixmint</title><h1>The fro
 <p>Run <code>make dev</code>, which builds it into frontend/dist.</p></html>"""
 
 
-def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[], list[dict]] | None):
+def _page(title: str, body: str, status: int = 200) -> GatewayResponse:
+    page = (f'<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>{body}</html>')
+    return GatewayResponse(status, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                                    **FRONTEND_HEADERS}, page.encode())
+
+
+class LocalCheckout:
+    """Plays Stripe Checkout for `make dev`: shows the order, and on Pay sends the signed webhook."""
+
+    def __init__(self, gateway: PixmintGateway) -> None:
+        self._gateway = gateway
+
+    def show(self, checkout_id: str) -> GatewayResponse:
+        from chalicelib.bootstrap import container
+        from chalicelib.domain.errors import NotFound
+
+        try:
+            payment = container().credits.checkout_order(checkout_id)
+        except NotFound:
+            return _page("Checkout not found", "<h1>No such checkout</h1>", 404)
+        amount = f"${payment.amount_cents / 100:,.2f}"
+        if payment.status != "open":
+            return _page("Checkout", f"<h1>This checkout is {html.escape(payment.status)}</h1>"
+                                     f'<p><a href="/credits">Back to Pixmint</a></p>')
+        return _page(
+            "Pixmint test checkout",
+            "<main><h1>Pixmint test checkout</h1>"
+            "<p>This is the local stand-in for Stripe Checkout: no card is charged.</p>"
+            f"<dl><dt>Credits</dt><dd>{payment.credits:,}</dd><dt>Total</dt><dd>{amount}</dd></dl>"
+            f'<form method="post" action="/_dev/checkout/{html.escape(checkout_id)}/pay">'
+            f'<button type="submit">Pay {amount}</button></form>'
+            '<p><a href="/credits?cancelled=1">Cancel and go back</a></p></main>',
+        )
+
+    def pay(self, checkout_id: str) -> GatewayResponse:
+        from chalicelib.adapters.local_checkout import completed_event, encode, sign_webhook
+        from chalicelib.bootstrap import container
+        from chalicelib.domain.errors import NotFound
+
+        services = container()
+        try:
+            payment = services.credits.checkout_order(checkout_id)
+        except NotFound:
+            return _page("Checkout not found", "<h1>No such checkout</h1>", 404)
+        body = encode(completed_event(checkout_id, payment.amount_cents, payment.currency, payment.user_id))
+        headers = {"Content-Type": "application/json", "Stripe-Signature": sign_webhook(body, services.webhook_secret)}
+        reply = self._gateway.handle("POST", "/v1/webhooks/stripe", headers, body)
+        if reply.status != 200:
+            return _page("Payment failed", f"<h1>The webhook answered {reply.status}</h1>", 502)
+        return GatewayResponse(303, {"Location": f"/credits/return?checkout_id={checkout_id}",
+                                     "Cache-Control": "no-store"}, b"")
+
+
+def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[], list[dict]] | None,
+                 checkout: LocalCheckout | None = None):
     static_root = static_dir.resolve()
 
     class Handler(BaseHTTPRequestHandler):
@@ -60,6 +115,15 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
                 body = self._body()
                 headers = {k: v for k, v in self.headers.items()}
                 self._send(gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
+            elif checkout is not None and path.startswith("/_dev/checkout/"):
+                parts = path.split("/")
+                if self.command == "GET" and len(parts) == 4:
+                    self._send(checkout.show(parts[3]))
+                elif self.command == "POST" and len(parts) == 5 and parts[4] == "pay":
+                    self._body()
+                    self._send(checkout.pay(parts[3]))
+                else:
+                    self._send(GatewayResponse(404, {"Content-Type": "text/plain"}, b"Not found"))
             elif self.command in ("GET", "HEAD"):
                 if path == "/_dev/outbox" and outbox is not None:
                     self._send(self._outbox())
@@ -108,7 +172,8 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
 
 
 def serve(gateway: PixmintGateway, static_dir: Path, port: int, outbox: Callable[[], list[dict]] | None,
-          host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(gateway, static_dir, outbox))
+          host: str = "127.0.0.1", local_checkout: bool = False) -> ThreadingHTTPServer:
+    checkout = LocalCheckout(gateway) if local_checkout else None
+    server = ThreadingHTTPServer((host, port), make_handler(gateway, static_dir, outbox, checkout))
     server.daemon_threads = True
     return server

@@ -298,6 +298,14 @@ class CreditService:
             raise NotFound("No such payment.")
         return payment
 
+    def checkout_order(self, checkout_id: str) -> Payment:
+        """A payment by its checkout id, whoever owns it: for the local test checkout page only."""
+        with self._uow() as uow:
+            payment = uow.payments.by_session(checkout_id)
+        if payment is None:
+            raise NotFound("No such checkout.")
+        return payment
+
     def start_checkout(self, user: User, pack_id: str | None, amount_cents: int | None,
                        idempotency_key: str | None, request_hash: str) -> StoredResponse:
         order = self._order(user, pack_id, amount_cents)

@@ -29,7 +29,7 @@ def test_sign_up_lands_on_the_dashboard_and_the_session_survives_reload(page):
 
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     expect(page.get_by_role("heading", name=re.compile("Ada"))).to_be_visible()
-    expect(page.get_by_test_id("balance")).to_have_text(re.compile(r"\b0\b"))
+    expect(page.get_by_test_id("balance")).to_have_text(re.compile(r"\b50\b"))
     screenshot(page, "dashboard")
 
     page.reload()
