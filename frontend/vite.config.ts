@@ -14,7 +14,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   server: {
-    proxy: { '/v1': { target: apiOrigin, changeOrigin: true } },
+    // /_dev serves the local stack's test checkout page and outbox.
+    proxy: { '/v1': { target: apiOrigin, changeOrigin: true }, '/_dev': { target: apiOrigin, changeOrigin: true } },
   },
   preview: {
     proxy: { '/v1': { target: apiOrigin, changeOrigin: true } },

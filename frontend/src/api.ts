@@ -80,6 +80,23 @@ export interface RequestOptions {
 const API_BASE = '/v1';
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  return parse<T>(await authorizedSend(method, path, options));
+}
+
+export interface Download {
+  blob: Blob;
+  filename: string;
+}
+
+/** A GET that answers with a file (e.g. CSV). The token goes in the header as usual, never in the URL. */
+export async function download(path: string, accept: string, fallbackName: string, signal?: AbortSignal): Promise<Download> {
+  const response = await authorizedSend('GET', path, { signal, headers: { Accept: accept } });
+  if (!response.ok) return parse<never>(response);
+  const blob = await response.blob();
+  return { blob, filename: filenameFrom(response.headers.get('Content-Disposition')) ?? fallbackName };
+}
+
+async function authorizedSend(method: string, path: string, options: RequestOptions): Promise<Response> {
   const useSession = options.auth ?? true;
   let token = useSession && tokens ? await tokens.current() : options.bearer ?? null;
   let response = await send(method, path, options, token);
@@ -87,7 +104,24 @@ export async function request<T>(method: string, path: string, options: RequestO
     token = await tokens.renew(token);
     if (token) response = await send(method, path, options, token);
   }
-  return parse<T>(response);
+  return response;
+}
+
+function filenameFrom(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const encoded = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
+  let name: string | null = null;
+  if (encoded) {
+    try {
+      name = decodeURIComponent(encoded[1].trim());
+    } catch {
+      name = null;
+    }
+  }
+  name ??= /filename\s*=\s*"?([^";]+)"?/i.exec(disposition)?.[1]?.trim() ?? null;
+  // Keep only a plain file name: no folders, no control characters.
+  const safe = name?.replace(/[\\/\u0000-\u001f]/g, '_').trim();
+  return safe ? safe : null;
 }
 
 async function send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
@@ -172,4 +206,93 @@ export const api = {
   confirmPasswordReset: (token: string, newPassword: string) =>
     request<void>('POST', '/auth/password-reset/confirm', { body: { token, new_password: newPassword }, auth: false }),
   me: (signal?: AbortSignal) => request<User>('GET', '/me', { signal }),
+  credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
+  creditPacks: (signal?: AbortSignal) => request<{ items: CreditPack[] }>('GET', '/credits/packs', { signal }),
+  checkout: (body: CheckoutRequest, idempotencyKey: string) =>
+    request<CheckoutSession>('POST', '/credits/checkout', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  payment: (checkoutId: string, signal?: AbortSignal) =>
+    request<Payment>('GET', `/credits/payments/${encodeURIComponent(checkoutId)}`, { signal }),
+  payments: (cursor?: string | null, signal?: AbortSignal) =>
+    request<Page<Payment>>('GET', '/credits/payments' + query({ cursor }), { signal }),
+  transactions: (options: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
+    request<Page<Transaction>>('GET', '/credits/transactions' + query(options), { signal }),
+  exportTransactions: (signal?: AbortSignal) =>
+    download('/credits/transactions/export', 'text/csv', 'pixmint-transactions.csv', signal),
 };
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? '?' + text : '';
+}
+
+// Credits: 1 USD = 100 credits. Balances may be negative after a refund or dispute.
+export interface CreditBalance {
+  balance: number;
+  pending: number;
+}
+
+export interface CreditPack {
+  id: string;
+  credits: number;
+  amount_cents: number;
+  currency: string;
+  label: string;
+}
+
+export type CheckoutRequest = { pack_id: string } | { amount_cents: number };
+
+export interface CheckoutSession {
+  checkout_id: string;
+  checkout_url: string;
+}
+
+export type PaymentStatus =
+  | 'open'
+  | 'processing'
+  | 'paid'
+  | 'failed'
+  | 'expired'
+  | 'refunded'
+  | 'partially_refunded'
+  | 'disputed';
+
+export interface Payment {
+  id: string;
+  status: PaymentStatus;
+  credits: number;
+  amount_cents: number;
+  currency: string;
+  pack_id: string | null;
+  /** Why a failed or expired payment did not go through, when the provider said. */
+  failure_reason?: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type TransactionKind =
+  | 'purchase'
+  | 'generation'
+  | 'generation_refund'
+  | 'signup_bonus'
+  | 'admin_grant'
+  | 'admin_debit'
+  | 'payment_refund'
+  | 'dispute';
+
+export interface Transaction {
+  id: string | number;
+  kind: TransactionKind;
+  delta: number;
+  balance_after: number;
+  reference: string;
+  created_at: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}

@@ -1,12 +1,18 @@
-import { LocationProvider, Route, Router } from 'preact-iso';
+import { LocationProvider, Route, Router, lazy } from 'preact-iso';
 import { Layout } from './components/Layout';
 import { Dashboard } from './pages/Dashboard';
 import { ForgotPassword } from './pages/ForgotPassword';
 import { Landing } from './pages/Landing';
 import { NotFound } from './pages/NotFound';
+import { PageLoadFailed } from './pages/PageLoadFailed';
 import { ResetPassword } from './pages/ResetPassword';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
+
+// The credits pages load on demand so the landing page stays small.
+const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
+const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
+const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Transactions, pageLoadFailed));
 
 export function App() {
   return (
@@ -19,9 +25,17 @@ export function App() {
           <Route path="/forgot-password" component={ForgotPassword} />
           <Route path="/reset-password" component={ResetPassword} />
           <Route path="/dashboard" component={Dashboard} />
+          <Route path="/credits" component={BuyCredits} />
+          <Route path="/credits/return" component={CheckoutReturn} />
+          <Route path="/credits/transactions" component={Transactions} />
           <Route default component={NotFound} />
         </Router>
       </Layout>
     </LocationProvider>
   );
+}
+
+/** A page's code failed to download (offline, or a new release replaced it): offer a reload. */
+function pageLoadFailed() {
+  return PageLoadFailed;
 }

@@ -115,6 +115,13 @@ export function updateUser(user: User): void {
   if (state.status === 'authenticated') setState({ user });
 }
 
+/** Record a fresh balance (e.g. from GET /v1/credits) so the header and dashboard show it. */
+export function updateCredits(balance: number): void {
+  if (state.status === 'authenticated' && state.user && state.user.credits !== balance) {
+    setState({ user: { ...state.user, credits: balance } });
+  }
+}
+
 /** Get a new token pair; concurrent callers in this tab share one request. */
 export function refresh(): Promise<RefreshOutcome> {
   inFlight ??= withCrossTabLock(refreshNow).finally(() => {

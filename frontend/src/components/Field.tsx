@@ -1,19 +1,26 @@
-import type { Ref } from 'preact';
+import type { ComponentChildren, Ref } from 'preact';
 
 interface FieldProps {
   id: string;
   label: string;
   value: string;
   onValue: (value: string) => void;
-  type?: 'text' | 'email' | 'password';
+  type?: 'text' | 'email' | 'password' | 'number';
   autoComplete?: string;
   hint?: string;
   error?: string;
   required?: boolean;
   inputRef?: Ref<HTMLInputElement>;
+  /** For type=number. */
+  min?: number;
+  max?: number;
+  step?: number;
+  /** Shown under the input, e.g. what an amount buys. */
+  children?: ComponentChildren;
 }
 
-export function Field({ id, label, value, onValue, type = 'text', autoComplete, hint, error, required, inputRef }: FieldProps) {
+export function Field(props: FieldProps) {
+  const { id, label, value, onValue, type = 'text', autoComplete, hint, error, required, inputRef, min, max, step, children } = props;
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
@@ -29,11 +36,15 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
         ref={inputRef}
         id={id}
         name={id}
-        // Preact's typings tie `type` to per-type attribute sets; these three share the ones used here.
+        // Preact's typings tie `type` to per-type attribute sets; these types share the ones used here.
         type={type as 'text'}
         value={value}
         onInput={(event) => onValue(event.currentTarget.value)}
         autoComplete={autoComplete}
+        min={min}
+        max={max}
+        step={step}
+        inputMode={type === 'number' ? 'numeric' : undefined}
         required={required}
         aria-required={required ? 'true' : undefined}
         aria-invalid={error ? 'true' : undefined}
@@ -41,6 +52,7 @@ export function Field({ id, label, value, onValue, type = 'text', autoComplete, 
         spellcheck={type === 'text' ? undefined : false}
         autoCapitalize={type === 'text' ? undefined : 'none'}
       />
+      {children}
       {error && (
         <p id={errorId} class="field-error">
           {error}

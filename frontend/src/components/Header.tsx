@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { signOut, useSession } from '../auth';
+import { formatCredits } from '../format';
 import { Logo } from './Logo';
 
 export function Header() {
@@ -38,6 +39,24 @@ export function Header() {
                     Dashboard
                   </a>
                 </li>
+                <li>
+                  <a href="/credits" aria-current={current('/credits')}>
+                    Buy credits
+                  </a>
+                </li>
+                <li>
+                  <a href="/credits/transactions" aria-current={current('/credits/transactions')}>
+                    Transactions
+                  </a>
+                </li>
+                {session.user && (
+                  <li>
+                    <a href="/credits" class="nav-balance" data-testid="header-balance">
+                      <span class="visually-hidden">Balance: </span>
+                      {formatCredits(session.user.credits)} credits
+                    </a>
+                  </li>
+                )}
                 <li>
                   <button
                     type="button"

@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
 import { api, type User } from '../api';
 import { updateUser } from '../auth';
+import { BalanceCard } from '../components/BalanceCard';
+import { LoadError } from '../components/LoadError';
 import { RequireAuth } from '../components/RequireAuth';
-import { describeError } from '../forms';
-import { usePageTitle } from '../hooks';
+import { useApiData, usePageTitle } from '../hooks';
 
 export function Dashboard() {
   usePageTitle('Dashboard');
@@ -11,51 +11,24 @@ export function Dashboard() {
 }
 
 function DashboardContent({ user }: { user: User }) {
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [attempt, setAttempt] = useState(0);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    setError(null);
-    api
-      .me(controller.signal)
-      .then(updateUser)
-      .catch((failure: unknown) => {
-        if (!controller.signal.aborted) setError(describeError(failure, []).form);
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [attempt]);
-
+  const me = useApiData((signal) => api.me(signal).then(updateUser));
   const name = user.display_name?.trim() || user.email;
 
   return (
     <>
       <h1 class="page-title">Welcome, {name}</h1>
 
-      {error && (
-        <div class="alert alert-error" role="alert">
-          <p>{error}</p>
-          <button type="button" class="btn btn-secondary btn-small" onClick={() => setAttempt((n) => n + 1)}>
-            Try again
-          </button>
-        </div>
-      )}
+      <LoadError message={me.error} onRetry={me.retry} />
 
-      <section class="card balance-card" aria-labelledby="balance-title" aria-busy={loading ? 'true' : undefined}>
-        <h2 id="balance-title">Credit balance</h2>
-        <p class="balance">
-          <span data-testid="balance" class="balance-number">
-            {user.credits}
-          </span>{' '}
-          <span class="balance-unit">credits</span>
-        </p>
+      <BalanceCard credits={user.credits} loading={me.loading}>
         <p class="muted">$1 buys 100 credits. Each image costs a few credits, and you always see the price first.</p>
-      </section>
+        <p class="card-actions">
+          <a href="/credits" class="btn btn-primary">
+            Buy credits
+          </a>
+          <a href="/credits/transactions">See your transactions</a>
+        </p>
+      </BalanceCard>
 
       <section class="empty-state" aria-labelledby="images-title">
         <h2 id="images-title">No images yet</h2>

@@ -1,0 +1,29 @@
+/** Credits: 1 USD = 100 credits. The app's copy is English, so numbers use US grouping ("2,100"). */
+const creditNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const MINUS = '\u2212';
+
+export function formatCredits(credits: number): string {
+  const text = creditNumber.format(Math.abs(credits));
+  return credits < 0 ? MINUS + text : text;
+}
+
+/** A change in credits, always with its sign so it never relies on colour: "+2,100", "−30". */
+export function formatDelta(delta: number): string {
+  return (delta > 0 ? '+' : delta < 0 ? MINUS : '') + creditNumber.format(Math.abs(delta));
+}
+
+export function formatMoney(cents: number, currency = 'usd'): string {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** In the reader's own locale and time zone; the machine-readable value goes in <time datetime>. */
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+}
