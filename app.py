@@ -1,6 +1,6 @@
 from chalice import Chalice
 
-from chalicelib.handlers import api, auth, credits, me, system, webhooks
+from chalicelib.handlers import api, auth, credits, generations, images, me, system, webhooks, worker
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "application/zip"])
@@ -10,3 +10,6 @@ app.register_blueprint(auth.bp)
 app.register_blueprint(me.bp)
 app.register_blueprint(credits.bp)
 app.register_blueprint(webhooks.bp)
+app.register_blueprint(generations.bp)
+app.register_blueprint(images.bp)
+app.register_blueprint(worker.bp)

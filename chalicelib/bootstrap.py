@@ -10,6 +10,7 @@ from typing import Any, Callable
 from .config import Settings, SettingsError, get_settings
 from .domain.accounts import AccountService
 from .domain.credits import CreditService
+from .domain.generation import GenerationService, GenerationWorker
 from .domain.ports import Clock, EmailSender
 
 
@@ -21,6 +22,8 @@ class Container:
     accounts: AccountService
     credits: CreditService
     webhooks: Any
+    generations: GenerationService
+    worker: GenerationWorker
     webhook_secret: str = field(repr=False, default="")
 
     def close(self) -> None:
@@ -72,11 +75,49 @@ def payment_gateway(settings: Settings) -> Any:
     return LocalTestCheckout(settings.public_url)
 
 
+def image_providers(settings: Settings) -> dict[str, Any]:
+    """The image providers this deployment can call, by provider name."""
+    providers: dict[str, Any] = {}
+    if settings.openai_api_key:
+        from .adapters.openai_images import OpenAIImageProvider
+
+        providers["openai"] = OpenAIImageProvider(settings.openai_api_key, settings.openai_base_url)
+    if settings.bedrock_enabled:
+        from .adapters.bedrock_images import BedrockImageProvider
+
+        providers["bedrock"] = BedrockImageProvider(lambda: aws_client(settings, "bedrock-runtime"))
+    if settings.is_local:
+        from .adapters.placeholder_images import PlaceholderImageProvider
+
+        providers["placeholder"] = PlaceholderImageProvider()
+    return providers
+
+
+def moderators(settings: Settings) -> list[Any]:
+    from .domain.moderation import BlocklistModerator
+
+    chain: list[Any] = [BlocklistModerator()]
+    if settings.openai_api_key:
+        from .adapters.openai_images import OpenAIModerator
+
+        chain.append(OpenAIModerator(settings.openai_api_key, settings.openai_base_url))
+    return chain
+
+
+def jobs_queue_url(settings: Settings) -> str:
+    if settings.jobs_queue_url:
+        return settings.jobs_queue_url
+    if not settings.is_local:
+        raise SettingsError("JOBS_QUEUE_URL is required outside local stages")
+    return f"{settings.aws_endpoint_url or 'https://sqs.us-east-1.amazonaws.com'}/123456789012/pixmint-jobs"
+
+
 def build_container(
     settings: Settings,
     clock: Clock | None = None,
     mailer: EmailSender | None = None,
     hasher: Any = None,
+    providers: dict[str, Any] | None = None,
 ) -> Container:
     from .adapters.argon2_hasher import Argon2PasswordHasher
     from .adapters.clock import SystemClock
@@ -118,8 +159,27 @@ def build_container(
         public_url=settings.public_url,
     )
     webhook_secret = settings.stripe_webhook_secret or local_secret(settings, "stripe_webhook_secret", "whsec_local_")
+
+    from .adapters.aws_storage import S3ImageStore, SqsJobQueue
+    from .adapters.pillow_codec import PillowImageCodec
+    from .observability import logger
+
+    def log(message: str, extra: dict[str, Any]) -> None:
+        logger.info(message, extra=extra)
+
+    providers = providers if providers is not None else image_providers(settings)
+    store = S3ImageStore(lambda: aws_client(settings, "s3"), settings.images_bucket)
+    queue = SqsJobQueue(lambda: aws_client(settings, "sqs"), jobs_queue_url(settings))
+    codec = PillowImageCodec()
+    generations = GenerationService(
+        uow=lambda: PostgresUnitOfWork(pool), queue=queue, store=store, codec=codec,
+        moderators=moderators(settings), clock=clock, available_providers=set(providers), log=log,
+    )
+    worker = GenerationWorker(uow=lambda: PostgresUnitOfWork(pool), providers=providers, codec=codec, store=store,
+                              queue=queue, clock=clock, log=log)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
-                     webhooks=StripeWebhookVerifier(webhook_secret), webhook_secret=webhook_secret)
+                     webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,
+                     webhook_secret=webhook_secret)
 
 
 _lock = threading.Lock()

@@ -42,6 +42,9 @@ class Settings:
     email_from: str = "Pixmint <no-reply@pixmint.example>"
     log_level: str = "INFO"
     version: str = "0.1.0"
+    images_bucket: str = "pixmint-images"
+    jobs_queue_url: str | None = None
+    bedrock_enabled: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -67,6 +70,15 @@ def _int(values: Mapping[str, str], name: str, default: int, low: int, high: int
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _bool(values: Mapping[str, str], name: str) -> bool:
+    raw = (values.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def _text(values: Mapping[str, str], name: str) -> str | None:
@@ -99,6 +111,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError("DATABASE_URL is required outside local stages")
     if _text(values, "STRIPE_SECRET_KEY") and not _text(values, "STRIPE_WEBHOOK_SECRET"):
         raise SettingsError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (webhooks must be verified)")
+    if stage in ("dev", "prod") and not _text(values, "JOBS_QUEUE_URL"):
+        raise SettingsError("JOBS_QUEUE_URL is required outside local stages")
     if stage in ("dev", "prod") and not _text(values, "STRIPE_SECRET_KEY"):
         raise SettingsError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required outside local stages")
     log_level = (_text(values, "LOG_LEVEL") or "INFO").upper()
@@ -129,6 +143,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         signup_bonus_credits=_int(values, "SIGNUP_BONUS_CREDITS", 50, 0, 1_000_000),
         email_from=_text(values, "PIXMINT_EMAIL_FROM") or "Pixmint <no-reply@pixmint.example>",
         log_level=log_level,
+        images_bucket=_text(values, "IMAGES_BUCKET") or "pixmint-images",
+        jobs_queue_url=_text(values, "JOBS_QUEUE_URL"),
+        bedrock_enabled=_bool(values, "BEDROCK_ENABLED"),
     )
 
 

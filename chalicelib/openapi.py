@@ -8,6 +8,7 @@ from typing import Any
 ERROR_STATUSES = {
     "400": "Malformed JSON, wrong types, missing fields or values out of range.",
     "401": "No, bad or expired credentials.",
+    "402": "Not enough credits; details carry cost and balance.",
     "403": "Authenticated but not allowed.",
     "404": "No such resource.",
     "409": "Conflict.",
@@ -89,6 +90,40 @@ SCHEMAS: dict[str, Any] = {
     "PaymentPage": _obj({"items": {"type": "array", "items": _ref("Payment")},
                          "next_cursor": {"type": ["string", "null"]}}),
     "WebhookAck": _obj({"received": {"type": "boolean"}, "outcome": STRING}),
+    "Image": _obj({
+        "id": STRING, "generation_id": {"type": ["string", "null"]}, "width": {"type": "integer"},
+        "height": {"type": "integer"}, "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
+        "bytes": {"type": "integer"}, "favorite": {"type": "boolean"}, "shared": {"type": "boolean"},
+        "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]}, "created_at": TIMESTAMP,
+        "alt": STRING, "content_url": STRING, "thumbnail_url": STRING}),
+    "Generation": _obj({
+        "id": STRING, "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+        "prompt": STRING, "negative_prompt": {"type": ["string", "null"]}, "style_preset": {"type": ["string", "null"]},
+        "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer"},
+        "cost_credits": {"type": "integer"}, "refunded_credits": {"type": "integer"},
+        "source_image_id": {"type": ["string", "null"]}, "mask_image_id": {"type": ["string", "null"]},
+        "images": {"type": "array", "items": _ref("Image")}, "created_at": TIMESTAMP,
+        "completed_at": {"type": ["string", "null"], "format": "date-time"}}, {"error": STRING}),
+    "GenerationPage": _obj({"items": {"type": "array", "items": _ref("Generation")},
+                            "next_cursor": {"type": ["string", "null"]}}),
+    "GenerationRequest": _obj({"prompt": {"type": "string", "minLength": 1, "maxLength": 4000}}, {
+        "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 4},
+        "style_preset": STRING, "negative_prompt": {"type": "string", "maxLength": 2000},
+        "source_image_id": STRING, "mask_image_id": STRING}),
+    "Quote": _obj({"cost_credits": {"type": "integer"}, "unit_credits": {"type": "integer"}, "model": STRING,
+                   "size": STRING, "quality": STRING, "n": {"type": "integer"}}),
+    "Models": _obj({"items": {"type": "array", "items": _obj({
+        "id": STRING, "provider": STRING, "label": STRING, "sizes": {"type": "array", "items": STRING},
+        "qualities": {"type": "array", "items": STRING}, "max_n": {"type": "integer"},
+        "supports_edit": {"type": "boolean"}, "supports_mask": {"type": "boolean"}, "offline": {"type": "boolean"},
+        "prices": {"type": "array", "items": _obj({"size": STRING, "quality": STRING, "credits": {"type": "integer"}})}})}}),
+    "Upload": _obj({"id": STRING, "width": {"type": "integer"}, "height": {"type": "integer"},
+                    "content_type": STRING, "bytes": {"type": "integer"}}),
+    "StylePresets": _obj({"items": {"type": "array", "items": _obj({"id": STRING, "label": STRING, "prompt_suffix": STRING})},
+                          "next_cursor": {"type": "null"}}),
+    "PromptTemplates": _obj({"items": {"type": "array", "items": _obj({
+        "id": STRING, "label": STRING, "template": STRING, "variables": {"type": "array", "items": STRING}})},
+        "next_cursor": {"type": "null"}}),
     "Health": _obj(
         {
             "status": {"type": "string", "enum": ["ok", "unavailable"]},
@@ -97,6 +132,10 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
 }
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": STRING}
 
 
 PAGE_PARAMETERS = [
@@ -205,6 +244,41 @@ PATHS: dict[str, dict[str, Any]] = {
                     {"type": "object"}, auth=False,
                     parameters=[{"name": "Stripe-Signature", "in": "header", "required": True, "schema": STRING}])
     },
+    "/v1/models": {"get": _op("Image models with their sizes, qualities and prices", "generation", "200",
+                              _ref("Models"), auth=False, errors=())},
+    "/v1/style-presets": {"get": _op("Style presets", "generation", "200", _ref("StylePresets"), auth=False, errors=())},
+    "/v1/prompt-templates": {"get": _op("Prompt templates", "generation", "200", _ref("PromptTemplates"), auth=False,
+                                        errors=())},
+    "/v1/generations/quote": {"post": _op("Price a request without charging", "generation", "200", _ref("Quote"),
+                                          _ref("GenerationRequest"), errors=("400", "403"))},
+    "/v1/generations": {
+        "post": _op("Ask for images; the cost is taken now and failed images are refunded", "generation", "202",
+                    _ref("Generation"), _ref("GenerationRequest"), errors=("400", "402", "403", "409", "422"),
+                    parameters=[IDEMPOTENCY_PARAMETER]),
+        "get": _op("Generations, newest first", "generation", "200", _ref("GenerationPage"), errors=("400", "403"),
+                   parameters=PAGE_PARAMETERS + [
+                       {"name": "status", "in": "query", "required": False,
+                        "schema": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]}},
+                       {"name": "model", "in": "query", "required": False, "schema": STRING},
+                       {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 200}},
+                       {"name": "since", "in": "query", "required": False, "schema": TIMESTAMP},
+                       {"name": "until", "in": "query", "required": False, "schema": TIMESTAMP}]),
+    },
+    "/v1/generations/{generation_id}": {"get": _op("One generation", "generation", "200", _ref("Generation"),
+                                                   errors=("403", "404"), parameters=[_path("generation_id")])},
+    "/v1/uploads": {"post": {**_op("Upload a PNG, JPEG or WebP (≤ 10 MB, ≤ 4096×4096) to edit", "generation", "201",
+                                   _ref("Upload"), errors=("400", "403", "413", "415")),
+                             "requestBody": {"required": True, "content": {
+                                 t: {"schema": {"type": "string", "format": "binary"}}
+                                 for t in ("image/png", "image/jpeg", "image/webp")}}}},
+    "/v1/images/{image_id}": {"get": _op("One image", "images", "200", _ref("Image"), errors=("403", "404"),
+                                         parameters=[_path("image_id")])},
+    "/v1/images/{image_id}/content": {"get": _op("The image bytes, as an attachment", "images", "200",
+                                                 {"type": "string", "format": "binary"}, errors=("403", "404"),
+                                                 parameters=[_path("image_id")], content_type="image/*")},
+    "/v1/images/{image_id}/thumbnail": {"get": _op("A small WebP preview", "images", "200",
+                                                   {"type": "string", "format": "binary"}, errors=("403", "404"),
+                                                   parameters=[_path("image_id")], content_type="image/webp")},
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
                     _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"))

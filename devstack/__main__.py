@@ -58,19 +58,21 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["AWS_ENDPOINT_URL"] = moto.url
             region = settings.aws_region
             outbox = lambda: embedded.sent_emails(region)  # noqa: E731
-            log.info("aws: in-process emulator (moto) at %s for SES; emails at /_dev/outbox", moto.url)
-        log.info("image provider: %s", "OpenAI" if settings.openai_api_key else "offline placeholder renderer (none yet)")
+            log.info("aws: in-process emulator (moto) at %s for SES, S3 and SQS; emails at /_dev/outbox", moto.url)
+        log.info("image provider: %s", "OpenAI" if settings.openai_api_key
+                 else "offline placeholder renderer (labelled pictures, not AI)")
         log.info("payments: %s", "Stripe" if settings.stripe_secret_key
                  else "local test checkout at /_dev/checkout/ (signed webhooks to /v1/webhooks/stripe)")
         log.info("jwt secret: %s", "from JWT_SECRET" if settings.jwt_secret else f"generated, kept in {settings.data_dir}")
 
         settings = load_settings()
+        if outbox is not None:
+            os.environ.update(embedded.prepare_aws(settings))
+            settings = load_settings()
         from chalicelib.adapters.migrations import migrate
 
         for name in migrate(settings.database_url):
             log.info("migrated: %s", name)
-        if outbox is not None:
-            embedded.prepare_aws(settings)
 
         from chalicelib import bootstrap
 
@@ -85,6 +87,19 @@ def main(argv: list[str] | None = None) -> int:
 
         server = serve(PixmintGateway(app), PROJECT_DIR / "frontend" / "dist", settings.port, outbox, args.host,
                        local_checkout=not settings.stripe_secret_key)
+        from chalicelib.bootstrap import aws_client
+        from chalicelib.handlers.worker import handle_batch
+
+        from .jobs import QueuePoller, Schedule
+
+        background = [
+            QueuePoller(aws_client(settings, "sqs"), bootstrap.jobs_queue_url(settings), handle_batch),
+            Schedule("sweeper", 60, lambda: bootstrap.container().worker.sweep()),
+        ]
+        for thread in background:
+            thread.start()
+        stoppers.append(lambda: [thread.stop() for thread in background])
+        log.info("worker: consuming %s in this process; sweeper every 60 s", bootstrap.jobs_queue_url(settings))
         log.info("Pixmint is running at http://localhost:%s (Ctrl-C stops everything)", settings.port)
 
         def stop(*_: object) -> None:

@@ -77,12 +77,15 @@ def start_moto() -> Embedded:
     return Embedded(f"http://127.0.0.1:{port}", server.stop)
 
 
-def prepare_aws(settings: Any) -> None:
-    """Creates what the app expects to exist in AWS: today, a verified SES sender."""
+def prepare_aws(settings: Any) -> dict[str, str]:
+    """Creates what the app expects to exist in AWS; returns the settings that name them."""
     from chalicelib.bootstrap import aws_client
 
     sender = settings.email_from.rsplit("<", 1)[-1].rstrip(">").strip()
     aws_client(settings, "ses").verify_email_identity(EmailAddress=sender)
+    aws_client(settings, "s3").create_bucket(Bucket=settings.images_bucket)
+    queue_url = aws_client(settings, "sqs").create_queue(QueueName="pixmint-jobs")["QueueUrl"]
+    return {"JOBS_QUEUE_URL": queue_url, "IMAGES_BUCKET": settings.images_bucket}
 
 
 def sent_emails(region: str) -> list[dict[str, Any]]:

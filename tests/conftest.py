@@ -24,7 +24,8 @@ TEST_ENV = {
 os.environ.update(TEST_ENV)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 JWT_SECRET = "test-secret-" + "x" * 40
-SEEDED_TABLES = {"schema_migrations", "credit_packs"}
+SEEDED_TABLES = {"schema_migrations", "credit_packs", "models", "prices", "settings", "style_presets",
+                 "prompt_templates"}
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +35,17 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory):
     if given:
         yield given
         return
+    import shutil
+    import tempfile
+
     from devstack.embedded import start_postgres
 
-    server = start_postgres(tmp_path_factory.mktemp("pg"))
+    # Not under pytest's basetemp: another pytest run prunes old basetemps, data folder included.
+    data_dir = Path(tempfile.mkdtemp(prefix="pixmint-test-pg-"))
+    server = start_postgres(data_dir / "pg")
     yield server.url
     server.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +91,8 @@ def aws():
         import boto3
 
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="no-reply@pixmint.example")
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="pixmint-images")
+        boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="pixmint-jobs")
         yield
 
 
@@ -135,11 +144,18 @@ def assert_ledger_matches_balances(database_url: str) -> None:
 
 
 @pytest.fixture
-def container(settings, clock, aws):
+def providers() -> dict[str, Any] | None:
+    """The image providers of the app under test; None means what the settings give (the placeholder)."""
+    return None
+
+
+@pytest.fixture
+def container(settings, clock, aws, providers):
     from chalicelib import bootstrap
     from tests.fakes import cheap_hasher
 
-    bootstrap.use_container(lambda: bootstrap.build_container(settings, clock=clock, hasher=cheap_hasher()))
+    bootstrap.use_container(
+        lambda: bootstrap.build_container(settings, clock=clock, hasher=cheap_hasher(), providers=providers))
     yield bootstrap.container()
     bootstrap.use_container(None)
 
@@ -216,10 +232,15 @@ class Api:
 
 
 @pytest.fixture
-def api(container) -> Api:
+def chalice_client(container):
     from chalice.test import Client
 
     from app import app
 
     with Client(app, stage_name="test", project_dir=str(PROJECT_DIR)) as client:
-        yield Api(client)
+        yield client
+
+
+@pytest.fixture
+def api(chalice_client) -> Api:
+    return Api(chalice_client)

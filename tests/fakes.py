@@ -314,3 +314,30 @@ class InMemoryLedger:
 
     def entries(self, user_id, before_id, limit):
         return []
+
+
+class ScriptedImageProvider:
+    """An ImageProvider that answers from a script: each call takes the next step.
+
+    A step is "ok" (every image), an int k (the first k images, the rest fail), or a ProviderError to raise.
+    """
+
+    def __init__(self, name: str, steps: list | None = None) -> None:
+        from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
+
+        self.name = name
+        self.steps = list(steps or [])
+        self.calls: list = []
+        self._renderer = PlaceholderImageProvider()
+
+    def generate(self, request):
+        from chalicelib.domain.imaging import ProviderImage
+
+        self.calls.append(request)
+        step = self.steps.pop(0) if self.steps else "ok"
+        if isinstance(step, Exception):
+            raise step
+        images = self._renderer.generate(request)
+        if isinstance(step, int):
+            return images[:step] + [ProviderImage(None, "the provider lost this one")] * (request.n - step)
+        return images

@@ -10,6 +10,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
+from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages
 from ..domain.model import FailureTally, LoginFailureCounts, RefreshTokenRecord, Role, User
 
 
@@ -234,6 +235,9 @@ class PostgresUnitOfWork:
         self.ledger = PostgresLedger(self._conn)
         self.payments = PostgresPayments(self._conn)
         self.idempotency = PostgresIdempotencyKeys(self._conn)
+        self.catalog = PostgresCatalog(self._conn)
+        self.generations = PostgresGenerations(self._conn)
+        self.images = PostgresImages(self._conn)
         return self
 
     def commit(self) -> None:

@@ -66,3 +66,15 @@ class InsufficientCredits(DomainError):
 
 class InvalidSignature(DomainError):
     code = "invalid_signature"
+
+
+class ContentRejected(DomainError):
+    code = "content_rejected"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"

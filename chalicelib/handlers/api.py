@@ -25,7 +25,10 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.WeakPassword: 422,
+    errors.ContentRejected: 422,
     errors.RateLimited: 429,
     errors.Unavailable: 503,
 }

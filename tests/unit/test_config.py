@@ -81,7 +81,8 @@ def test_secrets_stay_out_of_the_repr(env_file):
 def test_prod_starts_with_a_secret_name_and_a_database(env_file):
     settings = load_settings(
         environ={"PIXMINT_STAGE": "prod", "JWT_SECRET_NAME": "pixmint/jwt", "DATABASE_URL": DB,
-                 "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}, env_file=env_file
+                 "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                 "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/pixmint-jobs"}, env_file=env_file
     )
     assert settings.stage == "prod"
     assert not settings.is_local
@@ -108,7 +109,8 @@ def test_postgres_urls_are_accepted(env_file, url):
         ({"DATABASE_URL": "mysql://pixmint@localhost/pixmint"}, "DATABASE_URL"),
         ({"PIXMINT_STAGE": "prod", "DATABASE_URL": DB}, "JWT_SECRET"),
         ({"PIXMINT_STAGE": "prod", "JWT_SECRET": GOOD_SECRET}, "DATABASE_URL"),
-        ({"PIXMINT_STAGE": "prod", "JWT_SECRET": GOOD_SECRET, "DATABASE_URL": DB}, "STRIPE_SECRET_KEY"),
+        ({"PIXMINT_STAGE": "prod", "JWT_SECRET": GOOD_SECRET, "DATABASE_URL": DB, "JOBS_QUEUE_URL": "https://q"},
+         "STRIPE_SECRET_KEY"),
         ({"STRIPE_SECRET_KEY": "sk_test_x"}, "STRIPE_WEBHOOK_SECRET"),
         ({"PIXMINT_STAGE": "dev", "DATABASE_URL": DB}, "JWT_SECRET"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),

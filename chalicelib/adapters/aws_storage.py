@@ -1,0 +1,44 @@
+"""S3 for the image backup copies and SQS for generation jobs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+
+class S3ImageStore:
+    """Backup copies of every image, under keys derived from user and image id."""
+
+    def __init__(self, client_factory: Callable[[], Any], bucket: str) -> None:
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._bucket = bucket
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._s3().put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type,
+                              ServerSideEncryption="AES256")
+
+    def get(self, key: str) -> bytes:
+        return self._s3().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+
+    def delete(self, key: str) -> None:
+        self._s3().delete_object(Bucket=self._bucket, Key=key)
+
+
+class SqsJobQueue:
+    """Generation jobs as SQS messages of the form {"generation_id": "..."}."""
+
+    def __init__(self, client_factory: Callable[[], Any], queue_url: str) -> None:
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._queue_url = queue_url
+
+    def send(self, generation_id: str) -> None:
+        if self._client is None:
+            self._client = self._client_factory()
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"generation_id": generation_id}))

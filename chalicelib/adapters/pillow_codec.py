@@ -1,0 +1,109 @@
+"""Decoding, checking and re-encoding pictures with Pillow."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import Any
+
+from ..domain.imaging import ImageInfo, InvalidImage
+
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# Camera JPEGs with a multi-picture extension open as MPO; they are still JPEG files.
+_FORMAT_ALIASES = {"MPO": "JPEG"}
+_KEPT_INFO = ("transparency",)
+
+
+class PillowImageCodec:
+    """Accepts PNG, JPEG and WebP only, fully decoded, with decompression bombs refused."""
+
+    def __init__(self, max_pixels: int = 4096 * 4096) -> None:
+        self._max_pixels = max_pixels
+
+    def inspect(self, data: bytes) -> ImageInfo:
+        """Decodes every pixel, so truncated or hostile files fail here, and describes the image as stored."""
+        image, image_format = self._decode(data)
+        with image:
+            return ImageInfo(image.width, image.height, CONTENT_TYPES[image_format])
+
+    def sanitize(self, data: bytes, max_side: int) -> tuple[bytes, ImageInfo]:
+        """Re-encodes in the same format, upright per EXIF, with no EXIF, ICC, XMP, comments or text chunks."""
+        image, image_format = self._decode(data)
+        with image:
+            if image.width > max_side or image.height > max_side:
+                raise InvalidImage(f"Images are at most {max_side} pixels a side.")
+            clean = _upright_without_metadata(image)
+        out = io.BytesIO()
+        if image_format == "JPEG":
+            clean.save(out, format="JPEG", quality=92)
+        elif image_format == "WEBP":
+            clean.save(out, format="WEBP", quality=90)
+        else:
+            clean.save(out, format="PNG", optimize=True)
+        return out.getvalue(), ImageInfo(clean.width, clean.height, CONTENT_TYPES[image_format])
+
+    def thumbnail(self, data: bytes, max_side: int = 256) -> bytes:
+        """A WebP preview at most max_side on its long side, keeping the aspect ratio."""
+        from PIL import Image
+
+        image, _ = self._decode(data)
+        with image:
+            small = _upright_without_metadata(image)
+        has_alpha = small.mode in ("RGBA", "LA", "PA") or (small.mode == "P" and "transparency" in small.info)
+        small = small.convert("RGBA" if has_alpha else "RGB")
+        small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.save(out, format="WEBP", quality=80)
+        return out.getvalue()
+
+    def to_png(self, data: bytes) -> bytes:
+        """The same picture as a PNG, upright and without metadata."""
+        image, _ = self._decode(data)
+        with image:
+            clean = _upright_without_metadata(image)
+        if clean.mode not in ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"):
+            clean = clean.convert("RGBA" if "A" in clean.mode else "RGB")
+        out = io.BytesIO()
+        clean.save(out, format="PNG")
+        return out.getvalue()
+
+    def _decode(self, data: bytes) -> tuple[Any, str]:
+        from PIL import Image
+
+        if not data:
+            raise InvalidImage("The file is empty.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                image = Image.open(io.BytesIO(data), formats=list(CONTENT_TYPES))
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise InvalidImage("The image has too many pixels.") from None
+            # Pillow's decoders raise many exception types on hostile input; each one means "not an image we take".
+            except Exception:
+                raise InvalidImage("The file is not a PNG, JPEG or WebP image.") from None
+            image_format = _FORMAT_ALIASES.get(image.format, image.format)
+            if image_format not in CONTENT_TYPES:
+                image.close()
+                raise InvalidImage("The file is not a PNG, JPEG or WebP image.")
+            if image.width * image.height > self._max_pixels:
+                image.close()
+                raise InvalidImage("The image has too many pixels.")
+            try:
+                image.load()
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                image.close()
+                raise InvalidImage("The image has too many pixels.") from None
+            except Exception:
+                image.close()
+                raise InvalidImage("The image data is damaged or incomplete.") from None
+        return image, image_format
+
+
+def _upright_without_metadata(image: Any) -> Any:
+    from PIL import ImageOps
+
+    upright = ImageOps.exif_transpose(image)
+    if upright is image:
+        upright = image.copy()
+    upright.info = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
+    return upright

@@ -1,0 +1,637 @@
+"""Image generation: models and prices, the request path, the worker and the sweeper."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Callable, Protocol
+
+from .credits import IDEMPOTENCY_WINDOW, Ledger, StoredResponse, decode_cursor, encode_cursor, spend
+from .errors import (Conflict, ContentRejected, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType)
+from .imaging import (ImageCodec, ImageInfo, ImageProvider, InvalidImage, Moderator, ProviderError, ProviderImage,
+                      ProviderRejected, ProviderRequest)
+from .model import User
+
+MAX_PROMPT = 4000
+MAX_NEGATIVE_PROMPT = 2000
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_SIDE = 4096
+MAX_ATTEMPTS = 3
+IMAGE_NAMESPACE = uuid.UUID("8a1d3c52-41f5-4c3e-9a57-1f0f0c7b6a10")
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    id: str
+    provider: str
+    label: str
+    sizes: tuple[str, ...]
+    qualities: tuple[str, ...]
+    max_n: int
+    supports_edit: bool
+    supports_mask: bool
+    fallback_model: str | None
+
+
+@dataclass(frozen=True)
+class Price:
+    model: str
+    size: str
+    quality: str
+    credits: int
+    provider_cost_usd: Decimal
+
+
+@dataclass(frozen=True)
+class StylePreset:
+    id: str
+    label: str
+    prompt_suffix: str
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    id: str
+    label: str
+    template: str
+    variables: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    id: str
+    user_id: str
+    generation_id: str | None
+    kind: str
+    position: int
+    width: int
+    height: int
+    content_type: str
+    bytes: int
+    sha256: bytes
+    s3_key: str
+    favorite: bool
+    created_at: datetime
+    prompt: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Generation:
+    id: str
+    user_id: str
+    status: str
+    prompt: str
+    final_prompt: str
+    negative_prompt: str | None
+    style_preset: str | None
+    model: str
+    provider: str | None
+    size: str
+    quality: str
+    n: int
+    seed: int
+    source_image_id: str | None
+    mask_image_id: str | None
+    unit_credits: int
+    cost_credits: int
+    refunded_credits: int
+    unit_cost_usd: Decimal
+    provider_cost_usd: Decimal
+    provider_latency_ms: int | None
+    error: str | None
+    attempts: int
+    created_at: datetime
+    enqueued_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    images: tuple[ImageRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    model: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    n: int = 1
+    style_preset: str | None = None
+    negative_prompt: str | None = None
+    source_image_id: str | None = None
+    mask_image_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GenerationFilters:
+    status: str | None = None
+    model: str | None = None
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated request with its price: what quote shows and create charges."""
+
+    spec: ModelSpec
+    price: Price
+    request: GenerationRequest
+    size: str
+    quality: str
+    final_prompt: str
+
+    @property
+    def cost(self) -> int:
+        return self.price.credits * self.request.n
+
+
+class Catalog(Protocol):
+    def models(self) -> list[ModelSpec]: ...
+
+    def price(self, model: str, size: str, quality: str) -> Price | None: ...
+
+    def presets(self) -> list[StylePreset]: ...
+
+    def templates(self) -> list[PromptTemplate]: ...
+
+    def setting(self, key: str, default: Any) -> Any: ...
+
+
+class Generations(Protocol):
+    def add(self, generation: Generation) -> None: ...
+
+    def get(self, generation_id: str, user_id: str | None = None) -> Generation | None: ...
+
+    def claim(self, generation_id: str, now: datetime, lease: timedelta) -> Generation | None:
+        """Marks a queued (or abandoned running) generation running; None when another worker has it or it is done."""
+        ...
+
+    def finish(self, generation: Generation, now: datetime) -> bool:
+        """Closes a queued or running generation; False when it was already closed."""
+        ...
+
+    def mark_enqueued(self, generation_id: str, now: datetime) -> None: ...
+
+    def due_for_enqueue(self, now: datetime, unsent_after: timedelta, resend_after: timedelta) -> list[str]: ...
+
+    def stuck(self, now: datetime, running_for: timedelta, queued_for: timedelta) -> list[str]: ...
+
+    def list_for_user(self, user_id: str, filters: GenerationFilters, before: tuple[datetime, str] | None,
+                      limit: int) -> list[Generation]: ...
+
+
+class Images(Protocol):
+    def add(self, record: ImageRecord, data: bytes, thumbnail: bytes) -> bool:
+        """Stores an image; False when its slot is taken or its generation is no longer running."""
+        ...
+
+    def get(self, image_id: str, user_id: str) -> ImageRecord | None: ...
+
+    def data(self, image_id: str, user_id: str) -> bytes | None: ...
+
+    def thumbnail(self, image_id: str, user_id: str) -> bytes | None: ...
+
+    def for_generations(self, generation_ids: list[str]) -> dict[str, list[ImageRecord]]: ...
+
+
+class ImageStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+
+class JobQueue(Protocol):
+    def send(self, generation_id: str) -> None: ...
+
+
+class GenerationUnitOfWork(Protocol):
+    ledger: Ledger
+    catalog: Catalog
+    generations: Generations
+    images: Images
+    idempotency: Any
+
+    def __enter__(self) -> "GenerationUnitOfWork": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+def image_id_for(generation_id: str, position: int) -> str:
+    """Deterministic, so a redelivered job writes the same row and the same S3 object."""
+    return str(uuid.uuid5(IMAGE_NAMESPACE, f"{generation_id}:{position}"))
+
+
+def s3_key_for(user_id: str, image_id: str, content_type: str) -> str:
+    return f"images/{user_id}/{image_id}.{EXTENSIONS[content_type]}"
+
+
+def _clean_text(value: str | None, field_name: str, limit: int, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise InvalidRequest(f"The field {field_name} is required.", {"field": field_name})
+        return None
+    value = value.strip()
+    if not value:
+        if required:
+            raise InvalidRequest(f"Write a {field_name.replace('_', ' ')}.", {"field": field_name})
+        return None
+    if len(value) > limit:
+        raise InvalidRequest(f"The {field_name.replace('_', ' ')} is at most {limit} characters.",
+                             {"field": field_name, "max_length": limit})
+    return value
+
+
+def _parse_uuid(value: str | None, field_name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidRequest(f"The {field_name} is not a valid id.", {"field": field_name}) from None
+
+
+class GenerationService:
+    """Quotes, accepts and reads generations, and takes uploads."""
+
+    def __init__(self, uow: Callable[[], GenerationUnitOfWork], queue: JobQueue, store: ImageStore,
+                 codec: ImageCodec, moderators: list[Moderator], clock: Any, available_providers: set[str],
+                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
+        self._uow = uow
+        self._queue = queue
+        self._store = store
+        self._codec = codec
+        self._moderators = moderators
+        self._clock = clock
+        self._providers = available_providers
+        self._log = log
+
+    def models(self) -> list[tuple[ModelSpec, list[Price]]]:
+        with self._uow() as uow:
+            specs = [m for m in uow.catalog.models() if m.provider in self._providers]
+            return [(m, [p for s in m.sizes for q in m.qualities if (p := uow.catalog.price(m.id, s, q))])
+                    for m in specs]
+
+    def presets(self) -> list[StylePreset]:
+        with self._uow() as uow:
+            return uow.catalog.presets()
+
+    def templates(self) -> list[PromptTemplate]:
+        with self._uow() as uow:
+            return uow.catalog.templates()
+
+    def plan(self, user: User, request: GenerationRequest) -> Plan:
+        """Validates a request against the catalogue and prices it; quote and create share it."""
+        prompt = _clean_text(request.prompt, "prompt", MAX_PROMPT, required=True)
+        negative = _clean_text(request.negative_prompt, "negative_prompt", MAX_NEGATIVE_PROMPT)
+        source_id = _parse_uuid(request.source_image_id, "source_image_id")
+        mask_id = _parse_uuid(request.mask_image_id, "mask_image_id")
+        with self._uow() as uow:
+            specs = [m for m in uow.catalog.models() if m.provider in self._providers]
+            if not specs:
+                raise InvalidRequest("No image model is available right now.", {"field": "model"})
+            spec = next((m for m in specs if m.id == request.model), None) if request.model else specs[0]
+            if spec is None:
+                raise InvalidRequest("There is no such model.", {"field": "model", "allowed": [m.id for m in specs]})
+            size = request.size or spec.sizes[0]
+            quality = request.quality or spec.qualities[0]
+            if size not in spec.sizes:
+                raise InvalidRequest(f"{spec.label} makes these sizes: {', '.join(spec.sizes)}.",
+                                     {"field": "size", "allowed": list(spec.sizes)})
+            if quality not in spec.qualities:
+                raise InvalidRequest(f"{spec.label} offers these qualities: {', '.join(spec.qualities)}.",
+                                     {"field": "quality", "allowed": list(spec.qualities)})
+            if not 1 <= request.n <= spec.max_n:
+                raise InvalidRequest(f"{spec.label} makes 1 to {spec.max_n} images at a time.",
+                                     {"field": "n", "min": 1, "max": spec.max_n})
+            if source_id and not spec.supports_edit:
+                raise InvalidRequest(f"{spec.label} cannot edit an image.", {"field": "source_image_id"})
+            if mask_id and not (spec.supports_mask and source_id):
+                raise InvalidRequest("A mask needs a source image and a model that supports masks.",
+                                     {"field": "mask_image_id"})
+            for image_id, name in ((source_id, "source_image_id"), (mask_id, "mask_image_id")):
+                if image_id and uow.images.get(image_id, user.id) is None:
+                    raise InvalidRequest("That image does not exist.", {"field": name})
+            suffix = None
+            if request.style_preset is not None:
+                preset = next((p for p in uow.catalog.presets() if p.id == request.style_preset), None)
+                if preset is None:
+                    raise InvalidRequest("There is no such style preset.", {"field": "style_preset"})
+                suffix = preset.prompt_suffix
+            price = uow.catalog.price(spec.id, size, quality)
+        if price is None:
+            raise InvalidRequest("That combination has no price yet.", {"field": "quality"})
+        assert prompt is not None
+        final = f"{prompt}, {suffix}" if suffix else prompt
+        cleaned = replace(request, prompt=prompt, negative_prompt=negative, source_image_id=source_id,
+                          mask_image_id=mask_id)
+        return Plan(spec, price, cleaned, size, quality, final)
+
+    def quote(self, user: User, request: GenerationRequest) -> int:
+        return self.plan(user, request).cost
+
+    def create(self, user: User, request: GenerationRequest, idempotency_key: str | None, request_hash: str,
+               to_json: Callable[[Generation], dict[str, Any]]) -> StoredResponse:
+        """Charges and records a generation in one transaction, then queues it; 202 with status queued."""
+        plan = self.plan(user, request)
+        for text in filter(None, (plan.request.prompt, plan.request.negative_prompt)):
+            for moderator in self._moderators:
+                reason = moderator.check(text)
+                if reason:
+                    raise ContentRejected(reason, {"field": "prompt"})
+        now = self._clock.now()
+        if idempotency_key:
+            with self._uow() as uow:
+                claim = uow.idempotency.claim(user.id, "generation", idempotency_key, request_hash, now,
+                                              IDEMPOTENCY_WINDOW)
+                uow.commit()
+            if isinstance(claim, StoredResponse):
+                return claim
+            if claim is None:
+                raise Conflict("A request with this Idempotency-Key is still in progress or had another body.")
+        generation = Generation(
+            id=str(uuid.uuid4()), user_id=user.id, status="queued", prompt=plan.request.prompt,
+            final_prompt=plan.final_prompt, negative_prompt=plan.request.negative_prompt,
+            style_preset=plan.request.style_preset, model=plan.spec.id, provider=None, size=plan.size,
+            quality=plan.quality, n=plan.request.n, seed=random.randrange(2**31),
+            source_image_id=plan.request.source_image_id, mask_image_id=plan.request.mask_image_id,
+            unit_credits=plan.price.credits, cost_credits=plan.cost, refunded_credits=0,
+            unit_cost_usd=plan.price.provider_cost_usd, provider_cost_usd=Decimal(0), provider_latency_ms=None,
+            error=None, attempts=0, created_at=now, enqueued_at=None, started_at=None, completed_at=None,
+        )
+        response = StoredResponse(202, to_json(generation))
+        try:
+            with self._uow() as uow:
+                spend(uow.ledger, user.id, plan.cost, f"generation:{generation.id}", now)
+                uow.generations.add(generation)
+                if idempotency_key:
+                    uow.idempotency.complete(user.id, "generation", idempotency_key, response)
+                uow.commit()
+        except Exception:
+            if idempotency_key:
+                with self._uow() as uow:
+                    uow.idempotency.release(user.id, "generation", idempotency_key)
+                    uow.commit()
+            raise
+        self._enqueue(generation.id)
+        return response
+
+    def _enqueue(self, generation_id: str) -> None:
+        try:
+            self._queue.send(generation_id)
+        except Exception as exc:  # noqa: BLE001 - the sweeper sends what was committed but not queued
+            self._log("enqueue failed; the sweeper will resend", {"generation_id": generation_id,
+                                                                   "error_type": type(exc).__name__})
+            return
+        with self._uow() as uow:
+            uow.generations.mark_enqueued(generation_id, self._clock.now())
+            uow.commit()
+
+    def get(self, user_id: str, generation_id: str) -> Generation:
+        with self._uow() as uow:
+            generation = uow.generations.get(generation_id, user_id) if _is_uuid(generation_id) else None
+            if generation is None:
+                raise NotFound("No such generation.")
+            images = uow.images.for_generations([generation.id]).get(generation.id, [])
+        return replace(generation, images=tuple(images))
+
+    def list(self, user_id: str, filters: GenerationFilters, cursor: str | None, limit: int) -> tuple[list[Generation], str | None]:
+        before = None
+        if cursor:
+            at, generation_id = decode_cursor(cursor, 2)
+            try:
+                before = (datetime.fromisoformat(at), str(uuid.UUID(generation_id)))
+            except ValueError:
+                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
+        if filters.status is not None and filters.status not in STATUSES:
+            raise InvalidRequest("status is one of queued, running, succeeded, failed.", {"field": "status"})
+        with self._uow() as uow:
+            rows = uow.generations.list_for_user(user_id, filters, before, limit + 1)
+            page = rows[:limit]
+            images = uow.images.for_generations([g.id for g in page])
+        items = [replace(g, images=tuple(images.get(g.id, []))) for g in page]
+        more = len(rows) > limit
+        return items, (encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if more else None)
+
+    def image(self, user_id: str, image_id: str) -> ImageRecord:
+        with self._uow() as uow:
+            image = uow.images.get(image_id, user_id) if _is_uuid(image_id) else None
+        if image is None:
+            raise NotFound("No such image.")
+        return image
+
+    def image_bytes(self, user_id: str, image_id: str, thumbnail: bool = False) -> tuple[ImageRecord, bytes]:
+        with self._uow() as uow:
+            image = uow.images.get(image_id, user_id) if _is_uuid(image_id) else None
+            data = None
+            if image is not None:
+                data = uow.images.thumbnail(image_id, user_id) if thumbnail else uow.images.data(image_id, user_id)
+        if image is None or data is None:
+            raise NotFound("No such image.")
+        return image, data
+
+    def upload(self, user: User, data: bytes, content_type: str) -> ImageRecord:
+        """Stores an uploaded picture, decoded and re-encoded without metadata, like a generated one."""
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge("Images are at most 10 MB.", {"max_bytes": MAX_UPLOAD_BYTES})
+        if content_type not in EXTENSIONS:
+            raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", {"allowed": sorted(EXTENSIONS)})
+        try:
+            info = self._codec.inspect(data)
+        except InvalidImage:
+            raise UnsupportedMediaType("That file is not a PNG, JPEG or WebP image we can read.") from None
+        if info.width > MAX_UPLOAD_SIDE or info.height > MAX_UPLOAD_SIDE:
+            raise PayloadTooLarge(f"Images are at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE} pixels.",
+                                  {"max_side": MAX_UPLOAD_SIDE})
+        try:
+            clean, info = self._codec.sanitize(data, MAX_UPLOAD_SIDE)
+        except InvalidImage:
+            raise UnsupportedMediaType("That file is not a PNG, JPEG or WebP image we can read.") from None
+        image_id = str(uuid.uuid4())
+        record = _record(image_id, user.id, None, "upload", 0, info, clean, self._clock.now())
+        self._store.put(record.s3_key, clean, info.content_type)
+        with self._uow() as uow:
+            uow.images.add(record, clean, self._codec.thumbnail(clean))
+            uow.commit()
+        return record
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _record(image_id: str, user_id: str, generation_id: str | None, kind: str, position: int, info: ImageInfo,
+            data: bytes, now: datetime) -> ImageRecord:
+    return ImageRecord(
+        id=image_id, user_id=user_id, generation_id=generation_id, kind=kind, position=position, width=info.width,
+        height=info.height, content_type=info.content_type, bytes=len(data), sha256=hashlib.sha256(data).digest(),
+        s3_key=s3_key_for(user_id, image_id, info.content_type), favorite=False, created_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class WorkerPolicy:
+    lease: timedelta = timedelta(minutes=5)
+    unsent_after: timedelta = timedelta(seconds=30)
+    resend_after: timedelta = timedelta(minutes=15)
+    running_deadline: timedelta = timedelta(minutes=15)
+    queued_deadline: timedelta = timedelta(hours=1)
+
+
+class GenerationWorker:
+    """Turns one queued generation into stored images, refunding what could not be made."""
+
+    def __init__(self, uow: Callable[[], GenerationUnitOfWork], providers: dict[str, ImageProvider],
+                 codec: ImageCodec, store: ImageStore, queue: JobQueue, clock: Any,
+                 policy: WorkerPolicy = WorkerPolicy(),
+                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
+        self._uow = uow
+        self._providers = providers
+        self._codec = codec
+        self._store = store
+        self._queue = queue
+        self._clock = clock
+        self._policy = policy
+        self._log = log
+
+    def process(self, generation_id: str) -> str:
+        """Idempotent under redelivery: a generation already running elsewhere or finished is left alone."""
+        with self._uow() as uow:
+            generation = uow.generations.claim(generation_id, self._clock.now(), self._policy.lease)
+            uow.commit()
+        if generation is None:
+            return "skipped"
+        if generation.attempts > MAX_ATTEMPTS:
+            return self._finish(generation, None, Decimal(0), None, "Gave up after repeated worker failures.")
+        with self._uow() as uow:
+            done = {i.position for i in uow.images.for_generations([generation.id]).get(generation.id, [])}
+            source = uow.images.data(generation.source_image_id, generation.user_id) \
+                if generation.source_image_id else None
+            mask = uow.images.data(generation.mask_image_id, generation.user_id) if generation.mask_image_id else None
+            specs = {m.id: m for m in uow.catalog.models()}
+            fallback_on = bool(uow.catalog.setting("provider_fallback", True))
+        missing = [p for p in range(generation.n) if p not in done]
+        if not missing:
+            return self._finish(generation, generation.provider, generation.unit_cost_usd * len(done), None, None)
+        if source is not None:
+            source = self._codec.to_png(source)
+        if mask is not None:
+            mask = self._codec.to_png(mask)
+        request = ProviderRequest(model=generation.model, prompt=generation.final_prompt, size=generation.size,
+                                  quality=generation.quality, n=len(missing), seed=generation.seed,
+                                  negative_prompt=generation.negative_prompt, source_image=source, mask_image=mask)
+        spec = specs[generation.model]
+        started = time.perf_counter()
+        provider_name, unit_cost = spec.provider, generation.unit_cost_usd
+        try:
+            results = self._providers[spec.provider].generate(request)
+        except ProviderRejected as exc:
+            return self._finish(generation, spec.provider, Decimal(0), None, f"The provider refused the prompt: {exc}")
+        except ProviderError as exc:
+            fallback = specs.get(spec.fallback_model or "")
+            if not (exc.retryable and fallback_on and fallback and fallback.provider in self._providers
+                    and not source):
+                return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
+            self._log("provider failed; falling back", {"generation_id": generation.id, "from": spec.id,
+                                                        "to": fallback.id})
+            request = replace(request, model=fallback.id,
+                              size=generation.size if generation.size in fallback.sizes else fallback.sizes[0],
+                              quality=generation.quality if generation.quality in fallback.qualities
+                              else fallback.qualities[0],
+                              n=min(len(missing), fallback.max_n))
+            with self._uow() as uow:
+                fallback_price = uow.catalog.price(fallback.id, request.size, request.quality)
+            provider_name = fallback.provider
+            unit_cost = fallback_price.provider_cost_usd if fallback_price else unit_cost
+            try:
+                results = self._providers[fallback.provider].generate(request)
+            except ProviderError:
+                return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        errors = self._store_images(generation, missing, results)
+        stored = len(missing) - len(errors)
+        error = None if not errors else f"{len(errors)} of {generation.n} images failed: {errors[0]}"
+        return self._finish(generation, provider_name, unit_cost * (len(done) + stored), latency_ms, error)
+
+    def _store_images(self, generation: Generation, positions: list[int], results: list[ProviderImage]) -> list[str]:
+        errors = []
+        for index, position in enumerate(positions):
+            result = results[index] if index < len(results) else ProviderImage(None, "no image returned")
+            if result.data is None:
+                errors.append(result.error or "no image returned")
+                continue
+            try:
+                info = self._codec.inspect(result.data)
+            except InvalidImage:
+                errors.append("the provider returned something that is not an image")
+                continue
+            image_id = image_id_for(generation.id, position)
+            record = _record(image_id, generation.user_id, generation.id, "generated", position, info, result.data,
+                             self._clock.now())
+            self._store.put(record.s3_key, result.data, info.content_type)
+            thumbnail = self._codec.thumbnail(result.data)
+            with self._uow() as uow:
+                uow.images.add(record, result.data, thumbnail)
+                uow.commit()
+        return errors
+
+    def _finish(self, generation: Generation, provider: str | None, provider_cost: Decimal, latency_ms: int | None,
+                error: str | None) -> str:
+        """Counts what is stored, refunds the rest once, and closes the generation."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            stored = len(uow.images.for_generations([generation.id]).get(generation.id, []))
+            refund = (generation.n - stored) * generation.unit_credits
+            status = "succeeded" if stored else "failed"
+            closed = uow.generations.finish(replace(
+                generation, status=status, provider=provider, provider_cost_usd=provider_cost,
+                provider_latency_ms=latency_ms, refunded_credits=refund,
+                error=error if (error or not stored) else None, completed_at=now,
+            ), now)
+            if not closed:
+                return "skipped"
+            if refund:
+                uow.ledger.credit(generation.user_id, refund, "generation_refund", f"refund:{generation.id}",
+                                  "system", now)
+            uow.commit()
+        self._log("generation finished", {"generation_id": generation.id, "status": status, "stored": stored,
+                                          "refunded": refund, "latency_ms": latency_ms})
+        return status
+
+    def sweep(self) -> dict[str, int]:
+        """Resends what was committed but never queued, and fails generations stuck past their deadline."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            due = uow.generations.due_for_enqueue(now, self._policy.unsent_after, self._policy.resend_after)
+            stuck = uow.generations.stuck(now, self._policy.running_deadline, self._policy.queued_deadline)
+        resent = 0
+        for generation_id in due:
+            if generation_id in stuck:
+                continue
+            try:
+                self._queue.send(generation_id)
+            except Exception:  # noqa: BLE001 - try again on the next sweep
+                continue
+            with self._uow() as uow:
+                uow.generations.mark_enqueued(generation_id, now)
+                uow.commit()
+            resent += 1
+        failed = 0
+        for generation_id in stuck:
+            with self._uow() as uow:
+                generation = uow.generations.get(generation_id)
+            if generation is not None and generation.status in ("queued", "running"):
+                self._finish(generation, generation.provider, Decimal(0), None, "Timed out; the credits were returned.")
+                failed += 1
+        return {"resent": resent, "failed": failed}

@@ -1,0 +1,145 @@
+"""Models, quotes, generation requests, uploads, presets and templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.credits import request_fingerprint
+from ..domain.errors import InvalidRequest
+from ..domain.generation import Generation, GenerationFilters, GenerationRequest, ImageRecord
+from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+
+bp = Blueprint(__name__)
+UPLOAD_TYPES = ["image/png", "image/jpeg", "image/webp"]
+REQUEST_FIELDS = {"prompt": str}
+OPTIONAL_FIELDS = {"model": str, "size": str, "quality": str, "n": int, "style_preset": str, "negative_prompt": str,
+                   "source_image_id": str, "mask_image_id": str}
+
+
+def image_json(image: ImageRecord) -> dict[str, Any]:
+    return {
+        "id": image.id, "generation_id": image.generation_id, "width": image.width, "height": image.height,
+        "content_type": image.content_type, "bytes": image.bytes, "favorite": image.favorite, "shared": False,
+        "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
+        "alt": f"AI image: {image.prompt}" if image.prompt else "Uploaded image",
+        "content_url": f"/v1/images/{image.id}/content", "thumbnail_url": f"/v1/images/{image.id}/thumbnail",
+    }
+
+
+def generation_json(g: Generation) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": g.id, "status": g.status, "prompt": g.prompt, "negative_prompt": g.negative_prompt,
+        "style_preset": g.style_preset, "model": g.model, "size": g.size, "quality": g.quality, "n": g.n,
+        "cost_credits": g.cost_credits, "refunded_credits": g.refunded_credits,
+        "source_image_id": g.source_image_id, "mask_image_id": g.mask_image_id,
+        "images": [image_json(i) for i in g.images], "created_at": rfc3339(g.created_at),
+        "completed_at": rfc3339(g.completed_at) if g.completed_at else None,
+    }
+    if g.error:
+        body["error"] = g.error
+    return body
+
+
+def _request() -> tuple[GenerationRequest, dict[str, Any]]:
+    raw = json_body(bp.current_request)
+    body = fields(raw, REQUEST_FIELDS, OPTIONAL_FIELDS, max_length=20_000)
+    return GenerationRequest(**body), raw
+
+
+@bp.route("/v1/models", methods=["GET"])
+@api_view
+def models() -> Response:
+    items = [{
+        "id": spec.id, "provider": spec.provider, "label": spec.label, "sizes": list(spec.sizes),
+        "qualities": list(spec.qualities), "max_n": spec.max_n, "supports_edit": spec.supports_edit,
+        "supports_mask": spec.supports_mask, "offline": spec.provider == "placeholder",
+        "prices": [{"size": p.size, "quality": p.quality, "credits": p.credits} for p in prices],
+    } for spec, prices in container().generations.models()]
+    return Response({"items": items})
+
+
+@bp.route("/v1/style-presets", methods=["GET"])
+@api_view
+def style_presets() -> Response:
+    items = [{"id": p.id, "label": p.label, "prompt_suffix": p.prompt_suffix} for p in container().generations.presets()]
+    return Response({"items": items, "next_cursor": None})
+
+
+@bp.route("/v1/prompt-templates", methods=["GET"])
+@api_view
+def prompt_templates() -> Response:
+    items = [{"id": t.id, "label": t.label, "template": t.template, "variables": list(t.variables)}
+             for t in container().generations.templates()]
+    return Response({"items": items, "next_cursor": None})
+
+
+@bp.route("/v1/generations/quote", methods=["POST"])
+@api_view
+def quote() -> Response:
+    principal = authenticate(bp.current_request)
+    request, _ = _request()
+    plan = container().generations.plan(principal.user, request)
+    return Response({"cost_credits": plan.cost, "unit_credits": plan.price.credits, "model": plan.spec.id,
+                     "size": plan.size, "quality": plan.quality, "n": request.n})
+
+
+@bp.route("/v1/generations", methods=["POST"])
+@api_view
+def create() -> Response:
+    principal = authenticate(bp.current_request)
+    request, raw = _request()
+    key = bp.current_request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key.strip()) <= 255:
+        raise InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
+    stored = container().generations.create(principal.user, request, key.strip() if key else None,
+                                            request_fingerprint(raw), generation_json)
+    return Response(stored.body, status_code=stored.status)
+
+
+@bp.route("/v1/generations/{generation_id}", methods=["GET"])
+@api_view
+def get_generation(generation_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    return Response(generation_json(container().generations.get(principal.user.id, generation_id)))
+
+
+def _moment(query: dict[str, str], name: str) -> datetime | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(f"{name} must be an RFC 3339 date or time.", {"field": name}) from None
+    if moment.tzinfo is None:
+        raise InvalidRequest(f"{name} needs a time zone, e.g. 2026-01-31T00:00:00Z.", {"field": name})
+    return moment
+
+
+@bp.route("/v1/generations", methods=["GET"])
+@api_view
+def list_generations() -> Response:
+    principal = authenticate(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    query = bp.current_request.query_params or {}
+    q = (query.get("q") or "").strip() or None
+    if q and len(q) > 200:
+        raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
+    filters = GenerationFilters(status=query.get("status") or None, model=query.get("model") or None, q=q,
+                                since=_moment(query, "since"), until=_moment(query, "until"))
+    items, next_cursor = container().generations.list(principal.user.id, filters, cursor, limit)
+    return Response({"items": [generation_json(g) for g in items], "next_cursor": next_cursor})
+
+
+@bp.route("/v1/uploads", methods=["POST"], content_types=UPLOAD_TYPES)
+@api_view
+def upload() -> Response:
+    principal = authenticate(bp.current_request)
+    content_type = bp.current_request.headers.get("content-type", "").split(";")[0].strip().lower()
+    image = container().generations.upload(principal.user, bp.current_request.raw_body or b"", content_type)
+    return Response({"id": image.id, "width": image.width, "height": image.height,
+                     "content_type": image.content_type, "bytes": image.bytes}, status_code=201)
