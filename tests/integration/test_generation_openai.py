@@ -1,0 +1,120 @@
+"""The whole generation path with the real openai SDK against the fake OpenAI server."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from tests.conftest import assert_ledger_matches_balances
+from tests.fake_openai import FakeOpenAI
+from tests.integration.test_generation import balance, generate, run_worker
+
+BONUS = 50
+
+
+@pytest.fixture(scope="module")
+def fake_openai():
+    server = FakeOpenAI()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings_overrides(fake_openai):
+    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{fake_openai.url}/v1"}
+
+
+@pytest.fixture
+def providers(settings):
+    from chalicelib.adapters.openai_images import OpenAIImageProvider
+
+    # A short timeout keeps the timeout case fast; everything else is what bootstrap builds.
+    return {"openai": OpenAIImageProvider(settings.openai_api_key, settings.openai_base_url, timeout=1, max_retries=2)}
+
+
+@pytest.fixture(autouse=True)
+def ledger_invariant(db):
+    yield
+    assert_ledger_matches_balances(db)
+
+
+def finished(api, token, generation):
+    return api.get(f"/v1/generations/{generation['id']}", token=token).json
+
+
+def test_500_then_success_stores_the_images(api, chalice_client, fake_openai):
+    token = api.register()["access_token"]
+    generation = generate(api, token, model="gpt-image-1", quality="low", n=2)
+    fake_openai.script("500")
+    before = len(fake_openai.calls("/v1/images/generations"))
+    run_worker(chalice_client, generation["id"])
+    done = finished(api, token, generation)
+    assert done["status"] == "succeeded" and len(done["images"]) == 2 and done["refunded_credits"] == 0
+    assert len(fake_openai.calls("/v1/images/generations")) - before == 2, "one failed call, one retried"
+
+
+def test_429_with_retry_after_then_success(api, chalice_client, fake_openai):
+    token = api.register()["access_token"]
+    generation = generate(api, token, model="gpt-image-1", quality="low")
+    fake_openai.script("429", retry_after="0")
+    run_worker(chalice_client, generation["id"])
+    assert finished(api, token, generation)["status"] == "succeeded"
+
+
+def test_timeouts_on_every_attempt_fail_and_refund(api, chalice_client, fake_openai):
+    token = api.register()["access_token"]
+    generation = generate(api, token, model="gpt-image-1", quality="low")
+    for _ in range(3):
+        fake_openai.script("timeout", seconds=1.5)
+    run_worker(chalice_client, generation["id"])
+    done = finished(api, token, generation)
+    assert done["status"] == "failed" and done["refunded_credits"] == 2
+    assert balance(api, token) == BONUS
+
+
+def test_four_images_with_two_malformed_keeps_two_and_refunds_half(api, chalice_client, fake_openai):
+    token = api.register()["access_token"]
+    generation = generate(api, token, model="gpt-image-1", quality="medium", n=4)
+    fake_openai.script("bad_base64", indexes=(1, 3))
+    run_worker(chalice_client, generation["id"])
+    done = finished(api, token, generation)
+    assert len(done["images"]) == 2 and done["refunded_credits"] == 14
+    assert balance(api, token) == BONUS - 14
+
+
+def test_an_image_that_is_not_an_image_is_refunded(api, chalice_client, fake_openai):
+    token = api.register()["access_token"]
+    generation = generate(api, token, model="gpt-image-1", quality="low", n=2)
+    fake_openai.script("not_an_image", indexes=(0,))
+    run_worker(chalice_client, generation["id"])
+    done = finished(api, token, generation)
+    assert len(done["images"]) == 1 and done["refunded_credits"] == 2
+
+
+def test_flagged_prompts_are_refused_by_openai_moderation_before_any_charge(api, fake_openai):
+    token = api.register()["access_token"]
+    fake_openai.script("flagged", categories=("violence",))
+    reply = api.post("/v1/generations", {"prompt": "something the moderation flags", "model": "gpt-image-1"},
+                     token=token)
+    assert reply.status == 422 and reply.error_code == "content_rejected"
+    assert balance(api, token) == BONUS
+
+
+def test_editing_an_upload_sends_the_image_and_mask_to_openai(api, chalice_client, fake_openai):
+    token = api.register()["access_token"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buffer, "PNG")
+    source = api.request("POST", "/v1/uploads", raw=buffer.getvalue(), token=token,
+                         headers={"Content-Type": "image/png"}).json
+    mask = api.request("POST", "/v1/uploads", raw=buffer.getvalue(), token=token,
+                       headers={"Content-Type": "image/png"}).json
+    generation = generate(api, token, model="gpt-image-1", quality="low", source_image_id=source["id"],
+                          mask_image_id=mask["id"])
+    run_worker(chalice_client, generation["id"])
+    assert finished(api, token, generation)["status"] == "succeeded"
+    [edit] = fake_openai.calls("/v1/images/edits")[-1:]
+    assert edit.files["image"] and edit.files["mask"]
+    assert json.loads(json.dumps(edit.fields))["prompt"] == "a red fox in snow"
