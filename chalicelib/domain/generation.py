@@ -482,7 +482,7 @@ def _record(image_id: str, user_id: str, generation_id: str | None, kind: str, p
 
 @dataclass(frozen=True)
 class WorkerPolicy:
-    lease: timedelta = timedelta(minutes=5)
+    lease: timedelta = timedelta(minutes=6)  # longer than the worker Lambda's 300 s timeout
     unsent_after: timedelta = timedelta(seconds=30)
     resend_after: timedelta = timedelta(minutes=15)
     running_deadline: timedelta = timedelta(minutes=15)

@@ -257,7 +257,7 @@ def test_worker_killed_between_provider_and_store_is_finished_by_the_next_delive
     assert run_worker(chalice_client, generation["id"]) == {"batchItemFailures": []}
     assert api.get(f"/v1/generations/{generation['id']}", token=token).json["status"] == "running", \
         "a live lease is not stolen"
-    clock.advance(minutes=6)
+    clock.advance(minutes=7)
     run_worker(chalice_client, generation["id"])
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert done["status"] == "succeeded" and len(done["images"]) == 2 and done["refunded_credits"] == 0
