@@ -10,13 +10,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start, spend  # noqa: E402
+from bench import cold_start, generation, spend  # noqa: E402
 
 BENCHMARKS = [
     ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
      cold_start.measure),
     ("spend path", "spends/s through the domain use case / the same guarded SQL raw", "higher is better; target >= 0.7",
      spend.measure),
+    ("worker overhead", "worker time per 1024x1024 image / PNG decode + WebP thumbnail + one INSERT + one S3 PUT",
+     "lower is better; target <= 1.3", generation.worker_overhead),
+    ("request to image", "p50 seconds from POST /v1/generations to succeeded, local stack, placeholder renderer",
+     "target < 1 s (an absolute time, not a ratio)", lambda: {"ratio": generation.end_to_end()["p50_s"]}),
 ]
 
 

@@ -44,17 +44,15 @@ class PillowImageCodec:
 
     def thumbnail(self, data: bytes, max_side: int = 256) -> bytes:
         """A WebP preview at most max_side on its long side, keeping the aspect ratio."""
-        from PIL import Image
-
         image, _ = self._decode(data)
         with image:
-            small = _upright_without_metadata(image)
-        has_alpha = small.mode in ("RGBA", "LA", "PA") or (small.mode == "P" and "transparency" in small.info)
-        small = small.convert("RGBA" if has_alpha else "RGB")
-        small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        small.save(out, format="WEBP", quality=80)
-        return out.getvalue()
+            return _thumbnail_of(image, max_side)
+
+    def inspect_with_thumbnail(self, data: bytes, max_side: int = 256) -> tuple[ImageInfo, bytes]:
+        """inspect() and thumbnail() from a single decode, for the worker's hot path."""
+        image, image_format = self._decode(data)
+        with image:
+            return ImageInfo(image.width, image.height, CONTENT_TYPES[image_format]), _thumbnail_of(image, max_side)
 
     def to_png(self, data: bytes) -> bytes:
         """The same picture as a PNG, upright and without metadata."""
@@ -97,6 +95,20 @@ class PillowImageCodec:
                 image.close()
                 raise InvalidImage("The image data is damaged or incomplete.") from None
         return image, image_format
+
+
+def _thumbnail_of(image: Any, max_side: int) -> bytes:
+    """Shrinks first, in place, so rotating and converting touch only the small picture."""
+    from PIL import Image
+
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    image.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    small = _upright_without_metadata(image).convert("RGBA" if has_alpha else "RGB")
+    out = io.BytesIO()
+    small.save(out, format="WEBP", quality=80)
+    return out.getvalue()
 
 
 def _upright_without_metadata(image: Any) -> Any:

@@ -504,33 +504,28 @@ class GenerationWorker:
         self._clock = clock
         self._policy = policy
         self._log = log
+        self._catalogue_cache: tuple[float, dict[str, ModelSpec], bool] | None = None
 
     def process(self, generation_id: str) -> str:
         """Idempotent under redelivery: a generation already running elsewhere or finished is left alone."""
         with self._uow() as uow:
             generation = uow.generations.claim(generation_id, self._clock.now(), self._policy.lease)
-            uow.commit()
-        if generation is None:
-            return "skipped"
-        if generation.attempts > MAX_ATTEMPTS:
-            return self._finish(generation, None, Decimal(0), None, "Gave up after repeated worker failures.")
-        with self._uow() as uow:
-            done = {i.position for i in uow.images.for_generations([generation.id]).get(generation.id, [])}
+            if generation is None:
+                return "skipped"
             source = uow.images.data(generation.source_image_id, generation.user_id) \
                 if generation.source_image_id else None
             mask = uow.images.data(generation.mask_image_id, generation.user_id) if generation.mask_image_id else None
-            specs = {m.id: m for m in uow.catalog.models()}
-            fallback_on = bool(uow.catalog.setting("provider_fallback", True))
-        missing = [p for p in range(generation.n) if p not in done]
-        if not missing:
-            return self._finish(generation, generation.provider, generation.unit_cost_usd * len(done), None, None)
-        if source is not None:
-            source = self._codec.to_png(source)
-        if mask is not None:
-            mask = self._codec.to_png(mask)
+            specs, fallback_on = self._catalogue(uow)
+            uow.commit()
+        if generation.attempts > MAX_ATTEMPTS:
+            return self._finish(generation, None, Decimal(0), None, "Gave up after repeated worker failures.")
+        # Images are written only by the transaction that closes a generation, so a claimed one has none yet.
+        missing = list(range(generation.n))
         request = ProviderRequest(model=generation.model, prompt=generation.final_prompt, size=generation.size,
                                   quality=generation.quality, n=len(missing), seed=generation.seed,
-                                  negative_prompt=generation.negative_prompt, source_image=source, mask_image=mask)
+                                  negative_prompt=generation.negative_prompt,
+                                  source_image=self._codec.to_png(source) if source is not None else None,
+                                  mask_image=self._codec.to_png(mask) if mask is not None else None)
         spec = specs[generation.model]
         started = time.perf_counter()
         provider_name, unit_cost = spec.provider, generation.unit_cost_usd
@@ -559,39 +554,44 @@ class GenerationWorker:
             except ProviderError:
                 return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
         latency_ms = int((time.perf_counter() - started) * 1000)
-        errors = self._store_images(generation, missing, results)
-        stored = len(missing) - len(errors)
+        made, errors = self._prepare_images(generation, missing, results)
         error = None if not errors else f"{len(errors)} of {generation.n} images failed: {errors[0]}"
-        return self._finish(generation, provider_name, unit_cost * (len(done) + stored), latency_ms, error)
+        return self._finish(generation, provider_name, unit_cost * len(made), latency_ms, error, made)
 
-    def _store_images(self, generation: Generation, positions: list[int], results: list[ProviderImage]) -> list[str]:
-        errors = []
+    def _catalogue(self, uow: GenerationUnitOfWork) -> tuple[dict[str, ModelSpec], bool]:
+        """Models and the fallback switch, re-read at most every 30 s: admin changes reach workers quickly."""
+        now = time.monotonic()
+        if self._catalogue_cache is None or now - self._catalogue_cache[0] > 30:
+            specs = {m.id: m for m in uow.catalog.models()}
+            self._catalogue_cache = (now, specs, bool(uow.catalog.setting("provider_fallback", True)))
+        return self._catalogue_cache[1], self._catalogue_cache[2]
+
+    def _prepare_images(self, generation: Generation, positions: list[int], results: list[ProviderImage]
+                        ) -> tuple[list[tuple[ImageRecord, bytes, bytes]], list[str]]:
+        """Validates each image and writes its S3 backup; the rows are written when the generation closes."""
+        made, errors = [], []
         for index, position in enumerate(positions):
             result = results[index] if index < len(results) else ProviderImage(None, "no image returned")
             if result.data is None:
                 errors.append(result.error or "no image returned")
                 continue
             try:
-                info = self._codec.inspect(result.data)
+                info, thumbnail = self._codec.inspect_with_thumbnail(result.data)
             except InvalidImage:
                 errors.append("the provider returned something that is not an image")
                 continue
-            image_id = image_id_for(generation.id, position)
-            record = _record(image_id, generation.user_id, generation.id, "generated", position, info, result.data,
-                             self._clock.now())
+            record = _record(image_id_for(generation.id, position), generation.user_id, generation.id, "generated",
+                             position, info, result.data, self._clock.now())
             self._store.put(record.s3_key, result.data, info.content_type)
-            thumbnail = self._codec.thumbnail(result.data)
-            with self._uow() as uow:
-                uow.images.add(record, result.data, thumbnail)
-                uow.commit()
-        return errors
+            made.append((record, result.data, thumbnail))
+        return made, errors
 
     def _finish(self, generation: Generation, provider: str | None, provider_cost: Decimal, latency_ms: int | None,
-                error: str | None) -> str:
-        """Counts what is stored, refunds the rest once, and closes the generation."""
+                error: str | None, made: list[tuple[ImageRecord, bytes, bytes]] | None = None) -> str:
+        """Stores the new images, refunds what is missing once, and closes the generation, in one transaction."""
         now = self._clock.now()
         with self._uow() as uow:
-            stored = len(uow.images.for_generations([generation.id]).get(generation.id, []))
+            stored = sum(uow.images.add(record, data, thumbnail) for record, data, thumbnail in made or [])
             refund = (generation.n - stored) * generation.unit_credits
             status = "succeeded" if stored else "failed"
             closed = uow.generations.finish(replace(

@@ -1,0 +1,174 @@
+"""Generation benchmarks: worker overhead per image against the unavoidable work, and request-to-image latency."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+IMAGES = 40
+
+
+class InstantProvider:
+    """A zero-latency provider: the bytes are made once, before timing starts."""
+
+    name = "placeholder"
+
+    def __init__(self, png: bytes) -> None:
+        self._png = png
+
+    def generate(self, request):
+        from chalicelib.domain.imaging import ProviderImage
+
+        return [ProviderImage(self._png) for _ in range(request.n)]
+
+
+def _server():
+    from devstack.embedded import start_postgres
+
+    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if given:
+        return given, None
+    server = start_postgres(Path(tempfile.mkdtemp(prefix="pixmint-bench-")) / "pg")
+    return server.url, server
+
+
+def worker_overhead() -> dict[str, float]:
+    """Seconds per stored 1024x1024 image through the worker, over decode + thumbnail + INSERT + S3 PUT."""
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
+                       "POWERTOOLS_METRICS_DISABLED": "true"})
+    from moto import mock_aws
+    from PIL import Image
+
+    from chalicelib import bootstrap
+    from chalicelib.adapters.migrations import migrate
+    from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
+    from chalicelib.config import load_settings
+    from chalicelib.domain.imaging import ProviderRequest
+    from devstack.embedded import drop_database, ensure_database
+
+    server_url, server = _server()
+    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
+    url = ensure_database(server_url, name)
+    try:
+        migrate(url)
+        png = PlaceholderImageProvider().generate(ProviderRequest("placeholder", "bench", "1024x1024", "standard", 1, 7))[0].data
+        with mock_aws():
+            import boto3
+
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="pixmint-images")
+            queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="pixmint-jobs")["QueueUrl"]
+            settings = load_settings(environ={"PIXMINT_STAGE": "test", "DATABASE_URL": url, "JWT_SECRET": "b" * 40,
+                                              "JOBS_QUEUE_URL": queue_url, "PIXMINT_DATA_DIR": tempfile.mkdtemp()},
+                                     env_file=Path("/nonexistent"))
+            container = bootstrap.build_container(settings, providers={"placeholder": InstantProvider(png)})
+            with psycopg.connect(url) as conn:
+                user_id = conn.execute("INSERT INTO users (email, display_name, password_hash, credits) "
+                                       "VALUES ('bench@example.com', 'b', 'x', 1000000) RETURNING id::text").fetchone()[0]
+            from chalicelib.domain.generation import GenerationRequest
+            from chalicelib.domain.model import Role, User
+
+            user = User(user_id, "bench@example.com", "b", Role.USER, False, 10**6, "x", datetime.now(timezone.utc))
+            ids = [container.generations.create(user, GenerationRequest("bench", "placeholder"), None, str(n),
+                                                lambda g: {"id": g.id}).body["id"] for n in range(IMAGES + 5)]
+            for generation_id in ids[:5]:  # warm-up
+                container.worker.process(generation_id)
+            started = time.perf_counter()
+            for generation_id in ids[5:]:
+                container.worker.process(generation_id)
+            worker = (time.perf_counter() - started) / IMAGES
+
+            with psycopg.connect(url) as conn:
+                started = time.perf_counter()
+                for n in range(IMAGES):
+                    image = Image.open(io.BytesIO(png))
+                    image.load()
+                    image.thumbnail((256, 256))
+                    thumb = io.BytesIO()
+                    image.save(thumb, "WEBP", quality=80)
+                    conn.execute("INSERT INTO image_blobs (image_id, data, thumbnail) SELECT id, %s, %s FROM images "
+                                 "ORDER BY created_at LIMIT 1 OFFSET %s ON CONFLICT DO NOTHING",
+                                 (png, thumb.getvalue(), n))
+                    conn.commit()
+                    s3.put_object(Bucket="pixmint-images", Key=f"bench/{n}.png", Body=png, ContentType="image/png")
+                unavoidable = (time.perf_counter() - started) / IMAGES
+            container.close()
+        return {"worker_ms": worker * 1000, "unavoidable_ms": unavoidable * 1000, "ratio": worker / unavoidable}
+    finally:
+        drop_database(server_url, name)
+        if server:
+            server.stop()
+
+
+def end_to_end(requests: int = 20) -> dict[str, float]:
+    """p50 seconds from POST /v1/generations to succeeded, through the local stack (HTTP, SQS, worker)."""
+    from devstack.embedded import drop_database, ensure_database, free_port
+
+    server_url, server = _server()
+    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    data_dir = tempfile.mkdtemp(prefix="pixmint-bench-stack-")
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET", "OPENAI_API_KEY")}
+    env.update(DATABASE_URL=ensure_database(server_url, name), PIXMINT_DATA_DIR=data_dir,
+               PIXMINT_ENV_FILE=f"{data_dir}/none.env", SIGNUP_BONUS_CREDITS="1000")
+    process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://localhost:{port}"
+
+    def call(method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        data = json.dumps(body).encode() if body is not None else None
+        with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method), timeout=10) as r:
+            return json.loads(r.read())
+
+    try:
+        for _ in range(300):
+            try:
+                call("GET", "/v1/health")
+                break
+            except OSError:
+                time.sleep(0.2)
+        token = call("POST", "/v1/auth/register", {"email": "bench@example.com", "password": "bench password 1"})[
+            "access_token"]
+        timings = []
+        for n in range(requests):
+            started = time.perf_counter()
+            generation = call("POST", "/v1/generations", {"prompt": f"benchmark {n}", "model": "placeholder"}, token)
+            while generation["status"] not in ("succeeded", "failed"):
+                time.sleep(0.02)
+                generation = call("GET", f"/v1/generations/{generation['id']}", token=token)
+            timings.append(time.perf_counter() - started)
+        return {"p50_s": statistics.median(timings), "p95_s": sorted(timings)[int(len(timings) * 0.95) - 1]}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        drop_database(server_url, name)
+        if server:
+            server.stop()
+
+
+def main() -> None:
+    overhead = worker_overhead()
+    print(f"worker overhead: {overhead['worker_ms']:.1f} ms per image / {overhead['unavoidable_ms']:.1f} ms "
+          f"decode+thumbnail+INSERT+S3 PUT = {overhead['ratio']:.2f} (target <= 1.3)")
+    latency = end_to_end()
+    print(f"request to image: p50 {latency['p50_s'] * 1000:.0f} ms, p95 {latency['p95_s'] * 1000:.0f} ms "
+          f"(placeholder renderer; target p50 < 1 s)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(PROJECT_DIR))
+    main()
