@@ -3,7 +3,7 @@ from chalice import Chalice
 from chalicelib.handlers import api, auth, credits, generations, images, me, system, webhooks, worker
 
 app = Chalice(app_name="pixmint")
-app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "application/zip"])
+app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/*", "application/zip"])
 app.register_middleware(api.http_middleware, "http")
 app.register_blueprint(system.bp)
 app.register_blueprint(auth.bp)

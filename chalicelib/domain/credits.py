@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
-from .errors import Conflict, InsufficientCredits, InvalidRequest, NotFound, Unavailable
+from .errors import InsufficientCredits, InvalidRequest, NotFound
+from .idempotency import claim_key, released_on_failure
 from .model import User
 
 CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
 MIN_CUSTOM_CENTS = 500
 MAX_CUSTOM_CENTS = 50_000
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 CREDITING_KINDS = ("purchase", "generation_refund", "signup_bonus", "admin_grant")
 
 
@@ -310,26 +310,12 @@ class CreditService:
                        idempotency_key: str | None, request_hash: str) -> StoredResponse:
         order = self._order(user, pack_id, amount_cents)
         now = self._clock.now()
-        if idempotency_key:
-            with self._uow() as uow:
-                claim = uow.idempotency.claim(user.id, "checkout", idempotency_key, request_hash, now,
-                                              IDEMPOTENCY_WINDOW)
-                uow.commit()
-            if isinstance(claim, StoredResponse):
-                return claim
-            if claim is None:
-                raise Conflict("A request with this Idempotency-Key is still in progress or had another body.")
-            gateway_key = f"pixmint-checkout-{user.id}-{idempotency_key}"
-        else:
-            gateway_key = f"pixmint-checkout-{user.id}-{secrets.token_hex(16)}"
-        try:
+        replay = claim_key(self._uow, user.id, "checkout", idempotency_key, request_hash, now)
+        if replay is not None:
+            return replay
+        gateway_key = f"pixmint-checkout-{user.id}-{idempotency_key or secrets.token_hex(16)}"
+        with released_on_failure(self._uow, user.id, "checkout", idempotency_key):
             session = self._gateway.create_checkout(order, gateway_key)
-        except Exception:
-            if idempotency_key:
-                with self._uow() as uow:
-                    uow.idempotency.release(user.id, "checkout", idempotency_key)
-                    uow.commit()
-            raise
         response = StoredResponse(201, {"checkout_id": session.id, "checkout_url": session.url})
         with self._uow() as uow:
             if uow.payments.by_session(session.id) is None:

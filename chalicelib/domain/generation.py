@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Protocol
 
-from .credits import IDEMPOTENCY_WINDOW, Ledger, StoredResponse, decode_cursor, encode_cursor, spend
-from .errors import (Conflict, ContentRejected, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType)
+from .credits import Ledger, StoredResponse, decode_cursor, encode_cursor, spend
+from .errors import ContentRejected, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from .idempotency import claim_key, released_on_failure
 from .imaging import (ImageCodec, ImageInfo, ImageProvider, InvalidImage, Moderator, ProviderError, ProviderImage,
                       ProviderRejected, ProviderRequest)
 from .model import User
@@ -347,15 +348,9 @@ class GenerationService:
                 if reason:
                     raise ContentRejected(reason, {"field": "prompt"})
         now = self._clock.now()
-        if idempotency_key:
-            with self._uow() as uow:
-                claim = uow.idempotency.claim(user.id, "generation", idempotency_key, request_hash, now,
-                                              IDEMPOTENCY_WINDOW)
-                uow.commit()
-            if isinstance(claim, StoredResponse):
-                return claim
-            if claim is None:
-                raise Conflict("A request with this Idempotency-Key is still in progress or had another body.")
+        replay = claim_key(self._uow, user.id, "generation", idempotency_key, request_hash, now)
+        if replay is not None:
+            return replay
         generation = Generation(
             id=str(uuid.uuid4()), user_id=user.id, status="queued", prompt=plan.request.prompt,
             final_prompt=plan.final_prompt, negative_prompt=plan.request.negative_prompt,
@@ -367,19 +362,12 @@ class GenerationService:
             error=None, attempts=0, created_at=now, enqueued_at=None, started_at=None, completed_at=None,
         )
         response = StoredResponse(202, to_json(generation))
-        try:
-            with self._uow() as uow:
-                spend(uow.ledger, user.id, plan.cost, f"generation:{generation.id}", now)
-                uow.generations.add(generation)
-                if idempotency_key:
-                    uow.idempotency.complete(user.id, "generation", idempotency_key, response)
-                uow.commit()
-        except Exception:
+        with released_on_failure(self._uow, user.id, "generation", idempotency_key), self._uow() as uow:
+            spend(uow.ledger, user.id, plan.cost, f"generation:{generation.id}", now)
+            uow.generations.add(generation)
             if idempotency_key:
-                with self._uow() as uow:
-                    uow.idempotency.release(user.id, "generation", idempotency_key)
-                    uow.commit()
-            raise
+                uow.idempotency.complete(user.id, "generation", idempotency_key, response)
+            uow.commit()
         self._enqueue(generation.id)
         return response
 

@@ -75,6 +75,8 @@ export interface RequestOptions {
   /** An explicit bearer token for a request made outside the session flow (auth: false). */
   bearer?: string | null;
   headers?: Record<string, string>;
+  /** Raw bytes sent as they are (e.g. an image upload), with their own Content-Type; instead of a JSON body. */
+  rawBody?: Blob;
 }
 
 const API_BASE = '/v1';
@@ -126,13 +128,14 @@ function filenameFrom(disposition: string | null): string | null {
 
 async function send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.rawBody !== undefined) headers['Content-Type'] = options.rawBody.type || 'application/octet-stream';
+  else if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   try {
     return await fetch(API_BASE + path, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       credentials: 'same-origin',
       signal: options.signal,
     });
@@ -218,7 +221,32 @@ export const api = {
     request<Page<Transaction>>('GET', '/credits/transactions' + query(options), { signal }),
   exportTransactions: (signal?: AbortSignal) =>
     download('/credits/transactions/export', 'text/csv', 'pixmint-transactions.csv', signal),
+  models: (signal?: AbortSignal) => request<{ items: ImageModel[] }>('GET', '/models', { signal, auth: false }),
+  stylePresets: (signal?: AbortSignal) => request<{ items: StylePreset[] }>('GET', '/style-presets', { signal }),
+  promptTemplates: (signal?: AbortSignal) => request<{ items: PromptTemplate[] }>('GET', '/prompt-templates', { signal }),
+  quote: (body: GenerationRequest, signal?: AbortSignal) =>
+    request<Quote>('POST', '/generations/quote', { body, signal }),
+  generate: (body: GenerationRequest, idempotencyKey: string) =>
+    request<Generation>('POST', '/generations', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+  generation: (id: string, signal?: AbortSignal) =>
+    request<Generation>('GET', `/generations/${encodeURIComponent(id)}`, { signal }),
+  generations: (options: { limit?: number; cursor?: string | null; status?: GenerationStatus } = {}, signal?: AbortSignal) =>
+    request<Page<Generation>>('GET', '/generations' + query(options), { signal }),
+  upload: (file: Blob, signal?: AbortSignal) => request<Upload>('POST', '/uploads', { rawBody: file, signal }),
+  /** An image's content or thumbnail; `url` is the API's own `/v1/images/...` address. */
+  image: (url: string, fallbackName: string, signal?: AbortSignal) => download(apiPath(url), IMAGE_ACCEPT, fallbackName, signal),
 };
+
+/**
+ * The concrete types come first: the API (Chalice behind API Gateway) sends binary bodies only when
+ * the Accept header names one of its binary types, and answers a bare `image/*` with 400.
+ */
+const IMAGE_ACCEPT = 'image/webp, image/png, image/jpeg, image/*;q=0.8';
+
+/** The API hands out addresses under /v1; the client adds that prefix itself. */
+function apiPath(url: string): string {
+  return url.startsWith(API_BASE + '/') ? url.slice(API_BASE.length) : url;
+}
 
 function query(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();
@@ -295,4 +323,105 @@ export interface Transaction {
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
+}
+
+// Image generation.
+export interface ModelPrice {
+  size: string;
+  quality: string;
+  credits: number;
+}
+
+export interface ImageModel {
+  id: string;
+  provider: string;
+  label: string;
+  sizes: string[];
+  qualities: string[];
+  max_n: number;
+  supports_edit: boolean;
+  supports_mask: boolean;
+  /** The offline placeholder renderer: labelled pictures, not AI. */
+  offline: boolean;
+  prices: ModelPrice[];
+}
+
+export interface StylePreset {
+  id: string;
+  label: string;
+  prompt_suffix: string;
+}
+
+export interface PromptTemplate {
+  id: string;
+  label: string;
+  /** With {variable} placeholders, e.g. "A portrait of {subject} in {setting}". */
+  template: string;
+  variables: string[];
+}
+
+export interface GenerationRequest {
+  prompt: string;
+  model?: string;
+  size?: string;
+  quality?: string;
+  n?: number;
+  style_preset?: string;
+  negative_prompt?: string;
+  source_image_id?: string;
+  mask_image_id?: string;
+}
+
+export interface Quote {
+  cost_credits: number;
+  unit_credits: number;
+  model: string;
+  size: string;
+  quality: string;
+  n: number;
+}
+
+export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface GeneratedImage {
+  id: string;
+  generation_id: string | null;
+  width: number;
+  height: number;
+  content_type: string;
+  bytes: number;
+  favorite: boolean;
+  shared: boolean;
+  prompt: string | null;
+  model: string | null;
+  created_at: string;
+  alt: string;
+  content_url: string;
+  thumbnail_url: string;
+}
+
+export interface Generation {
+  id: string;
+  status: GenerationStatus;
+  prompt: string;
+  negative_prompt?: string | null;
+  style_preset?: string | null;
+  model: string;
+  size: string;
+  quality: string;
+  n: number;
+  cost_credits: number;
+  refunded_credits: number;
+  images: GeneratedImage[];
+  error?: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface Upload {
+  id: string;
+  width: number;
+  height: number;
+  content_type: string;
+  bytes: number;
 }

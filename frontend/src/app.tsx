@@ -9,9 +9,10 @@ import { ResetPassword } from './pages/ResetPassword';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 
-// The credits pages load on demand so the landing page stays small.
+// The credits and Generate pages load on demand so the landing page stays small.
 const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
 const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
+const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
 const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Transactions, pageLoadFailed));
 
 export function App() {
@@ -25,6 +26,7 @@ export function App() {
           <Route path="/forgot-password" component={ForgotPassword} />
           <Route path="/reset-password" component={ResetPassword} />
           <Route path="/dashboard" component={Dashboard} />
+          <Route path="/generate" component={Generate} />
           <Route path="/credits" component={BuyCredits} />
           <Route path="/credits/return" component={CheckoutReturn} />
           <Route path="/credits/transactions" component={Transactions} />

@@ -106,6 +106,8 @@ def test_a_generation_is_queued_processed_and_stored_in_postgres_and_s3(api, cha
     assert content.status == 200 and content.headers["content-type"] == "image/png"
     assert "attachment" in content.headers["content-disposition"]
     assert Image.open(io.BytesIO(content.body)).size == (1024, 1024)
+    for accept in ("image/*", "*/*", "image/webp, image/*;q=0.8"):
+        assert api.request("GET", image["thumbnail_url"], token=token, headers={"Accept": accept}).status == 200
 
 
 def test_short_balance_is_402_with_cost_and_balance_and_nothing_recorded(api, db):

@@ -40,6 +40,11 @@ export function Header() {
                   </a>
                 </li>
                 <li>
+                  <a href="/generate" aria-current={current('/generate')}>
+                    Generate
+                  </a>
+                </li>
+                <li>
                   <a href="/credits" aria-current={current('/credits')}>
                     Buy credits
                   </a>

@@ -1,13 +1,31 @@
 import type { ComponentChildren } from 'preact';
 
+interface SubmitButtonProps {
+  busy: boolean;
+  busyText: string;
+  children: ComponentChildren;
+  /** A real `disabled` for when the form can't be sent at all (explain why in the element named by describedBy). */
+  disabled?: boolean;
+  describedBy?: string;
+  testId?: string;
+}
+
 /**
  * The label never changes while busy, so the button keeps its accessible name; it is marked
  * aria-disabled rather than disabled so focus stays on it, and the form ignores repeat submits.
  */
-export function SubmitButton({ busy, busyText, children }: { busy: boolean; busyText: string; children: ComponentChildren }) {
+export function SubmitButton({ busy, busyText, children, disabled, describedBy, testId }: SubmitButtonProps) {
   return (
     <>
-      <button type="submit" class="btn btn-primary btn-block" aria-disabled={busy ? 'true' : undefined} aria-busy={busy ? 'true' : undefined}>
+      <button
+        type="submit"
+        class="btn btn-primary btn-block"
+        disabled={disabled}
+        aria-disabled={busy ? 'true' : undefined}
+        aria-busy={busy ? 'true' : undefined}
+        aria-describedby={describedBy}
+        data-testid={testId}
+      >
         {busy && <span class="spinner" aria-hidden="true" />}
         {children}
       </button>

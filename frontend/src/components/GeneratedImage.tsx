@@ -1,0 +1,118 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api';
+import { describeError } from '../forms';
+import { saveBlob } from '../generations';
+
+interface ImageState {
+  src: string | null;
+  error: boolean;
+}
+
+/**
+ * Image addresses need the Authorization header, so an <img> can't load them by itself: fetch the
+ * bytes through the API client and show them from a blob: URL, revoked when no longer shown.
+ */
+export function useImageUrl(url: string | null): ImageState & { retry: () => void } {
+  const [state, setState] = useState<ImageState>({ src: null, error: false });
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    if (!url) return;
+    const controller = new AbortController();
+    let objectUrl: string | null = null;
+    setState({ src: null, error: false });
+    api.image(url, 'image', controller.signal).then(
+      ({ blob }) => {
+        if (controller.signal.aborted) return;
+        objectUrl = URL.createObjectURL(blob);
+        setState({ src: objectUrl, error: false });
+      },
+      () => {
+        if (!controller.signal.aborted) setState({ src: null, error: true });
+      },
+    );
+    return () => {
+      controller.abort();
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+    };
+  }, [url, attempt]);
+
+  return { ...state, retry: () => setAttempt((n) => n + 1) };
+}
+
+interface ImageViewProps {
+  url: string;
+  alt: string;
+  width: number;
+  height: number;
+  testId?: string;
+  class?: string;
+}
+
+/** An API image in a box of its own aspect ratio, with a loading state and a retry when it fails. */
+export function ImageView({ url, alt, width, height, testId, class: className }: ImageViewProps) {
+  const { src, error, retry } = useImageUrl(url);
+  return (
+    <div class={`image-frame${className ? ' ' + className : ''}`} aria-busy={!src && !error ? 'true' : undefined}>
+      {/* Rendered from the start so the image and its alt text are in place; shown once loaded. */}
+      <img src={src ?? undefined} alt={alt} width={width} height={height} data-testid={testId} decoding="async" />
+      {!src && !error && <span class="spinner image-spinner" aria-hidden="true" />}
+      {error && (
+        <span class="image-error">
+          <span>Image didn't load.</span>
+          <button type="button" class="btn btn-secondary btn-small" onClick={retry}>
+            Retry
+          </button>
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Fetches the full image (with the session's token) and saves it under the server's file name. */
+export function DownloadImageButton({ url, label, fallbackName }: { url: string; label: string; fallbackName: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState('');
+
+  async function handleClick() {
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    setDone('');
+    try {
+      const { blob, filename } = await api.image(url, fallbackName);
+      saveBlob(blob, filename);
+      setDone(`Downloaded ${filename}.`);
+    } catch (failure) {
+      setError(describeError(failure, []).form);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <button
+        type="button"
+        class="btn btn-secondary btn-small"
+        onClick={handleClick}
+        aria-label={label}
+        aria-disabled={busy ? 'true' : undefined}
+        aria-busy={busy ? 'true' : undefined}
+        data-testid="download-image"
+      >
+        {busy && <span class="spinner" aria-hidden="true" />}
+        Download
+      </button>
+      <span class="visually-hidden" role="status">
+        {busy ? 'Preparing your download…' : done}
+      </span>
+      {error && (
+        <span class="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </>
+  );
+}
