@@ -11,6 +11,7 @@ from .config import Settings, SettingsError, get_settings
 from .domain.accounts import AccountService
 from .domain.credits import CreditService
 from .domain.generation import GenerationService, GenerationWorker
+from .domain.library import LibraryService
 from .domain.ports import Clock, EmailSender
 
 
@@ -24,6 +25,7 @@ class Container:
     webhooks: Any
     generations: GenerationService
     worker: GenerationWorker
+    library: LibraryService
     webhook_secret: str = field(repr=False, default="")
 
     def close(self) -> None:
@@ -37,8 +39,13 @@ class Container:
 
 def aws_client(settings: Settings, service: str) -> Any:
     import boto3
+    from botocore.config import Config
 
-    return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    # SigV4 everywhere (presigned S3 links included); standard retries with backoff for throttling.
+    config = Config(signature_version="s3v4" if service == "s3" else None, retries={"mode": "standard"},
+                    connect_timeout=5, read_timeout=60)
+    return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url,
+                        config=config)
 
 
 def local_secret(settings: Settings, name: str, prefix: str = "") -> str:
@@ -177,9 +184,11 @@ def build_container(
     )
     worker = GenerationWorker(uow=lambda: PostgresUnitOfWork(pool), providers=providers, codec=codec, store=store,
                               queue=queue, clock=clock, log=log)
+    library = LibraryService(uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec, clock=clock,
+                             public_url=settings.public_url, log=log)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
                      webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,
-                     webhook_secret=webhook_secret)
+                     library=library, webhook_secret=webhook_secret)
 
 
 _lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""Operations commands: `python -m chalicelib.cli migrate | create-admin`."""
+"""Operations commands: `python -m chalicelib.cli migrate | create-admin | restore-images`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def _create_admin(args: argparse.Namespace) -> str:
     return f"{'created' if created else 'promoted'} admin {user.email}"
 
 
+def _restore_images(args: argparse.Namespace) -> str:
+    from .bootstrap import container
+
+    result = container().library.restore_missing(limit=args.limit)
+    line = (f"restored {result['restored']} image(s) from S3; {result['checksum_mismatch']} failed the sha256 check; "
+            f"{result['missing_in_s3']} missing in S3")
+    if result["checksum_mismatch"] or result["missing_in_s3"]:
+        raise RuntimeError(line)
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -33,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", required=True)
     admin.set_defaults(run=_create_admin)
+    restore = commands.add_parser("restore-images", help="rebuild missing image bytes from the S3 backup")
+    restore.add_argument("--limit", type=int, default=10000)
+    restore.set_defaults(run=_restore_images)
     args = parser.parse_args(argv)
     try:
         print(args.run(args))

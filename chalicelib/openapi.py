@@ -95,7 +95,18 @@ SCHEMAS: dict[str, Any] = {
         "height": {"type": "integer"}, "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
         "bytes": {"type": "integer"}, "favorite": {"type": "boolean"}, "shared": {"type": "boolean"},
         "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]}, "created_at": TIMESTAMP,
-        "alt": STRING, "content_url": STRING, "thumbnail_url": STRING}),
+        "alt": STRING, "content_url": STRING, "thumbnail_url": STRING,
+        "share_url": {"type": ["string", "null"]}}),
+    "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")}, "next_cursor": {"type": ["string", "null"]}}),
+    "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}),
+    "PublicImage": _obj({
+        "slug": STRING, "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]},
+        "width": {"type": "integer"}, "height": {"type": "integer"}, "alt": STRING, "author": STRING,
+        "created_at": TIMESTAMP, "shared_at": TIMESTAMP, "share_url": STRING, "page_url": STRING,
+        "content_url": STRING, "thumbnail_url": STRING}),
+    "PublicImagePage": _obj({"items": {"type": "array", "items": _ref("PublicImage")},
+                             "next_cursor": {"type": ["string", "null"]}}),
+    "BulkResult": _obj({"done": {"type": "array", "items": STRING}}),
     "Generation": _obj({
         "id": STRING, "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
         "prompt": STRING, "negative_prompt": {"type": ["string", "null"]}, "style_preset": {"type": ["string", "null"]},
@@ -271,19 +282,98 @@ PATHS: dict[str, dict[str, Any]] = {
                              "requestBody": {"required": True, "content": {
                                  t: {"schema": {"type": "string", "format": "binary"}}
                                  for t in ("image/png", "image/jpeg", "image/webp")}}}},
-    "/v1/images/{image_id}": {"get": _op("One image", "images", "200", _ref("Image"), errors=("403", "404"),
-                                         parameters=[_path("image_id")])},
-    "/v1/images/{image_id}/content": {"get": _op("The image bytes, as an attachment", "images", "200",
-                                                 {"type": "string", "format": "binary"}, errors=("403", "404"),
-                                                 parameters=[_path("image_id")], content_type="image/*")},
+    "/v1/images": {"get": _op("Your images, newest first", "images", "200", _ref("ImagePage"), errors=("400", "403"),
+                              parameters=PAGE_PARAMETERS + [
+                                  {"name": "favorite", "in": "query", "required": False,
+                                   "schema": {"type": "string", "enum": ["true", "false"]}},
+                                  {"name": "q", "in": "query", "required": False,
+                                   "schema": {"type": "string", "maxLength": 200}},
+                                  {"name": "model", "in": "query", "required": False, "schema": STRING}])},
+    "/v1/images/{image_id}": {
+        "get": _op("One image", "images", "200", _ref("Image"), errors=("403", "404"), parameters=[_path("image_id")]),
+        "delete": _op("Delete an image, its variants and its S3 copies", "images", "204", None, errors=("403", "404"),
+                      parameters=[_path("image_id")]),
+    },
+    "/v1/images/{image_id}/content": {"get": {
+        **_op("The image bytes as an attachment, converted and scaled on request", "images", "200",
+              {"type": "string", "format": "binary"}, errors=("400", "403", "404"), content_type="image/*",
+              parameters=[_path("image_id"),
+                          {"name": "format", "in": "query", "required": False,
+                           "schema": {"type": "string", "enum": ["png", "jpeg", "webp"]}},
+                          {"name": "width", "in": "query", "required": False,
+                           "schema": {"type": "integer", "minimum": 16, "maximum": 8192}},
+                          {"name": "quality", "in": "query", "required": False,
+                           "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                          {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}]),
+    }},
     "/v1/images/{image_id}/thumbnail": {"get": _op("A small WebP preview", "images", "200",
                                                    {"type": "string", "format": "binary"}, errors=("403", "404"),
                                                    parameters=[_path("image_id")], content_type="image/webp")},
+    "/v1/images/{image_id}/favorite": {
+        "put": _op("Mark as favourite", "images", "204", None, errors=("403", "404"), parameters=[_path("image_id")]),
+        "delete": _op("Unmark as favourite", "images", "204", None, errors=("403", "404"),
+                      parameters=[_path("image_id")]),
+    },
+    "/v1/images/{image_id}/share": {
+        "post": _op("Share publicly under an unguessable slug", "images", "200", _ref("Share"), errors=("403", "404"),
+                    parameters=[_path("image_id")]),
+        "delete": _op("Stop sharing at once", "images", "204", None, errors=("403", "404"),
+                      parameters=[_path("image_id")]),
+    },
+    "/v1/images/bulk": {"post": _op("Delete, favourite or unfavourite up to 100 images", "images", "200",
+                                    _ref("BulkResult"), _obj({"action": {"type": "string", "enum": ["delete", "favorite",
+                                                                                                      "unfavorite"]},
+                                                             "ids": {"type": "array", "items": STRING,
+                                                                     "minItems": 1, "maxItems": 100}}),
+                                    errors=("400", "403"))},
+    "/v1/images/download": {"post": _op("A ZIP of up to 100 originals", "images", "200",
+                                        {"type": "string", "format": "binary"},
+                                        _obj({"ids": {"type": "array", "items": STRING, "minItems": 1, "maxItems": 100}}),
+                                        errors=("400", "403", "404"), content_type="application/zip")},
+    "/v1/public/images/{slug}": {"get": _op("A shared image", "sharing", "200", _ref("PublicImage"), auth=False,
+                                            errors=("404",), parameters=[_path("slug")])},
+    "/v1/public/images/{slug}/content": {"get": _op("A shared image's bytes", "sharing", "200",
+                                                    {"type": "string", "format": "binary"}, auth=False,
+                                                    errors=("400", "404"), content_type="image/*",
+                                                    parameters=[_path("slug")])},
+    "/v1/public/images/{slug}/thumbnail": {"get": _op("A shared image's preview", "sharing", "200",
+                                                      {"type": "string", "format": "binary"}, auth=False,
+                                                      errors=("404",), content_type="image/webp",
+                                                      parameters=[_path("slug")])},
+    "/v1/public/images/{slug}/page": {"get": _op("The share link: Open Graph tags, then on to the app", "sharing",
+                                                 "200", {"type": "string"}, auth=False, errors=("404",),
+                                                 content_type="text/html", parameters=[_path("slug")])},
+    "/v1/community": {"get": _op("Shared images, newest first", "sharing", "200", _ref("PublicImagePage"), auth=False,
+                                 parameters=PAGE_PARAMETERS)},
+    "/v1/admin/community/{image_id}/hidden": {
+        "put": _op("Hide a shared image from the community feed (admin)", "admin", "204", None, errors=("403", "404"),
+                   parameters=[_path("image_id")]),
+        "delete": _op("Show it again (admin)", "admin", "204", None, errors=("403", "404"),
+                      parameters=[_path("image_id")]),
+    },
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
                     _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"))
     },
 }
+
+
+REDIRECT = {"description": "Too large for one response: a short-lived link to the file",
+            "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}}
+NOT_MODIFIED = {"description": "Unchanged since the ETag in If-None-Match"}
+
+
+def _with_cache_answers(operation: dict[str, Any], redirect: bool = True) -> dict[str, Any]:
+    operation["responses"]["304"] = NOT_MODIFIED
+    if redirect:
+        operation["responses"]["302"] = REDIRECT
+    return operation
+
+
+for _path_name in ("/v1/images/{image_id}/content", "/v1/public/images/{slug}/content"):
+    _with_cache_answers(PATHS[_path_name]["get"])
+_with_cache_answers(PATHS["/v1/images/{image_id}/thumbnail"]["get"], redirect=False)
+_with_cache_answers(PATHS["/v1/images/download"]["post"])
 
 
 @cache

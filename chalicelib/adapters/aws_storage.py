@@ -29,6 +29,14 @@ class S3ImageStore:
     def delete(self, key: str) -> None:
         self._s3().delete_object(Bucket=self._bucket, Key=key)
 
+    def presigned_url(self, key: str, filename: str, seconds: int) -> str:
+        """A short-lived GET link that downloads under filename."""
+        return self._s3().generate_presigned_url(
+            "get_object", ExpiresIn=seconds,
+            Params={"Bucket": self._bucket, "Key": key,
+                    "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        )
+
 
 class SqsJobQueue:
     """Generation jobs as SQS messages of the form {"generation_id": "..."}."""

@@ -54,6 +54,28 @@ class PillowImageCodec:
         with image:
             return ImageInfo(image.width, image.height, CONTENT_TYPES[image_format]), _thumbnail_of(image, max_side)
 
+    def convert(self, data: bytes, fmt: str, width: int, quality: int) -> bytes:
+        """The picture as png, jpeg or webp, scaled down to width (aspect kept, never enlarged)."""
+        from PIL import Image
+
+        image, _ = self._decode(data)
+        with image:
+            clean = _upright_without_metadata(image)
+        if width < clean.width:
+            height = max(1, round(clean.height * width / clean.width))
+            clean = clean.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        has_alpha = clean.mode in ("RGBA", "LA", "PA") or (clean.mode == "P" and "transparency" in clean.info)
+        out = io.BytesIO()
+        if fmt == "jpeg":
+            clean.convert("RGB").save(out, format="JPEG", quality=quality, optimize=True, progressive=True)
+        elif fmt == "webp":
+            clean.convert("RGBA" if has_alpha else "RGB").save(out, format="WEBP", quality=quality, method=4)
+        else:
+            if clean.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
+                clean = clean.convert("RGBA" if has_alpha else "RGB")
+            clean.save(out, format="PNG")
+        return out.getvalue()
+
     def to_png(self, data: bytes) -> bytes:
         """The same picture as a PNG, upright and without metadata."""
         image, _ = self._decode(data)

@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages
+from .postgres_library import PostgresLibrary
 from ..domain.model import FailureTally, LoginFailureCounts, RefreshTokenRecord, Role, User
 
 
@@ -238,6 +239,7 @@ class PostgresUnitOfWork:
         self.catalog = PostgresCatalog(self._conn)
         self.generations = PostgresGenerations(self._conn)
         self.images = PostgresImages(self._conn)
+        self.library = PostgresLibrary(self._conn)
         return self
 
     def commit(self) -> None:

@@ -134,9 +134,9 @@ class PostgresGenerations:
         return [Generation(**row) for row in rows]
 
 
-_IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
+IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
     i.position, i.width, i.height, i.content_type, i.bytes, i.sha256, i.s3_key, i.favorite, i.created_at,
-    g.prompt, g.model"""
+    g.prompt, g.model, i.share_slug"""
 
 
 class PostgresImages:
@@ -161,7 +161,7 @@ class PostgresImages:
 
     def get(self, image_id: str, user_id: str) -> ImageRecord | None:
         row = self._conn.execute(
-            f"""SELECT {_IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
+            f"""SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
                 WHERE i.id = %s AND i.user_id = %s""",
             (image_id, user_id),
         ).fetchone()
@@ -187,7 +187,7 @@ class PostgresImages:
         if not generation_ids:
             return {}
         rows = self._conn.execute(
-            f"""SELECT {_IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id
+            f"""SELECT {IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id
                 WHERE i.generation_id = ANY(%s::uuid[]) ORDER BY i.generation_id, i.position""",
             (generation_ids,),
         ).fetchall()

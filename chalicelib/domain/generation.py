@@ -82,6 +82,7 @@ class ImageRecord:
     created_at: datetime
     prompt: str | None = None
     model: str | None = None
+    share_slug: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,24 +10,15 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..domain.credits import request_fingerprint
 from ..domain.errors import InvalidRequest
-from ..domain.generation import Generation, GenerationFilters, GenerationRequest, ImageRecord
+from ..domain.generation import Generation, GenerationFilters, GenerationRequest
 from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+from .images import image_json
 
 bp = Blueprint(__name__)
 UPLOAD_TYPES = ["image/png", "image/jpeg", "image/webp"]
 REQUEST_FIELDS = {"prompt": str}
 OPTIONAL_FIELDS = {"model": str, "size": str, "quality": str, "n": int, "style_preset": str, "negative_prompt": str,
                    "source_image_id": str, "mask_image_id": str}
-
-
-def image_json(image: ImageRecord) -> dict[str, Any]:
-    return {
-        "id": image.id, "generation_id": image.generation_id, "width": image.width, "height": image.height,
-        "content_type": image.content_type, "bytes": image.bytes, "favorite": image.favorite, "shared": False,
-        "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
-        "alt": f"AI image: {image.prompt}" if image.prompt else "Uploaded image",
-        "content_url": f"/v1/images/{image.id}/content", "thumbnail_url": f"/v1/images/{image.id}/thumbnail",
-    }
 
 
 def generation_json(g: Generation) -> dict[str, Any]:

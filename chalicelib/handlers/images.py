@@ -1,21 +1,98 @@
-"""A user's images: metadata, the original bytes and thumbnails."""
+"""A user's images, their downloads and sharing; the public share pages and the community feed."""
 
 from __future__ import annotations
 
-import re
+import html
+from typing import Any
 
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from .api import api_view, authenticate
-from .generations import image_json
+from ..domain.errors import InvalidRequest
+from ..domain.generation import ImageRecord
+from ..domain.library import MAX_BULK, Download, ImageFilters, SharedImage
+from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
 
 bp = Blueprint(__name__)
+BULK_ACTIONS = ("delete", "favorite", "unfavorite")
 
 
-def download_name(prompt: str | None, image_id: str, extension: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", (prompt or "image").lower()).strip("-")[:60].rstrip("-") or "image"
-    return f"pixmint-{slug}-{image_id[:8]}.{extension}"
+def image_json(image: ImageRecord) -> dict[str, Any]:
+    return {
+        "id": image.id, "generation_id": image.generation_id, "width": image.width, "height": image.height,
+        "content_type": image.content_type, "bytes": image.bytes, "favorite": image.favorite,
+        "shared": image.share_slug is not None,
+        "share_url": share_url(image.share_slug) if image.share_slug else None,
+        "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
+        "alt": alt_text(image.prompt), "content_url": f"/v1/images/{image.id}/content",
+        "thumbnail_url": f"/v1/images/{image.id}/thumbnail",
+    }
+
+
+def alt_text(prompt: str | None) -> str:
+    if not prompt:
+        return "Uploaded image"
+    text = " ".join(prompt.split())
+    return f"AI-generated image: {text[:240]}{'…' if len(text) > 240 else ''}"
+
+
+def share_url(slug: str) -> str:
+    return f"{container().settings.public_url}/v1/public/images/{slug}/page"
+
+
+def public_json(shared: SharedImage) -> dict[str, Any]:
+    image = shared.image
+    base = f"/v1/public/images/{shared.slug}"
+    return {"slug": shared.slug, "prompt": image.prompt, "model": image.model, "width": image.width,
+            "height": image.height, "alt": alt_text(image.prompt), "author": shared.author,
+            "created_at": rfc3339(image.created_at), "shared_at": rfc3339(shared.shared_at),
+            "share_url": share_url(shared.slug), "page_url": f"/s/{shared.slug}",
+            "content_url": f"{base}/content", "thumbnail_url": f"{base}/thumbnail"}
+
+
+def _int(query: dict[str, str], name: str) -> int | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise InvalidRequest(f"{name} must be a whole number.", {"field": name})
+    return int(raw)
+
+
+def _binary(download: Download, cache: str, attachment: bool = True) -> Response:
+    """Sends bytes with validators, or redirects to S3 for files Lambda cannot return; 304 when unchanged."""
+    headers = {"ETag": download.etag, "Cache-Control": cache}
+    if download.redirect_url:
+        return Response("", status_code=302, headers={**headers, "Location": download.redirect_url,
+                                                       "Cache-Control": "no-store"})
+    if download.etag in (bp.current_request.headers.get("if-none-match") or "").replace(" ", "").split(","):
+        return Response("", status_code=304, headers=headers)
+    if attachment:
+        headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    return Response(download.data, headers={"Content-Type": download.content_type, **headers})
+
+
+def _download_params() -> tuple[str | None, int | None, int | None]:
+    query = bp.current_request.query_params or {}
+    return query.get("format") or None, _int(query, "width"), _int(query, "quality")
+
+
+@bp.route("/v1/images", methods=["GET"])
+@api_view
+def list_images() -> Response:
+    principal = authenticate(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    query = bp.current_request.query_params or {}
+    favorite = query.get("favorite")
+    if favorite not in (None, "", "true", "false"):
+        raise InvalidRequest("favorite is true or false.", {"field": "favorite"})
+    q = (query.get("q") or "").strip() or None
+    if q and len(q) > 200:
+        raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
+    filters = ImageFilters(favorite={"true": True, "false": False}.get(favorite or ""), q=q,
+                           model=query.get("model") or None)
+    items, next_cursor = container().library.list(principal.user.id, filters, cursor, limit)
+    return Response({"items": [image_json(i) for i in items], "next_cursor": next_cursor})
 
 
 @bp.route("/v1/images/{image_id}", methods=["GET"])
@@ -25,22 +102,148 @@ def get_image(image_id: str) -> Response:
     return Response(image_json(container().generations.image(principal.user.id, image_id)))
 
 
+@bp.route("/v1/images/{image_id}", methods=["DELETE"])
+@api_view
+def delete_image(image_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    container().library.delete_one(principal.user.id, image_id)
+    return Response("", status_code=204)
+
+
 @bp.route("/v1/images/{image_id}/content", methods=["GET"])
 @api_view
 def image_content(image_id: str) -> Response:
     principal = authenticate(bp.current_request)
-    image, data = container().generations.image_bytes(principal.user.id, image_id)
-    extension = image.content_type.split("/")[1].replace("jpeg", "jpg")
-    return Response(data, headers={
-        "Content-Type": image.content_type,
-        "Content-Disposition": f'attachment; filename="{download_name(image.prompt, image.id, extension)}"',
-        "Cache-Control": "private, max-age=31536000, immutable",
-    })
+    download = container().library.download(principal.user.id, image_id, *_download_params())
+    return _binary(download, "private, max-age=31536000, immutable")
 
 
 @bp.route("/v1/images/{image_id}/thumbnail", methods=["GET"])
 @api_view
 def image_thumbnail(image_id: str) -> Response:
     principal = authenticate(bp.current_request)
-    _, data = container().generations.image_bytes(principal.user.id, image_id, thumbnail=True)
-    return Response(data, headers={"Content-Type": "image/webp", "Cache-Control": "private, max-age=31536000, immutable"})
+    image, data = container().generations.image_bytes(principal.user.id, image_id, thumbnail=True)
+    download = Download("image/webp", "thumbnail.webp", f'"t{image.sha256.hex()[:31]}"', data=data)
+    return _binary(download, "private, max-age=31536000, immutable", attachment=False)
+
+
+@bp.route("/v1/images/{image_id}/favorite", methods=["PUT", "DELETE"])
+@api_view
+def favorite(image_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    container().library.favorite(principal.user.id, image_id, bp.current_request.method == "PUT")
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/images/{image_id}/share", methods=["POST"])
+@api_view
+def share(image_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    slug, _ = container().library.share(principal.user.id, image_id)
+    return Response({"slug": slug, "share_url": share_url(slug), "page_url": f"/s/{slug}"})
+
+
+@bp.route("/v1/images/{image_id}/share", methods=["DELETE"])
+@api_view
+def unshare(image_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    container().library.unshare(principal.user.id, image_id)
+    return Response("", status_code=204)
+
+
+def _bulk_ids(body: dict[str, Any]) -> list[str]:
+    ids = body["ids"]
+    if not all(isinstance(i, str) for i in ids):
+        raise InvalidRequest("ids is a list of image ids.", {"field": "ids"})
+    if not 1 <= len(ids) <= MAX_BULK:
+        raise InvalidRequest(f"Send 1 to {MAX_BULK} image ids.", {"field": "ids", "max": MAX_BULK})
+    return ids
+
+
+@bp.route("/v1/images/bulk", methods=["POST"])
+@api_view
+def bulk() -> Response:
+    principal = authenticate(bp.current_request)
+    body = fields(json_body(bp.current_request), {"action": str, "ids": list})
+    if body["action"] not in BULK_ACTIONS:
+        raise InvalidRequest("action is delete, favorite or unfavorite.", {"field": "action"})
+    ids, library = _bulk_ids(body), container().library
+    if body["action"] == "delete":
+        done = library.delete(principal.user.id, ids)
+    else:
+        done = library.set_favorite(principal.user.id, ids, body["action"] == "favorite")
+    return Response({"done": done})
+
+
+@bp.route("/v1/images/download", methods=["POST"])
+@api_view
+def download_zip() -> Response:
+    principal = authenticate(bp.current_request)
+    body = fields(json_body(bp.current_request), {"ids": list})
+    return _binary(container().library.zip(principal.user.id, _bulk_ids(body)), "private, no-store")
+
+
+@bp.route("/v1/public/images/{slug}", methods=["GET"])
+@api_view
+def public_image(slug: str) -> Response:
+    return Response(public_json(container().library.shared(slug)), headers={"Cache-Control": "public, no-cache"})
+
+
+@bp.route("/v1/public/images/{slug}/content", methods=["GET"])
+@api_view
+def public_content(slug: str) -> Response:
+    query = bp.current_request.query_params or {}
+    download = container().library.shared_download(slug, query.get("format") or None, _int(query, "width"))
+    return _binary(download, "public, no-cache", attachment=False)  # revalidated, so unsharing stops it at once
+
+
+@bp.route("/v1/public/images/{slug}/thumbnail", methods=["GET"])
+@api_view
+def public_thumbnail(slug: str) -> Response:
+    data = container().library.shared_thumbnail(slug)
+    return Response(data, headers={"Content-Type": "image/webp", "Cache-Control": "public, no-cache"})
+
+
+@bp.route("/v1/public/images/{slug}/page", methods=["GET"])
+@api_view
+def public_page(slug: str) -> Response:
+    """The share link: a page with Open Graph tags for link previews that sends people on to the app."""
+    shared = container().library.shared(slug)
+    base = container().settings.public_url
+    title = html.escape(f"{shared.image.prompt or 'An image'} · Pixmint", quote=True)
+    description = html.escape(f"Made with Pixmint by {shared.author} using {shared.image.model}.", quote=True)
+    image_url = html.escape(f"{base}/v1/public/images/{slug}/content?format=jpeg&width=1200", quote=True)
+    app_url = html.escape(f"{base}/s/{slug}", quote=True)
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<meta name="description" content="{description}">
+<meta property="og:type" content="article"><meta property="og:site_name" content="Pixmint">
+<meta property="og:title" content="{title}"><meta property="og:description" content="{description}">
+<meta property="og:image" content="{image_url}"><meta property="og:image:alt" content="{html.escape(alt_text(shared.image.prompt), quote=True)}">
+<meta property="og:url" content="{html.escape(share_url(slug), quote=True)}">
+<meta name="twitter:card" content="summary_large_image">
+<meta http-equiv="refresh" content="0; url={app_url}"><link rel="canonical" href="{app_url}"></head>
+<body><p><a href="{app_url}">Open this image in Pixmint</a></p></body></html>"""
+    return Response(page, headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=60",
+                                   "Content-Security-Policy": "default-src 'none'; img-src 'self'"})
+
+
+@bp.route("/v1/community", methods=["GET"])
+@api_view
+def community() -> Response:
+    limit, cursor = page_params(bp.current_request)
+    items, next_cursor = container().library.community(cursor, limit)
+    return Response({"items": [public_json(s) for s in items], "next_cursor": next_cursor},
+                    headers={"Cache-Control": "public, max-age=30"})
+
+
+@bp.route("/v1/admin/community/{image_id}/hidden", methods=["PUT", "DELETE"])
+@api_view
+def hide_from_community(image_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    if not principal.user.is_admin:
+        from ..domain.errors import Forbidden
+
+        raise Forbidden("Only admins can moderate the community feed.")
+    container().library.hide_from_community(image_id, bp.current_request.method == "PUT")
+    return Response("", status_code=204)

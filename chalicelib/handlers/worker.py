@@ -53,3 +53,10 @@ def sweep_generations(event: Any) -> dict[str, int]:
     result = container().worker.sweep()
     logger.info("sweep", extra=result)
     return result
+
+
+@bp.schedule(Rate(15, unit=Rate.MINUTES))
+def retry_s3_deletions(event: Any) -> dict[str, int]:
+    result = container().library.retry_s3_deletions()
+    logger.info("s3 deletions retried", extra=result)
+    return result

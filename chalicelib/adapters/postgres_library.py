@@ -1,0 +1,173 @@
+"""PostgreSQL adapter for the image library: lists, variants, sharing and the S3 deletion queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from ..domain.generation import ImageRecord
+from ..domain.library import ImageFilters, SharedImage, Variant
+from .postgres_generation import IMAGE_COLUMNS
+
+
+def _image(row: dict[str, Any]) -> ImageRecord:
+    return ImageRecord(**{k: row[k] for k in ImageRecord.__dataclass_fields__ if k in row})
+
+
+def _shared(row: dict[str, Any]) -> SharedImage:
+    return SharedImage(_image(row), row["share_slug"], row["shared_at"], row["author"])
+
+
+class PostgresLibrary:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
+             limit: int) -> list[ImageRecord]:
+        at, last_id = before if before else (None, None)
+        rows = self._conn.execute(
+            f"""SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
+                WHERE i.user_id = %(user)s
+                  AND (%(favorite)s::boolean IS NULL OR i.favorite = %(favorite)s)
+                  AND (%(model)s::text IS NULL OR g.model = %(model)s)
+                  AND (%(q)s::text IS NULL OR g.search @@ websearch_to_tsquery('english', %(q)s))
+                  AND (%(at)s::timestamptz IS NULL OR (i.created_at, i.id) < (%(at)s, %(last)s::uuid))
+                ORDER BY i.created_at DESC, i.id DESC LIMIT %(limit)s""",
+            {"user": user_id, "favorite": filters.favorite, "model": filters.model, "q": filters.q, "at": at,
+             "last": last_id, "limit": limit},
+        ).fetchall()
+        return [_image(row) for row in rows]
+
+    def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]:
+        rows = self._conn.execute(
+            "UPDATE images SET favorite = %s WHERE user_id = %s AND id = ANY(%s::uuid[]) RETURNING id::text AS id",
+            (favorite, user_id, image_ids),
+        ).fetchall()
+        return [row["id"] for row in rows]
+
+    def delete(self, user_id: str, image_ids: list[str]) -> list[str]:
+        variant_keys = self._conn.execute(
+            """SELECT v.s3_key FROM image_variants v JOIN images i ON i.id = v.image_id
+               WHERE i.user_id = %s AND i.id = ANY(%s::uuid[]) AND v.s3_key IS NOT NULL""",
+            (user_id, image_ids),
+        ).fetchall()
+        rows = self._conn.execute(
+            "DELETE FROM images WHERE user_id = %s AND id = ANY(%s::uuid[]) RETURNING s3_key",
+            (user_id, image_ids),
+        ).fetchall()
+        return [row["s3_key"] for row in rows] + [row["s3_key"] for row in variant_keys]
+
+    def variant(self, image_id: str, fmt: str, width: int, quality: int) -> Variant | None:
+        row = self._conn.execute(
+            """SELECT content_type, bytes, sha256, data, s3_key FROM image_variants
+               WHERE image_id = %s AND format = %s AND width = %s AND quality = %s""",
+            (image_id, fmt, width, quality),
+        ).fetchone()
+        if row is None:
+            return None
+        return Variant(row["content_type"], row["bytes"], bytes(row["sha256"]),
+                       None if row["data"] is None else bytes(row["data"]), row["s3_key"])
+
+    def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO image_variants (image_id, format, width, quality, content_type, bytes, sha256, data, s3_key,
+                                           created_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+            (image_id, fmt, width, quality, variant.content_type, variant.bytes, variant.sha256, variant.data,
+             variant.s3_key, now),
+        )
+
+    def share(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
+        row = self._conn.execute(
+            """UPDATE images SET share_slug = coalesce(share_slug, %s), shared_at = coalesce(shared_at, %s)
+               WHERE id = %s AND user_id = %s RETURNING share_slug""",
+            (slug, now, image_id, user_id),
+        ).fetchone()
+        return None if row is None else row["share_slug"]
+
+    def unshare(self, user_id: str, image_id: str) -> bool:
+        row = self._conn.execute(
+            """UPDATE images SET share_slug = NULL, shared_at = NULL, hidden_from_community = false
+               WHERE id = %s AND user_id = %s RETURNING id""",
+            (image_id, user_id),
+        ).fetchone()
+        return row is not None
+
+    def share_slug(self, image_id: str) -> str | None:
+        row = self._conn.execute("SELECT share_slug FROM images WHERE id = %s", (image_id,)).fetchone()
+        return None if row is None else row["share_slug"]
+
+    _SHARED = f"""SELECT {IMAGE_COLUMNS}, i.shared_at, u.display_name AS author
+                  FROM images i JOIN users u ON u.id = i.user_id LEFT JOIN generations g ON g.id = i.generation_id"""
+
+    def shared(self, slug: str) -> SharedImage | None:
+        row = self._conn.execute(f"{self._SHARED} WHERE i.share_slug = %s", (slug,)).fetchone()
+        return None if row is None else _shared(row)
+
+    def shared_data(self, slug: str, thumbnail: bool) -> bytes | None:
+        column = "b.thumbnail" if thumbnail else "b.data"
+        row = self._conn.execute(
+            f"SELECT {column} AS data FROM image_blobs b JOIN images i ON i.id = b.image_id WHERE i.share_slug = %s",
+            (slug,),
+        ).fetchone()
+        return None if row is None else bytes(row["data"])
+
+    def community(self, before: tuple[datetime, str] | None, limit: int) -> list[SharedImage]:
+        at, last_id = before if before else (None, None)
+        rows = self._conn.execute(
+            f"""{self._SHARED}
+                WHERE i.share_slug IS NOT NULL AND NOT i.hidden_from_community
+                  AND (%(at)s::timestamptz IS NULL OR (i.shared_at, i.id) < (%(at)s, %(last)s::uuid))
+                ORDER BY i.shared_at DESC, i.id DESC LIMIT %(limit)s""",
+            {"at": at, "last": last_id, "limit": limit},
+        ).fetchall()
+        return [_shared(row) for row in rows]
+
+    def hide_from_community(self, image_id: str, hidden: bool) -> bool:
+        row = self._conn.execute(
+            "UPDATE images SET hidden_from_community = %s WHERE id = %s AND share_slug IS NOT NULL RETURNING id",
+            (hidden, image_id),
+        ).fetchone()
+        return row is not None
+
+    def queue_s3_deletions(self, keys: list[str], error: str, now: datetime) -> None:
+        for key in keys:
+            self._conn.execute(
+                """INSERT INTO s3_deletions (s3_key, attempts, last_error, next_attempt_at) VALUES (%s, 1, %s, %s)
+                   ON CONFLICT (s3_key) DO NOTHING""",
+                (key, error, now),
+            )
+
+    def due_s3_deletions(self, now: datetime, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            "SELECT s3_key FROM s3_deletions WHERE next_attempt_at <= %s ORDER BY next_attempt_at LIMIT %s",
+            (now, limit),
+        ).fetchall()
+        return [row["s3_key"] for row in rows]
+
+    def s3_deleted(self, key: str) -> None:
+        self._conn.execute("DELETE FROM s3_deletions WHERE s3_key = %s", (key,))
+
+    def s3_deletion_failed(self, key: str, error: str, retry_at: datetime) -> None:
+        self._conn.execute(
+            """UPDATE s3_deletions SET attempts = attempts + 1, last_error = %s, next_attempt_at = %s
+               WHERE s3_key = %s""",
+            (error, retry_at, key),
+        )
+
+    def missing_blobs(self, limit: int) -> list[ImageRecord]:
+        rows = self._conn.execute(
+            f"""SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
+                WHERE NOT EXISTS (SELECT 1 FROM image_blobs b WHERE b.image_id = i.id)
+                ORDER BY i.created_at LIMIT %s""",
+            (limit,),
+        ).fetchall()
+        return [_image(row) for row in rows]
+
+    def restore_blob(self, image_id: str, data: bytes, thumbnail: bytes) -> None:
+        self._conn.execute(
+            "INSERT INTO image_blobs (image_id, data, thumbnail) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            (image_id, data, thumbnail),
+        )

@@ -1,0 +1,395 @@
+"""The image library: listing, downloads in any format and width, favourites, deletion, sharing, restore."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import uuid
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Protocol
+
+from .credits import decode_cursor, encode_cursor
+from .errors import InvalidRequest, NotFound
+from .generation import ImageRecord, ImageStore
+
+FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+DEFAULT_QUALITY = {"png": 100, "jpeg": 90, "webp": 90}
+MAX_INLINE_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB response once base64 and headers are counted
+MAX_BULK = 100
+
+
+@dataclass(frozen=True)
+class ImageFilters:
+    favorite: bool | None = None
+    q: str | None = None
+    model: str | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    content_type: str
+    bytes: int
+    sha256: bytes
+    data: bytes | None
+    s3_key: str | None
+
+
+@dataclass(frozen=True)
+class Download:
+    """Bytes to send, or a short-lived URL to redirect to when they are too large for Lambda."""
+
+    content_type: str
+    filename: str
+    etag: str
+    data: bytes | None = None
+    redirect_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SharedImage:
+    image: ImageRecord
+    slug: str
+    shared_at: datetime
+    author: str
+
+
+class Library(Protocol):
+    def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
+             limit: int) -> list[ImageRecord]: ...
+
+    def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]: ...
+
+    def delete(self, user_id: str, image_ids: list[str]) -> list[str]:
+        """Deletes rows (variants and blobs cascade); returns the S3 keys to remove."""
+        ...
+
+    def variant(self, image_id: str, fmt: str, width: int, quality: int) -> Variant | None: ...
+
+    def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None: ...
+
+    def share(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
+        """Shares an image; returns its slug (an existing one is kept), None when no such image."""
+        ...
+
+    def unshare(self, user_id: str, image_id: str) -> bool: ...
+
+    def shared(self, slug: str) -> SharedImage | None: ...
+
+    def shared_data(self, slug: str, thumbnail: bool) -> bytes | None: ...
+
+    def community(self, before: tuple[datetime, str] | None, limit: int) -> list[SharedImage]: ...
+
+    def hide_from_community(self, image_id: str, hidden: bool) -> bool: ...
+
+    def share_slug(self, image_id: str) -> str | None: ...
+
+    def queue_s3_deletions(self, keys: list[str], error: str, now: datetime) -> None: ...
+
+    def due_s3_deletions(self, now: datetime, limit: int) -> list[str]: ...
+
+    def s3_deleted(self, key: str) -> None: ...
+
+    def s3_deletion_failed(self, key: str, error: str, retry_at: datetime) -> None: ...
+
+    def missing_blobs(self, limit: int) -> list[ImageRecord]: ...
+
+    def restore_blob(self, image_id: str, data: bytes, thumbnail: bytes) -> None: ...
+
+
+class BlobStore(ImageStore, Protocol):
+    def get(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def presigned_url(self, key: str, filename: str, seconds: int) -> str: ...
+
+
+def etag_of(sha256: bytes) -> str:
+    return '"' + sha256.hex()[:32] + '"'
+
+
+def download_name(prompt: str | None, image_id: str, extension: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", (prompt or "image").lower()).strip("-")[:60].rstrip("-") or "image"
+    return f"pixmint-{slug}-{image_id[:8]}.{extension}"
+
+
+def _ids(image_ids: list[str]) -> list[str]:
+    if not 1 <= len(image_ids) <= MAX_BULK:
+        raise InvalidRequest(f"Send 1 to {MAX_BULK} image ids.", {"field": "ids", "max": MAX_BULK})
+    clean = []
+    for value in image_ids:
+        try:
+            clean.append(str(uuid.UUID(value)))
+        except (ValueError, TypeError, AttributeError):
+            raise InvalidRequest("Every id must be an image id.", {"field": "ids"}) from None
+    return list(dict.fromkeys(clean))
+
+
+class LibraryService:
+    """Everything a user does with images after they exist; each use case is one transaction."""
+
+    def __init__(self, uow: Callable[[], Any], store: BlobStore, codec: Any, clock: Any, public_url: str,
+                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
+        self._uow = uow
+        self._store = store
+        self._codec = codec
+        self._clock = clock
+        self._public_url = public_url.rstrip("/")
+        self._log = log
+
+    def list(self, user_id: str, filters: ImageFilters, cursor: str | None, limit: int) -> tuple[list[ImageRecord], str | None]:
+        before = None
+        if cursor:
+            at, image_id = decode_cursor(cursor, 2)
+            try:
+                before = (datetime.fromisoformat(at), str(uuid.UUID(image_id)))
+            except ValueError:
+                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
+        with self._uow() as uow:
+            rows = uow.library.list(user_id, filters, before, limit + 1)
+        page = rows[:limit]
+        more = len(rows) > limit
+        return page, (encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if more else None)
+
+    def _owned(self, uow: Any, user_id: str, image_id: str) -> ImageRecord:
+        try:
+            image_id = str(uuid.UUID(image_id))
+        except ValueError:
+            raise NotFound("No such image.") from None
+        image = uow.images.get(image_id, user_id)
+        if image is None:
+            raise NotFound("No such image.")
+        return image
+
+    def share_slug(self, user_id: str, image_id: str) -> str | None:
+        with self._uow() as uow:
+            self._owned(uow, user_id, image_id)
+            return uow.library.share_slug(image_id)
+
+    def download(self, user_id: str, image_id: str, fmt: str | None, width: int | None,
+                 quality: int | None) -> Download:
+        """The original, or a converted and scaled variant made once and cached."""
+        with self._uow() as uow:
+            image = self._owned(uow, user_id, image_id)
+        return self._download(image, fmt, width, quality, lambda: self._original(image))
+
+    def _original(self, image: ImageRecord) -> bytes:
+        with self._uow() as uow:
+            data = uow.images.data(image.id, image.user_id)
+        if data is None:
+            data = self._store.get(image.s3_key)  # the backup stands in until restore-images runs
+        return data
+
+    def _download(self, image: ImageRecord, fmt: str | None, width: int | None, quality: int | None,
+                  original: Callable[[], bytes]) -> Download:
+        if fmt is not None and fmt not in FORMATS:
+            raise InvalidRequest("format is png, jpeg or webp.", {"field": "format", "allowed": sorted(FORMATS)})
+        if width is not None and not 16 <= width <= 8192:
+            raise InvalidRequest("width is from 16 to 8192 pixels.", {"field": "width"})
+        if quality is not None and not 1 <= quality <= 100:
+            raise InvalidRequest("quality is from 1 to 100.", {"field": "quality"})
+        original_fmt = image.content_type.split("/")[1]
+        fmt = fmt or original_fmt
+        width = min(width or image.width, image.width)  # scale down only, never up
+        quality = quality if (quality is not None and fmt != "png") else DEFAULT_QUALITY[fmt]
+        filename = download_name(image.prompt, image.id, "jpg" if fmt == "jpeg" else fmt)
+        if fmt == original_fmt and width == image.width:
+            return self._deliver(FORMATS[fmt], filename, image.sha256, image.bytes, image.s3_key, original)
+        with self._uow() as uow:
+            variant = uow.library.variant(image.id, fmt, width, quality)
+        if variant is None:
+            data = self._codec.convert(original(), fmt, width, quality)
+            digest = hashlib.sha256(data).digest()
+            key = None
+            if len(data) > MAX_INLINE_BYTES:
+                key = f"variants/{image.user_id}/{image.id}/{width}-{quality}.{fmt}"
+                self._store.put(key, data, FORMATS[fmt])
+            variant = Variant(FORMATS[fmt], len(data), digest, None if key else data, key)
+            with self._uow() as uow:
+                uow.library.add_variant(image.id, fmt, width, quality, variant, self._clock.now())
+                uow.commit()
+            if key is None:
+                return Download(variant.content_type, filename, etag_of(digest), data=data)
+        return self._deliver(variant.content_type, filename, variant.sha256, variant.bytes, variant.s3_key,
+                             lambda: variant.data or b"")
+
+    def _deliver(self, content_type: str, filename: str, sha256: bytes, size: int, s3_key: str | None,
+                 data: Callable[[], bytes]) -> Download:
+        if size > MAX_INLINE_BYTES and s3_key:
+            return Download(content_type, filename, etag_of(sha256),
+                            redirect_url=self._store.presigned_url(s3_key, filename, 300))
+        return Download(content_type, filename, etag_of(sha256), data=data())
+
+    def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]:
+        with self._uow() as uow:
+            done = uow.library.set_favorite(user_id, _ids(image_ids), favorite)
+            uow.commit()
+        return done
+
+    def favorite(self, user_id: str, image_id: str, favorite: bool) -> None:
+        try:
+            ids = _ids([image_id])
+        except InvalidRequest:
+            raise NotFound("No such image.") from None
+        if not self.set_favorite(user_id, ids, favorite):
+            raise NotFound("No such image.")
+
+    def delete(self, user_id: str, image_ids: list[str]) -> list[str]:
+        """Deletes images and their variants now; S3 copies are removed now or by the retry schedule."""
+        ids = _ids(image_ids)
+        with self._uow() as uow:
+            keys = uow.library.delete(user_id, ids)
+            uow.commit()
+        self._delete_from_s3(keys)
+        return ids if keys else []
+
+    def delete_one(self, user_id: str, image_id: str) -> None:
+        try:
+            ids = _ids([image_id])
+        except InvalidRequest:
+            raise NotFound("No such image.") from None
+        if not self.delete(user_id, ids):
+            raise NotFound("No such image.")
+
+    def _delete_from_s3(self, keys: list[str]) -> None:
+        failed = []
+        for key in keys:
+            try:
+                self._store.delete(key)
+            except Exception as exc:  # noqa: BLE001 - the schedule retries what failed
+                failed.append((key, type(exc).__name__))
+        if failed:
+            with self._uow() as uow:
+                for key, error in failed:
+                    uow.library.queue_s3_deletions([key], error, self._clock.now())
+                uow.commit()
+
+    def retry_s3_deletions(self, limit: int = 200) -> dict[str, int]:
+        now = self._clock.now()
+        with self._uow() as uow:
+            keys = uow.library.due_s3_deletions(now, limit)
+        done = failed = 0
+        for key in keys:
+            try:
+                self._store.delete(key)
+            except Exception as exc:  # noqa: BLE001
+                with self._uow() as uow:
+                    uow.library.s3_deletion_failed(key, type(exc).__name__, now + timedelta(minutes=15))
+                    uow.commit()
+                failed += 1
+                continue
+            with self._uow() as uow:
+                uow.library.s3_deleted(key)
+                uow.commit()
+            done += 1
+        return {"deleted": done, "failed": failed}
+
+    def zip(self, user_id: str, image_ids: list[str]) -> Download:
+        """A ZIP of the originals; large archives go through S3 and a short-lived link."""
+        ids = _ids(image_ids)
+        buffer = io.BytesIO()
+        names: set[str] = set()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for image_id in ids:
+                with self._uow() as uow:
+                    image = uow.images.get(image_id, user_id)
+                if image is None:
+                    raise NotFound("No such image.", {"id": image_id})
+                name = download_name(image.prompt, image.id, image.content_type.split("/")[1].replace("jpeg", "jpg"))
+                names.add(name)
+                archive.writestr(name, self._original(image))
+        data = buffer.getvalue()
+        digest = hashlib.sha256(data).digest()
+        filename = f"pixmint-{len(ids)}-images.zip"
+        if len(data) > MAX_INLINE_BYTES:
+            key = f"exports/{user_id}/{digest.hex()[:32]}.zip"
+            self._store.put(key, data, "application/zip")
+            return Download("application/zip", filename, etag_of(digest),
+                            redirect_url=self._store.presigned_url(key, filename, 900))
+        return Download("application/zip", filename, etag_of(digest), data=data)
+
+    def share(self, user_id: str, image_id: str) -> tuple[str, str]:
+        with self._uow() as uow:
+            self._owned(uow, user_id, image_id)
+            slug = uow.library.share(user_id, image_id, secrets.token_urlsafe(12), self._clock.now())
+            uow.commit()
+        assert slug is not None
+        return slug, f"{self._public_url}/s/{slug}"
+
+    def unshare(self, user_id: str, image_id: str) -> None:
+        with self._uow() as uow:
+            self._owned(uow, user_id, image_id)
+            uow.library.unshare(user_id, image_id)
+            uow.commit()
+
+    def shared(self, slug: str) -> SharedImage:
+        with self._uow() as uow:
+            shared = uow.library.shared(slug) if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", slug) else None
+        if shared is None:
+            raise NotFound("This image is not shared.")
+        return shared
+
+    def shared_download(self, slug: str, fmt: str | None, width: int | None) -> Download:
+        shared = self.shared(slug)
+        return self._download(shared.image, fmt, width, None, lambda: self._original(shared.image))
+
+    def shared_thumbnail(self, slug: str) -> bytes:
+        self.shared(slug)
+        with self._uow() as uow:
+            data = uow.library.shared_data(slug, thumbnail=True)
+        if data is None:
+            raise NotFound("This image is not shared.")
+        return data
+
+    def community(self, cursor: str | None, limit: int) -> tuple[list[SharedImage], str | None]:
+        before = None
+        if cursor:
+            at, image_id = decode_cursor(cursor, 2)
+            try:
+                before = (datetime.fromisoformat(at), str(uuid.UUID(image_id)))
+            except ValueError:
+                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
+        with self._uow() as uow:
+            rows = uow.library.community(before, limit + 1)
+        page = rows[:limit]
+        more = len(rows) > limit
+        return page, (encode_cursor(page[-1].shared_at.isoformat(), page[-1].image.id) if more else None)
+
+    def hide_from_community(self, image_id: str, hidden: bool) -> None:
+        with self._uow() as uow:
+            found = uow.library.hide_from_community(image_id, hidden) if _is_uuid(image_id) else False
+            uow.commit()
+        if not found:
+            raise NotFound("No such shared image.")
+
+    def restore_missing(self, limit: int = 1000) -> dict[str, int]:
+        """Rebuilds bytea lost from PostgreSQL out of the S3 backup, byte for byte (sha256 checked)."""
+        restored = mismatched = missing = 0
+        with self._uow() as uow:
+            images = uow.library.missing_blobs(limit)
+        for image in images:
+            try:
+                data = self._store.get(image.s3_key)
+            except Exception:  # noqa: BLE001 - reported, the rest go on
+                missing += 1
+                continue
+            if hashlib.sha256(data).digest() != image.sha256:
+                mismatched += 1
+                continue
+            with self._uow() as uow:
+                uow.library.restore_blob(image.id, data, self._codec.thumbnail(data))
+                uow.commit()
+            restored += 1
+        return {"restored": restored, "checksum_mismatch": mismatched, "missing_in_s3": missing}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
