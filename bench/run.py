@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start, generation, spend  # noqa: E402
+from bench import cold_start, generation, library, spend  # noqa: E402
 
 BENCHMARKS = [
     ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
@@ -19,6 +19,10 @@ BENCHMARKS = [
      spend.measure),
     ("worker overhead", "worker time per 1024x1024 image / PNG decode + WebP thumbnail + one INSERT + one S3 PUT",
      "lower is better; target <= 1.3", generation.worker_overhead),
+    ("listing", "50 of a user's 10,000 images among 1,000,000 / the raw indexed SELECT of the same rows",
+     "lower is better; target <= 1.5", library.measure_listing),
+    ("cached download", "a cached 1024 px JPEG variant through the use case / reading its bytes with one SELECT",
+     "lower is better; target <= 1.2", library.measure_cached_variant),
     ("request to image", "p50 seconds from POST /v1/generations to succeeded, local stack, placeholder renderer",
      "target < 1 s (an absolute time, not a ratio)", lambda: {"ratio": generation.end_to_end()["p50_s"]}),
 ]

@@ -363,10 +363,15 @@ REDIRECT = {"description": "Too large for one response: a short-lived link to th
 NOT_MODIFIED = {"description": "Unchanged since the ETag in If-None-Match"}
 
 
+LINK = _obj({"url": {"type": "string", "format": "uri"}, "filename": STRING, "expires_in": {"type": "integer"}})
+
+
 def _with_cache_answers(operation: dict[str, Any], redirect: bool = True) -> dict[str, Any]:
     operation["responses"]["304"] = NOT_MODIFIED
     if redirect:
         operation["responses"]["302"] = REDIRECT
+        # With application/json in Accept, a file too large to send comes back as a link instead of a redirect.
+        operation["responses"]["200"]["content"]["application/json"] = {"schema": LINK}
     return operation
 
 

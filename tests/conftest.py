@@ -209,7 +209,7 @@ class Api:
         response = self._client.http.request(method, path, headers=all_headers, body=payload)
         reply = Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.body or b"")
         schema = documented_schema(method, path, reply.status)
-        if schema is not None:
+        if schema is not None and reply.headers.get("content-type", "").startswith("application/json"):
             jsonschema.validate(reply.json, schema, cls=jsonschema.Draft202012Validator)
         return reply
 

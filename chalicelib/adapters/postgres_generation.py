@@ -136,7 +136,7 @@ class PostgresGenerations:
 
 IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
     i.position, i.width, i.height, i.content_type, i.bytes, i.sha256, i.s3_key, i.favorite, i.created_at,
-    g.prompt, g.model, i.share_slug"""
+    i.prompt, i.model, i.share_slug"""
 
 
 class PostgresImages:
@@ -146,9 +146,10 @@ class PostgresImages:
     def add(self, r: ImageRecord, data: bytes, thumbnail: bytes) -> bool:
         row = self._conn.execute(
             """INSERT INTO images (id, user_id, generation_id, kind, position, width, height, content_type, bytes,
-                   sha256, s3_key, created_at)
-               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
-               WHERE %s::uuid IS NULL OR EXISTS (SELECT 1 FROM generations WHERE id = %s AND status = 'running')
+                   sha256, s3_key, created_at, prompt, model)
+               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model
+               FROM (SELECT 1) AS one LEFT JOIN generations g ON g.id = %s::uuid
+               WHERE %s::uuid IS NULL OR g.status = 'running'
                ON CONFLICT DO NOTHING RETURNING id""",
             (r.id, r.user_id, r.generation_id, r.kind, r.position, r.width, r.height, r.content_type, r.bytes,
              r.sha256, r.s3_key, r.created_at, r.generation_id, r.generation_id),
@@ -161,8 +162,7 @@ class PostgresImages:
 
     def get(self, image_id: str, user_id: str) -> ImageRecord | None:
         row = self._conn.execute(
-            f"""SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
-                WHERE i.id = %s AND i.user_id = %s""",
+            f"""SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = %s AND i.user_id = %s""",
             (image_id, user_id),
         ).fetchone()
         return None if row is None else ImageRecord(**row)
@@ -187,7 +187,7 @@ class PostgresImages:
         if not generation_ids:
             return {}
         rows = self._conn.execute(
-            f"""SELECT {IMAGE_COLUMNS} FROM images i JOIN generations g ON g.id = i.generation_id
+            f"""SELECT {IMAGE_COLUMNS} FROM images i
                 WHERE i.generation_id = ANY(%s::uuid[]) ORDER BY i.generation_id, i.position""",
             (generation_ids,),
         ).fetchall()

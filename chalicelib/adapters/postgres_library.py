@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import args_row
 
 from ..domain.generation import ImageRecord
 from ..domain.library import ImageFilters, SharedImage, Variant
@@ -13,7 +14,7 @@ from .postgres_generation import IMAGE_COLUMNS
 
 
 def _image(row: dict[str, Any]) -> ImageRecord:
-    return ImageRecord(**{k: row[k] for k in ImageRecord.__dataclass_fields__ if k in row})
+    return ImageRecord(**{k: row[k] for k in ImageRecord._fields})
 
 
 def _shared(row: dict[str, Any]) -> SharedImage:
@@ -27,18 +28,18 @@ class PostgresLibrary:
     def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
              limit: int) -> list[ImageRecord]:
         at, last_id = before if before else (None, None)
-        rows = self._conn.execute(
-            f"""SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
-                WHERE i.user_id = %(user)s
-                  AND (%(favorite)s::boolean IS NULL OR i.favorite = %(favorite)s)
-                  AND (%(model)s::text IS NULL OR g.model = %(model)s)
-                  AND (%(q)s::text IS NULL OR g.search @@ websearch_to_tsquery('english', %(q)s))
-                  AND (%(at)s::timestamptz IS NULL OR (i.created_at, i.id) < (%(at)s, %(last)s::uuid))
-                ORDER BY i.created_at DESC, i.id DESC LIMIT %(limit)s""",
-            {"user": user_id, "favorite": filters.favorite, "model": filters.model, "q": filters.q, "at": at,
-             "last": last_id, "limit": limit},
-        ).fetchall()
-        return [_image(row) for row in rows]
+        with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
+            return cursor.execute(
+                f"""SELECT {IMAGE_COLUMNS} FROM images i
+                    WHERE i.user_id = %(user)s
+                      AND (%(favorite)s::boolean IS NULL OR i.favorite = %(favorite)s)
+                      AND (%(model)s::text IS NULL OR i.model = %(model)s)
+                      AND (%(q)s::text IS NULL OR i.search @@ websearch_to_tsquery('english', %(q)s))
+                      AND (%(at)s::timestamptz IS NULL OR (i.created_at, i.id) < (%(at)s, %(last)s::uuid))
+                    ORDER BY i.created_at DESC, i.id DESC LIMIT %(limit)s""",
+                {"user": user_id, "favorite": filters.favorite, "model": filters.model, "q": filters.q, "at": at,
+                 "last": last_id, "limit": limit},
+            ).fetchall()
 
     def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]:
         rows = self._conn.execute(
@@ -68,7 +69,25 @@ class PostgresLibrary:
         if row is None:
             return None
         return Variant(row["content_type"], row["bytes"], bytes(row["sha256"]),
-                       None if row["data"] is None else bytes(row["data"]), row["s3_key"])
+                       None if row["data"] is None else bytes(row["data"]), row["s3_key"], fmt, width)
+
+    def image_with_variant(self, user_id: str, image_id: str, fmt: str, width: int,
+                           quality: int) -> tuple[ImageRecord, Variant | None] | None:
+        row = self._conn.execute(
+            f"""SELECT {IMAGE_COLUMNS}, v.content_type AS v_content_type, v.bytes AS v_bytes, v.sha256 AS v_sha256,
+                       v.data AS v_data, v.s3_key AS v_s3_key, v.width AS v_width
+                FROM images i LEFT JOIN image_variants v
+                  ON v.image_id = i.id AND v.format = %s AND v.width = %s AND v.quality = %s
+                WHERE i.id = %s AND i.user_id = %s""",
+            (fmt, width, quality, image_id, user_id),
+        ).fetchone()
+        if row is None:
+            return None
+        variant = None
+        if row["v_content_type"] is not None:
+            variant = Variant(row["v_content_type"], row["v_bytes"], row["v_sha256"], row["v_data"],
+                              row["v_s3_key"], fmt, row["v_width"])
+        return _image(row), variant
 
     def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None:
         self._conn.execute(
@@ -100,7 +119,7 @@ class PostgresLibrary:
         return None if row is None else row["share_slug"]
 
     _SHARED = f"""SELECT {IMAGE_COLUMNS}, i.shared_at, u.display_name AS author
-                  FROM images i JOIN users u ON u.id = i.user_id LEFT JOIN generations g ON g.id = i.generation_id"""
+                  FROM images i JOIN users u ON u.id = i.user_id"""
 
     def shared(self, slug: str) -> SharedImage | None:
         row = self._conn.execute(f"{self._SHARED} WHERE i.share_slug = %s", (slug,)).fetchone()
@@ -159,7 +178,7 @@ class PostgresLibrary:
 
     def missing_blobs(self, limit: int) -> list[ImageRecord]:
         rows = self._conn.execute(
-            f"""SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN generations g ON g.id = i.generation_id
+            f"""SELECT {IMAGE_COLUMNS} FROM images i
                 WHERE NOT EXISTS (SELECT 1 FROM image_blobs b WHERE b.image_id = i.id)
                 ORDER BY i.created_at LIMIT %s""",
             (limit,),

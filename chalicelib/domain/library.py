@@ -36,6 +36,8 @@ class Variant:
     sha256: bytes
     data: bytes | None
     s3_key: str | None
+    format: str = ""
+    width: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,11 @@ class Library(Protocol):
         ...
 
     def variant(self, image_id: str, fmt: str, width: int, quality: int) -> Variant | None: ...
+
+    def image_with_variant(self, user_id: str, image_id: str, fmt: str, width: int,
+                           quality: int) -> tuple[ImageRecord, Variant | None] | None:
+        """The user's image and, when asked for and already made, its variant; None when no such image."""
+        ...
 
     def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None: ...
 
@@ -173,9 +180,18 @@ class LibraryService:
     def download(self, user_id: str, image_id: str, fmt: str | None, width: int | None,
                  quality: int | None) -> Download:
         """The original, or a converted and scaled variant made once and cached."""
+        try:
+            image_id = str(uuid.UUID(image_id))
+        except ValueError:
+            raise NotFound("No such image.") from None
+        fmt, width, quality = self._normalise(fmt, width, quality)
         with self._uow() as uow:
-            image = self._owned(uow, user_id, image_id)
-        return self._download(image, fmt, width, quality, lambda: self._original(image))
+            # One round trip for the common case: the image (ownership checked) and its cached variant.
+            found = uow.library.image_with_variant(user_id, image_id, fmt or "", width or 0, quality or 0)
+        if found is None:
+            raise NotFound("No such image.")
+        image, variant = found
+        return self._download(image, fmt, width, quality, lambda: self._original(image), variant)
 
     def _original(self, image: ImageRecord) -> bytes:
         with self._uow() as uow:
@@ -184,14 +200,21 @@ class LibraryService:
             data = self._store.get(image.s3_key)  # the backup stands in until restore-images runs
         return data
 
-    def _download(self, image: ImageRecord, fmt: str | None, width: int | None, quality: int | None,
-                  original: Callable[[], bytes]) -> Download:
+    @staticmethod
+    def _normalise(fmt: str | None, width: int | None, quality: int | None) -> tuple[str | None, int | None, int | None]:
         if fmt is not None and fmt not in FORMATS:
             raise InvalidRequest("format is png, jpeg or webp.", {"field": "format", "allowed": sorted(FORMATS)})
         if width is not None and not 16 <= width <= 8192:
             raise InvalidRequest("width is from 16 to 8192 pixels.", {"field": "width"})
         if quality is not None and not 1 <= quality <= 100:
             raise InvalidRequest("quality is from 1 to 100.", {"field": "quality"})
+        if fmt is not None:
+            quality = quality if (quality is not None and fmt != "png") else DEFAULT_QUALITY[fmt]
+        return fmt, width, quality
+
+    def _download(self, image: ImageRecord, fmt: str | None, width: int | None, quality: int | None,
+                  original: Callable[[], bytes], cached: Variant | None = None) -> Download:
+        fmt, width, quality = self._normalise(fmt, width, quality)
         original_fmt = image.content_type.split("/")[1]
         fmt = fmt or original_fmt
         width = min(width or image.width, image.width)  # scale down only, never up
@@ -199,8 +222,10 @@ class LibraryService:
         filename = download_name(image.prompt, image.id, "jpg" if fmt == "jpeg" else fmt)
         if fmt == original_fmt and width == image.width:
             return self._deliver(FORMATS[fmt], filename, image.sha256, image.bytes, image.s3_key, original)
-        with self._uow() as uow:
-            variant = uow.library.variant(image.id, fmt, width, quality)
+        variant = cached if cached is not None and (cached.width, cached.format) == (width, fmt) else None
+        if variant is None:
+            with self._uow() as uow:
+                variant = uow.library.variant(image.id, fmt, width, quality)
         if variant is None:
             data = self._codec.convert(original(), fmt, width, quality)
             digest = hashlib.sha256(data).digest()
@@ -208,7 +233,7 @@ class LibraryService:
             if len(data) > MAX_INLINE_BYTES:
                 key = f"variants/{image.user_id}/{image.id}/{width}-{quality}.{fmt}"
                 self._store.put(key, data, FORMATS[fmt])
-            variant = Variant(FORMATS[fmt], len(data), digest, None if key else data, key)
+            variant = Variant(FORMATS[fmt], len(data), digest, None if key else data, key, fmt, width)
             with self._uow() as uow:
                 uow.library.add_variant(image.id, fmt, width, quality, variant, self._clock.now())
                 uow.commit()

@@ -63,6 +63,10 @@ def _binary(download: Download, cache: str, attachment: bool = True) -> Response
     """Sends bytes with validators, or redirects to S3 for files Lambda cannot return; 304 when unchanged."""
     headers = {"ETag": download.etag, "Cache-Control": cache}
     if download.redirect_url:
+        if "application/json" in (bp.current_request.headers.get("accept") or ""):
+            # Browsers' fetch cannot follow a cross-origin redirect to S3; they get the link to open instead.
+            return Response({"url": download.redirect_url, "filename": download.filename, "expires_in": 300},
+                            headers={"Cache-Control": "no-store"})
         return Response("", status_code=302, headers={**headers, "Location": download.redirect_url,
                                                        "Cache-Control": "no-store"})
     if download.etag in (bp.current_request.headers.get("if-none-match") or "").replace(" ", "").split(","):

@@ -98,6 +98,43 @@ export async function download(path: string, accept: string, fallbackName: strin
   return { blob, filename: filenameFrom(response.headers.get('Content-Disposition')) ?? fallbackName };
 }
 
+/** A file from the API: its bytes, or a short-lived address to hand to the browser (a redirect for very large files). */
+export type FileResult = { kind: 'blob'; blob: Blob; filename: string } | { kind: 'url'; url: string };
+
+/**
+ * Like download(), for any method and with a JSON body, and following a redirect the way the API uses
+ * it for very large files: the body is not read, the browser is sent to the final address instead.
+ */
+export async function fetchFile(
+  method: string,
+  path: string,
+  accept: string,
+  fallbackName: string,
+  options: { body?: unknown; signal?: AbortSignal } = {},
+): Promise<FileResult> {
+  // application/json last: for files too large to send, the API then names a link instead of redirecting,
+  // because fetch cannot see through a cross-origin redirect.
+  const response = await authorizedSend(method, path, {
+    ...options,
+    headers: { Accept: `${accept}, application/json;q=0.1` },
+  });
+  if (!response.ok) return parse<never>(response);
+  if (response.redirected && response.url) {
+    void response.body?.cancel().catch(() => undefined);
+    return { kind: 'url', url: response.url };
+  }
+  const type = response.headers.get('Content-Type') ?? '';
+  if (type.includes('application/json')) {
+    // A body naming the address instead of a redirect the browser can't see through.
+    const body = (await response.json()) as { url?: unknown; download_url?: unknown };
+    const url = typeof body.url === 'string' ? body.url : typeof body.download_url === 'string' ? body.download_url : null;
+    if (url) return { kind: 'url', url };
+    throw new ApiError(response.status, 'unexpected_response', 'The download could not be prepared. Please try again.');
+  }
+  const blob = await response.blob();
+  return { kind: 'blob', blob, filename: filenameFrom(response.headers.get('Content-Disposition')) ?? fallbackName };
+}
+
 async function authorizedSend(method: string, path: string, options: RequestOptions): Promise<Response> {
   const useSession = options.auth ?? true;
   let token = useSession && tokens ? await tokens.current() : options.bearer ?? null;
@@ -235,6 +272,35 @@ export const api = {
   upload: (file: Blob, signal?: AbortSignal) => request<Upload>('POST', '/uploads', { rawBody: file, signal }),
   /** An image's content or thumbnail; `url` is the API's own `/v1/images/...` address. */
   image: (url: string, fallbackName: string, signal?: AbortSignal) => download(apiPath(url), IMAGE_ACCEPT, fallbackName, signal),
+
+  // The image library.
+  images: (options: ImageListOptions = {}, signal?: AbortSignal) =>
+    request<Page<LibraryImage>>(
+      'GET',
+      '/images' + query({ ...options, favorite: options.favorite ? 'true' : undefined }),
+      { signal },
+    ),
+  libraryImage: (id: string, signal?: AbortSignal) =>
+    request<LibraryImage>('GET', `/images/${encodeURIComponent(id)}`, { signal }),
+  setFavorite: (id: string, favorite: boolean) =>
+    request<void>(favorite ? 'PUT' : 'DELETE', `/images/${encodeURIComponent(id)}/favorite`),
+  deleteImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}`),
+  shareImage: (id: string) => request<ShareResult>('POST', `/images/${encodeURIComponent(id)}/share`),
+  unshareImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}/share`),
+  bulkImages: (action: BulkAction, ids: string[]) =>
+    request<{ done: string[] }>('POST', '/images/bulk', { body: { action, ids } }),
+  /** A ZIP of up to 100 images. */
+  downloadImages: (ids: string[], signal?: AbortSignal) =>
+    fetchFile('POST', '/images/download', 'application/zip', 'pixmint-images.zip', { body: { ids }, signal }),
+  /** An image's content converted on the way: format and width leave out for the original. */
+  imageFile: (contentUrl: string, options: ImageFileOptions, fallbackName: string, signal?: AbortSignal) =>
+    fetchFile('GET', apiPath(contentUrl) + query({ ...options }), IMAGE_ACCEPT, fallbackName, { signal }),
+
+  // Shared images: public, no session needed.
+  publicImage: (slug: string, signal?: AbortSignal) =>
+    request<PublicImage>('GET', `/public/images/${encodeURIComponent(slug)}`, { signal, auth: false }),
+  community: (options: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
+    request<Page<PublicImage>>('GET', '/community' + query(options), { signal, auth: false }),
 };
 
 /**
@@ -396,6 +462,49 @@ export interface GeneratedImage {
   model: string | null;
   created_at: string;
   alt: string;
+  content_url: string;
+  thumbnail_url: string;
+  /** The public page's address while the image is shared. */
+  share_url?: string | null;
+}
+
+/** An image in the library (GET /v1/images): the same shape as a generation's image. */
+export type LibraryImage = GeneratedImage;
+
+export interface ImageListOptions {
+  limit?: number;
+  cursor?: string | null;
+  favorite?: boolean;
+  q?: string;
+  model?: string;
+}
+
+export type BulkAction = 'delete' | 'favorite' | 'unfavorite';
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
+
+export interface ImageFileOptions {
+  format?: ImageFormat;
+  width?: number;
+  quality?: number;
+}
+
+export interface ShareResult {
+  share_url: string;
+  slug: string;
+}
+
+/** A shared image as anyone may see it; its addresses work in a plain <img>. */
+export interface PublicImage {
+  slug: string;
+  prompt: string;
+  model: string;
+  width: number;
+  height: number;
+  alt: string;
+  created_at: string;
+  shared_at: string;
+  author: string | null;
   content_url: string;
   thumbnail_url: string;
 }

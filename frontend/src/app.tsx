@@ -9,11 +9,15 @@ import { ResetPassword } from './pages/ResetPassword';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 
-// The credits and Generate pages load on demand so the landing page stays small.
+// The credits, Generate and image pages load on demand so the landing page stays small.
 const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
 const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
 const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
 const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Transactions, pageLoadFailed));
+const Gallery = lazy(() => import('./pages/Gallery').then((m) => m.Gallery, pageLoadFailed));
+const ImageDetail = lazy(() => import('./pages/ImageDetail').then((m) => m.ImageDetail, pageLoadFailed));
+const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.SharedImage, pageLoadFailed));
+const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
 
 export function App() {
   return (
@@ -30,6 +34,10 @@ export function App() {
           <Route path="/credits" component={BuyCredits} />
           <Route path="/credits/return" component={CheckoutReturn} />
           <Route path="/credits/transactions" component={Transactions} />
+          <Route path="/gallery" component={Gallery} />
+          <Route path="/images/:id" component={ImageDetail} />
+          <Route path="/s/:slug" component={SharedImage} />
+          <Route path="/community" component={Community} />
           <Route default component={NotFound} />
         </Router>
       </Layout>

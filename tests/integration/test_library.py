@@ -107,6 +107,8 @@ def test_large_files_are_served_through_a_short_lived_s3_link(api, owner, contai
     assert reply.status == 302
     assert "X-Amz-Signature" in reply.headers["location"] and upload["id"] in reply.headers["location"]
     assert "response-content-disposition=attachment" in reply.headers["location"]
+    link = content(api, token, upload["id"], Accept="image/png, application/json;q=0.1")
+    assert link.status == 200 and link.json["url"].startswith("https://") and link.json["expires_in"] == 300
 
 
 def test_other_users_images_are_404_everywhere(api, owner):

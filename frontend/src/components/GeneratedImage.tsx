@@ -60,7 +60,14 @@ export function ImageView({ url, alt, width, height, testId, class: className }:
       {error && (
         <span class="image-error">
           <span>Image didn't load.</span>
-          <button type="button" class="btn btn-secondary btn-small" onClick={retry}>
+          <button
+            type="button"
+            class="btn btn-secondary btn-small"
+            onClick={(event) => {
+              event.preventDefault(); // The image may sit inside a link: retry without following it.
+              retry();
+            }}
+          >
             Retry
           </button>
         </span>

@@ -32,7 +32,13 @@ export function GenerationThumbs({ items }: { items: Generation[] }) {
     <ul class="thumb-grid" data-testid="recent-generations">
       {items.map((generation) => (
         <li key={generation.id} class="thumb-item" data-status={generation.status}>
-          <GenerationThumb generation={generation} />
+          {generation.images[0] ? (
+            <a href={`/images/${encodeURIComponent(generation.images[0].id)}`} class="thumb-link" data-testid="generation-thumb-link">
+              <GenerationThumb generation={generation} />
+            </a>
+          ) : (
+            <GenerationThumb generation={generation} />
+          )}
           <span class="thumb-caption">
             <span class={`status-badge gen-status-${generation.status}`}>
               <span class="visually-hidden">Status: </span>

@@ -45,6 +45,16 @@ export function Header() {
                   </a>
                 </li>
                 <li>
+                  <a href="/gallery" aria-current={current('/gallery')}>
+                    Gallery
+                  </a>
+                </li>
+                <li>
+                  <a href="/community" aria-current={current('/community')}>
+                    Community
+                  </a>
+                </li>
+                <li>
                   <a href="/credits" aria-current={current('/credits')}>
                     Buy credits
                   </a>
@@ -77,6 +87,11 @@ export function Header() {
               </>
             ) : (
               <>
+                <li>
+                  <a href="/community" aria-current={current('/community')}>
+                    Community
+                  </a>
+                </li>
                 <li>
                   <a href="/signin" aria-current={current('/signin')}>
                     Sign in

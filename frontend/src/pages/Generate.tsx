@@ -741,16 +741,24 @@ function GenerationOutput({ generation, phase, error, working, onCheckAgain }: O
         <ul class="result-grid" aria-label="Generated images">
           {images.map((image, index) => (
             <li key={image.id} class="result-item">
-              <ImageView
-                url={image.content_url}
-                alt={image.alt}
-                width={image.width}
-                height={image.height}
-                testId="result-image"
-              />
+              <a href={`/images/${encodeURIComponent(image.id)}`} class="result-link" data-testid="result-link">
+                <ImageView
+                  url={image.content_url}
+                  alt={image.alt}
+                  width={image.width}
+                  height={image.height}
+                  testId="result-image"
+                />
+              </a>
               <div class="result-actions">
                 <span class="muted">
-                  {image.width} × {image.height}
+                  {image.width} × {image.height} ·{' '}
+                  <a href={`/images/${encodeURIComponent(image.id)}`}>
+                    Details
+                    <span class="visually-hidden">
+                      {images.length > 1 ? ` of image ${index + 1} of ${images.length}` : ' of the image'}
+                    </span>
+                  </a>
                 </span>
                 <DownloadImageButton
                   url={image.content_url}

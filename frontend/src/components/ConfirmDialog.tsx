@@ -1,0 +1,87 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+
+interface ConfirmDialogProps {
+  open: boolean;
+  title: string;
+  confirmLabel: string;
+  busy?: boolean;
+  error?: string | null;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children?: ComponentChildren;
+  testId?: string;
+}
+
+/**
+ * A modal <dialog> asking to confirm something destructive. It opens with focus on Cancel (the safe
+ * choice), keeps focus inside while open (showModal), closes on Escape, and gives focus back to
+ * whatever opened it.
+ */
+export function ConfirmDialog({ open, title, confirmLabel, busy, error, onConfirm, onCancel, children, testId }: ConfirmDialogProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (!element) return;
+    if (open && !element.open) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+      element.showModal();
+      cancel.current?.focus();
+    } else if (!open && element.open) {
+      element.close();
+      if (opener.current?.isConnected) opener.current.focus();
+      opener.current = null;
+    }
+  }, [open]);
+
+  // Closed while unmounting (e.g. the page moved on): release the modal state.
+  useEffect(() => () => dialog.current?.close(), []);
+
+  function handleCancel(event: Event) {
+    event.preventDefault(); // Escape: let the owner decide, so the state stays in step.
+    if (!busy) onCancel();
+  }
+
+  return (
+    <dialog
+      ref={dialog}
+      class="confirm-dialog"
+      aria-labelledby="confirm-title"
+      aria-describedby={children ? 'confirm-body' : undefined}
+      onCancel={handleCancel}
+      onClick={(event) => {
+        // A click on the backdrop (outside the content box) cancels.
+        if (event.target === dialog.current && !busy) onCancel();
+      }}
+      data-testid={testId}
+    >
+      <div class="confirm-content">
+        <h2 id="confirm-title">{title}</h2>
+        {children && <div id="confirm-body">{children}</div>}
+        {error && (
+          <p class="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="confirm-actions">
+          <button ref={cancel} type="button" class="btn btn-secondary" onClick={() => !busy && onCancel()}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            class="btn btn-danger"
+            onClick={() => !busy && onConfirm()}
+            aria-disabled={busy ? 'true' : undefined}
+            aria-busy={busy ? 'true' : undefined}
+          >
+            {busy && <span class="spinner" aria-hidden="true" />}
+            {confirmLabel}
+          </button>
+        </div>
+      </div>
+    </dialog>
+  );
+}

@@ -1,0 +1,538 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type BulkAction, type ImageModel, type LibraryImage } from '../api';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { LazyThumb } from '../components/LazyThumb';
+import { LoadError } from '../components/LoadError';
+import { RequireAuth } from '../components/RequireAuth';
+import { Toast, useToast } from '../components/Toast';
+import { describeError } from '../forms';
+import { useApiData, useDebounced, usePageTitle } from '../hooks';
+import { MAX_BULK, batches, imageName, imagesText, loadModels, modelName, saveFile, takeFlash } from '../library';
+
+const PAGE_SIZE = 24;
+const SEARCH_DEBOUNCE_MS = 300;
+
+export function Gallery() {
+  usePageTitle('Your images');
+  return <RequireAuth>{() => <GalleryContent />}</RequireAuth>;
+}
+
+interface Filters {
+  q: string;
+  favorite: boolean;
+  model: string;
+}
+
+/** Filters live in the address too (replaced, not pushed), so Back from an image returns to the same view. */
+function readFilters(): Filters {
+  const params = new URLSearchParams(location.search);
+  return { q: params.get('q') ?? '', favorite: params.get('favorite') === 'true', model: params.get('model') ?? '' };
+}
+
+function writeFilters(filters: Filters): void {
+  const params = new URLSearchParams();
+  if (filters.q.trim()) params.set('q', filters.q.trim());
+  if (filters.favorite) params.set('favorite', 'true');
+  if (filters.model) params.set('model', filters.model);
+  const search = params.toString();
+  const url = location.pathname + (search ? '?' + search : '');
+  if (url !== location.pathname + location.search) history.replaceState(history.state, '', url);
+}
+
+interface ListState {
+  key: string;
+  items: LibraryImage[];
+  cursor: string | null;
+}
+
+type Pending = BulkAction | 'zip' | null;
+
+function GalleryContent() {
+  const initial = useRef(readFilters()).current;
+  const [q, setQ] = useState(initial.q);
+  const [favorite, setFavorite] = useState(initial.favorite);
+  const [model, setModel] = useState(initial.model);
+  const settledQ = useDebounced(q.trim(), SEARCH_DEBOUNCE_MS);
+  const filtered = !!settledQ || favorite || !!model;
+  const key = JSON.stringify([settledQ, favorite, model]);
+
+  const models = useApiData((_signal) => loadModels());
+
+  const [list, setList] = useState<ListState | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  const [round, setRound] = useState(0);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const grid = useRef<HTMLUListElement>(null);
+
+  const [selecting, setSelecting] = useState(false);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [pending, setPending] = useState<Pending>(null);
+  const [bulkError, setBulkError] = useState<string | null>(null);
+  const [confirmOpen, setConfirmOpen] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [flash] = useState(takeFlash);
+  const toast = useToast(flash);
+
+  useEffect(() => writeFilters({ q: settledQ, favorite, model }), [key]);
+
+  // The first page, again whenever the filters change.
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    setError(null);
+    setMoreError(null);
+    api
+      .images({ limit: PAGE_SIZE, q: settledQ || undefined, favorite, model: model || undefined }, controller.signal)
+      .then(
+        (page) => {
+          if (controller.signal.aborted) return;
+          setList({ key, items: page.items, cursor: page.next_cursor });
+          setLoading(false);
+          // Only what is still shown stays selected.
+          setSelected((previous) => new Set(page.items.filter((item) => previous.has(item.id)).map((item) => item.id)));
+          if (round > 0 || filtered) setAnnouncement(resultText(page.items.length, !!page.next_cursor, filtered));
+        },
+        (failure: unknown) => {
+          if (controller.signal.aborted) return;
+          setError(describeError(failure, []).form);
+          setLoading(false);
+        },
+      );
+    return () => controller.abort();
+  }, [key, round]);
+
+  const items = list?.items ?? [];
+  const cursor = list?.cursor ?? null;
+  const stale = loading && list !== null && list.key !== key;
+
+  async function loadMore() {
+    if (loadingMore || !cursor || !list) return;
+    const shown = items.length;
+    setLoadingMore(true);
+    setMoreError(null);
+    try {
+      const page = await api.images({
+        limit: PAGE_SIZE,
+        cursor,
+        q: settledQ || undefined,
+        favorite,
+        model: model || undefined,
+      });
+      const seen = new Set(list.items.map((item) => item.id));
+      const added = page.items.filter((item) => !seen.has(item.id));
+      setList({ key: list.key, items: [...list.items, ...added], cursor: page.next_cursor });
+      setAnnouncement(added.length === 0 ? 'No more images.' : `Loaded ${imagesText(added.length)} more.`);
+      // Keyboard focus goes to the first new image, since the button may be gone now.
+      requestAnimationFrame(() => {
+        const tiles = grid.current?.querySelectorAll<HTMLElement>('.tile-target');
+        (tiles?.item(shown) ?? tiles?.item(shown - 1))?.focus();
+      });
+    } catch (failure) {
+      setMoreError(describeError(failure, []).form);
+    } finally {
+      setLoadingMore(false);
+    }
+  }
+
+  function toggleSelecting() {
+    setSelecting((on) => !on);
+    setSelected(new Set());
+    setBulkError(null);
+  }
+
+  function toggle(id: string, on: boolean) {
+    setSelected((previous) => {
+      const next = new Set(previous);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }
+
+  const selectedIds = items.filter((item) => selected.has(item.id)).map((item) => item.id);
+  const count = selectedIds.length;
+
+  async function runBulk(action: BulkAction): Promise<string[]> {
+    const done: string[] = [];
+    for (const batch of batches(selectedIds)) {
+      const result = await api.bulkImages(action, batch);
+      done.push(...result.done);
+    }
+    return done;
+  }
+
+  async function bulkFavorite(on: boolean) {
+    if (pending || count === 0) return;
+    setPending(on ? 'favorite' : 'unfavorite');
+    setBulkError(null);
+    try {
+      const done = new Set(await runBulk(on ? 'favorite' : 'unfavorite'));
+      setList((current) => {
+        if (!current) return current;
+        const updated = current.items.map((item) => (done.has(item.id) ? { ...item, favorite: on } : item));
+        // With "Favourites only", images taken out of favourites leave the list.
+        return { ...current, items: favorite && !on ? updated.filter((item) => item.favorite) : updated };
+      });
+      toast.show(
+        on ? `Added ${imagesText(done.size)} to favourites.` : `Removed ${imagesText(done.size)} from favourites.`,
+      );
+    } catch (failure) {
+      setBulkError(describeError(failure, []).form);
+    } finally {
+      setPending(null);
+    }
+  }
+
+  async function downloadZip() {
+    if (pending || count === 0) return;
+    if (count > MAX_BULK) {
+      setBulkError(`A ZIP holds at most ${MAX_BULK} images. Select fewer and try again.`);
+      return;
+    }
+    setPending('zip');
+    setBulkError(null);
+    try {
+      const filename = saveFile(await api.downloadImages(selectedIds));
+      toast.show(filename ? `Downloaded ${filename}.` : `Your download of ${imagesText(count)} has started.`);
+    } catch (failure) {
+      setBulkError(describeError(failure, []).form);
+    } finally {
+      setPending(null);
+    }
+  }
+
+  async function confirmDelete() {
+    if (pending) return;
+    setPending('delete');
+    setDeleteError(null);
+    try {
+      const done = new Set(await runBulk('delete'));
+      setList((current) => current && { ...current, items: current.items.filter((item) => !done.has(item.id)) });
+      setSelected(new Set());
+      setConfirmOpen(false);
+      toast.show(`Deleted ${imagesText(done.size)}.`);
+    } catch (failure) {
+      setDeleteError(describeError(failure, []).form);
+    } finally {
+      setPending(null);
+    }
+  }
+
+  function clearFilters() {
+    setQ('');
+    setFavorite(false);
+    setModel('');
+    document.getElementById('gallery-search')?.focus();
+  }
+
+  return (
+    <>
+      <div class="page-head">
+        <h1 class="page-title">Your images</h1>
+        <div class="page-actions">
+          <a href="/generate" class="btn btn-primary">
+            Generate
+          </a>
+        </div>
+      </div>
+
+      <form class="gallery-filters" role="search" aria-label="Filter your images" onSubmit={(event) => event.preventDefault()}>
+        <div class="field">
+          <label for="gallery-search">Search prompts</label>
+          <input
+            id="gallery-search"
+            type="search"
+            value={q}
+            onInput={(event) => setQ(event.currentTarget.value)}
+            autoComplete="off"
+            enterKeyHint="search"
+          />
+        </div>
+        <div class="field">
+          <label for="gallery-model">Model</label>
+          <select id="gallery-model" value={model} onChange={(event) => setModel(event.currentTarget.value)}>
+            <option value="">All models</option>
+            {modelOptions(models.data, model).map((item) => (
+              <option key={item.id} value={item.id}>
+                {item.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field check-field">
+          <input
+            id="gallery-favorite"
+            type="checkbox"
+            checked={favorite}
+            onChange={(event) => setFavorite(event.currentTarget.checked)}
+          />
+          <label for="gallery-favorite">Favourites only</label>
+        </div>
+      </form>
+
+      <div class="gallery-bar">
+        <button
+          type="button"
+          class="btn btn-secondary"
+          aria-pressed={selecting ? 'true' : 'false'}
+          onClick={toggleSelecting}
+          data-testid="select-toggle"
+          disabled={items.length === 0 && !selecting}
+        >
+          Select
+        </button>
+        {selecting && items.length > 0 && (
+          <button
+            type="button"
+            class="btn btn-secondary btn-small"
+            onClick={() => setSelected(count === items.length ? new Set() : new Set(items.map((item) => item.id)))}
+          >
+            {count === items.length ? 'Select none' : 'Select all shown'}
+          </button>
+        )}
+      </div>
+
+      {selecting && (
+        <BulkToolbar
+          count={count}
+          pending={pending}
+          onFavorite={() => void bulkFavorite(true)}
+          onUnfavorite={() => void bulkFavorite(false)}
+          onZip={() => void downloadZip()}
+          onDelete={() => {
+            if (count === 0 || pending) return;
+            setDeleteError(null);
+            setConfirmOpen(true);
+          }}
+        />
+      )}
+      {selecting && bulkError && (
+        <p class="alert alert-error" role="alert">
+          {bulkError}
+        </p>
+      )}
+
+      <LoadError message={error} onRetry={() => setRound((n) => n + 1)} />
+      {loading && !list && (
+        <p class="loading" role="status">
+          <span class="spinner" aria-hidden="true" /> Loading your images…
+        </p>
+      )}
+
+      {list && items.length === 0 && !loading && !error &&
+        (filtered ? (
+          <div class="empty-state" data-testid="gallery-empty">
+            <h2>No images match these filters</h2>
+            <p>Try other words, or show all your images.</p>
+            <p class="empty-state-action">
+              <button type="button" class="btn btn-secondary" onClick={clearFilters}>
+                Clear filters
+              </button>
+            </p>
+          </div>
+        ) : (
+          <div class="empty-state" data-testid="gallery-empty">
+            <h2>No images yet — generate your first</h2>
+            <p>Every picture you create is kept here, ready to download, favourite or share.</p>
+            <p class="empty-state-action">
+              <a href="/generate" class="btn btn-primary">
+                Generate your first image
+              </a>
+            </p>
+          </div>
+        ))}
+
+      {items.length > 0 && (
+        <ul
+          ref={grid}
+          class={`gallery-grid${stale ? ' is-stale' : ''}`}
+          aria-label="Your images, newest first"
+          aria-busy={stale ? 'true' : undefined}
+          data-testid="gallery-grid"
+        >
+          {items.map((image) => (
+            <GalleryTile
+              key={image.id}
+              image={image}
+              selecting={selecting}
+              checked={selected.has(image.id)}
+              onCheck={toggle}
+              models={models.data}
+            />
+          ))}
+        </ul>
+      )}
+
+      <LoadError message={moreError} onRetry={loadMore} />
+      {cursor && items.length > 0 && !stale && (
+        <p class="load-more">
+          <button
+            type="button"
+            class="btn btn-secondary"
+            onClick={loadMore}
+            aria-disabled={loadingMore ? 'true' : undefined}
+            aria-busy={loadingMore ? 'true' : undefined}
+          >
+            {loadingMore && <span class="spinner" aria-hidden="true" />}
+            Load more
+          </button>
+        </p>
+      )}
+      <p class="visually-hidden" role="status">
+        {announcement}
+      </p>
+
+      <ConfirmDialog
+        open={confirmOpen}
+        title={`Delete ${imagesText(count)}?`}
+        confirmLabel="Delete"
+        busy={pending === 'delete'}
+        error={deleteError}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setConfirmOpen(false)}
+        testId="confirm-delete"
+      >
+        <p>
+          {count === 1 ? 'The image is' : 'The images are'} removed for good, with any share links. This can't be undone.
+        </p>
+      </ConfirmDialog>
+      <Toast message={toast.message} onDismiss={toast.hide} />
+    </>
+  );
+}
+
+function resultText(count: number, more: boolean, filtered: boolean): string {
+  // Worded unlike the empty state's heading, so the two never read as the same text.
+  if (count === 0) return filtered ? 'Nothing found: 0 matching images.' : 'Your gallery is empty.';
+  return `Showing ${imagesText(count)}${more ? ', more available' : ''}.`;
+}
+
+/** The API's models, plus the chosen one if it is no longer offered (e.g. from an old link). */
+function modelOptions(list: ImageModel[] | null, chosen: string): { id: string; label: string }[] {
+  const options = (list ?? []).map((item) => ({ id: item.id, label: item.label || item.id }));
+  if (chosen && !options.some((item) => item.id === chosen)) options.push({ id: chosen, label: chosen });
+  return options;
+}
+
+interface TileProps {
+  image: LibraryImage;
+  selecting: boolean;
+  checked: boolean;
+  onCheck: (id: string, on: boolean) => void;
+  models: ImageModel[] | null;
+}
+
+/**
+ * One image. Normally its caption is a link stretched over the whole tile; in select mode a cover
+ * over the tile toggles its checkbox instead.
+ */
+function GalleryTile({ image, selecting, checked, onCheck, models }: TileProps) {
+  const name = imageName(image);
+  const checkId = `select-${image.id}`;
+  return (
+    <li
+      class={`tile${selecting ? ' is-selecting' : ''}${checked ? ' is-selected' : ''}`}
+      data-testid="gallery-tile"
+      data-image-id={image.id}
+    >
+      <LazyThumb url={image.thumbnail_url} alt="" width={image.width} height={image.height} />
+      {image.favorite && (
+        <span class="tile-badge">
+          <span aria-hidden="true">★</span>
+          <span class="visually-hidden">Favourite</span>
+        </span>
+      )}
+      {selecting && (
+        // A tap anywhere on the tile toggles it; keyboards and screen readers use the checkbox itself.
+        <span class="tile-cover" aria-hidden="true" onClick={() => onCheck(image.id, !checked)} />
+      )}
+      {selecting && (
+        <label class="tile-check tile-target" for={checkId}>
+          <input
+            id={checkId}
+            type="checkbox"
+            checked={checked}
+            onChange={(event) => onCheck(image.id, event.currentTarget.checked)}
+          />
+          <span class="visually-hidden">Select image: {name}</span>
+        </label>
+      )}
+      <p class="tile-caption">
+        {selecting ? (
+          <span class="tile-prompt">{name}</span>
+        ) : (
+          <a href={`/images/${encodeURIComponent(image.id)}`} class="tile-link tile-target">
+            <span class="tile-prompt">{name}</span>
+          </a>
+        )}
+        <span class="tile-meta">{modelName(image.model, models)}</span>
+      </p>
+    </li>
+  );
+}
+
+interface ToolbarProps {
+  count: number;
+  pending: Pending;
+  onFavorite: () => void;
+  onUnfavorite: () => void;
+  onZip: () => void;
+  onDelete: () => void;
+}
+
+/**
+ * The actions for the selected images. A toolbar is one tab stop: the arrow keys, Home and End move
+ * between its buttons.
+ */
+function BulkToolbar({ count, pending, onFavorite, onUnfavorite, onZip, onDelete }: ToolbarProps) {
+  const [active, setActive] = useState(0);
+  const bar = useRef<HTMLDivElement>(null);
+  const none = count === 0;
+  const buttons: { label: string; action: () => void; busy: boolean; danger?: boolean }[] = [
+    { label: 'Favourite', action: onFavorite, busy: pending === 'favorite' },
+    { label: 'Unfavourite', action: onUnfavorite, busy: pending === 'unfavorite' },
+    { label: 'Download ZIP', action: onZip, busy: pending === 'zip' },
+    { label: 'Delete', action: onDelete, busy: pending === 'delete', danger: true },
+  ];
+
+  function handleKey(event: KeyboardEvent) {
+    const last = buttons.length - 1;
+    let next: number | null = null;
+    if (event.key === 'ArrowRight' || event.key === 'ArrowDown') next = active === last ? 0 : active + 1;
+    else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') next = active === 0 ? last : active - 1;
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = last;
+    if (next === null) return;
+    event.preventDefault();
+    setActive(next);
+    bar.current?.querySelectorAll<HTMLButtonElement>('button').item(next)?.focus();
+  }
+
+  return (
+    <div class="bulk-toolbar" role="toolbar" aria-label="Selected images" ref={bar} onKeyDown={handleKey} data-testid="bulk-toolbar">
+      <span class="bulk-count" aria-live="polite" data-testid="selected-count">
+        {count} selected
+      </span>
+      <div class="bulk-buttons">
+        {buttons.map((button, index) => (
+          <button
+            key={button.label}
+            type="button"
+            class={`btn btn-small ${button.danger ? 'btn-danger-outline' : 'btn-secondary'}`}
+            tabIndex={index === active ? 0 : -1}
+            onFocus={() => setActive(index)}
+            onClick={() => !none && !pending && button.action()}
+            aria-disabled={none || (pending !== null && !button.busy) ? 'true' : undefined}
+            aria-busy={button.busy ? 'true' : undefined}
+          >
+            {button.busy && <span class="spinner" aria-hidden="true" />}
+            {button.label}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,492 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLocation, useRoute } from 'preact-iso';
+import { api, type Generation, type ImageFormat, type LibraryImage } from '../api';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { useImageUrl } from '../components/GeneratedImage';
+import { LoadError } from '../components/LoadError';
+import { RequireAuth } from '../components/RequireAuth';
+import { Toast, useToast } from '../components/Toast';
+import { formatDateTime } from '../format';
+import { describeError } from '../forms';
+import { creditsText } from '../generations';
+import { useApiData, usePageTitle } from '../hooks';
+import { DOWNLOAD_WIDTHS, FORMAT_OPTIONS, absoluteUrl, imageName, loadModels, modelName, saveFile, setFlash } from '../library';
+
+export function ImageDetail() {
+  const { params } = useRoute();
+  const id = params.id ?? '';
+  return <RequireAuth>{() => <ImageDetailContent key={id} id={id} />}</RequireAuth>;
+}
+
+function ImageDetailContent({ id }: { id: string }) {
+  const loaded = useApiData((signal) => api.libraryImage(id, signal), [id]);
+  const [image, setImage] = useState<LibraryImage | null>(null);
+  useEffect(() => {
+    if (loaded.data) setImage(loaded.data);
+  }, [loaded.data]);
+  usePageTitle(image ? shorten(imageName(image), 60) : loaded.errorStatus === 404 ? 'Image not found' : 'Image');
+
+  if (loaded.errorStatus === 404) {
+    return (
+      <section class="not-found" aria-labelledby="missing-title" data-testid="image-missing">
+        <h1 id="missing-title">Image not found</h1>
+        <p>This image doesn't exist or has been deleted.</p>
+        <p>
+          <a href="/gallery" class="btn btn-primary">
+            Back to your images
+          </a>
+        </p>
+      </section>
+    );
+  }
+  if (!image) {
+    return (
+      <>
+        <LoadError message={loaded.error} onRetry={loaded.retry} />
+        {loaded.loading && (
+          <p class="loading" role="status">
+            <span class="spinner" aria-hidden="true" /> Loading the image…
+          </p>
+        )}
+      </>
+    );
+  }
+  return <Detail image={image} onChange={setImage} />;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1).trimEnd() + '…' : text;
+}
+
+function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: LibraryImage) => void }) {
+  const { route } = useLocation();
+  const models = useApiData((_signal) => loadModels());
+  const generationId = image.generation_id;
+  const generation = useApiData<Generation | null>(
+    (signal) => (generationId ? api.generation(generationId, signal) : Promise.resolve(null)),
+    [generationId],
+  );
+  const toast = useToast();
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [favoriteBusy, setFavoriteBusy] = useState(false);
+  const [confirmOpen, setConfirmOpen] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const name = imageName(image);
+
+  async function toggleFavorite() {
+    if (favoriteBusy) return;
+    const next = !image.favorite;
+    setFavoriteBusy(true);
+    setActionError(null);
+    onChange({ ...image, favorite: next }); // Shown at once; put back if the API says no.
+    try {
+      await api.setFavorite(image.id, next);
+      toast.show(next ? 'Added to favourites.' : 'Removed from favourites.');
+    } catch (failure) {
+      onChange({ ...image, favorite: !next });
+      setActionError(describeError(failure, []).form);
+    } finally {
+      setFavoriteBusy(false);
+    }
+  }
+
+  async function confirmDelete() {
+    if (deleting) return;
+    setDeleting(true);
+    setDeleteError(null);
+    try {
+      await api.deleteImage(image.id);
+      setFlash('Image deleted.');
+      route('/gallery');
+    } catch (failure) {
+      setDeleteError(describeError(failure, []).form);
+      setDeleting(false);
+    }
+  }
+
+  return (
+    <article class="image-detail" data-testid="image-detail" data-image-id={image.id} aria-labelledby="detail-title">
+      <p class="back-link">
+        <a href="/gallery">
+          <span aria-hidden="true">← </span>Your images
+        </a>
+      </p>
+      <div class="detail-layout">
+        <DetailImage image={image} />
+        <div class="detail-info">
+          <h1 id="detail-title" class="detail-prompt">
+            {name}
+          </h1>
+          <dl class="detail-facts">
+            <div>
+              <dt>Model</dt>
+              <dd>{modelName(image.model, models.data)}</dd>
+            </div>
+            <div>
+              <dt>Size</dt>
+              <dd data-testid="image-size">
+                {image.width} × {image.height}
+              </dd>
+            </div>
+            <div>
+              <dt>Cost</dt>
+              <dd data-testid="image-cost">
+                <CostText generation={generation.data} loading={generation.loading} failed={!!generation.error} />
+              </dd>
+            </div>
+            <div>
+              <dt>Created</dt>
+              <dd>
+                <time dateTime={image.created_at}>{formatDateTime(image.created_at)}</time>
+              </dd>
+            </div>
+          </dl>
+
+          <div class="detail-actions">
+            <button
+              type="button"
+              class="btn btn-secondary favorite-toggle"
+              aria-pressed={image.favorite ? 'true' : 'false'}
+              aria-busy={favoriteBusy ? 'true' : undefined}
+              onClick={toggleFavorite}
+              data-testid="favorite-toggle"
+            >
+              <span class="favorite-icon" aria-hidden="true">
+                {image.favorite ? '★' : '☆'}
+              </span>
+              Favourite
+            </button>
+            <button
+              type="button"
+              class="btn btn-danger-outline"
+              onClick={() => {
+                setDeleteError(null);
+                setConfirmOpen(true);
+              }}
+              data-testid="delete-image"
+            >
+              Delete
+            </button>
+          </div>
+          {actionError && (
+            <p class="alert alert-error" role="alert">
+              {actionError}
+            </p>
+          )}
+
+          <SharePanel image={image} onChange={onChange} onToast={toast.show} />
+          <DownloadForm image={image} onToast={toast.show} />
+        </div>
+      </div>
+
+      <ConfirmDialog
+        open={confirmOpen}
+        title="Delete this image?"
+        confirmLabel="Delete"
+        busy={deleting}
+        error={deleteError}
+        onConfirm={() => void confirmDelete()}
+        onCancel={() => setConfirmOpen(false)}
+        testId="confirm-delete"
+      >
+        <p>It is removed for good, with its share link. This can't be undone.</p>
+      </ConfirmDialog>
+      <Toast message={toast.message} onDismiss={toast.hide} />
+    </article>
+  );
+}
+
+function CostText({ generation, loading, failed }: { generation: Generation | null; loading: boolean; failed: boolean }) {
+  if (generation) {
+    const spent = generation.cost_credits - generation.refunded_credits;
+    return (
+      <>
+        {creditsText(spent)}
+        {generation.n > 1 && <span class="muted"> for {generation.n} images</span>}
+      </>
+    );
+  }
+  if (loading) return <span class="muted">Loading…</span>;
+  return <span class="muted">{failed ? 'Not available right now' : 'Not recorded'}</span>;
+}
+
+/** The thumbnail straight away, replaced by the full image once it has arrived. */
+function DetailImage({ image }: { image: LibraryImage }) {
+  const thumb = useImageUrl(image.thumbnail_url);
+  const full = useImageUrl(image.content_url);
+  const src = full.src ?? thumb.src;
+  const failed = full.error && (thumb.error || !thumb.src);
+  return (
+    <div class="detail-media">
+      <div class="image-frame detail-frame" aria-busy={!full.src && !full.error ? 'true' : undefined}>
+        <img
+          src={src ?? undefined}
+          alt={image.alt}
+          width={image.width}
+          height={image.height}
+          decoding="async"
+          class={full.src ? undefined : 'is-preview'}
+          data-testid="detail-image"
+        />
+        {!full.src && !failed && <span class="spinner image-spinner" aria-hidden="true" />}
+        {failed && (
+          <span class="image-error">
+            <span>Image didn't load.</span>
+            <button
+              type="button"
+              class="btn btn-secondary btn-small"
+              onClick={() => {
+                thumb.retry();
+                full.retry();
+              }}
+            >
+              Retry
+            </button>
+          </span>
+        )}
+      </div>
+      {full.error && !failed && (
+        <p class="muted detail-note">
+          Showing a preview: the full-size image didn't load.{' '}
+          <button type="button" class="link-button" onClick={full.retry}>
+            Try again
+          </button>
+        </p>
+      )}
+    </div>
+  );
+}
+
+interface PanelProps {
+  image: LibraryImage;
+  onChange: (image: LibraryImage) => void;
+  onToast: (message: string) => void;
+}
+
+function SharePanel({ image, onChange, onToast }: PanelProps) {
+  const [busy, setBusy] = useState<'share' | 'unshare' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [copyHelp, setCopyHelp] = useState<string | null>(null);
+  const [focusNext, setFocusNext] = useState<'link' | 'share' | null>(null);
+  const linkInput = useRef<HTMLInputElement>(null);
+  const shareButton = useRef<HTMLButtonElement>(null);
+  const url = image.share_url ? absoluteUrl(image.share_url) : null;
+
+  useEffect(() => {
+    if (focusNext === 'link' && linkInput.current) {
+      linkInput.current.focus();
+      linkInput.current.select();
+    } else if (focusNext === 'share') {
+      shareButton.current?.focus();
+    }
+    setFocusNext(null);
+  }, [focusNext]);
+
+  async function share() {
+    if (busy) return;
+    setBusy('share');
+    setError(null);
+    try {
+      const result = await api.shareImage(image.id);
+      onChange({ ...image, shared: true, share_url: result.share_url });
+      setFocusNext('link');
+      onToast('Share link created. Anyone with the link can see this image.');
+    } catch (failure) {
+      setError(describeError(failure, []).form);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function unshare() {
+    if (busy) return;
+    setBusy('unshare');
+    setError(null);
+    setCopyHelp(null);
+    try {
+      await api.unshareImage(image.id);
+      onChange({ ...image, shared: false, share_url: null });
+      setFocusNext('share');
+      onToast('Stopped sharing. The link no longer works.');
+    } catch (failure) {
+      setError(describeError(failure, []).form);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function copy() {
+    if (!url) return;
+    setCopyHelp(null);
+    try {
+      await navigator.clipboard.writeText(url);
+      onToast('Link copied.');
+    } catch {
+      linkInput.current?.focus();
+      linkInput.current?.select();
+      setCopyHelp('Copying was blocked. The link is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+    }
+  }
+
+  return (
+    <section class="detail-section" aria-labelledby="share-title">
+      <h2 id="share-title">Share</h2>
+      {image.shared && url ? (
+        <>
+          <div class="field">
+            <label for="share-link">Share link</label>
+            <p id="share-link-hint" class="field-hint">
+              Anyone with this link can see the image and its prompt.
+            </p>
+            <div class="input-row">
+              <input
+                ref={linkInput}
+                id="share-link"
+                type="text"
+                readOnly
+                value={url}
+                aria-describedby={copyHelp ? 'share-link-hint copy-help' : 'share-link-hint'}
+                onFocus={(event) => event.currentTarget.select()}
+                data-testid="share-link"
+              />
+              <button type="button" class="btn btn-primary" onClick={copy} data-testid="copy-link">
+                Copy link
+              </button>
+            </div>
+            {copyHelp && (
+              <p id="copy-help" class="field-hint field-hint-after" role="status">
+                {copyHelp}
+              </p>
+            )}
+          </div>
+          <p class="share-actions">
+            <a href={url} target="_blank" rel="noopener">
+              Open the shared page<span class="visually-hidden"> (opens in a new tab)</span>
+            </a>
+            <button
+              type="button"
+              class="btn btn-secondary btn-small"
+              onClick={unshare}
+              aria-disabled={busy ? 'true' : undefined}
+              aria-busy={busy === 'unshare' ? 'true' : undefined}
+              data-testid="stop-sharing"
+            >
+              {busy === 'unshare' && <span class="spinner" aria-hidden="true" />}
+              Stop sharing
+            </button>
+          </p>
+        </>
+      ) : (
+        <>
+          <p class="muted">Make a public page for this image, with a link you can send to anyone.</p>
+          <button
+            ref={shareButton}
+            type="button"
+            class="btn btn-secondary"
+            onClick={share}
+            aria-disabled={busy ? 'true' : undefined}
+            aria-busy={busy === 'share' ? 'true' : undefined}
+            data-testid="share-button"
+          >
+            {busy === 'share' && <span class="spinner" aria-hidden="true" />}
+            {image.shared ? 'Show share link' : 'Share'}
+          </button>
+        </>
+      )}
+      {error && (
+        <p class="alert alert-error share-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+function DownloadForm({ image, onToast }: { image: LibraryImage; onToast: (message: string) => void }) {
+  const [format, setFormat] = useState('');
+  const [width, setWidth] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const widths = DOWNLOAD_WIDTHS.filter((value) => value < image.width);
+
+  async function handleSubmit(event: Event) {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    const extension = format ? format.replace('jpeg', 'jpg') : EXTENSIONS[image.content_type] ?? 'png';
+    try {
+      const file = await api.imageFile(
+        image.content_url,
+        { format: (format || undefined) as ImageFormat | undefined, width: width ? Number(width) : undefined },
+        `pixmint-${image.id}.${extension}`,
+      );
+      const filename = saveFile(file);
+      onToast(filename ? `Downloaded ${filename}.` : 'Your download has started.');
+    } catch (failure) {
+      setError(describeError(failure, []).form);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="detail-section" aria-labelledby="download-title">
+      <h2 id="download-title">Download</h2>
+      <form class="download-form" onSubmit={handleSubmit} aria-labelledby="download-title">
+        <div class="field">
+          <label for="download-format">Format</label>
+          <select id="download-format" value={format} onChange={(event) => setFormat(event.currentTarget.value)}>
+            {FORMAT_OPTIONS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="download-width">Width</label>
+          <select
+            id="download-width"
+            value={width}
+            onChange={(event) => setWidth(event.currentTarget.value)}
+            aria-describedby="download-width-hint"
+          >
+            <option value="">Original</option>
+            {widths.map((value) => (
+              <option key={value} value={String(value)}>
+                {value} px
+              </option>
+            ))}
+          </select>
+          <p id="download-width-hint" class="field-hint field-hint-after">
+            The original is {image.width} × {image.height} px.
+          </p>
+        </div>
+        <div class="download-submit">
+          <button
+            type="submit"
+            class="btn btn-primary"
+            aria-disabled={busy ? 'true' : undefined}
+            aria-busy={busy ? 'true' : undefined}
+            data-testid="download-button"
+          >
+            {busy && <span class="spinner" aria-hidden="true" />}
+            Download
+          </button>
+        </div>
+      </form>
+      <p class="visually-hidden" role="status">
+        {busy ? 'Preparing your download…' : ''}
+      </p>
+      {error && (
+        <p class="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
