@@ -1,6 +1,7 @@
 from chalice import Chalice
 
-from chalicelib.handlers import api, auth, credits, generations, images, me, system, webhooks, worker
+from chalicelib.handlers import (admin, api, api_keys, auth, credits, generations, images, me, system, webhooks,
+                                 worker)
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/*", "application/zip"])
@@ -13,3 +14,5 @@ app.register_blueprint(webhooks.bp)
 app.register_blueprint(generations.bp)
 app.register_blueprint(images.bp)
 app.register_blueprint(worker.bp)
+app.register_blueprint(api_keys.bp)
+app.register_blueprint(admin.bp)

@@ -11,6 +11,8 @@ from .config import Settings, SettingsError, get_settings
 from .domain.accounts import AccountService
 from .domain.credits import CreditService
 from .domain.generation import GenerationService, GenerationWorker
+from .domain.admin import AdminService
+from .domain.api_keys import ApiKeyService
 from .domain.library import LibraryService
 from .domain.ports import Clock, EmailSender
 
@@ -26,6 +28,8 @@ class Container:
     generations: GenerationService
     worker: GenerationWorker
     library: LibraryService
+    api_keys: ApiKeyService
+    admin: AdminService
     webhook_secret: str = field(repr=False, default="")
 
     def close(self) -> None:
@@ -186,9 +190,16 @@ def build_container(
                               queue=queue, clock=clock, log=log)
     library = LibraryService(uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec, clock=clock,
                              public_url=settings.public_url, log=log)
+    gateway_keys = None
+    if settings.usage_plan_id:
+        from .adapters.apigateway_keys import ApiGatewayKeys
+
+        gateway_keys = ApiGatewayKeys(lambda: aws_client(settings, "apigateway"), settings.usage_plan_id)
+    api_keys = ApiKeyService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, gateway=gateway_keys, log=log)
+    admin = AdminService(uow=lambda: PostgresUnitOfWork(pool), clock=clock)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
                      webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,
-                     library=library, webhook_secret=webhook_secret)
+                     library=library, api_keys=api_keys, admin=admin, webhook_secret=webhook_secret)
 
 
 _lock = threading.Lock()

@@ -45,6 +45,7 @@ class Settings:
     images_bucket: str = "pixmint-images"
     jobs_queue_url: str | None = None
     bedrock_enabled: bool = False
+    usage_plan_id: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -146,6 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         images_bucket=_text(values, "IMAGES_BUCKET") or "pixmint-images",
         jobs_queue_url=_text(values, "JOBS_QUEUE_URL"),
         bedrock_enabled=_bool(values, "BEDROCK_ENABLED"),
+        usage_plan_id=_text(values, "API_USAGE_PLAN_ID"),
     )
 
 

@@ -135,6 +135,20 @@ SCHEMAS: dict[str, Any] = {
     "PromptTemplates": _obj({"items": {"type": "array", "items": _obj({
         "id": STRING, "label": STRING, "template": STRING, "variables": {"type": "array", "items": STRING}})},
         "next_cursor": {"type": "null"}}),
+    "ApiKey": _obj({
+        "id": STRING, "name": STRING, "prefix": STRING, "created_at": TIMESTAMP,
+        "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+        "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+        "rate_limit_per_minute": {"type": "integer"}, "monthly_cap_credits": {"type": ["integer", "null"]},
+        "used_this_month": {"type": "integer"}}, {"key": STRING}),
+    "ApiKeyPage": _obj({"items": {"type": "array", "items": _ref("ApiKey")}, "next_cursor": {"type": "null"}}),
+    "AdminUser": {**_ref("User"), "description": "A user with flags and usage totals"},
+    "PriceRow": _obj({"model": STRING, "size": STRING, "quality": STRING,
+                      "credits": {"type": "integer", "minimum": 1}, "provider_cost_usd": {"type": "number", "minimum": 0}}),
+    "Pricing": _obj({"items": {"type": "array", "items": _ref("PriceRow")}}),
+    "AuditEntry": _obj({"id": STRING, "actor_email": STRING, "action": STRING, "target_type": STRING,
+                        "target_id": {"type": ["string", "null"]}, "before": {}, "after": {}, "created_at": TIMESTAMP}),
+    "AuditPage": _obj({"items": {"type": "array", "items": _ref("AuditEntry")}, "next_cursor": {"type": ["string", "null"]}}),
     "Health": _obj(
         {
             "status": {"type": "string", "enum": ["ok", "unavailable"]},
@@ -163,7 +177,8 @@ def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None
     responses: dict[str, Any] = {ok: {"description": summary}}
     if ok_schema is not None:
         responses[ok]["content"] = {content_type: {"schema": ok_schema}}
-    codes = set(errors) | {"500", "503"} | ({"401"} if auth else set())
+    # Any authenticated call may meet a suspended account or a key's limits (403, 429).
+    codes = set(errors) | {"500", "503"} | ({"401", "403", "429"} if auth else set())
     for code in sorted(codes):
         responses[code] = {"$ref": f"#/components/responses/E{code}"}
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
@@ -351,6 +366,70 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _op("Show it again (admin)", "admin", "204", None, errors=("403", "404"),
                       parameters=[_path("image_id")]),
     },
+    "/v1/api-keys": {
+        "post": _op("Create a developer key; the key is shown this once", "api keys", "201", _ref("ApiKey"),
+                    _obj({"name": {"type": "string", "minLength": 1, "maxLength": 80}},
+                         {"monthly_cap_credits": {"type": "integer", "minimum": 1},
+                          "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600}}),
+                    errors=("400", "403")),
+        "get": _op("Your keys, without their secrets, with this month's usage", "api keys", "200", _ref("ApiKeyPage"),
+                   errors=("403",)),
+    },
+    "/v1/api-keys/{key_id}": {"delete": _op("Revoke a key at once", "api keys", "204", None, errors=("403", "404"),
+                                            parameters=[_path("key_id")])},
+    "/v1/admin/users": {"get": _op("Users, flagged first, with usage totals (admin)", "admin", "200",
+                                   _obj({"items": {"type": "array", "items": {"type": "object"}},
+                                         "next_cursor": {"type": ["string", "null"]}}), errors=("400", "403"),
+                                   parameters=PAGE_PARAMETERS + [{"name": "q", "in": "query", "required": False,
+                                                                  "schema": STRING}])},
+    "/v1/admin/users/{user_id}": {
+        "get": _op("A user with payments, generations and keys (admin)", "admin", "200", {"type": "object"},
+                   errors=("403", "404"), parameters=[_path("user_id")]),
+        "patch": _op("Suspend, reinstate, promote or demote (admin)", "admin", "200", {"type": "object"},
+                     _obj({}, {"suspended": {"type": "boolean"}, "role": {"type": "string", "enum": ["user", "admin"]}}),
+                     errors=("400", "403", "404", "409"), parameters=[_path("user_id")]),
+    },
+    "/v1/admin/users/{user_id}/credits": {"post": _op("Grant or debit credits with a reason (admin)", "admin", "201",
+                                                      _ref("Transaction"),
+                                                      _obj({"delta": {"type": "integer"},
+                                                            "reason": {"type": "string", "minLength": 3,
+                                                                       "maxLength": 500}}),
+                                                      errors=("400", "403", "404", "409"),
+                                                      parameters=[_path("user_id")])},
+    "/v1/admin/pricing": {
+        "get": _op("The price table (admin)", "admin", "200", _ref("Pricing"), errors=("403",)),
+        "put": _op("Upsert price rows; new requests only (admin)", "admin", "200", _ref("Pricing"),
+                   _obj({"items": {"type": "array", "items": _ref("PriceRow"), "minItems": 1}}), errors=("400", "403")),
+    },
+    "/v1/admin/settings": {
+        "get": _op("Signup bonus, daily cap, provider fallback, enabled models (admin)", "admin", "200",
+                   {"type": "object"}, errors=("403",)),
+        "patch": _op("Change settings (admin)", "admin", "200", {"type": "object"},
+                     _obj({}, {"signup_bonus": {"type": "integer", "minimum": 0},
+                               "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1},
+                               "provider_fallback": {"type": "boolean"}}), errors=("400", "403")),
+    },
+    "/v1/admin/models/{model_id}": {"put": _op("Enable or disable a model (admin)", "admin", "204", None,
+                                               _obj({"enabled": {"type": "boolean"}}), errors=("400", "403", "404"),
+                                               parameters=[_path("model_id")])},
+    "/v1/admin/style-presets/{preset_id}": {"put": _op("Create or change a style preset (admin)", "admin", "204", None,
+                                                       _obj({"label": STRING, "prompt_suffix": STRING},
+                                                            {"position": {"type": "integer"},
+                                                             "active": {"type": "boolean"}}),
+                                                       errors=("400", "403"), parameters=[_path("preset_id")])},
+    "/v1/admin/prompt-templates/{template_id}": {"put": _op("Create or change a prompt template (admin)", "admin",
+                                                            "204", None,
+                                                            _obj({"label": STRING, "template": STRING},
+                                                                 {"position": {"type": "integer"},
+                                                                  "active": {"type": "boolean"}}),
+                                                            errors=("400", "403"), parameters=[_path("template_id")])},
+    "/v1/admin/credit-packs/{pack_id}": {"put": _op("Create or change a credit pack (admin)", "admin", "204", None,
+                                                    _obj({"label": STRING, "credits": {"type": "integer"},
+                                                          "amount_cents": {"type": "integer"}},
+                                                         {"position": {"type": "integer"}, "active": {"type": "boolean"}}),
+                                                    errors=("400", "403"), parameters=[_path("pack_id")])},
+    "/v1/admin/audit-log": {"get": _op("Every admin action, newest first (admin)", "admin", "200", _ref("AuditPage"),
+                                       errors=("400", "403"), parameters=PAGE_PARAMETERS)},
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
                     _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"))

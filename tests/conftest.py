@@ -57,21 +57,25 @@ def database_url(pg_server_url: str):
     name = f"pixmint_test_{uuid.uuid4().hex[:10]}"
     url = ensure_database(pg_server_url, name)
     migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA seed_snapshot")
+        for table in SEEDED_TABLES:
+            conn.execute(f'CREATE TABLE seed_snapshot."{table}" AS TABLE public."{table}"')
     yield url
     drop_database(pg_server_url, name)
 
 
 @pytest.fixture
 def db(database_url: str) -> str:
-    """The test database with every table emptied but those the migrations seed."""
+    """The test database as the migrations left it: data emptied, seeded tables (prices, models, …) restored."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-            if row[0] not in SEEDED_TABLES
-        ]
-        if tables:
+        tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                  if row[0] != "schema_migrations"]
+        with conn.transaction():
+            conn.execute("SET LOCAL session_replication_role = replica")  # restore without FK ordering
             conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            for table in SEEDED_TABLES - {"schema_migrations"}:
+                conn.execute(f'INSERT INTO public."{table}" SELECT * FROM seed_snapshot."{table}"')
     return database_url
 
 

@@ -97,6 +97,7 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.state = InMemoryState()
         self.commits = 0
+        self.settings: dict = {}
 
     def unit_of_work(self) -> "InMemoryUnitOfWork":
         return InMemoryUnitOfWork(self)
@@ -259,6 +260,16 @@ def _tally(times: list[datetime]) -> FailureTally:
     return FailureTally(len(times), min(times, default=None))
 
 
+class InMemorySettings:
+    """The admin settings part of the catalogue port."""
+
+    def __init__(self, values: dict) -> None:
+        self._values = values
+
+    def setting(self, key: str, default):
+        return self._values.get(key, default)
+
+
 class InMemoryUnitOfWork:
     """Works on a private copy of the store; commit() publishes it, leaving without commit() discards it."""
 
@@ -276,6 +287,7 @@ class InMemoryUnitOfWork:
         self.refresh_tokens = InMemoryRefreshTokens(self._state)
         self.password_resets = InMemoryPasswordResets(self._state)
         self.login_attempts = InMemoryLoginAttempts(self._state)
+        self.catalog = InMemorySettings(self._store.settings)
         return self
 
     def commit(self) -> None:

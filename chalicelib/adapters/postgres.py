@@ -220,6 +220,9 @@ class PostgresLoginAttempts:
         )
 
 
+from .postgres_admin import PostgresAdmin, PostgresApiKeys  # noqa: E402 - needs _USER_COLUMNS above
+
+
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; rolled back unless commit() was called."""
 
@@ -240,6 +243,8 @@ class PostgresUnitOfWork:
         self.generations = PostgresGenerations(self._conn)
         self.images = PostgresImages(self._conn)
         self.library = PostgresLibrary(self._conn)
+        self.api_keys = PostgresApiKeys(self._conn)
+        self.admin = PostgresAdmin(self._conn)
         return self
 
     def commit(self) -> None:

@@ -15,10 +15,11 @@ class PostgresCatalog:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
 
-    def models(self) -> list[ModelSpec]:
+    def models(self, include_disabled: bool = False) -> list[ModelSpec]:
         rows = self._conn.execute(
             """SELECT id, provider, label, sizes, qualities, max_n, supports_edit, supports_mask, fallback_model
-               FROM models WHERE enabled ORDER BY position, id"""
+               FROM models WHERE enabled OR %s ORDER BY position, id""",
+            (include_disabled,),
         ).fetchall()
         return [ModelSpec(**{**row, "sizes": tuple(row["sizes"]), "qualities": tuple(row["qualities"])}) for row in rows]
 
@@ -59,15 +60,15 @@ class PostgresGenerations:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
 
-    def add(self, g: Generation) -> None:
+    def add(self, g: Generation, api_key_id: str | None = None) -> None:
         self._conn.execute(
             """INSERT INTO generations (id, user_id, status, prompt, final_prompt, negative_prompt, style_preset, model,
                    size, quality, n, seed, source_image_id, mask_image_id, unit_credits, cost_credits, unit_cost_usd,
-                   created_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   created_at, api_key_id)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (g.id, g.user_id, g.status, g.prompt, g.final_prompt, g.negative_prompt, g.style_preset, g.model, g.size,
              g.quality, g.n, g.seed, g.source_image_id, g.mask_image_id, g.unit_credits, g.cost_credits,
-             g.unit_cost_usd, g.created_at),
+             g.unit_cost_usd, g.created_at, api_key_id),
         )
 
     def get(self, generation_id: str, user_id: str | None = None) -> Generation | None:
@@ -93,6 +94,14 @@ class PostgresGenerations:
             (g.status, g.provider, g.provider_cost_usd, g.provider_latency_ms, g.refunded_credits, g.error, now, g.id),
         ).fetchone()
         return row is not None
+
+    def spent_since(self, user_id: str, since: datetime) -> int:
+        row = self._conn.execute(
+            """SELECT coalesce(sum(cost_credits - refunded_credits), 0) AS n FROM generations
+               WHERE user_id = %s AND created_at >= %s""",
+            (user_id, since),
+        ).fetchone()
+        return int(row["n"])
 
     def mark_enqueued(self, generation_id: str, now: datetime) -> None:
         self._conn.execute("UPDATE generations SET enqueued_at = %s WHERE id = %s", (now, generation_id))

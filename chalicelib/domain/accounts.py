@@ -89,8 +89,9 @@ class AccountService:
             if ip is not None:
                 # Counts as a sign-in, so this address is known and never held by the account-wide limit.
                 uow.login_attempts.record(email, ip, True, now)
-            if self._signup_bonus:
-                balance = uow.ledger.credit(user.id, self._signup_bonus, "signup_bonus", f"signup:{user.id}", "system", now)
+            bonus = uow.catalog.setting("signup_bonus", self._signup_bonus)  # the admin's setting, else the default
+            if bonus:
+                balance = uow.ledger.credit(user.id, bonus, "signup_bonus", f"signup:{user.id}", "system", now)
                 user = replace(user, credits=balance)
             session = self._start_session(uow, user)
             uow.commit()

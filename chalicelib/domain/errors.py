@@ -78,3 +78,11 @@ class PayloadTooLarge(DomainError):
 
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
+
+
+class KeyCapReached(DomainError):
+    code = "key_cap_reached"
+
+
+class DailyCapReached(DomainError):
+    code = "daily_cap_reached"

@@ -12,7 +12,8 @@ from decimal import Decimal
 from typing import Any, Callable, NamedTuple, Protocol
 
 from .credits import Ledger, StoredResponse, decode_cursor, encode_cursor, spend
-from .errors import ContentRejected, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from .api_keys import check_monthly_cap
+from .errors import ContentRejected, DailyCapReached, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from .idempotency import claim_key, released_on_failure
 from .imaging import (ImageCodec, ImageInfo, ImageProvider, InvalidImage, Moderator, ProviderError, ProviderImage,
                       ProviderRejected, ProviderRequest)
@@ -157,7 +158,7 @@ class Plan:
 
 
 class Catalog(Protocol):
-    def models(self) -> list[ModelSpec]: ...
+    def models(self, include_disabled: bool = False) -> list[ModelSpec]: ...
 
     def price(self, model: str, size: str, quality: str) -> Price | None: ...
 
@@ -169,7 +170,9 @@ class Catalog(Protocol):
 
 
 class Generations(Protocol):
-    def add(self, generation: Generation) -> None: ...
+    def add(self, generation: Generation, api_key_id: str | None = None) -> None: ...
+
+    def spent_since(self, user_id: str, since: datetime) -> int: ...
 
     def get(self, generation_id: str, user_id: str | None = None) -> Generation | None: ...
 
@@ -341,7 +344,7 @@ class GenerationService:
         return self.plan(user, request).cost
 
     def create(self, user: User, request: GenerationRequest, idempotency_key: str | None, request_hash: str,
-               to_json: Callable[[Generation], dict[str, Any]]) -> StoredResponse:
+               to_json: Callable[[Generation], dict[str, Any]], api_key_id: str | None = None) -> StoredResponse:
         """Charges and records a generation in one transaction, then queues it; 202 with status queued."""
         plan = self.plan(user, request)
         for text in filter(None, (plan.request.prompt, plan.request.negative_prompt)):
@@ -365,8 +368,16 @@ class GenerationService:
         )
         response = StoredResponse(202, to_json(generation))
         with released_on_failure(self._uow, user.id, "generation", idempotency_key), self._uow() as uow:
+            if api_key_id:
+                check_monthly_cap(uow.api_keys, api_key_id, plan.cost, now)
+            daily_cap = uow.catalog.setting("daily_spend_cap", None)
+            if daily_cap is not None:
+                spent = uow.generations.spent_since(user.id, now.replace(hour=0, minute=0, second=0, microsecond=0))
+                if spent + plan.cost > daily_cap:
+                    raise DailyCapReached(f"The daily spending limit is {daily_cap} credits; {spent} spent today.",
+                                          {"cap": daily_cap, "spent": spent, "cost": plan.cost})
             spend(uow.ledger, user.id, plan.cost, f"generation:{generation.id}", now)
-            uow.generations.add(generation)
+            uow.generations.add(generation, api_key_id)
             if idempotency_key:
                 uow.idempotency.complete(user.id, "generation", idempotency_key, response)
             uow.commit()

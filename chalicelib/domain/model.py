@@ -58,6 +58,7 @@ class Principal:
     user: User
     session_id: str | None = None
     via_api_key: bool = False
+    api_key_id: str | None = None
 
 
 @dataclass(frozen=True)

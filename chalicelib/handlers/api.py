@@ -22,6 +22,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidSignature: 400,
     errors.Unauthorized: 401,
     errors.InsufficientCredits: 402,
+    errors.KeyCapReached: 402,
+    errors.DailyCapReached: 402,
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
@@ -225,12 +227,26 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def authenticate(request: Request, allow_suspended: bool = False) -> Principal:
+def authenticate(request: Request, allow_suspended: bool = False, allow_api_key: bool = True) -> Principal:
+    """The caller, from a bearer token or an X-API-Key (which counts against the key's rate limit)."""
     from ..bootstrap import container
 
-    principal = container().accounts.authenticate(bearer_token(request))
+    api_key = request.headers.get("x-api-key")
+    if api_key is not None and "authorization" not in request.headers:
+        if not allow_api_key:
+            raise errors.Forbidden("API keys cannot use this endpoint; sign in instead.", {"reason": "api_key"})
+        principal = container().api_keys.authenticate(api_key.strip())
+    else:
+        principal = container().accounts.authenticate(bearer_token(request))
     if principal.user.suspended and not allow_suspended:
         raise errors.Forbidden("This account is suspended.", {"reason": "suspended"})
+    return principal
+
+
+def require_admin(request: Request) -> Principal:
+    principal = authenticate(request, allow_api_key=False)
+    if not principal.user.is_admin:
+        raise errors.Forbidden("Only admins can do this.", {"reason": "not_admin"})
     return principal
 
 

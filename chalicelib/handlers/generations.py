@@ -87,7 +87,7 @@ def create() -> Response:
     if key is not None and not 1 <= len(key.strip()) <= 255:
         raise InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
     stored = container().generations.create(principal.user, request, key.strip() if key else None,
-                                            request_fingerprint(raw), generation_json)
+                                            request_fingerprint(raw), generation_json, principal.api_key_id)
     return Response(stored.body, status_code=stored.status)
 
 

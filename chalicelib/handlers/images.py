@@ -239,15 +239,3 @@ def community() -> Response:
     items, next_cursor = container().library.community(cursor, limit)
     return Response({"items": [public_json(s) for s in items], "next_cursor": next_cursor},
                     headers={"Cache-Control": "public, max-age=30"})
-
-
-@bp.route("/v1/admin/community/{image_id}/hidden", methods=["PUT", "DELETE"])
-@api_view
-def hide_from_community(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
-    if not principal.user.is_admin:
-        from ..domain.errors import Forbidden
-
-        raise Forbidden("Only admins can moderate the community feed.")
-    container().library.hide_from_community(image_id, bp.current_request.method == "PUT")
-    return Response("", status_code=204)

@@ -28,7 +28,7 @@ def update_me() -> Response:
 @bp.route("/v1/me/password", methods=["POST"])
 @api_view
 def change_password() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, allow_api_key=False)
     body = fields(json_body(bp.current_request), {"current_password": str, "new_password": str})
     container().accounts.change_password(
         principal, body["current_password"], body["new_password"], client_ip(bp.current_request)
@@ -39,7 +39,7 @@ def change_password() -> Response:
 @bp.route("/v1/me", methods=["DELETE"])
 @api_view
 def delete_me() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, allow_api_key=False)
     body = fields(json_body(bp.current_request), {"password": str})
     container().accounts.delete_account(principal, body["password"], client_ip(bp.current_request))
     return Response(body="", status_code=204)

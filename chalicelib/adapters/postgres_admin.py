@@ -1,0 +1,225 @@
+"""PostgreSQL adapters for API keys and administration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from ..domain.admin import AuditEntry, UserSummary
+from ..domain.api_keys import ApiKey
+from ..domain.model import Role, User
+from .postgres import _USER_COLUMNS, _user
+
+_KEY_COLUMNS = """k.id::text AS id, k.user_id::text AS user_id, k.name, k.prefix, k.rate_limit_per_minute,
+    k.monthly_cap_credits, k.gateway_key_id, k.created_at, k.last_used_at, k.revoked_at"""
+_MONTH_USAGE = """(SELECT coalesce(sum(g.cost_credits - g.refunded_credits), 0) FROM generations g
+                   WHERE g.api_key_id = k.id AND g.created_at >= %(month)s)"""
+
+
+class PostgresApiKeys:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def add(self, user_id: str, name: str, prefix: str, key_hash: bytes, rate_limit: int, cap: int | None,
+            now: datetime) -> ApiKey:
+        row = self._conn.execute(
+            f"""INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, rate_limit_per_minute, monthly_cap_credits,
+                                           created_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_KEY_COLUMNS}""",
+            (user_id, name, prefix, key_hash, rate_limit, cap, now),
+        ).fetchone()
+        return ApiKey(**row)
+
+    def for_user(self, user_id: str, month_start: datetime) -> list[ApiKey]:
+        rows = self._conn.execute(
+            f"""SELECT {_KEY_COLUMNS}, {_MONTH_USAGE} AS used_this_month FROM api_keys k
+                WHERE k.user_id = %(user)s ORDER BY k.revoked_at IS NOT NULL, k.created_at DESC""",
+            {"user": user_id, "month": month_start},
+        ).fetchall()
+        return [ApiKey(**row) for row in rows]
+
+    def count_active(self, user_id: str) -> int:
+        row = self._conn.execute("SELECT count(*) AS n FROM api_keys WHERE user_id = %s AND revoked_at IS NULL",
+                                 (user_id,)).fetchone()
+        return int(row["n"])
+
+    def revoke(self, user_id: str, key_id: str, now: datetime) -> ApiKey | None:
+        row = self._conn.execute(
+            f"""UPDATE api_keys AS k SET revoked_at = coalesce(revoked_at, %s) WHERE id = %s AND user_id = %s
+                RETURNING {_KEY_COLUMNS}""",
+            (now, key_id, user_id),
+        ).fetchone()
+        return None if row is None else ApiKey(**row)
+
+    def set_gateway_key(self, key_id: str, gateway_key_id: str) -> None:
+        self._conn.execute("UPDATE api_keys SET gateway_key_id = %s WHERE id = %s", (gateway_key_id, key_id))
+
+    def by_hash(self, key_hash: bytes) -> tuple[ApiKey, User] | None:
+        row = self._conn.execute(
+            f"""SELECT {_USER_COLUMNS}, k.id::text AS k_id, k.name AS k_name, k.prefix AS k_prefix,
+                       k.rate_limit_per_minute AS k_rate, k.monthly_cap_credits AS k_cap,
+                       k.gateway_key_id AS k_gateway, k.created_at AS k_created, k.last_used_at AS k_used,
+                       k.revoked_at AS k_revoked
+                FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = %s""",
+            (key_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        key = ApiKey(row["k_id"], row["id"], row["k_name"], row["k_prefix"], row["k_rate"], row["k_cap"],
+                     row["k_gateway"], row["k_created"], row["k_used"], row["k_revoked"])
+        user = _user(row)
+        assert user is not None
+        return key, user
+
+    def count_request(self, key_id: str, window_start: datetime, now: datetime) -> int:
+        row = self._conn.execute(
+            """INSERT INTO api_key_windows (key_id, window_start, requests) VALUES (%s, %s, 1)
+               ON CONFLICT (key_id, window_start) DO UPDATE SET requests = api_key_windows.requests + 1
+               RETURNING requests""",
+            (key_id, window_start),
+        ).fetchone()
+        self._conn.execute("UPDATE api_keys SET last_used_at = %s WHERE id = %s", (now, key_id))
+        return int(row["requests"])
+
+    def lock_usage(self, key_id: str, month_start: datetime) -> tuple[int | None, int]:
+        row = self._conn.execute(
+            f"SELECT k.monthly_cap_credits, {_MONTH_USAGE} AS used FROM api_keys k WHERE k.id = %(key)s FOR UPDATE",
+            {"key": key_id, "month": month_start},
+        ).fetchone()
+        return row["monthly_cap_credits"], int(row["used"])
+
+
+_SUMMARY = f"""SELECT {_USER_COLUMNS}, u.flagged_at, u.flag_reason,
+    (SELECT count(*) FROM generations g WHERE g.user_id = u.id) AS generations,
+    (SELECT coalesce(-sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind IN ('generation', 'generation_refund'))
+        AS credits_spent,
+    (SELECT coalesce(sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind = 'purchase') AS credits_bought
+    FROM users u"""
+
+
+def _summary(row: dict[str, Any]) -> UserSummary:
+    user = _user(row)
+    assert user is not None
+    return UserSummary(user, row["flagged_at"], row["flag_reason"], int(row["generations"]), int(row["credits_spent"]),
+                       int(row["credits_bought"]))
+
+
+class PostgresAdmin:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def users(self, q: str | None, after: int, limit: int) -> list[UserSummary]:
+        rows = self._conn.execute(
+            f"""{_SUMMARY}
+                WHERE %(q)s::text IS NULL OR u.email ILIKE %(like)s OR u.display_name ILIKE %(like)s
+                ORDER BY u.flagged_at IS NULL, u.flagged_at DESC, u.created_at DESC, u.id
+                OFFSET %(offset)s LIMIT %(limit)s""",
+            {"q": q, "like": f"%{_escape_like(q or '')}%", "offset": after, "limit": limit},
+        ).fetchall()
+        return [_summary(row) for row in rows]
+
+    def user(self, user_id: str) -> UserSummary | None:
+        row = self._conn.execute(f"{_SUMMARY} WHERE u.id = %s", (user_id,)).fetchone()
+        return None if row is None else _summary(row)
+
+    def set_user(self, user_id: str, suspended: bool | None, role: Role | None) -> None:
+        self._conn.execute(
+            """UPDATE users SET suspended = coalesce(%s, suspended), role = coalesce(%s, role), updated_at = now()
+               WHERE id = %s""",
+            (suspended, role.value if role else None, user_id),
+        )
+
+    def admin_count(self) -> int:
+        return int(self._conn.execute("SELECT count(*) AS n FROM users WHERE role = 'admin'").fetchone()["n"])
+
+    def pricing(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            """SELECT p.model, p.size, p.quality, p.credits, p.provider_cost_usd FROM prices p
+               JOIN models m ON m.id = p.model ORDER BY m.position, p.model, p.size, p.quality"""
+        ).fetchall()
+        return [{**row, "provider_cost_usd": float(row["provider_cost_usd"])} for row in rows]
+
+    def upsert_price(self, model: str, size: str, quality: str, credits: int, cost: Decimal) -> None:
+        self._conn.execute(
+            """INSERT INTO prices (model, size, quality, credits, provider_cost_usd, updated_at)
+               VALUES (%s, %s, %s, %s, %s, now())
+               ON CONFLICT (model, size, quality) DO UPDATE SET credits = EXCLUDED.credits,
+                   provider_cost_usd = EXCLUDED.provider_cost_usd, updated_at = now()""",
+            (model, size, quality, credits, cost),
+        )
+
+    def settings(self) -> dict[str, Any]:
+        rows = self._conn.execute("SELECT key, value FROM settings").fetchall()
+        values = {row["key"]: row["value"] for row in rows}
+        models = self._conn.execute("SELECT id, enabled FROM models ORDER BY position").fetchall()
+        return {**values, "models": {row["id"]: row["enabled"] for row in models}}
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._conn.execute(
+            """INSERT INTO settings (key, value, updated_at) VALUES (%s, %s, now())
+               ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()""",
+            (key, Jsonb(value)),
+        )
+
+    def set_model_enabled(self, model: str, enabled: bool) -> bool:
+        row = self._conn.execute("UPDATE models SET enabled = %s WHERE id = %s RETURNING id", (enabled, model)).fetchone()
+        return row is not None
+
+    def upsert_preset(self, preset_id: str, label: str, suffix: str, position: int, active: bool) -> None:
+        self._conn.execute(
+            """INSERT INTO style_presets (id, label, prompt_suffix, position, active) VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, prompt_suffix = EXCLUDED.prompt_suffix,
+                   position = EXCLUDED.position, active = EXCLUDED.active""",
+            (preset_id, label, suffix, position, active),
+        )
+
+    def upsert_template(self, template_id: str, label: str, template: str, variables: list[str], position: int,
+                        active: bool) -> None:
+        self._conn.execute(
+            """INSERT INTO prompt_templates (id, label, template, variables, position, active)
+               VALUES (%s, %s, %s, %s, %s, %s)
+               ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, template = EXCLUDED.template,
+                   variables = EXCLUDED.variables, position = EXCLUDED.position, active = EXCLUDED.active""",
+            (template_id, label, template, variables, position, active),
+        )
+
+    def upsert_pack(self, pack_id: str, label: str, credits: int, amount_cents: int, position: int,
+                    active: bool) -> None:
+        self._conn.execute(
+            """INSERT INTO credit_packs (id, label, credits, amount_cents, position, active)
+               VALUES (%s, %s, %s, %s, %s, %s)
+               ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, credits = EXCLUDED.credits,
+                   amount_cents = EXCLUDED.amount_cents, position = EXCLUDED.position, active = EXCLUDED.active""",
+            (pack_id, label, credits, amount_cents, position, active),
+        )
+
+    def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
+              now: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO audit_log (actor_id, actor_email, action, target_type, target_id, before, after, created_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+            (actor.id, actor.email, action, target_type, target_id, Jsonb(before, dumps=_dumps),
+             Jsonb(after, dumps=_dumps), now),
+        )
+
+    def audit_log(self, before_id: int | None, limit: int) -> list[AuditEntry]:
+        rows = self._conn.execute(
+            """SELECT id, actor_email, action, target_type, target_id, before, after, created_at FROM audit_log
+               WHERE %s::bigint IS NULL OR id < %s ORDER BY id DESC LIMIT %s""",
+            (before_id, before_id, limit),
+        ).fetchall()
+        return [AuditEntry(**row) for row in rows]
+
+
+def _dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value, default=str)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

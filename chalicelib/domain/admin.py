@@ -1,0 +1,272 @@
+"""Administration: users, credits, prices and settings, presets and templates; every change is audited."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Protocol
+
+from .credits import LedgerEntry, decode_cursor, encode_cursor
+from .errors import Conflict, InvalidRequest, NotFound
+from .model import Principal, Role, User
+
+SETTINGS = {"signup_bonus": (int, 0, 1_000_000), "daily_spend_cap": (int, 1, 10_000_000),
+            "provider_fallback": (bool, None, None)}
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    user: User
+    flagged_at: datetime | None
+    flag_reason: str | None
+    generations: int
+    credits_spent: int
+    credits_bought: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    actor_email: str
+    action: str
+    target_type: str
+    target_id: str | None
+    before: Any
+    after: Any
+    created_at: datetime
+
+
+class AdminQueries(Protocol):
+    def users(self, q: str | None, after: int, limit: int) -> list[UserSummary]: ...
+
+    def user(self, user_id: str) -> UserSummary | None: ...
+
+    def set_user(self, user_id: str, suspended: bool | None, role: Role | None) -> None: ...
+
+    def admin_count(self) -> int: ...
+
+    def pricing(self) -> list[dict[str, Any]]: ...
+
+    def upsert_price(self, model: str, size: str, quality: str, credits: int, cost: Decimal) -> None: ...
+
+    def settings(self) -> dict[str, Any]: ...
+
+    def set_setting(self, key: str, value: Any) -> None: ...
+
+    def set_model_enabled(self, model: str, enabled: bool) -> bool: ...
+
+    def upsert_preset(self, preset_id: str, label: str, suffix: str, position: int, active: bool) -> None: ...
+
+    def upsert_template(self, template_id: str, label: str, template: str, variables: list[str], position: int,
+                        active: bool) -> None: ...
+
+    def upsert_pack(self, pack_id: str, label: str, credits: int, amount_cents: int, position: int,
+                    active: bool) -> None: ...
+
+    def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
+              now: datetime) -> None: ...
+
+    def audit_log(self, before_id: int | None, limit: int) -> list[AuditEntry]: ...
+
+
+class AdminService:
+    def __init__(self, uow: Callable[[], Any], clock: Any) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def users(self, q: str | None, cursor: str | None, limit: int) -> tuple[list[UserSummary], str | None]:
+        offset = 0
+        if cursor:
+            raw = decode_cursor(cursor, 1)[0]
+            if not raw.isdigit():
+                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
+            offset = int(raw)
+        with self._uow() as uow:
+            rows = uow.admin.users(q, offset, limit + 1)
+        more = len(rows) > limit
+        return rows[:limit], (encode_cursor(offset + limit) if more else None)
+
+    def user(self, user_id: str) -> UserSummary:
+        with self._uow() as uow:
+            found = uow.admin.user(user_id) if _is_uuid(user_id) else None
+        if found is None:
+            raise NotFound("No such user.")
+        return found
+
+    def update_user(self, actor: Principal, user_id: str, suspended: bool | None, role: str | None) -> UserSummary:
+        new_role = None
+        if role is not None:
+            try:
+                new_role = Role(role)
+            except ValueError:
+                raise InvalidRequest("role is user or admin.", {"field": "role"}) from None
+        before = self.user(user_id)
+        if user_id == actor.user.id and (suspended or new_role is Role.USER):
+            raise Conflict("You cannot suspend or demote yourself; ask another admin.")
+        with self._uow() as uow:
+            uow.admin.set_user(user_id, suspended, new_role)
+            after = uow.admin.user(user_id)
+            uow.admin.audit(actor.user, "user.update", "user", user_id, _user_state(before), _user_state(after),
+                            self._clock.now())
+            uow.commit()
+        return after
+
+    def adjust_credits(self, actor: Principal, user_id: str, delta: int, reason: str) -> LedgerEntry:
+        reason = " ".join(reason.split())
+        if not 3 <= len(reason) <= 500:
+            raise InvalidRequest("Give a reason of 3 to 500 characters.", {"field": "reason"})
+        if delta == 0 or abs(delta) > 10_000_000:
+            raise InvalidRequest("delta is a non-zero number of credits up to 10,000,000.", {"field": "delta"})
+        self.user(user_id)
+        now = self._clock.now()
+        reference = f"admin:{uuid.uuid4()}:{reason}"[:300]
+        with self._uow() as uow:
+            before = uow.ledger.balance(user_id)
+            if delta > 0:
+                uow.ledger.credit(user_id, delta, "admin_grant", reference, actor.user.id, now)
+            elif uow.ledger.spend(user_id, -delta, "admin_debit", reference, actor.user.id, now) is None:
+                raise Conflict(f"The balance is {before}; a debit cannot take it below zero.",
+                               {"balance": before})
+            entry = uow.ledger.entries(user_id, None, 1)[0]
+            uow.admin.audit(actor.user, "credits.adjust", "user", user_id, {"balance": before},
+                            {"balance": entry.balance_after, "delta": delta, "reason": reason}, now)
+            uow.commit()
+        return entry
+
+    def pricing(self) -> list[dict[str, Any]]:
+        with self._uow() as uow:
+            return uow.admin.pricing()
+
+    def set_pricing(self, actor: Principal, items: list[Any]) -> list[dict[str, Any]]:
+        """Upserts the listed rows; only new requests see the new prices (a generation keeps its quote)."""
+        if not 1 <= len(items) <= 500:
+            raise InvalidRequest("Send 1 to 500 price rows.", {"field": "items"})
+        with self._uow() as uow:
+            models = {m.id: m for m in uow.catalog.models(include_disabled=True)}
+            rows = [_price_row(item, index, models) for index, item in enumerate(items)]
+            before = uow.admin.pricing()
+            for row in rows:
+                uow.admin.upsert_price(*row)
+            after = uow.admin.pricing()
+            uow.admin.audit(actor.user, "pricing.update", "pricing", None,
+                            [p for p in before if (p["model"], p["size"], p["quality"]) in _keys(rows)],
+                            [p for p in after if (p["model"], p["size"], p["quality"]) in _keys(rows)],
+                            self._clock.now())
+            uow.commit()
+        return after
+
+    def settings(self) -> dict[str, Any]:
+        with self._uow() as uow:
+            return uow.admin.settings()
+
+    def update_settings(self, actor: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+        for key, value in changes.items():
+            kind, low, high = SETTINGS[key]
+            if value is None and key == "daily_spend_cap":
+                continue
+            if kind is bool and not isinstance(value, bool) or kind is int and (
+                    isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+                raise InvalidRequest(f"{key} is out of range.", {"field": key, "min": low, "max": high})
+        with self._uow() as uow:
+            before = uow.admin.settings()
+            for key, value in changes.items():
+                uow.admin.set_setting(key, value)
+            after = uow.admin.settings()
+            uow.admin.audit(actor.user, "settings.update", "settings", None,
+                            {k: before.get(k) for k in changes}, {k: after.get(k) for k in changes}, self._clock.now())
+            uow.commit()
+        return after
+
+    def set_model_enabled(self, actor: Principal, model: str, enabled: bool) -> None:
+        with self._uow() as uow:
+            if not uow.admin.set_model_enabled(model, enabled):
+                raise NotFound("No such model.")
+            uow.admin.audit(actor.user, "model.update", "model", model, {"enabled": not enabled},
+                            {"enabled": enabled}, self._clock.now())
+            uow.commit()
+
+    def upsert(self, actor: Principal, kind: str, item_id: str, values: dict[str, Any]) -> None:
+        """Creates or changes a style preset, prompt template or credit pack."""
+        if not item_id or len(item_id) > 40 or not all(c.isalnum() or c in "-_" for c in item_id):
+            raise InvalidRequest("The id is 1 to 40 letters, digits, - or _.", {"field": "id"})
+        with self._uow() as uow:
+            if kind == "style_preset":
+                uow.admin.upsert_preset(item_id, values["label"], values["prompt_suffix"], values.get("position", 0),
+                                        values.get("active", True))
+            elif kind == "prompt_template":
+                variables = sorted({part.split("}")[0] for part in values["template"].split("{")[1:]})
+                if not variables or any(not v.isidentifier() for v in variables):
+                    raise InvalidRequest("A template names its blanks like {subject}.", {"field": "template"})
+                uow.admin.upsert_template(item_id, values["label"], values["template"], variables,
+                                          values.get("position", 0), values.get("active", True))
+            else:
+                if not 100 <= values["amount_cents"] <= 100_000 or not 1 <= values["credits"] <= 10_000_000:
+                    raise InvalidRequest("Packs cost $1 to $1,000 and hold 1 to 10,000,000 credits.",
+                                         {"field": "amount_cents"})
+                uow.admin.upsert_pack(item_id, values["label"], values["credits"], values["amount_cents"],
+                                      values.get("position", 0), values.get("active", True))
+            uow.admin.audit(actor.user, f"{kind}.upsert", kind, item_id, None, values, self._clock.now())
+            uow.commit()
+
+    def hide_from_community(self, actor: Principal, image_id: str, hidden: bool) -> None:
+        with self._uow() as uow:
+            if not (_is_uuid(image_id) and uow.library.hide_from_community(image_id, hidden)):
+                raise NotFound("No such shared image.")
+            uow.admin.audit(actor.user, "community.hide" if hidden else "community.show", "image", image_id,
+                            {"hidden": not hidden}, {"hidden": hidden}, self._clock.now())
+            uow.commit()
+
+    def audit_log(self, cursor: str | None, limit: int) -> tuple[list[AuditEntry], str | None]:
+        before = None
+        if cursor:
+            raw = decode_cursor(cursor, 1)[0]
+            if not raw.isdigit():
+                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
+            before = int(raw)
+        with self._uow() as uow:
+            rows = uow.admin.audit_log(before, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (encode_cursor(rows[-1].id) if more else None)
+
+
+def _keys(rows: list[tuple]) -> set[tuple[str, str, str]]:
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+def _price_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str, str, int, Decimal]:
+    field = f"items[{index}]"
+    if not isinstance(item, dict) or set(item) - {"model", "size", "quality", "credits", "provider_cost_usd"}:
+        raise InvalidRequest("Each row is {model, size, quality, credits, provider_cost_usd}.", {"field": field})
+    model = models.get(item.get("model"))
+    if model is None:
+        raise InvalidRequest("There is no such model.", {"field": f"{field}.model"})
+    if item.get("size") not in model.sizes:
+        raise InvalidRequest(f"{model.label} has no such size.", {"field": f"{field}.size"})
+    if item.get("quality") not in model.qualities:
+        raise InvalidRequest(f"{model.label} has no such quality.", {"field": f"{field}.quality"})
+    credits = item.get("credits")
+    if isinstance(credits, bool) or not isinstance(credits, int) or not 1 <= credits <= 100_000:
+        raise InvalidRequest("credits is a whole number from 1 to 100,000.", {"field": f"{field}.credits"})
+    try:
+        cost = Decimal(str(item.get("provider_cost_usd")))
+    except InvalidOperation:
+        raise InvalidRequest("provider_cost_usd is a number of US dollars.", {"field": f"{field}.provider_cost_usd"}) \
+            from None
+    if not cost.is_finite() or not Decimal(0) <= cost <= Decimal(1000) or isinstance(item.get("provider_cost_usd"), bool):
+        raise InvalidRequest("provider_cost_usd is from 0 to 1000.", {"field": f"{field}.provider_cost_usd"})
+    return model.id, item["size"], item["quality"], credits, cost
+
+
+def _user_state(summary: UserSummary) -> dict[str, Any]:
+    return {"suspended": summary.user.suspended, "role": summary.user.role.value}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False

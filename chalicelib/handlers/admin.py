@@ -1,0 +1,162 @@
+"""Administration: users, credits, prices, settings, presets, templates, packs, community and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.admin import AuditEntry, UserSummary
+from ..domain.errors import InvalidRequest
+from ..domain.generation import GenerationFilters
+from .api import api_view, fields, json_body, page_params, require_admin, rfc3339, user_json
+from .api_keys import key_json
+from .credits import entry_json, payment_json
+from .generations import generation_json
+
+bp = Blueprint(__name__)
+
+
+def summary_json(summary: UserSummary) -> dict[str, Any]:
+    return {**user_json(summary.user), "flagged": summary.flagged_at is not None, "flag_reason": summary.flag_reason,
+            "flagged_at": rfc3339(summary.flagged_at) if summary.flagged_at else None,
+            "usage": {"generations": summary.generations, "credits_spent": summary.credits_spent,
+                      "credits_bought": summary.credits_bought}}
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {"id": str(entry.id), "actor_email": entry.actor_email, "action": entry.action,
+            "target_type": entry.target_type, "target_id": entry.target_id, "before": entry.before,
+            "after": entry.after, "created_at": rfc3339(entry.created_at)}
+
+
+@bp.route("/v1/admin/users", methods=["GET"])
+@api_view
+def users() -> Response:
+    require_admin(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    q = ((bp.current_request.query_params or {}).get("q") or "").strip() or None
+    if q and len(q) > 200:
+        raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
+    items, next_cursor = container().admin.users(q, cursor, limit)
+    return Response({"items": [summary_json(s) for s in items], "next_cursor": next_cursor})
+
+
+@bp.route("/v1/admin/users/{user_id}", methods=["GET"])
+@api_view
+def user_detail(user_id: str) -> Response:
+    require_admin(bp.current_request)
+    services = container()
+    summary = services.admin.user(user_id)
+    payments = services.credits.payments(summary.user.id, None, 20).items
+    generations, _ = services.generations.list(summary.user.id, GenerationFilters(), None, 20)
+    return Response({**summary_json(summary), "payments": [payment_json(p) for p in payments],
+                     "generations": [generation_json(g) for g in generations],
+                     "api_keys": [key_json(k) for k in services.api_keys.list(summary.user.id)]})
+
+
+@bp.route("/v1/admin/users/{user_id}", methods=["PATCH"])
+@api_view
+def update_user(user_id: str) -> Response:
+    principal = require_admin(bp.current_request)
+    body = fields(json_body(bp.current_request), {}, {"suspended": bool, "role": str})
+    if not body:
+        raise InvalidRequest("Send suspended and/or role.", {"field": "suspended"})
+    summary = container().admin.update_user(principal, user_id, body.get("suspended"), body.get("role"))
+    return Response(summary_json(summary))
+
+
+@bp.route("/v1/admin/users/{user_id}/credits", methods=["POST"])
+@api_view
+def adjust_credits(user_id: str) -> Response:
+    principal = require_admin(bp.current_request)
+    body = fields(json_body(bp.current_request), {"delta": int, "reason": str})
+    entry = container().admin.adjust_credits(principal, user_id, body["delta"], body["reason"])
+    return Response(entry_json(entry), status_code=201)
+
+
+@bp.route("/v1/admin/pricing", methods=["GET"])
+@api_view
+def pricing() -> Response:
+    require_admin(bp.current_request)
+    return Response({"items": container().admin.pricing()})
+
+
+@bp.route("/v1/admin/pricing", methods=["PUT"])
+@api_view
+def set_pricing() -> Response:
+    principal = require_admin(bp.current_request)
+    body = fields(json_body(bp.current_request), {"items": list})
+    return Response({"items": container().admin.set_pricing(principal, body["items"])})
+
+
+@bp.route("/v1/admin/settings", methods=["GET"])
+@api_view
+def settings() -> Response:
+    require_admin(bp.current_request)
+    return Response(container().admin.settings())
+
+
+@bp.route("/v1/admin/settings", methods=["PATCH"])
+@api_view
+def update_settings() -> Response:
+    principal = require_admin(bp.current_request)
+    raw = json_body(bp.current_request)
+    body = fields(raw, {}, {"signup_bonus": int, "provider_fallback": bool, "daily_spend_cap": int})
+    if "daily_spend_cap" in raw and raw["daily_spend_cap"] is None:
+        body["daily_spend_cap"] = None
+    if not body:
+        raise InvalidRequest("Send at least one setting.", {"field": "signup_bonus"})
+    return Response(container().admin.update_settings(principal, body))
+
+
+@bp.route("/v1/admin/models/{model_id}", methods=["PUT"])
+@api_view
+def set_model(model_id: str) -> Response:
+    principal = require_admin(bp.current_request)
+    body = fields(json_body(bp.current_request), {"enabled": bool})
+    container().admin.set_model_enabled(principal, model_id, body["enabled"])
+    return Response("", status_code=204)
+
+
+def _upsert(kind: str, item_id: str, required: dict[str, type]) -> Response:
+    principal = require_admin(bp.current_request)
+    body = fields(json_body(bp.current_request), required, {"position": int, "active": bool}, max_length=2000)
+    container().admin.upsert(principal, kind, item_id, body)
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/admin/style-presets/{preset_id}", methods=["PUT"])
+@api_view
+def upsert_preset(preset_id: str) -> Response:
+    return _upsert("style_preset", preset_id, {"label": str, "prompt_suffix": str})
+
+
+@bp.route("/v1/admin/prompt-templates/{template_id}", methods=["PUT"])
+@api_view
+def upsert_template(template_id: str) -> Response:
+    return _upsert("prompt_template", template_id, {"label": str, "template": str})
+
+
+@bp.route("/v1/admin/credit-packs/{pack_id}", methods=["PUT"])
+@api_view
+def upsert_pack(pack_id: str) -> Response:
+    return _upsert("credit_pack", pack_id, {"label": str, "credits": int, "amount_cents": int})
+
+
+@bp.route("/v1/admin/community/{image_id}/hidden", methods=["PUT", "DELETE"])
+@api_view
+def hide_from_community(image_id: str) -> Response:
+    principal = require_admin(bp.current_request)
+    container().admin.hide_from_community(principal, image_id, bp.current_request.method == "PUT")
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/admin/audit-log", methods=["GET"])
+@api_view
+def audit_log() -> Response:
+    require_admin(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    items, next_cursor = container().admin.audit_log(cursor, limit)
+    return Response({"items": [audit_json(e) for e in items], "next_cursor": next_cursor})

@@ -1,0 +1,48 @@
+"""Developer API keys: create (shown once), list with usage, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.api_keys import ApiKey
+from .api import api_view, authenticate, fields, json_body, rfc3339
+
+bp = Blueprint(__name__)
+
+
+def key_json(key: ApiKey) -> dict[str, Any]:
+    return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": rfc3339(key.created_at),
+            "last_used_at": rfc3339(key.last_used_at) if key.last_used_at else None,
+            "revoked_at": rfc3339(key.revoked_at) if key.revoked_at else None,
+            "rate_limit_per_minute": key.rate_limit_per_minute, "monthly_cap_credits": key.monthly_cap_credits,
+            "used_this_month": key.used_this_month}
+
+
+@bp.route("/v1/api-keys", methods=["POST"])
+@api_view
+def create_key() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    body = fields(json_body(bp.current_request), {"name": str},
+                  {"monthly_cap_credits": int, "rate_limit_per_minute": int})
+    key, secret = container().api_keys.create(principal.user, body["name"], body.get("monthly_cap_credits"),
+                                              body.get("rate_limit_per_minute"))
+    return Response({**key_json(key), "key": secret}, status_code=201)
+
+
+@bp.route("/v1/api-keys", methods=["GET"])
+@api_view
+def list_keys() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    return Response({"items": [key_json(k) for k in container().api_keys.list(principal.user.id)],
+                     "next_cursor": None})
+
+
+@bp.route("/v1/api-keys/{key_id}", methods=["DELETE"])
+@api_view
+def revoke_key(key_id: str) -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    container().api_keys.revoke(principal.user.id, key_id)
+    return Response("", status_code=204)
