@@ -1,6 +1,6 @@
 from chalice import Chalice
 
-from chalicelib.handlers import (admin, api, api_keys, auth, credits, generations, images, me, system, webhooks,
+from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, credits, generations, images, me, system, webhooks,
                                  worker)
 
 app = Chalice(app_name="pixmint")
@@ -16,3 +16,4 @@ app.register_blueprint(images.bp)
 app.register_blueprint(worker.bp)
 app.register_blueprint(api_keys.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(admin_reports.bp)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start, generation, library, spend  # noqa: E402
+from bench import cold_start, frontend, generation, library, spend  # noqa: E402
 
 BENCHMARKS = [
     ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
@@ -23,17 +23,38 @@ BENCHMARKS = [
      "lower is better; target <= 1.5", library.measure_listing),
     ("cached download", "a cached 1024 px JPEG variant through the use case / reading its bytes with one SELECT",
      "lower is better; target <= 1.2", library.measure_cached_variant),
+    ("landing JS", "KB of gzipped JavaScript the landing page loads", "target <= 60 (KB, not a ratio)",
+     lambda: {"ratio": frontend_result()["landing_js_gzip_kb"]}),
+    ("Lighthouse landing", "performance / accessibility scores, 0-100", "targets >= 95 / 100",
+     lambda: {"ratio": frontend_result()["lighthouse_landing_performance"],
+              "text": f"{frontend_result()['lighthouse_landing_performance']:.0f} / "
+                      f"{frontend_result()['lighthouse_landing_accessibility']:.0f}"}),
+    ("Lighthouse dashboard", "performance / accessibility scores, 0-100", "targets >= 95 / 100",
+     lambda: {"ratio": frontend_result()["lighthouse_dashboard_performance"],
+              "text": f"{frontend_result()['lighthouse_dashboard_performance']:.0f} / "
+                      f"{frontend_result()['lighthouse_dashboard_accessibility']:.0f}"}),
     ("request to image", "p50 seconds from POST /v1/generations to succeeded, local stack, placeholder renderer",
      "target < 1 s (an absolute time, not a ratio)", lambda: {"ratio": generation.end_to_end()["p50_s"]}),
 ]
+
+
+_FRONTEND: dict = {}
+
+
+def frontend_result() -> dict:
+    """Lighthouse runs once for all three rows."""
+    if not _FRONTEND:
+        _FRONTEND.update(frontend.measure())
+    return _FRONTEND
 
 
 def main() -> None:
     rows = []
     for name, ratio_of, note, run in BENCHMARKS:
         result = run()
-        rows.append((name, ratio_of, f"{result['ratio']:.2f}", note))
-        print(f"{name:<12} {result['ratio']:>6.2f}   {ratio_of}")
+        shown = result.get("text") or f"{result['ratio']:.2f}"
+        rows.append((name, ratio_of, shown, note))
+        print(f"{name:<20} {shown:>9}   {ratio_of}")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
     lines = [
         "# Benchmark results",

@@ -14,6 +14,7 @@ from .domain.generation import GenerationService, GenerationWorker
 from .domain.admin import AdminService
 from .domain.api_keys import ApiKeyService
 from .domain.library import LibraryService
+from .domain.reports import ReportService
 from .domain.ports import Clock, EmailSender
 
 
@@ -30,6 +31,7 @@ class Container:
     library: LibraryService
     api_keys: ApiKeyService
     admin: AdminService
+    reports: ReportService
     webhook_secret: str = field(repr=False, default="")
 
     def close(self) -> None:
@@ -197,9 +199,15 @@ def build_container(
         gateway_keys = ApiGatewayKeys(lambda: aws_client(settings, "apigateway"), settings.usage_plan_id)
     api_keys = ApiKeyService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, gateway=gateway_keys, log=log)
     admin = AdminService(uow=lambda: PostgresUnitOfWork(pool), clock=clock)
+    from .adapters.postgres_reports import SqsQueueStats, reports_session
+
+    reports = ReportService(
+        queries=lambda: reports_session(pool),
+        queue_stats=SqsQueueStats(lambda: aws_client(settings, "sqs"), jobs_queue_url(settings), settings.jobs_dlq_url),
+        clock=clock, store=store, mailer=mailer, log=log)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
                      webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,
-                     library=library, api_keys=api_keys, admin=admin, webhook_secret=webhook_secret)
+                     library=library, api_keys=api_keys, admin=admin, reports=reports, webhook_secret=webhook_secret)
 
 
 _lock = threading.Lock()

@@ -1,8 +1,9 @@
-"""Operations commands: `python -m chalicelib.cli migrate | create-admin | restore-images`."""
+"""Operations commands: `python -m chalicelib.cli migrate | create-admin | restore-images | report`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from .config import SettingsError, load_settings
@@ -36,6 +37,29 @@ def _restore_images(args: argparse.Namespace) -> str:
     return line
 
 
+def _report(args: argparse.Namespace) -> str:
+    from .bootstrap import container
+    from .domain.reports import parse_day
+
+    report = container().reports.usage(parse_day(args.start, "--from"), parse_day(args.end, "--to"), args.group_by)
+    if args.format == "csv":
+        return report.to_csv().rstrip("\n")
+    if args.format == "json":
+        return json.dumps(report.to_json(), indent=2)
+    columns = ["group", *(["email"] if report.group_by == "user" else []), "revenue_cents", "credits_sold",
+               "credits_spent", "refunds_credits", "payment_refunds_credits", "provider_cost_usd",
+               "gross_margin_usd", "margin_pct", "generations", "failed_generations", "failure_rate",
+               "active_users"]
+    table = [columns] + [["-" if row.to_json()[c] is None else str(row.to_json()[c]) for c in columns]
+                         for row in [*report.rows, report.total]]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    text_columns = 2 if report.group_by == "user" else 1
+    lines = ["  ".join(cell.ljust(w) if i < text_columns else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(line, widths))).rstrip() for line in table]
+    return "\n".join([f"usage {report.start.isoformat()} to {report.end.isoformat()} (UTC, end exclusive), "
+                      f"by {report.group_by}", *lines])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore-images", help="rebuild missing image bytes from the S3 backup")
     restore.add_argument("--limit", type=int, default=10000)
     restore.set_defaults(run=_restore_images)
+    report = commands.add_parser("report", help="print the usage report for [--from, --to) in UTC")
+    report.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--group-by", choices=["day", "model", "user"], default="day")
+    report.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    report.set_defaults(run=_report)
     args = parser.parse_args(argv)
     try:
         print(args.run(args))

@@ -46,6 +46,7 @@ class Settings:
     jobs_queue_url: str | None = None
     bedrock_enabled: bool = False
     usage_plan_id: str | None = None
+    jobs_dlq_url: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -148,6 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         jobs_queue_url=_text(values, "JOBS_QUEUE_URL"),
         bedrock_enabled=_bool(values, "BEDROCK_ENABLED"),
         usage_plan_id=_text(values, "API_USAGE_PLAN_ID"),
+        jobs_dlq_url=_text(values, "JOBS_DLQ_URL"),
     )
 
 

@@ -460,6 +460,49 @@ _with_cache_answers(PATHS["/v1/images/{image_id}/thumbnail"]["get"], redirect=Fa
 _with_cache_answers(PATHS["/v1/images/download"]["post"])
 
 
+COUNT = {"type": "integer", "minimum": 0}
+COUNT_OR_NULL = {"type": ["integer", "null"], "minimum": 0}
+INT_OR_NULL = {"type": ["integer", "null"]}
+RATE_OR_NULL = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+DAY = {"type": "string", "format": "date"}
+STATUS_COUNTS = _obj({s: COUNT for s in ("queued", "running", "succeeded", "failed")})
+
+SCHEMAS["UsageReportRow"] = _obj({
+    "group": STRING, "email": {"type": ["string", "null"]},
+    "revenue_cents": INT_OR_NULL, "credits_sold": INT_OR_NULL, "credits_spent": {"type": "integer"},
+    "refunds_credits": COUNT, "payment_refunds_credits": INT_OR_NULL,
+    "provider_cost_usd": {"type": "number"}, "gross_margin_usd": {"type": "number"},
+    "margin_pct": {"type": ["number", "null"]}, "active_users": COUNT, "generations": COUNT,
+    "failed_generations": COUNT, "failure_rate": RATE_OR_NULL})
+SCHEMAS["UsageReport"] = _obj({
+    "from": DAY, "to": DAY, "group_by": {"type": "string", "enum": ["day", "model", "user"]},
+    "generated_at": TIMESTAMP, "rows": {"type": "array", "items": _ref("UsageReportRow")},
+    "total": _ref("UsageReportRow")})
+SCHEMAS["Metrics"] = _obj({
+    "generated_at": TIMESTAMP,
+    "generations": _obj({"last_hour": STATUS_COUNTS, "last_day": STATUS_COUNTS}),
+    "failure_rate": RATE_OR_NULL,
+    "provider_latency_ms": _obj({"p50": COUNT_OR_NULL, "p95": COUNT_OR_NULL}),
+    "stuck": _obj({"queued": COUNT, "running": COUNT, "total": COUNT}),
+    "queue": _obj({"visible": COUNT_OR_NULL, "in_flight": COUNT_OR_NULL, "delayed": COUNT_OR_NULL,
+                   "dead_letters": COUNT_OR_NULL})})
+
+PATHS["/v1/admin/reports/usage"] = {"get": _op(
+    "Revenue, credits sold and spent, provider cost and margin over [from, to) in UTC (admin)", "admin", "200",
+    _ref("UsageReport"), errors=("400", "403"),
+    parameters=[{"name": "from", "in": "query", "required": True, "schema": DAY},
+                {"name": "to", "in": "query", "required": True, "schema": DAY,
+                 "description": "Exclusive; at most 366 days after from."},
+                {"name": "group_by", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["day", "model", "user"], "default": "day"}},
+                {"name": "format", "in": "query", "required": False,
+                 "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}])}
+PATHS["/v1/admin/reports/usage"]["get"]["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+PATHS["/v1/admin/metrics"] = {"get": _op(
+    "Generations by status, failure rate, provider latency, stuck generations and queue depths (admin)", "admin",
+    "200", _ref("Metrics"), errors=("403",))}
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     return {

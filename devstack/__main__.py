@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             QueuePoller(aws_client(settings, "sqs"), bootstrap.jobs_queue_url(settings), handle_batch),
             Schedule("sweeper", 60, lambda: bootstrap.container().worker.sweep()),
             Schedule("s3-deletions", 900, lambda: bootstrap.container().library.retry_s3_deletions()),
+            Schedule("metrics", 300, lambda: bootstrap.container().reports.metrics(bootstrap.container().clock.now())),
         ]
         for thread in background:
             thread.start()

@@ -246,8 +246,12 @@ export const api = {
   confirmPasswordReset: (token: string, newPassword: string) =>
     request<void>('POST', '/auth/password-reset/confirm', { body: { token, new_password: newPassword }, auth: false }),
   me: (signal?: AbortSignal) => request<User>('GET', '/me', { signal }),
+  updateMe: (body: { display_name: string }) => request<User>('PATCH', '/me', { body }),
+  changePassword: (body: { current_password: string; new_password: string }) =>
+    request<void>('POST', '/me/password', { body }),
+  deleteAccount: (password: string) => request<void>('DELETE', '/me', { body: { password } }),
   credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
-  creditPacks: (signal?: AbortSignal) => request<{ items: CreditPack[] }>('GET', '/credits/packs', { signal }),
+  creditPacks: (signal?: AbortSignal) => request<{ items: CreditPack[] }>('GET', '/credits/packs', { signal, auth: false }),
   checkout: (body: CheckoutRequest, idempotencyKey: string) =>
     request<CheckoutSession>('POST', '/credits/checkout', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   payment: (checkoutId: string, signal?: AbortSignal) =>

@@ -9,7 +9,7 @@ import { ResetPassword } from './pages/ResetPassword';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 
-// The credits, Generate and image pages load on demand so the landing page stays small.
+// The credits, Generate, image and settings pages load on demand so the landing page stays small.
 const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
 const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
 const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
@@ -17,6 +17,7 @@ const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Tra
 const Gallery = lazy(() => import('./pages/Gallery').then((m) => m.Gallery, pageLoadFailed));
 const ImageDetail = lazy(() => import('./pages/ImageDetail').then((m) => m.ImageDetail, pageLoadFailed));
 const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.SharedImage, pageLoadFailed));
+const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, pageLoadFailed));
 const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
 
 export function App() {
@@ -38,6 +39,7 @@ export function App() {
           <Route path="/images/:id" component={ImageDetail} />
           <Route path="/s/:slug" component={SharedImage} />
           <Route path="/community" component={Community} />
+          <Route path="/settings" component={Settings} />
           <Route default component={NotFound} />
         </Router>
       </Layout>

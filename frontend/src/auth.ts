@@ -143,7 +143,8 @@ async function refreshNow(): Promise<RefreshOutcome> {
   } catch (error) {
     if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
       if (readStoredRefresh() === token) writeStoredRefresh(null);
-      end(state.status === 'authenticated' ? EXPIRED_NOTICE : null);
+      // A stored token refused while restoring (e.g. after a reload) is a session that ended too.
+      end(state.status === 'authenticated' || state.status === 'loading' ? EXPIRED_NOTICE : null);
       return 'signed_out';
     }
     // Network trouble or a 5xx: the refresh token may still be good, so keep it for a retry.

@@ -10,14 +10,17 @@ export interface FormErrors {
 
 const NO_ERRORS: FormErrors = { fields: {}, form: null };
 
-/** Turn a failure into messages: beside the field the API names when this form has it, else for the whole form. */
-export function describeError(error: unknown, fieldNames: readonly string[]): FormErrors {
+/**
+ * Turn a failure into messages: beside the field the API names when this form has it, else for the whole form.
+ * `aliases` maps an API field name to this form's, e.g. { password: 'new_password' }.
+ */
+export function describeError(error: unknown, fieldNames: readonly string[], aliases: Readonly<Record<string, string>> = {}): FormErrors {
   if (!(error instanceof ApiError)) return { fields: {}, form: 'Something went wrong. Please try again.' };
   let message = error.message;
   if (error.status === 429 && error.retryAfterSeconds !== undefined) {
     message = `${message.replace(/\s*$/, '')} Please try again in ${error.retryAfterSeconds} s.`;
   }
-  const field = error.field;
+  const field = error.field && (aliases[error.field] ?? error.field);
   if (field && fieldNames.includes(field)) return { fields: { [field]: message }, form: null };
   return { fields: {}, form: message };
 }
@@ -26,7 +29,7 @@ export function describeError(error: unknown, fieldNames: readonly string[]): Fo
  * State for a form that talks to the API: whether a request is running, and the errors to show.
  * After errors appear, focus moves to the first invalid field so keyboard users land on it.
  */
-export function useFormSubmit(fieldNames: readonly string[]) {
+export function useFormSubmit(fieldNames: readonly string[], aliases?: Readonly<Record<string, string>>) {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const formRef = useRef<HTMLFormElement>(null);
@@ -51,13 +54,13 @@ export function useFormSubmit(fieldNames: readonly string[]) {
       try {
         await action();
       } catch (error) {
-        setErrors(describeError(error, fieldNames));
+        setErrors(describeError(error, fieldNames, aliases));
       } finally {
         running.current = false;
         setBusy(false);
       }
     },
-    [fieldNames],
+    [fieldNames, aliases],
   );
 
   const clear = useCallback(() => setErrors(NO_ERRORS), []);

@@ -95,3 +95,38 @@ def page(browser, live_stack):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def make_page(browser, live_stack):
+    """Pages in contexts of their own (viewport, color scheme, touch...); console errors kept as in `page`."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{"base_url": live_stack, "viewport": {"width": 1280, "height": 900}, **options})
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.console_errors = errors  # type: ignore[attr-defined]
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def api_call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None,
+             headers: dict | None = None) -> dict:
+    """A JSON request to the local stack, for setting a scene faster than through the pages."""
+    import json
+
+    sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base_url + path, data, sent, method=method)
+    with urllib.request.urlopen(request, timeout=20) as reply:
+        raw = reply.read()
+    return json.loads(raw) if raw else {}

@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
 interface ConfirmDialogProps {
@@ -11,14 +11,16 @@ interface ConfirmDialogProps {
   onCancel: () => void;
   children?: ComponentChildren;
   testId?: string;
+  /** What to focus on opening instead of Cancel, e.g. a password to type first. */
+  initialFocus?: RefObject<HTMLElement | null>;
 }
 
 /**
  * A modal <dialog> asking to confirm something destructive. It opens with focus on Cancel (the safe
- * choice), keeps focus inside while open (showModal), closes on Escape, and gives focus back to
+ * choice) unless told otherwise, keeps focus inside while open (showModal), closes on Escape, and gives focus back to
  * whatever opened it.
  */
-export function ConfirmDialog({ open, title, confirmLabel, busy, error, onConfirm, onCancel, children, testId }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, confirmLabel, busy, error, onConfirm, onCancel, children, testId, initialFocus }: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   const opener = useRef<HTMLElement | null>(null);
@@ -29,7 +31,7 @@ export function ConfirmDialog({ open, title, confirmLabel, busy, error, onConfir
     if (open && !element.open) {
       opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       element.showModal();
-      cancel.current?.focus();
+      (initialFocus?.current ?? cancel.current)?.focus();
     } else if (!open && element.open) {
       element.close();
       if (opener.current?.isConnected) opener.current.focus();

@@ -64,6 +64,11 @@ export function Header() {
                     Transactions
                   </a>
                 </li>
+                <li>
+                  <a href="/settings" aria-current={current('/settings')}>
+                    Settings
+                  </a>
+                </li>
                 {session.user && (
                   <li>
                     <a href="/credits" class="nav-balance" data-testid="header-balance">

@@ -8,6 +8,8 @@ import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
 
 const FIELDS = ['new_password'] as const;
+// The API names the new password `password` when it is too weak.
+const FIELD_ALIASES = { password: 'new_password' };
 
 /** Take the token from `#token=...` and drop the fragment so it stays out of history. */
 function takeTokenFromFragment(): string {
@@ -22,7 +24,7 @@ export function ResetPassword() {
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
   const [tokenRejected, setTokenRejected] = useState(false);
-  const { busy, errors, run, clear, formRef } = useFormSubmit(FIELDS);
+  const { busy, errors, run, clear, formRef } = useFormSubmit(FIELDS, FIELD_ALIASES);
 
   // A second reset link opened in this same tab only changes the fragment.
   useEffect(() => {

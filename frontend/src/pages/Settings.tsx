@@ -1,0 +1,220 @@
+import { useRef, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { api, type User } from '../api';
+import { forgetSession, updateUser } from '../auth';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Field } from '../components/Field';
+import { FormAlert } from '../components/FormAlert';
+import { RequireAuth } from '../components/RequireAuth';
+import { SubmitButton } from '../components/SubmitButton';
+import { Toast, useToast } from '../components/Toast';
+import { setFlash } from '../flash';
+import { describeError, requireFilled, useFormSubmit, type FormErrors } from '../forms';
+import { usePageTitle } from '../hooks';
+
+const NAME_FIELDS = ['display_name'] as const;
+const PASSWORD_FIELDS = ['current_password', 'new_password'] as const;
+// The API names the new password `password` when it is too weak.
+const PASSWORD_ALIASES = { password: 'new_password' };
+const DELETE_FIELDS = ['password'] as const;
+const NO_ERRORS: FormErrors = { fields: {}, form: null };
+
+export function Settings() {
+  usePageTitle('Settings');
+  return <RequireAuth>{(user) => <SettingsContent user={user} />}</RequireAuth>;
+}
+
+function SettingsContent({ user }: { user: User }) {
+  const toast = useToast();
+  return (
+    <div class="settings">
+      <h1 class="page-title">Settings</h1>
+      <p class="muted">
+        Signed in as <strong class="settings-email">{user.email}</strong>
+      </p>
+      <ProfileForm user={user} onSaved={toast.show} />
+      <PasswordForm onSaved={toast.show} />
+      <DeleteAccount />
+      <Toast message={toast.message} onDismiss={toast.hide} />
+    </div>
+  );
+}
+
+function ProfileForm({ user, onSaved }: { user: User; onSaved: (message: string) => void }) {
+  const [name, setName] = useState(user.display_name ?? '');
+  const { busy, errors, run, formRef } = useFormSubmit(NAME_FIELDS);
+
+  function handleSubmit(event: Event) {
+    event.preventDefault();
+    void run(
+      () => requireFilled({ display_name: name }, { display_name: 'Display name' }),
+      async () => {
+        const updated = await api.updateMe({ display_name: name.trim() });
+        updateUser(updated);
+        setName(updated.display_name ?? '');
+        onSaved('Your display name has been saved.');
+      },
+    );
+  }
+
+  return (
+    <section class="card settings-section" aria-labelledby="profile-title">
+      <h2 id="profile-title">Profile</h2>
+      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="profile-title">
+        <FormAlert message={errors.form} />
+        <Field
+          id="display_name"
+          label="Display name"
+          autoComplete="nickname"
+          hint="This is how Pixmint greets you, and the author name on images you share."
+          required
+          value={name}
+          onValue={setName}
+          error={errors.fields.display_name}
+        />
+        <SubmitButton busy={busy} busyText="Saving your name…" testId="save-name">
+          Save name
+        </SubmitButton>
+      </form>
+    </section>
+  );
+}
+
+function PasswordForm({ onSaved }: { onSaved: (message: string) => void }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const { busy, errors, run, formRef } = useFormSubmit(PASSWORD_FIELDS, PASSWORD_ALIASES);
+
+  function handleSubmit(event: Event) {
+    event.preventDefault();
+    void run(
+      () =>
+        requireFilled(
+          { current_password: current, new_password: next },
+          { current_password: 'Current password', new_password: 'New password' },
+        ),
+      async () => {
+        await api.changePassword({ current_password: current, new_password: next });
+        setCurrent('');
+        setNext('');
+        onSaved('Your password has been changed. Other devices have been signed out.');
+      },
+    );
+  }
+
+  return (
+    <section class="card settings-section" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="password-title">
+        <FormAlert message={errors.form} />
+        <Field
+          id="current_password"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={current}
+          onValue={setCurrent}
+          error={errors.fields.current_password}
+        />
+        <Field
+          id="new_password"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          hint="At least 10 characters."
+          required
+          value={next}
+          onValue={setNext}
+          error={errors.fields.new_password}
+        />
+        <SubmitButton busy={busy} busyText="Changing your password…" testId="change-password">
+          Change password
+        </SubmitButton>
+      </form>
+    </section>
+  );
+}
+
+function DeleteAccount() {
+  const { route } = useLocation();
+  const [open, setOpen] = useState(false);
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const passwordInput = useRef<HTMLInputElement>(null);
+
+  function close() {
+    setOpen(false);
+    setPassword('');
+    setErrors(NO_ERRORS);
+  }
+
+  async function confirm() {
+    if (busy) return;
+    if (!password) {
+      setErrors({ fields: { password: 'Enter your password to confirm.' }, form: null });
+      passwordInput.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setErrors(NO_ERRORS);
+    try {
+      await api.deleteAccount(password);
+    } catch (error) {
+      const described = describeError(error, DELETE_FIELDS);
+      setErrors(described);
+      setBusy(false);
+      if (described.fields.password) passwordInput.current?.focus();
+      return;
+    }
+    setFlash('Your account has been deleted.');
+    forgetSession();
+    route('/');
+  }
+
+  return (
+    <section class="card settings-section settings-danger" aria-labelledby="delete-title">
+      <h2 id="delete-title">Delete account</h2>
+      <p>
+        Deleting your account removes your images, your shared links and your remaining credits. Credits are not refunded.
+        This cannot be undone.
+      </p>
+      <button type="button" class="btn btn-danger" onClick={() => setOpen(true)} data-testid="delete-account">
+        Delete account…
+      </button>
+      <ConfirmDialog
+        open={open}
+        title="Delete your account?"
+        confirmLabel="Delete my account"
+        busy={busy}
+        error={errors.form}
+        onConfirm={confirm}
+        onCancel={close}
+        initialFocus={passwordInput}
+        testId="delete-account-dialog"
+      >
+        <p>Your images, shared links and credits will be gone for good. Enter your password to confirm.</p>
+        <form
+          noValidate
+          onSubmit={(event) => {
+            event.preventDefault();
+            void confirm();
+          }}
+        >
+          <Field
+            id="delete_password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            inputRef={passwordInput}
+            value={password}
+            onValue={setPassword}
+            error={errors.fields.password}
+          />
+        </form>
+      </ConfirmDialog>
+    </section>
+  );
+}
