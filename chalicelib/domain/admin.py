@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Protocol
 
-from .credits import LedgerEntry, decode_cursor, encode_cursor
+from .credits import LedgerEntry
+from .paging import decode_id_cursor, page_of
 from .errors import Conflict, InvalidRequest, NotFound
 from .model import Principal, Role, User
 
@@ -77,16 +78,10 @@ class AdminService:
         self._clock = clock
 
     def users(self, q: str | None, cursor: str | None, limit: int) -> tuple[list[UserSummary], str | None]:
-        offset = 0
-        if cursor:
-            raw = decode_cursor(cursor, 1)[0]
-            if not raw.isdigit():
-                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
-            offset = int(raw)
+        offset = decode_id_cursor(cursor) if cursor else 0
         with self._uow() as uow:
             rows = uow.admin.users(q, offset, limit + 1)
-        more = len(rows) > limit
-        return rows[:limit], (encode_cursor(offset + limit) if more else None)
+        return page_of(rows, limit, lambda _: (offset + limit,))
 
     def user(self, user_id: str) -> UserSummary:
         with self._uow() as uow:
@@ -219,17 +214,9 @@ class AdminService:
             uow.commit()
 
     def audit_log(self, cursor: str | None, limit: int) -> tuple[list[AuditEntry], str | None]:
-        before = None
-        if cursor:
-            raw = decode_cursor(cursor, 1)[0]
-            if not raw.isdigit():
-                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
-            before = int(raw)
         with self._uow() as uow:
-            rows = uow.admin.audit_log(before, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return rows, (encode_cursor(rows[-1].id) if more else None)
+            rows = uow.admin.audit_log(decode_id_cursor(cursor) if cursor else None, limit + 1)
+        return page_of(rows, limit, lambda entry: (entry.id,))
 
 
 def _keys(rows: list[tuple]) -> set[tuple[str, str, str]]:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import hashlib
 import io
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
 from .errors import InsufficientCredits, InvalidRequest, NotFound
 from .idempotency import claim_key, released_on_failure
+from .paging import decode_id_cursor, decode_time_cursor, page_of
 from .model import User
 
 CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
@@ -190,29 +188,6 @@ def spend(ledger: Ledger, user_id: str, cost: int, reference: str, now: datetime
     return balance
 
 
-def encode_cursor(*parts: object) -> str:
-    raw = "|".join(str(p) for p in parts).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, count: int) -> list[str]:
-    try:
-        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
-    parts = raw.split("|")
-    if len(parts) != count or not all(parts):
-        raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
-    return parts
-
-
-def decode_id_cursor(cursor: str) -> int:
-    value = decode_cursor(cursor, 1)[0]
-    if not value.isdigit():
-        raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
-    return int(value)
-
-
 def request_fingerprint(body: Any) -> str:
     import json
 
@@ -257,9 +232,7 @@ class CreditService:
         before = decode_id_cursor(cursor) if cursor else None
         with self._uow() as uow:
             rows = uow.ledger.entries(user_id, before, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page(rows, encode_cursor(rows[-1].id) if more else None)
+        return Page(*page_of(rows, limit, lambda row: (row.id,)))
 
     def transactions_csv(self, user_id: str) -> str:
         out = io.StringIO()
@@ -278,18 +251,9 @@ class CreditService:
         return out.getvalue()
 
     def payments(self, user_id: str, cursor: str | None, limit: int) -> Page:
-        before = None
-        if cursor:
-            at, payment_id = decode_cursor(cursor, 2)
-            try:
-                before = (datetime.fromisoformat(at), str(uuid.UUID(payment_id)))
-            except ValueError:
-                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
         with self._uow() as uow:
-            rows = uow.payments.list_for_user(user_id, before, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page(rows, encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more else None)
+            rows = uow.payments.list_for_user(user_id, decode_time_cursor(cursor), limit + 1)
+        return Page(*page_of(rows, limit, lambda row: (row.created_at.isoformat(), row.id)))
 
     def payment(self, user_id: str, checkout_id: str) -> Payment:
         with self._uow() as uow:

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable, NamedTuple, Protocol
 
-from .credits import Ledger, StoredResponse, decode_cursor, encode_cursor, spend
+from .credits import Ledger, StoredResponse, spend
 from .api_keys import check_monthly_cap
 from .errors import ContentRejected, DailyCapReached, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from .idempotency import claim_key, released_on_failure
+from .paging import decode_time_cursor, page_of
 from .imaging import (ImageCodec, ImageInfo, ImageProvider, InvalidImage, Moderator, ProviderError, ProviderImage,
                       ProviderRejected, ProviderRequest)
 from .model import User
@@ -404,22 +405,14 @@ class GenerationService:
         return replace(generation, images=tuple(images))
 
     def list(self, user_id: str, filters: GenerationFilters, cursor: str | None, limit: int) -> tuple[list[Generation], str | None]:
-        before = None
-        if cursor:
-            at, generation_id = decode_cursor(cursor, 2)
-            try:
-                before = (datetime.fromisoformat(at), str(uuid.UUID(generation_id)))
-            except ValueError:
-                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
+        before = decode_time_cursor(cursor)
         if filters.status is not None and filters.status not in STATUSES:
             raise InvalidRequest("status is one of queued, running, succeeded, failed.", {"field": "status"})
         with self._uow() as uow:
             rows = uow.generations.list_for_user(user_id, filters, before, limit + 1)
-            page = rows[:limit]
+            page, next_cursor = page_of(rows, limit, lambda g: (g.created_at.isoformat(), g.id))
             images = uow.images.for_generations([g.id for g in page])
-        items = [replace(g, images=tuple(images.get(g.id, []))) for g in page]
-        more = len(rows) > limit
-        return items, (encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if more else None)
+        return [replace(g, images=tuple(images.get(g.id, []))) for g in page], next_cursor
 
     def image(self, user_id: str, image_id: str) -> ImageRecord:
         with self._uow() as uow:

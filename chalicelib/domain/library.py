@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
-from .credits import decode_cursor, encode_cursor
+from .paging import decode_time_cursor, page_of
 from .errors import InvalidRequest, NotFound
 from .generation import ImageRecord, ImageStore
 
@@ -149,18 +149,9 @@ class LibraryService:
         self._log = log
 
     def list(self, user_id: str, filters: ImageFilters, cursor: str | None, limit: int) -> tuple[list[ImageRecord], str | None]:
-        before = None
-        if cursor:
-            at, image_id = decode_cursor(cursor, 2)
-            try:
-                before = (datetime.fromisoformat(at), str(uuid.UUID(image_id)))
-            except ValueError:
-                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
         with self._uow() as uow:
-            rows = uow.library.list(user_id, filters, before, limit + 1)
-        page = rows[:limit]
-        more = len(rows) > limit
-        return page, (encode_cursor(page[-1].created_at.isoformat(), page[-1].id) if more else None)
+            rows = uow.library.list(user_id, filters, decode_time_cursor(cursor), limit + 1)
+        return page_of(rows, limit, lambda image: (image.created_at.isoformat(), image.id))
 
     def _owned(self, uow: Any, user_id: str, image_id: str) -> ImageRecord:
         try:
@@ -371,18 +362,9 @@ class LibraryService:
         return data
 
     def community(self, cursor: str | None, limit: int) -> tuple[list[SharedImage], str | None]:
-        before = None
-        if cursor:
-            at, image_id = decode_cursor(cursor, 2)
-            try:
-                before = (datetime.fromisoformat(at), str(uuid.UUID(image_id)))
-            except ValueError:
-                raise InvalidRequest("The cursor is not valid.", {"field": "cursor"}) from None
         with self._uow() as uow:
-            rows = uow.library.community(before, limit + 1)
-        page = rows[:limit]
-        more = len(rows) > limit
-        return page, (encode_cursor(page[-1].shared_at.isoformat(), page[-1].image.id) if more else None)
+            rows = uow.library.community(decode_time_cursor(cursor), limit + 1)
+        return page_of(rows, limit, lambda shared: (shared.shared_at.isoformat(), shared.image.id))
 
     def hide_from_community(self, image_id: str, hidden: bool) -> None:
         with self._uow() as uow:
