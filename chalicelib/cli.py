@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     report = commands.add_parser("report", help="print the usage report for [--from, --to) in UTC")
     report.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--group-by", choices=["day", "model", "user"], default="day")
+    report.add_argument("--group-by", choices=["day", "model", "user", "api_key"], default="day")
     report.add_argument("--format", choices=["table", "csv", "json"], default="table")
     report.set_defaults(run=_report)
     args = parser.parse_args(argv)

@@ -475,7 +475,7 @@ SCHEMAS["UsageReportRow"] = _obj({
     "margin_pct": {"type": ["number", "null"]}, "active_users": COUNT, "generations": COUNT,
     "failed_generations": COUNT, "failure_rate": RATE_OR_NULL})
 SCHEMAS["UsageReport"] = _obj({
-    "from": DAY, "to": DAY, "group_by": {"type": "string", "enum": ["day", "model", "user"]},
+    "from": DAY, "to": DAY, "group_by": {"type": "string", "enum": ["day", "model", "user", "api_key"]},
     "generated_at": TIMESTAMP, "rows": {"type": "array", "items": _ref("UsageReportRow")},
     "total": _ref("UsageReportRow")})
 SCHEMAS["Metrics"] = _obj({
@@ -494,7 +494,7 @@ PATHS["/v1/admin/reports/usage"] = {"get": _op(
                 {"name": "to", "in": "query", "required": True, "schema": DAY,
                  "description": "Exclusive; at most 366 days after from."},
                 {"name": "group_by", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": ["day", "model", "user"], "default": "day"}},
+                 "schema": {"type": "string", "enum": ["day", "model", "user", "api_key"], "default": "day"}},
                 {"name": "format", "in": "query", "required": False,
                  "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}])}
 PATHS["/v1/admin/reports/usage"]["get"]["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}

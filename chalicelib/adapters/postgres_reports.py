@@ -17,6 +17,7 @@ _LEDGER_KEYS = {
     "day": "to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     "user": "coalesce(l.user_id::text, 'deleted')",
     "model": "coalesce(g.model, 'unknown')",
+    "api_key": "coalesce(g.api_key_id::text, 'session')",
 }
 _PAYMENT_KEYS = {
     None: "NULL::text",
@@ -28,6 +29,7 @@ _GENERATION_KEYS = {
     "day": "to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     "user": "g.user_id::text",
     "model": "g.model",
+    "api_key": "coalesce(g.api_key_id::text, 'session')",
 }
 # Generation ledger rows reference "generation:<id>" and "refund:<id>"; anything else joins to no generation.
 _GENERATION_OF_LEDGER_ROW = """LEFT JOIN generations g ON g.id = (
@@ -44,7 +46,7 @@ class PostgresReports:
         self._conn = conn
 
     def ledger_sums(self, start: datetime, end: datetime, group_by: str | None) -> list[LedgerSums]:
-        by_model = group_by == "model"
+        by_model = group_by in ("model", "api_key")  # generation-side groupings
         rows = self._conn.execute(
             f"""SELECT {_LEDGER_KEYS[group_by]} AS key,
                        coalesce(sum(l.delta) FILTER (WHERE l.kind = 'purchase'), 0)::bigint AS purchase,

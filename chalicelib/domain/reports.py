@@ -13,7 +13,8 @@ from typing import Any, Callable, ContextManager, Protocol
 from .credits import CENTS_PER_CREDIT
 from .errors import InvalidRequest
 
-GROUPINGS = ("day", "model", "user")
+GROUPINGS = ("day", "model", "user", "api_key")
+GENERATION_SIDE = ("model", "api_key")  # groupings where money-side figures (revenue, sales) do not apply
 PERIODS = ("daily", "weekly")
 MAX_DAYS = 366
 STUCK_AFTER = timedelta(minutes=15)
@@ -178,7 +179,7 @@ def parse_day(value: str | None, field_name: str) -> date:
 
 def check_range(start: date, end: date, group_by: str) -> None:
     if group_by not in GROUPINGS:
-        raise InvalidRequest("group_by is one of day, model, user.", {"field": "group_by", "allowed": list(GROUPINGS)})
+        raise InvalidRequest("group_by is one of day, model, user, api_key.", {"field": "group_by", "allowed": list(GROUPINGS)})
     if start >= end:
         raise InvalidRequest("to must be after from (to is exclusive).", {"field": "to"})
     if (end - start).days > MAX_DAYS:
@@ -250,7 +251,7 @@ class ReportService:
     def _usage(self, queries: ReportQueries, start: date, end: date, group_by: str) -> Report:
         since, until = _midnight(start), _midnight(end)
         ledger = {s.key: s for s in queries.ledger_sums(since, until, group_by)}
-        revenue = {s.key: s for s in queries.revenue(since, until, group_by)} if group_by != "model" else {}
+        revenue = {s.key: s for s in queries.revenue(since, until, group_by)} if group_by not in GENERATION_SIDE else {}
         made = {s.key: s for s in queries.generation_sums(since, until, group_by)}
         [ledger_total] = queries.ledger_sums(since, until, None) or [LedgerSums(None)]
         [revenue_total] = queries.revenue(since, until, None) or [RevenueSums(None)]
@@ -260,7 +261,7 @@ class ReportService:
         else:
             keys = sorted({k for k in (*ledger, *revenue, *made) if k is not None})
         emails = queries.emails(keys) if group_by == "user" else {}
-        rows = [build_row(k, ledger.get(k), revenue.get(k), made.get(k), money_side=group_by != "model",
+        rows = [build_row(k, ledger.get(k), revenue.get(k), made.get(k), money_side=group_by not in GENERATION_SIDE,
                           email=emails.get(k)) for k in keys]
         if group_by != "day":
             rows.sort(key=lambda r: (-r.credits_spent, -r.generations, r.group))

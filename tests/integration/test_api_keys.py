@@ -134,3 +134,22 @@ def test_each_key_is_also_an_api_gateway_key_on_the_usage_plan(api, usage_plan):
     assert gateway.get_api_key(apiKey=key["id"], includeValue=True)["value"] == created["key"]
     api.delete(f"/v1/api-keys/{created['id']}", token=token)
     assert gateway.get_api_keys()["items"] == []
+
+
+def test_admin_reports_show_usage_per_key(api, container, chalice_client, clock):
+    token = api.register()["access_token"]
+    created = new_key(api, token)
+    by_key = api.post("/v1/generations", {"prompt": "a", "model": "placeholder", "n": 3},
+                      headers={"X-API-Key": created["key"]}).json
+    by_session = api.post("/v1/generations", {"prompt": "b", "model": "placeholder"}, token=token).json
+    run_worker(chalice_client, by_key["id"], by_session["id"])
+    container.accounts.ensure_admin("boss@example.com", "a long admin password")
+    admin = api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
+    day = clock.now().date()
+    report = api.get(f"/v1/admin/reports/usage?from={day}&to={day.replace(day=day.day + 1)}&group_by=api_key",
+                     token=admin["access_token"]).json
+    rows = {row["group"]: row for row in report["rows"]}
+    assert rows[created["id"]]["credits_spent"] == 3 and rows[created["id"]]["generations"] == 1
+    assert rows["session"]["credits_spent"] == 1
+    assert report["total"]["credits_spent"] == 4
+    assert rows[created["id"]]["revenue_cents"] is None, "money-side figures do not apply per key"
