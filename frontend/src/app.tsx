@@ -9,7 +9,7 @@ import { ResetPassword } from './pages/ResetPassword';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 
-// The credits, Generate, image and settings pages load on demand so the landing page stays small.
+// The credits, Generate, image, settings, developer and admin pages load on demand so the landing page stays small.
 const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
 const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
 const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
@@ -19,6 +19,17 @@ const ImageDetail = lazy(() => import('./pages/ImageDetail').then((m) => m.Image
 const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.SharedImage, pageLoadFailed));
 const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, pageLoadFailed));
 const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
+const ApiKeys = lazy(() => import('./pages/ApiKeys').then((m) => m.ApiKeys, pageLoadFailed));
+const DeveloperDocs = lazy(() => import('./pages/DeveloperDocs').then((m) => m.DeveloperDocs, pageLoadFailed));
+// The admin area: one chunk per section; the reports' chart library loads only with its chart.
+const AdminUsers = lazy(() => import('./pages/admin/Users').then((m) => m.AdminUsers, pageLoadFailed));
+const AdminUserDetail = lazy(() => import('./pages/admin/UserDetail').then((m) => m.AdminUserDetail, pageLoadFailed));
+const AdminPricing = lazy(() => import('./pages/admin/Pricing').then((m) => m.AdminPricing, pageLoadFailed));
+const AdminCatalog = lazy(() => import('./pages/admin/Catalog').then((m) => m.AdminCatalog, pageLoadFailed));
+const AdminPacks = lazy(() => import('./pages/admin/Packs').then((m) => m.AdminPacks, pageLoadFailed));
+const AdminReports = lazy(() => import('./pages/admin/Reports').then((m) => m.AdminReports, pageLoadFailed));
+const AdminMetrics = lazy(() => import('./pages/admin/Metrics').then((m) => m.AdminMetrics, pageLoadFailed));
+const AdminAudit = lazy(() => import('./pages/admin/Audit').then((m) => m.AdminAudit, pageLoadFailed));
 
 export function App() {
   return (
@@ -40,6 +51,16 @@ export function App() {
           <Route path="/s/:slug" component={SharedImage} />
           <Route path="/community" component={Community} />
           <Route path="/settings" component={Settings} />
+          <Route path="/developers" component={DeveloperDocs} />
+          <Route path="/developers/keys" component={ApiKeys} />
+          <Route path="/admin" component={AdminUsers} />
+          <Route path="/admin/users/:id" component={AdminUserDetail} />
+          <Route path="/admin/pricing" component={AdminPricing} />
+          <Route path="/admin/catalog" component={AdminCatalog} />
+          <Route path="/admin/packs" component={AdminPacks} />
+          <Route path="/admin/reports" component={AdminReports} />
+          <Route path="/admin/metrics" component={AdminMetrics} />
+          <Route path="/admin/audit" component={AdminAudit} />
           <Route default component={NotFound} />
         </Router>
       </Layout>

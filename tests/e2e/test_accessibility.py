@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PROJECT_DIR
-from tests.e2e.conftest import api_call, screenshot
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
 
 pytestmark = pytest.mark.e2e
 AXE = PROJECT_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -24,6 +24,7 @@ BLOCKING = ("serious", "critical")
 @dataclass(frozen=True)
 class Account:
     email: str
+    user_id: str
     image_id: str
     slug: str
     checkout_id: str
@@ -33,8 +34,9 @@ class Account:
 def account(live_stack) -> Iterator[Account]:
     """A user who bought credits, generated an image and shared it, set up through the API."""
     email = f"a11y-{uuid.uuid4().hex[:8]}@example.com"
-    token = api_call(live_stack, "POST", "/v1/auth/register",
-                     {"email": email, "password": PASSWORD, "display_name": "Ada"})["access_token"]
+    session = api_call(live_stack, "POST", "/v1/auth/register",
+                       {"email": email, "password": PASSWORD, "display_name": "Ada"})
+    token = session["access_token"]
     checkout = api_call(live_stack, "POST", "/v1/credits/checkout", {"pack_id": "starter"}, token,
                         {"Idempotency-Key": uuid.uuid4().hex})
     pay = urllib.request.Request(f"{live_stack}/_dev/checkout/{checkout['checkout_id']}/pay", b"", method="POST")
@@ -49,7 +51,9 @@ def account(live_stack) -> Iterator[Account]:
     assert generation["status"] == "succeeded", generation
     image_id = generation["images"][0]["id"]
     slug = api_call(live_stack, "POST", f"/v1/images/{image_id}/share", {}, token)["slug"]
-    yield Account(email, image_id, slug, checkout["checkout_id"])
+    # An API key, so the keys page has a row.
+    api_call(live_stack, "POST", "/v1/api-keys", {"name": "Script", "monthly_cap_credits": 500}, token)
+    yield Account(email, session["user"]["id"], image_id, slug, checkout["checkout_id"])
     # Other tests count the community's images.
     token = api_call(live_stack, "POST", "/v1/auth/login", {"email": email, "password": PASSWORD})["access_token"]
     api_call(live_stack, "DELETE", f"/v1/images/{image_id}/share", token=token)
@@ -89,6 +93,7 @@ PUBLIC_PAGES = [
     ("community", "/community", lambda p: p.get_by_test_id("community-tile").first),
     ("share", "/s/{slug}", lambda p: p.get_by_test_id("shared-image-img")),
     ("not-found", "/no-such-page", lambda p: p.get_by_role("heading", name="Page not found")),
+    ("developers", "/developers", lambda p: p.get_by_test_id("operation").first),
 ]
 SIGNED_IN_PAGES = [
     ("dashboard", "/dashboard", lambda p: p.get_by_test_id("generation-thumb-link").first),
@@ -99,6 +104,18 @@ SIGNED_IN_PAGES = [
     ("credits-return", "/credits/return?checkout_id={checkout_id}", lambda p: p.get_by_test_id("payment-status")),
     ("transactions", "/credits/transactions", lambda p: p.get_by_test_id("transaction-row").first),
     ("settings", "/settings", lambda p: p.get_by_label("Display name", exact=True)),
+    ("api-keys", "/developers/keys", lambda p: p.get_by_test_id("api-key-row").first),
+    ("admin-not-allowed", "/admin", lambda p: p.get_by_test_id("admin-not-allowed")),
+]
+ADMIN_PAGES = [
+    ("admin-users", "/admin", lambda p: p.get_by_test_id("admin-user-row").first),
+    ("admin-user-detail", "/admin/users/{user_id}", lambda p: p.get_by_test_id("admin-user-balance")),
+    ("admin-pricing", "/admin/pricing", lambda p: p.get_by_test_id("model-toggle").first),
+    ("admin-catalog", "/admin/catalog", lambda p: p.get_by_test_id("template-row").first),
+    ("admin-packs", "/admin/packs", lambda p: p.get_by_test_id("pack-row").first),
+    ("admin-reports", "/admin/reports", lambda p: p.get_by_test_id("usage-chart")),
+    ("admin-metrics", "/admin/metrics", lambda p: p.get_by_test_id("metrics")),
+    ("admin-audit", "/admin/audit", lambda p: p.get_by_role("heading", name="Audit log")),
 ]
 
 
@@ -106,7 +123,8 @@ SIGNED_IN_PAGES = [
 def test_no_serious_or_critical_axe_violation_on_any_page(make_page, account, scheme):
     # axe is injected as a script, which the pages' CSP would refuse.
     page = make_page(color_scheme=scheme, bypass_csp=True)
-    values = {"slug": account.slug, "image_id": account.image_id, "checkout_id": account.checkout_id}
+    values = {"slug": account.slug, "image_id": account.image_id, "checkout_id": account.checkout_id,
+              "user_id": account.user_id}
     found: dict[str, list[str]] = {}
 
     for name, address, ready in PUBLIC_PAGES:
@@ -121,6 +139,19 @@ def test_no_serious_or_critical_axe_violation_on_any_page(make_page, account, sc
     expect(page).to_have_url(re.compile(r"/dashboard$"))
 
     for name, address, ready in SIGNED_IN_PAGES:
+        page.goto(address.format(**values))
+        expect(ready(page)).to_be_visible(timeout=15_000)
+        check(page, name, scheme, found)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    page.goto("/signin")
+    page.get_by_label("Email").fill(ADMIN_EMAIL)
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+
+    for name, address, ready in ADMIN_PAGES:
         page.goto(address.format(**values))
         expect(ready(page)).to_be_visible(timeout=15_000)
         check(page, name, scheme, found)

@@ -69,6 +69,18 @@ export function Header() {
                     Settings
                   </a>
                 </li>
+                <li>
+                  <a href="/developers/keys" aria-current={current('/developers/keys')}>
+                    API keys
+                  </a>
+                </li>
+                {session.user?.role === 'admin' && (
+                  <li>
+                    <a href="/admin" aria-current={path === '/admin' || path.startsWith('/admin/') ? 'page' : undefined}>
+                      Admin
+                    </a>
+                  </li>
+                )}
                 {session.user && (
                   <li>
                     <a href="/credits" class="nav-balance" data-testid="header-balance">

@@ -28,7 +28,9 @@ export function Layout({ children }: { children: ComponentChildren }) {
       </main>
       <footer class="site-footer">
         <div class="container">
-          <p>Pixmint · AI images, pay as you go · $1 = 100 credits</p>
+          <p>
+            Pixmint · AI images, pay as you go · $1 = 100 credits · <a href="/developers">API docs</a>
+          </p>
         </div>
       </footer>
     </>

@@ -34,6 +34,13 @@ function SettingsContent({ user }: { user: User }) {
       </p>
       <ProfileForm user={user} onSaved={toast.show} />
       <PasswordForm onSaved={toast.show} />
+      <section class="card settings-section" aria-labelledby="developer-title">
+        <h2 id="developer-title">Developer API keys</h2>
+        <p>
+          Call Pixmint from your own scripts with an API key. <a href="/developers/keys">Manage your API keys</a> or read
+          the <a href="/developers">developer docs</a>.
+        </p>
+      </section>
       <DeleteAccount />
       <Toast message={toast.message} onDismiss={toast.hide} />
     </div>

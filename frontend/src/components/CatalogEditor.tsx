@@ -1,0 +1,264 @@
+import { useRef, useState } from 'preact/hooks';
+import { Field } from './Field';
+import { FormAlert } from './FormAlert';
+import { LoadError } from './LoadError';
+import { SubmitButton } from './SubmitButton';
+import { type FieldErrors, useFormSubmit } from '../forms';
+import { useApiData } from '../hooks';
+
+export interface CatalogField {
+  name: string;
+  label: string;
+  kind: 'text' | 'textarea' | 'int' | 'usd';
+  hint?: string;
+  /** Shown in the list; defaults to the raw value. */
+  show?: (value: unknown) => string;
+}
+
+interface CatalogEditorProps {
+  /** Used for ids and test ids, e.g. "preset". */
+  kind: string;
+  title: string;
+  /** One item's name in messages, e.g. "style preset". */
+  noun: string;
+  fields: CatalogField[];
+  load: (signal: AbortSignal) => Promise<{ items: Record<string, unknown>[] }>;
+  save: (id: string, values: Record<string, unknown>) => Promise<void>;
+  onSaved: (message: string) => void;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * A list of catalogue items (style presets, prompt templates, credit packs) from their public list, and one form
+ * that creates a new item or edits the chosen one (an upsert by id, with a position and an active switch).
+ */
+export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }: CatalogEditorProps) {
+  const list = useApiData(load);
+  const empty = (): Record<string, string> => Object.fromEntries(fields.map((field) => [field.name, '']));
+  const [editing, setEditing] = useState<string | null>(null);
+  const [id, setId] = useState('');
+  const [values, setValues] = useState<Record<string, string>>(empty);
+  const [position, setPosition] = useState('');
+  const [active, setActive] = useState(true);
+  const names = ['id', ...fields.map((field) => field.name), 'position'];
+  const { busy, errors, run, formRef, clear } = useFormSubmit(names);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const titleId = `${kind}-title`;
+  const formTitleId = `${kind}-form-title`;
+
+  function startEdit(item: Record<string, unknown>) {
+    clear();
+    setEditing(String(item.id));
+    setId(String(item.id));
+    setValues(
+      Object.fromEntries(
+        fields.map((field) => {
+          const raw = item[field.name];
+          return [field.name, field.kind === 'usd' && typeof raw === 'number' ? (raw / 100).toFixed(2) : raw === undefined || raw === null ? '' : String(raw)];
+        }),
+      ),
+    );
+    setPosition(typeof item.position === 'number' ? String(item.position) : String(list.data?.items.indexOf(item) ?? ''));
+    setActive(item.active === undefined ? true : Boolean(item.active));
+    requestAnimationFrame(() => heading.current?.focus());
+  }
+
+  function startNew() {
+    clear();
+    setEditing(null);
+    setId('');
+    setValues(empty());
+    setPosition('');
+    setActive(true);
+    requestAnimationFrame(() => heading.current?.focus());
+  }
+
+  function handleSubmit(event: Event) {
+    event.preventDefault();
+    const body: Record<string, unknown> = {};
+    void run(
+      () => {
+        const invalid: FieldErrors = {};
+        if (!ID_PATTERN.test(id.trim())) invalid.id = 'The id is 1 to 40 letters, digits, - or _.';
+        for (const field of fields) {
+          const text = (values[field.name] ?? '').trim();
+          if (!text) {
+            invalid[field.name] = `Enter the ${field.label.toLowerCase()}.`;
+          } else if (field.kind === 'int') {
+            if (!/^\d+$/.test(text)) invalid[field.name] = `${field.label} is a whole number.`;
+            else body[field.name] = Number(text);
+          } else if (field.kind === 'usd') {
+            if (!/^\d+(\.\d{1,2})?$/.test(text)) invalid[field.name] = `${field.label} is an amount in dollars, like 9.99.`;
+            else body[field.name] = Math.round(Number(text) * 100);
+          } else {
+            body[field.name] = text;
+          }
+        }
+        if (position.trim()) {
+          if (!/^\d+$/.test(position.trim())) invalid.position = 'The position is a whole number.';
+          else body.position = Number(position.trim());
+        }
+        body.active = active;
+        return invalid;
+      },
+      async () => {
+        await save(id.trim(), body);
+        onSaved(`${capitalize(noun)} ${id.trim()} saved.`);
+        startNew();
+        list.retry();
+      },
+    );
+  }
+
+  return (
+    <section class="section catalog" aria-labelledby={titleId}>
+      <div class="section-head">
+        <h2 id={titleId}>{title}</h2>
+        <button type="button" class="btn btn-secondary btn-small" onClick={startNew} data-testid={`${kind}-new`}>
+          New {noun}
+        </button>
+      </div>
+      <LoadError message={list.error} onRetry={list.retry} />
+      {list.loading && !list.data && (
+        <p class="loading" role="status">
+          <span class="spinner" aria-hidden="true" /> Loading…
+        </p>
+      )}
+      {list.data && list.data.items.length === 0 && <p class="muted">None yet.</p>}
+      {list.data && list.data.items.length > 0 && (
+        <div class="table-wrap" role="region" aria-labelledby={`${kind}-caption`} tabIndex={0}>
+          <table class="data-table" data-testid={`${kind}-table`}>
+            <caption id={`${kind}-caption`}>Active {noun}s, in the order users see them</caption>
+            <thead>
+              <tr>
+                <th scope="col">Id</th>
+                {fields.map((field) => (
+                  <th scope="col" key={field.name}>
+                    {field.label}
+                  </th>
+                ))}
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((item) => (
+                <tr key={String(item.id)} data-testid={`${kind}-row`} data-id={String(item.id)}>
+                  <th scope="row">
+                    <code>{String(item.id)}</code>
+                  </th>
+                  {fields.map((field) => (
+                    <td key={field.name} class="cell-wrap">
+                      {field.show ? field.show(item[field.name]) : String(item[field.name] ?? '')}
+                    </td>
+                  ))}
+                  <td>
+                    <button
+                      type="button"
+                      class="btn btn-secondary btn-small"
+                      onClick={() => startEdit(item)}
+                      aria-label={`Edit ${noun} ${String(item.id)}`}
+                    >
+                      Edit
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <div class="card catalog-form">
+        <h3 id={formTitleId} ref={heading} tabIndex={-1}>
+          {editing ? `Edit ${noun} ${editing}` : `New ${noun}`}
+        </h3>
+        <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby={formTitleId} class="narrow-form">
+          <FormAlert message={errors.form} />
+          <Field
+            id={`${kind}-id`}
+            label="Id"
+            hint={editing ? 'Changing the id creates a new item.' : 'Letters, digits, - or _; saving an existing id changes it.'}
+            required
+            value={id}
+            onValue={setId}
+            error={errors.fields.id}
+          />
+          {fields.map((field) =>
+            field.kind === 'textarea' ? (
+              <div class="field" key={field.name}>
+                <label for={`${kind}-${field.name}`}>{field.label}</label>
+                {field.hint && (
+                  <p id={`${kind}-${field.name}-hint`} class="field-hint">
+                    {field.hint}
+                  </p>
+                )}
+                <textarea
+                  id={`${kind}-${field.name}`}
+                  rows={3}
+                  maxLength={2000}
+                  required
+                  aria-required="true"
+                  value={values[field.name]}
+                  onInput={(event) => {
+                    const value = event.currentTarget.value;
+                    setValues((previous) => ({ ...previous, [field.name]: value }));
+                  }}
+                  aria-invalid={errors.fields[field.name] ? 'true' : undefined}
+                  aria-describedby={
+                    [field.hint ? `${kind}-${field.name}-hint` : '', errors.fields[field.name] ? `${kind}-${field.name}-error` : '']
+                      .filter(Boolean)
+                      .join(' ') || undefined
+                  }
+                />
+                {errors.fields[field.name] && (
+                  <p id={`${kind}-${field.name}-error`} class="field-error">
+                    {errors.fields[field.name]}
+                  </p>
+                )}
+              </div>
+            ) : (
+              <Field
+                key={field.name}
+                id={`${kind}-${field.name}`}
+                label={field.label}
+                hint={field.hint}
+                type={field.kind === 'int' ? 'number' : 'text'}
+                min={field.kind === 'int' ? 1 : undefined}
+                required
+                value={values[field.name]}
+                onValue={(value) => setValues((previous) => ({ ...previous, [field.name]: value }))}
+                error={errors.fields[field.name]}
+              />
+            ),
+          )}
+          <div class="field-row">
+            <Field
+              id={`${kind}-position`}
+              label="Position (optional)"
+              type="number"
+              min={0}
+              hint="Lower comes first."
+              value={position}
+              onValue={setPosition}
+              error={errors.fields.position}
+            />
+            <div class="field checkbox-field checkbox-inline">
+              <input id={`${kind}-active`} type="checkbox" checked={active} onChange={(event) => setActive(event.currentTarget.checked)} />
+              <label for={`${kind}-active`}>Active (shown to users)</label>
+            </div>
+          </div>
+          <SubmitButton busy={busy} busyText={`Saving the ${noun}…`} testId={`${kind}-save`}>
+            Save {noun}
+          </SubmitButton>
+        </form>
+      </div>
+    </section>
+  );
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

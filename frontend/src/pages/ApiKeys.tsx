@@ -1,0 +1,315 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Field } from '../components/Field';
+import { FormAlert } from '../components/FormAlert';
+import { LoadError } from '../components/LoadError';
+import { RequireAuth } from '../components/RequireAuth';
+import { SubmitButton } from '../components/SubmitButton';
+import { Toast, useToast } from '../components/Toast';
+import { copyText, developerApi, type ApiKey, type CreatedApiKey } from '../developer';
+import { formatCredits, formatDateTime } from '../format';
+import { describeError, useFormSubmit, type FieldErrors } from '../forms';
+import { useApiData, usePageTitle } from '../hooks';
+import '../admin.css';
+
+const FIELDS = ['name', 'monthly_cap_credits', 'rate_limit_per_minute'] as const;
+
+export function ApiKeys() {
+  usePageTitle('API keys');
+  return <RequireAuth>{() => <ApiKeysContent />}</RequireAuth>;
+}
+
+function ApiKeysContent() {
+  const keys = useApiData((signal) => developerApi.apiKeys(signal));
+  const toast = useToast();
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [revokeError, setRevokeError] = useState<string | null>(null);
+
+  async function revoke() {
+    if (!revoking || busy) return;
+    setBusy(true);
+    setRevokeError(null);
+    try {
+      await developerApi.revokeApiKey(revoking.id);
+      toast.show(`Key ${revoking.name} revoked. Requests with it are now refused.`);
+      if (created?.id === revoking.id) setCreated(null);
+      setRevoking(null);
+      keys.retry();
+    } catch (failure) {
+      setRevokeError(describeError(failure, []).form);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="developer">
+      <div class="page-head">
+        <h1 class="page-title">API keys</h1>
+        <div class="page-actions">
+          <a href="/developers" class="btn btn-secondary">
+            Developer docs
+          </a>
+        </div>
+      </div>
+      <p class="lead">
+        Keys let your own scripts call the Pixmint API with the <code>X-API-Key</code> header. Generations made with a key
+        are paid from your credits.
+      </p>
+
+      <CreateKeyForm
+        onCreated={(key) => {
+          setCreated(key);
+          keys.retry();
+        }}
+      />
+      {created && <NewKey created={created} onDone={() => setCreated(null)} onCopied={toast.show} />}
+
+      <section class="section" aria-labelledby="keys-title">
+        <h2 id="keys-title">Your keys</h2>
+        <LoadError message={keys.error} onRetry={keys.retry} />
+        {keys.loading && !keys.data && (
+          <p class="loading" role="status">
+            <span class="spinner" aria-hidden="true" /> Loading your keys…
+          </p>
+        )}
+        {keys.data && keys.data.items.length === 0 && (
+          <p class="muted" data-testid="api-keys-empty">
+            You have no API keys yet.
+          </p>
+        )}
+        {keys.data && keys.data.items.length > 0 && (
+          <div class="table-wrap" role="region" aria-labelledby="keys-caption" tabIndex={0}>
+            <table class="data-table" data-testid="api-keys-table">
+              <caption id="keys-caption">API keys, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Key starts with</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col" class="num">
+                    Used this month
+                  </th>
+                  <th scope="col" class="num">
+                    Requests per minute
+                  </th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {keys.data.items.map((key) => (
+                  <tr key={key.id} data-testid="api-key-row" data-name={key.name} data-status={key.revoked_at ? 'revoked' : 'active'}>
+                    <th scope="row">{key.name}</th>
+                    <td>
+                      <code>{key.prefix}…</code>
+                    </td>
+                    <td>
+                      <time dateTime={key.created_at}>{formatDateTime(key.created_at)}</time>
+                    </td>
+                    <td>{key.last_used_at ? <time dateTime={key.last_used_at}>{formatDateTime(key.last_used_at)}</time> : 'Never'}</td>
+                    <td class="num">
+                      {formatCredits(key.used_this_month)}
+                      {key.monthly_cap_credits !== null ? ` / ${formatCredits(key.monthly_cap_credits)}` : ''} credits
+                      {key.monthly_cap_credits === null && <span class="visually-hidden"> (no monthly cap)</span>}
+                    </td>
+                    <td class="num">{key.rate_limit_per_minute ?? 'Default'}</td>
+                    <td>
+                      <span class={`status-badge ${key.revoked_at ? 'status-failed' : 'status-paid'}`}>
+                        {key.revoked_at ? 'Revoked' : 'Active'}
+                      </span>
+                    </td>
+                    <td>
+                      {!key.revoked_at && (
+                        <button
+                          type="button"
+                          class="btn btn-danger-outline btn-small"
+                          onClick={() => {
+                            setRevokeError(null);
+                            setRevoking(key);
+                          }}
+                          aria-label={`Revoke key ${key.name}`}
+                          data-testid="revoke-key"
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <ConfirmDialog
+        open={revoking !== null}
+        title={`Revoke key ${revoking?.name ?? ''}?`}
+        confirmLabel="Revoke key"
+        busy={busy}
+        error={revokeError}
+        onConfirm={revoke}
+        onCancel={() => setRevoking(null)}
+        testId="revoke-key-dialog"
+      >
+        <p>Scripts using this key stop working at once. This cannot be undone.</p>
+      </ConfirmDialog>
+      <Toast message={toast.message} onDismiss={toast.hide} />
+    </div>
+  );
+}
+
+/** "" → undefined; otherwise a whole number, or an error message. */
+function wholeNumber(value: string, label: string, min: number, max: number): { value?: number; error?: string } {
+  const text = value.trim();
+  if (!text) return {};
+  if (!/^\d+$/.test(text)) return { error: `${label} is a whole number.` };
+  const number = Number(text);
+  if (number < min || number > max) return { error: `${label} is from ${formatCredits(min)} to ${formatCredits(max)}.` };
+  return { value: number };
+}
+
+function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
+  const [name, setName] = useState('');
+  const [cap, setCap] = useState('');
+  const [rate, setRate] = useState('');
+  const { busy, errors, run, formRef } = useFormSubmit(FIELDS);
+
+  function handleSubmit(event: Event) {
+    event.preventDefault();
+    const capValue = wholeNumber(cap, 'The monthly cap', 1, 100_000_000);
+    const rateValue = wholeNumber(rate, 'Requests per minute', 1, 100_000);
+    void run(
+      () => {
+        const invalid: FieldErrors = {};
+        if (!name.trim()) invalid.name = 'Enter a name for the key.';
+        else if (name.trim().length > 100) invalid.name = 'Names are at most 100 characters.';
+        if (capValue.error) invalid.monthly_cap_credits = capValue.error;
+        if (rateValue.error) invalid.rate_limit_per_minute = rateValue.error;
+        return invalid;
+      },
+      async () => {
+        const key = await developerApi.createApiKey({
+          name: name.trim(),
+          ...(capValue.value !== undefined ? { monthly_cap_credits: capValue.value } : {}),
+          ...(rateValue.value !== undefined ? { rate_limit_per_minute: rateValue.value } : {}),
+        });
+        setName('');
+        setCap('');
+        setRate('');
+        onCreated(key);
+      },
+    );
+  }
+
+  return (
+    <section class="card settings-section" aria-labelledby="create-key-title">
+      <h2 id="create-key-title">Create a key</h2>
+      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="create-key-title" class="narrow-form">
+        <FormAlert message={errors.form} />
+        <Field
+          id="name"
+          label="Name"
+          hint="So you can tell your keys apart, e.g. “Build server”."
+          required
+          value={name}
+          onValue={setName}
+          error={errors.fields.name}
+        />
+        <div class="field-row">
+          <Field
+            id="monthly_cap_credits"
+            label="Monthly credit cap (optional)"
+            type="number"
+            min={1}
+            hint="Requests are refused once the key has spent this many credits in a month."
+            value={cap}
+            onValue={setCap}
+            error={errors.fields.monthly_cap_credits}
+          />
+          <Field
+            id="rate_limit_per_minute"
+            label="Requests per minute (optional)"
+            type="number"
+            min={1}
+            hint="Leave empty for the default limit."
+            value={rate}
+            onValue={setRate}
+            error={errors.fields.rate_limit_per_minute}
+          />
+        </div>
+        <SubmitButton busy={busy} busyText="Creating your key…" testId="create-key">
+          Create key
+        </SubmitButton>
+      </form>
+    </section>
+  );
+}
+
+/** The secret, shown this once: read-only, selectable, with Copy. */
+function NewKey({ created, onDone, onCopied }: { created: CreatedApiKey; onDone: () => void; onCopied: (message: string) => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [copyHelp, setCopyHelp] = useState<string | null>(null);
+
+  // Take keyboard and screen reader users straight to the key.
+  useEffect(() => heading.current?.focus(), [created.id]);
+
+  async function copy() {
+    setCopyHelp(null);
+    if (await copyText(created.key)) {
+      onCopied('Key copied.');
+    } else {
+      input.current?.focus();
+      input.current?.select();
+      setCopyHelp('Copying was blocked. The key is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+    }
+  }
+
+  return (
+    <section class="card new-key" aria-labelledby="new-key-title" data-testid="new-key">
+      <h2 id="new-key-title" ref={heading} tabIndex={-1}>
+        Your new key “{created.name}”
+      </h2>
+      <p class="alert alert-info" id="new-key-warning">
+        <strong>Copy this key now.</strong> It is shown only once: Pixmint keeps only a fingerprint of it. If you lose it,
+        revoke it and create another.
+      </p>
+      <div class="field">
+        <label for="new-key-value">API key</label>
+        <div class="input-row">
+          <input
+            ref={input}
+            id="new-key-value"
+            type="text"
+            readOnly
+            value={created.key}
+            class="mono"
+            spellcheck={false}
+            autoComplete="off"
+            aria-describedby={copyHelp ? 'new-key-warning new-key-copy-help' : 'new-key-warning'}
+            onFocus={(event) => event.currentTarget.select()}
+            data-testid="new-key-value"
+          />
+          <button type="button" class="btn btn-primary" onClick={copy} data-testid="copy-key">
+            Copy key
+          </button>
+        </div>
+        {copyHelp && (
+          <p id="new-key-copy-help" class="field-hint field-hint-after" role="status">
+            {copyHelp}
+          </p>
+        )}
+      </div>
+      <button type="button" class="btn btn-secondary" onClick={onDone} data-testid="hide-key">
+        I've saved it, hide the key
+      </button>
+    </section>
+  );
+}

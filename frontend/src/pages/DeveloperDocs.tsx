@@ -1,0 +1,285 @@
+import { useSession } from '../auth';
+import { LoadError } from '../components/LoadError';
+import { developerApi, type OpenApiDocument, type OpenApiOperation, type OpenApiSchema } from '../developer';
+import { useApiData, usePageTitle } from '../hooks';
+import '../admin.css';
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+interface Operation {
+  method: string;
+  path: string;
+  operation: OpenApiOperation;
+}
+
+/** The API reference, read from GET /v1/openapi.json, with examples for scripts that use an API key. */
+export function DeveloperDocs() {
+  usePageTitle('Developer docs');
+  const session = useSession();
+  const doc = useApiData((signal) => developerApi.openapi(signal));
+  const origin = location.origin;
+
+  return (
+    <div class="developer">
+      <div class="page-head">
+        <h1 class="page-title">Developer docs</h1>
+        <div class="page-actions">
+          {session.status === 'authenticated' ? (
+            <a href="/developers/keys" class="btn btn-primary">
+              Manage API keys
+            </a>
+          ) : (
+            <a href="/signin" class="btn btn-primary">
+              Sign in to create an API key
+            </a>
+          )}
+          <a href="/v1/openapi.json" class="btn btn-secondary">
+            OpenAPI document (JSON)
+          </a>
+        </div>
+      </div>
+      <p class="lead">
+        Call Pixmint from your own code: send your API key in the <code>X-API-Key</code> header. Requests made with a key
+        spend your credits, and a key can have its own monthly cap and rate limit.
+      </p>
+
+      <section class="section" aria-labelledby="examples-title">
+        <h2 id="examples-title">Generate, wait, download</h2>
+        <p>
+          Ask for an image, poll the generation until it has succeeded or failed, then download each image. Replace{' '}
+          <code>YOUR_API_KEY</code> with a key from the <a href="/developers/keys">API keys</a> page.
+        </p>
+        <h3 id="curl-title">curl</h3>
+        <CodeBlock labelledBy="curl-title" code={curlExample(origin)} testId="curl-example" />
+        <h3 id="python-title">Python (requests)</h3>
+        <CodeBlock labelledBy="python-title" code={pythonExample(origin)} testId="python-example" />
+      </section>
+
+      <section class="section" aria-labelledby="reference-title">
+        <h2 id="reference-title">Reference</h2>
+        <LoadError message={doc.error} onRetry={doc.retry} />
+        {doc.loading && !doc.data && (
+          <p class="loading" role="status">
+            <span class="spinner" aria-hidden="true" /> Loading the API reference…
+          </p>
+        )}
+        {doc.data && <Reference doc={doc.data} />}
+      </section>
+    </div>
+  );
+}
+
+function CodeBlock({ code, labelledBy, testId }: { code: string; labelledBy: string; testId: string }) {
+  return (
+    // Scrollable, so it must be reachable with the keyboard.
+    <pre class="code-block" tabIndex={0} role="region" aria-labelledby={labelledBy} data-testid={testId}>
+      <code>{code}</code>
+    </pre>
+  );
+}
+
+function Reference({ doc }: { doc: OpenApiDocument }) {
+  const groups = new Map<string, Operation[]>();
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const tag = operation.tags?.[0] ?? 'other';
+      if (!groups.has(tag)) groups.set(tag, []);
+      groups.get(tag)!.push({ method, path, operation });
+    }
+  }
+  const tags = [...groups.keys()].sort((a, b) => a.localeCompare(b));
+  return (
+    <>
+      <p class="muted">
+        {doc.info.title}, version {doc.info.version}. {doc.info.description}
+      </p>
+      <nav aria-label="API sections" class="docs-toc">
+        <ul>
+          {tags.map((tag) => (
+            <li key={tag}>
+              <a href={`#tag-${tag}`}>{tagLabel(tag)}</a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {tags.map((tag) => (
+        <section key={tag} class="docs-group" aria-labelledby={`tag-${tag}`}>
+          <h3 id={`tag-${tag}`} tabIndex={-1}>
+            {tagLabel(tag)}
+          </h3>
+          <ul class="operation-list">
+            {groups.get(tag)!.map((op) => (
+              <OperationItem key={op.method + op.path} {...op} />
+            ))}
+          </ul>
+        </section>
+      ))}
+    </>
+  );
+}
+
+function OperationItem({ method, path, operation }: Operation) {
+  const parameters = operation.parameters ?? [];
+  const body = operation.requestBody?.content;
+  const responses = Object.entries(operation.responses ?? {});
+  const isPublic = Array.isArray(operation.security) && operation.security.length === 0;
+  return (
+    <li class="operation" data-testid="operation" data-path={path} data-method={method.toUpperCase()}>
+      <details>
+        <summary>
+          <span class={`method method-${method}`}>{method.toUpperCase()}</span> <code class="op-path">{path}</code>{' '}
+          <span class="op-summary">{operation.summary}</span>
+        </summary>
+        <div class="op-body">
+          <p class="muted">{isPublic ? 'No authentication needed.' : 'Needs a bearer token or an X-API-Key header.'}</p>
+          {parameters.length > 0 && (
+            <div class="table-wrap">
+              <table class="data-table">
+                <caption>Parameters</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">In</th>
+                    <th scope="col">Type</th>
+                    <th scope="col">Required</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {parameters.map((parameter) => (
+                    <tr key={parameter.in + parameter.name}>
+                      <th scope="row">
+                        <code>{parameter.name}</code>
+                        {parameter.description && <span class="op-desc"> {parameter.description}</span>}
+                      </th>
+                      <td>{parameter.in}</td>
+                      <td>{schemaName(parameter.schema)}</td>
+                      <td>{parameter.required ? 'Yes' : 'No'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {body && (
+            <p>
+              <strong>Request body:</strong>{' '}
+              {Object.entries(body)
+                .map(([type, content]) => `${schemaName(content.schema)} (${type})`)
+                .join('; ')}
+            </p>
+          )}
+          {responses.length > 0 && (
+            <>
+              <p class="op-responses-title">
+                <strong>Responses</strong>
+              </p>
+              <ul class="op-responses">
+                {responses.map(([status, response]) => (
+                  <li key={status}>
+                    <code>{status}</code> {responseText(response)}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      </details>
+    </li>
+  );
+}
+
+function tagLabel(tag: string): string {
+  return tag.charAt(0).toUpperCase() + tag.slice(1);
+}
+
+export function schemaName(schema: OpenApiSchema | undefined): string {
+  if (!schema) return 'any';
+  if (schema.$ref) return schema.$ref.split('/').pop() ?? schema.$ref;
+  const type = Array.isArray(schema.type) ? schema.type.join(' or ') : schema.type;
+  if (type === 'array') return `array of ${schemaName(schema.items)}`;
+  if (schema.enum) return `one of ${schema.enum.map(String).join(', ')}`;
+  if (type === 'object' && schema.properties) {
+    const names = Object.keys(schema.properties);
+    return names.length ? `object {${names.join(', ')}}` : 'object';
+  }
+  return schema.format ? `${type ?? 'any'} (${schema.format})` : type ?? 'any';
+}
+
+function responseText(response: { $ref?: string; description?: string; content?: Record<string, { schema?: OpenApiSchema }> }): string {
+  if (response.$ref) return `Error (see ${response.$ref.split('/').pop()?.replace(/^E/, 'HTTP ')})`;
+  const parts = [response.description ?? ''];
+  if (response.content) {
+    parts.push(
+      '— ' +
+        Object.entries(response.content)
+          .map(([type, content]) => `${schemaName(content.schema)} (${type})`)
+          .join('; '),
+    );
+  }
+  return parts.join(' ');
+}
+
+function curlExample(origin: string): string {
+  return `# 1. Ask for an image (the Idempotency-Key makes a retry safe)
+curl -s -X POST "${origin}/v1/generations" \\
+  -H "X-API-Key: YOUR_API_KEY" \\
+  -H "Content-Type: application/json" \\
+  -H "Idempotency-Key: $(uuidgen)" \\
+  -d '{"prompt": "a lighthouse on a cliff at dusk", "n": 1}'
+# → {"id": "GENERATION_ID", "status": "queued", ...}
+
+# 2. Poll until "status" is "succeeded" or "failed"
+curl -s "${origin}/v1/generations/GENERATION_ID" \\
+  -H "X-API-Key: YOUR_API_KEY"
+# → {"status": "succeeded", "images": [{"content_url": "/v1/images/IMAGE_ID/content", ...}]}
+
+# 3. Download each image
+curl -s -L "${origin}/v1/images/IMAGE_ID/content" \\
+  -H "X-API-Key: YOUR_API_KEY" \\
+  -H "Accept: image/png, image/webp, image/jpeg" \\
+  -o image.png`;
+}
+
+function pythonExample(origin: string): string {
+  return `import time
+import uuid
+
+import requests
+
+BASE = "${origin}"
+HEADERS = {"X-API-Key": "YOUR_API_KEY"}
+
+# 1. Ask for an image (the Idempotency-Key makes a retry safe)
+reply = requests.post(
+    f"{BASE}/v1/generations",
+    json={"prompt": "a lighthouse on a cliff at dusk", "n": 1},
+    headers={**HEADERS, "Idempotency-Key": str(uuid.uuid4())},
+    timeout=30,
+)
+reply.raise_for_status()
+generation = reply.json()
+
+# 2. Poll until it has succeeded or failed
+while generation["status"] in ("queued", "running"):
+    time.sleep(2)
+    reply = requests.get(f"{BASE}/v1/generations/{generation['id']}", headers=HEADERS, timeout=30)
+    reply.raise_for_status()
+    generation = reply.json()
+
+if generation["status"] != "succeeded":
+    raise SystemExit(f"Generation failed: {generation.get('error')}")
+
+# 3. Download each image
+for number, image in enumerate(generation["images"], start=1):
+    content = requests.get(
+        BASE + image["content_url"],
+        headers={**HEADERS, "Accept": "image/png, image/webp, image/jpeg"},
+        timeout=60,
+    )
+    content.raise_for_status()
+    extension = content.headers.get("Content-Type", "image/png").split(";")[0].split("/")[-1]
+    with open(f"image-{number}.{extension}", "wb") as file:
+        file.write(content.content)`;
+}

@@ -1,0 +1,196 @@
+"""The admin area, developer API keys and the developer docs, in the browser against the live stack."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "correct horse battery"
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"))
+
+
+def register(live_stack: str, prefix: str) -> tuple[str, str]:
+    email = f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+    token = api_call(live_stack, "POST", "/v1/auth/register",
+                     {"email": email, "password": PASSWORD, "display_name": "Lin"})["access_token"]
+    return email, token
+
+
+def generate(live_stack: str, token: str) -> None:
+    generation = api_call(live_stack, "POST", "/v1/generations",
+                          {"prompt": "a paper boat on a pond", "model": "placeholder"}, token,
+                          {"Idempotency-Key": uuid.uuid4().hex})
+    deadline = time.monotonic() + 30
+    while generation["status"] not in ("succeeded", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        generation = api_call(live_stack, "GET", f"/v1/generations/{generation['id']}", token=token)
+    assert generation["status"] == "succeeded", generation
+
+
+def balance(page) -> int:
+    return int(page.get_by_test_id("admin-user-balance").inner_text().replace(",", "").replace("\u2212", "-"))
+
+
+@pytest.fixture
+def restore_prices(live_stack):
+    """Put the price table back as it was, since other tests quote prices."""
+    admin = api_call(live_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    before = api_call(live_stack, "GET", "/v1/admin/pricing", token=admin["access_token"])["items"]
+    yield
+    admin = api_call(live_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    api_call(live_stack, "PUT", "/v1/admin/pricing", {"items": before}, admin["access_token"])
+
+
+def test_admin_grants_credits_edits_a_price_and_reads_reports_and_metrics(page, live_stack, restore_prices):
+    email, token = register(live_stack, "managed")
+
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    expect(page).to_have_url(re.compile(r"/admin$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Users")
+    page.get_by_label("Email or name").fill(email)
+    page.get_by_role("button", name="Search").click()
+    rows = page.get_by_test_id("admin-user-row")
+    expect(rows).to_have_count(1)
+    screenshot(page, "admin-users")
+    rows.get_by_role("link", name=email).click()
+
+    expect(page.get_by_test_id("admin-user-email")).to_have_text(email)
+    start = balance(page)
+    credits = page.get_by_label("Credits", exact=True)
+    credits.fill("250")
+    page.get_by_test_id("adjust-credits").click()
+    reason = page.get_by_label("Reason")
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_be_focused()
+    reason.fill("Goodwill after the outage")
+    page.get_by_test_id("adjust-credits").click()
+    expect(page.get_by_test_id("toast")).to_contain_text(f"New balance: {start + 250:,}")
+    expect(page.get_by_test_id("admin-user-balance")).to_have_text(f"{start + 250:,}")
+
+    # A debit that would take the balance below zero is refused and said so.
+    page.get_by_label("Debit (take credits away)").check()
+    credits.fill(str(start + 1000))
+    reason.fill("Testing the floor")
+    page.get_by_test_id("adjust-credits").click()
+    expect(page.get_by_role("alert").filter(has_text=re.compile(r"\S"))).to_be_visible()
+    expect(page.get_by_test_id("admin-user-balance")).to_have_text(f"{start + 250:,}")
+    screenshot(page, "admin-user-detail")
+
+    # Some activity for today's report.
+    generate(live_stack, token)
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Pricing & settings").click()
+    row = page.get_by_test_id("price-row").last
+    cell = row.get_by_test_id("price-credits")
+    new_price = int(cell.input_value()) + 7
+    cell.fill(str(new_price))
+    expect(page.get_by_text("1 unsaved change.")).to_be_visible()
+    page.get_by_test_id("save-prices").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("1 price saved")
+    page.reload()
+    expect(page.get_by_test_id("price-row").last.get_by_test_id("price-credits")).to_have_value(str(new_price))
+    screenshot(page, "admin-pricing")
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Audit log").click()
+    latest = page.get_by_test_id("audit-row").first
+    expect(latest).to_have_attribute("data-action", "pricing.update")
+    expect(latest).to_contain_text(f'"credits": {new_price}')
+    expect(page.get_by_test_id("audit-row").filter(has_text="Goodwill after the outage")).to_have_count(1)
+    screenshot(page, "admin-audit")
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Reports").click()
+    expect(page.get_by_test_id("usage-report")).to_be_visible()
+    expect(page.get_by_test_id("report-row").first).to_be_visible()
+    expect(page.get_by_test_id("usage-chart").locator("canvas").first).to_be_attached()
+    expect(page.get_by_test_id("report-total")).to_contain_text("Total")
+    with page.expect_download() as download:
+        page.get_by_test_id("report-csv").click()
+    assert re.match(r"pixmint-usage-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}-day\.csv$", download.value.suggested_filename)
+    page.get_by_label("Group by").select_option("user")
+    page.get_by_test_id("run-report").click()
+    expect(page.get_by_test_id("report-row").filter(has_text=email)).to_have_count(1)
+    screenshot(page, "admin-reports")
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Metrics").click()
+    expect(page.get_by_test_id("metrics")).to_be_visible()
+    expect(page.get_by_test_id("metrics-generations")).to_contain_text("Last day")
+    screenshot(page, "admin-metrics")
+    # The refused debit (409) is the only failed request.
+    assert [e for e in page.console_errors if "409" not in e] == [], page.console_errors
+
+
+def test_a_normal_user_cannot_open_the_admin_area(page, live_stack):
+    email, _ = register(live_stack, "curious")
+    sign_in(page, email, PASSWORD)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")).to_have_count(0)
+    page.goto("/admin/pricing")
+    expect(page.get_by_test_id("admin-not-allowed")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed")
+
+
+def test_an_api_key_is_shown_once_works_and_stops_when_revoked(page, live_stack):
+    email, _ = register(live_stack, "dev")
+    sign_in(page, email, PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="API keys").click()
+    expect(page).to_have_url(re.compile(r"/developers/keys$"))
+    expect(page.get_by_test_id("api-keys-empty")).to_be_visible()
+
+    page.get_by_label("Name", exact=True).fill("Build server")
+    page.get_by_label("Monthly credit cap (optional)").fill("500")
+    page.get_by_test_id("create-key").click()
+    shown = page.get_by_test_id("new-key-value")
+    expect(shown).to_be_visible()
+    key = shown.input_value()
+    row = page.get_by_test_id("api-key-row").filter(has_text="Build server")
+    expect(row).to_have_attribute("data-status", "active")
+    prefix = row.locator("code").inner_text().rstrip("…")
+    assert prefix and key.startswith(prefix), (prefix, key)
+    expect(row).to_contain_text("0 / 500 credits")
+    screenshot(page, "api-keys-created")
+
+    reply = page.request.get("/v1/me", headers={"X-API-Key": key})
+    assert reply.status == 200, reply.text()
+    assert reply.json()["email"] == email
+
+    # Shown once: after a reload only the prefix is left.
+    page.reload()
+    expect(page.get_by_test_id("api-key-row")).to_have_count(1)
+    expect(page.get_by_test_id("new-key-value")).to_have_count(0)
+
+    page.get_by_role("button", name="Revoke key Build server").click()
+    dialog = page.get_by_test_id("revoke-key-dialog")
+    expect(dialog.get_by_role("heading")).to_have_text("Revoke key Build server?")
+    dialog.get_by_role("button", name="Revoke key").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("Key Build server revoked")
+    expect(page.get_by_test_id("api-key-row")).to_have_attribute("data-status", "revoked")
+    screenshot(page, "api-keys-revoked")
+
+    reply = page.request.get("/v1/me", headers={"X-API-Key": key})
+    assert reply.status == 401, reply.text()
+
+
+def test_the_developer_docs_list_the_api(page):
+    page.goto("/developers")
+    operation = page.locator('[data-testid="operation"][data-path="/v1/generations"][data-method="POST"]')
+    expect(operation).to_be_visible()
+    operation.locator("summary").click()
+    expect(operation).to_contain_text("Idempotency-Key")
+    expect(page.get_by_test_id("curl-example")).to_contain_text("X-API-Key: YOUR_API_KEY")
+    origin = page.evaluate("location.origin")
+    expect(page.get_by_test_id("python-example")).to_contain_text(f'BASE = "{origin}"')
+    screenshot(page, "developer-docs")
