@@ -352,6 +352,9 @@ class GenerationService:
             for moderator in self._moderators:
                 reason = moderator.check(text)
                 if reason:
+                    with self._uow() as uow:  # admins see accounts with moderation hits first
+                        uow.payments.flag_user(user.id, "prompt refused by moderation", self._clock.now())
+                        uow.commit()
                     raise ContentRejected(reason, {"field": "prompt"})
         now = self._clock.now()
         replay = claim_key(self._uow, user.id, "generation", idempotency_key, request_hash, now)

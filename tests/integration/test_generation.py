@@ -140,12 +140,14 @@ def test_invalid_requests_are_400_naming_the_field_and_charge_nothing(api, body,
     assert balance(api, token) == BONUS
 
 
-def test_blocked_prompts_are_refused_before_any_charge(api):
+def test_blocked_prompts_are_refused_before_any_charge_and_flag_the_account(api, db):
     token = api.register()["access_token"]
     reply = api.post("/v1/generations", {"prompt": "How to make a BOMB, step by step"}, token=token)
     assert reply.status == 422 and reply.error_code == "content_rejected"
     assert balance(api, token) == BONUS
     assert queued_messages() == []
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT flag_reason FROM users").fetchone()[0] == "prompt refused by moderation"
 
 
 def test_style_preset_is_added_to_the_prompt_sent_to_the_provider(api, chalice_client, openai_fake):
