@@ -1,14 +1,50 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { signOut, useSession } from '../auth';
 import { formatCredits } from '../format';
 import { Logo } from './Logo';
 
+const NAV_ID = 'site-nav';
+
+/**
+ * Wide screens: one row — logo, primary links, account links, balance, Sign out.
+ * Narrow screens: logo, balance, Sign out and a "Menu" button on top; below them the same links as
+ * one compact row that scrolls sideways on its own (the page never does). "Menu" expands that row
+ * into a full-width panel of large touch targets. Every link stays one element, so its accessible
+ * name and role are the same at every width.
+ */
 export function Header() {
   const session = useSession();
   const { path, route } = useLocation();
   const [signingOut, setSigningOut] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const nav = useRef<HTMLElement>(null);
   const signedIn = session.status === 'authenticated';
+
+  // A new page closes the menu.
+  useEffect(() => setMenuOpen(false), [path, signedIn]);
+
+  // While open: Escape closes and returns focus to the button; a click or tap outside closes.
+  useEffect(() => {
+    if (!menuOpen) return;
+    function onKey(event: KeyboardEvent) {
+      if (event.key !== 'Escape') return;
+      setMenuOpen(false);
+      toggle.current?.focus();
+    }
+    function onPointer(event: PointerEvent) {
+      const target = event.target as Node | null;
+      if (!target || nav.current?.contains(target) || toggle.current?.contains(target)) return;
+      setMenuOpen(false);
+    }
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onPointer);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onPointer);
+    };
+  }, [menuOpen]);
 
   async function handleSignOut() {
     if (signingOut) return;
@@ -21,108 +57,92 @@ export function Header() {
     }
   }
 
-  const current = (href: string) => (path === href ? 'page' : undefined);
+  const current = (href: string): 'page' | undefined => (path === href ? 'page' : undefined);
+  const link = (href: string, label: string, isCurrent = current(href)) => (
+    <li>
+      <a href={href} aria-current={isCurrent}>
+        {label}
+      </a>
+    </li>
+  );
+
+  if (!signedIn) {
+    return (
+      <header class="site-header">
+        <div class="container header-inner header-inner--guest">
+          <a href="/" class="brand">
+            <Logo />
+            <span class="brand-name">Pixmint</span>
+          </a>
+          <nav aria-label="Main" class="guest-nav">
+            <ul class="nav-list">
+              {link('/community', 'Community')}
+              {link('/developers', 'API docs')}
+              {link('/signin', 'Sign in')}
+              <li>
+                <a href="/signup" class="btn btn-primary btn-small" aria-current={current('/signup')}>
+                  Sign up
+                </a>
+              </li>
+            </ul>
+          </nav>
+        </div>
+      </header>
+    );
+  }
+
+  const isAdmin = session.user?.role === 'admin';
+  const inAdmin = path === '/admin' || path.startsWith('/admin/');
 
   return (
     <header class="site-header">
-      <div class="container header-inner">
+      <div class="container header-inner header-inner--member">
         <a href="/" class="brand">
           <Logo />
-          <span>Pixmint</span>
+          <span class="brand-name">Pixmint</span>
         </a>
-        <nav aria-label="Main">
-          <ul class="nav-list">
-            {signedIn ? (
-              <>
-                <li>
-                  <a href="/dashboard" aria-current={current('/dashboard')}>
-                    Dashboard
-                  </a>
-                </li>
-                <li>
-                  <a href="/generate" aria-current={current('/generate')}>
-                    Generate
-                  </a>
-                </li>
-                <li>
-                  <a href="/gallery" aria-current={current('/gallery')}>
-                    Gallery
-                  </a>
-                </li>
-                <li>
-                  <a href="/community" aria-current={current('/community')}>
-                    Community
-                  </a>
-                </li>
-                <li>
-                  <a href="/credits" aria-current={current('/credits')}>
-                    Buy credits
-                  </a>
-                </li>
-                <li>
-                  <a href="/credits/transactions" aria-current={current('/credits/transactions')}>
-                    Transactions
-                  </a>
-                </li>
-                <li>
-                  <a href="/settings" aria-current={current('/settings')}>
-                    Settings
-                  </a>
-                </li>
-                <li>
-                  <a href="/developers/keys" aria-current={current('/developers/keys')}>
-                    API keys
-                  </a>
-                </li>
-                {session.user?.role === 'admin' && (
-                  <li>
-                    <a href="/admin" aria-current={path === '/admin' || path.startsWith('/admin/') ? 'page' : undefined}>
-                      Admin
-                    </a>
-                  </li>
-                )}
-                {session.user && (
-                  <li>
-                    <a href="/credits" class="nav-balance" data-testid="header-balance">
-                      <span class="visually-hidden">Balance: </span>
-                      {formatCredits(session.user.credits)} credits
-                    </a>
-                  </li>
-                )}
-                <li>
-                  <button
-                    type="button"
-                    class="btn btn-secondary btn-small"
-                    onClick={handleSignOut}
-                    aria-disabled={signingOut ? 'true' : undefined}
-                    aria-busy={signingOut ? 'true' : undefined}
-                  >
-                    {signingOut && <span class="spinner" aria-hidden="true" />}
-                    Sign out
-                  </button>
-                </li>
-              </>
-            ) : (
-              <>
-                <li>
-                  <a href="/community" aria-current={current('/community')}>
-                    Community
-                  </a>
-                </li>
-                <li>
-                  <a href="/signin" aria-current={current('/signin')}>
-                    Sign in
-                  </a>
-                </li>
-                <li>
-                  <a href="/signup" class="btn btn-primary btn-small" aria-current={current('/signup')}>
-                    Sign up
-                  </a>
-                </li>
-              </>
-            )}
+        <nav id={NAV_ID} ref={nav} aria-label="Main" class={menuOpen ? 'site-nav is-open' : 'site-nav'}>
+          <ul class="nav-list nav-primary">
+            {link('/dashboard', 'Dashboard')}
+            {link('/generate', 'Generate')}
+            {link('/gallery', 'Gallery')}
+            {link('/community', 'Community')}
+          </ul>
+          <ul class="nav-list nav-account" aria-label="Account">
+            {link('/credits', 'Buy credits')}
+            {link('/credits/transactions', 'Transactions')}
+            {link('/developers/keys', 'API keys')}
+            {link('/settings', 'Settings')}
+            {isAdmin && link('/admin', 'Admin', inAdmin ? ('page' as const) : undefined)}
           </ul>
         </nav>
+        {session.user && (
+          <a href="/credits" class="header-balance" data-testid="header-balance">
+            <span class="visually-hidden">Balance: </span>
+            {formatCredits(session.user.credits)} credits
+          </a>
+        )}
+        <button
+          type="button"
+          class="btn btn-secondary btn-small header-signout"
+          onClick={handleSignOut}
+          aria-disabled={signingOut ? 'true' : undefined}
+          aria-busy={signingOut ? 'true' : undefined}
+        >
+          {signingOut && <span class="spinner" aria-hidden="true" />}
+          Sign out
+        </button>
+        <button
+          ref={toggle}
+          type="button"
+          class="btn btn-secondary btn-small menu-toggle"
+          aria-expanded={menuOpen ? 'true' : 'false'}
+          aria-controls={NAV_ID}
+          onClick={() => setMenuOpen((open) => !open)}
+        >
+          <span class="menu-icon" aria-hidden="true" />
+          <span class="menu-label">Menu</span>
+        </button>
       </div>
     </header>
   );
