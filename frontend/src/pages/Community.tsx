@@ -5,6 +5,7 @@ import { formatDateTime } from '../format';
 import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import { imagesText, loadModels, modelName } from '../library';
+import { LoadMore } from '../components/LoadMore';
 
 const PAGE_SIZE = 24;
 
@@ -68,24 +69,13 @@ export function Community() {
           ))}
         </ul>
       )}
-      <LoadError message={moreError} onRetry={loadMore} />
-      {cursor && items.length > 0 && (
-        <p class="load-more">
-          <button
-            type="button"
-            class="btn btn-secondary"
-            onClick={loadMore}
-            aria-disabled={loadingMore ? 'true' : undefined}
-            aria-busy={loadingMore ? 'true' : undefined}
-          >
-            {loadingMore && <span class="spinner" aria-hidden="true" />}
-            Load more
-          </button>
-        </p>
-      )}
-      <p class="visually-hidden" role="status">
-        {announcement}
-      </p>
+      <LoadMore
+        show={Boolean(cursor && items.length > 0)}
+        loading={loadingMore}
+        error={moreError}
+        onLoad={loadMore}
+        announcement={announcement}
+      />
     </>
   );
 }

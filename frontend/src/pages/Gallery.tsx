@@ -8,6 +8,7 @@ import { Toast, useToast } from '../components/Toast';
 import { describeError } from '../forms';
 import { useApiData, useDebounced, usePageTitle } from '../hooks';
 import { MAX_BULK, batches, imageName, imagesText, loadModels, modelName, saveFile, takeFlash } from '../library';
+import { LoadMore } from '../components/LoadMore';
 
 const PAGE_SIZE = 24;
 const SEARCH_DEBOUNCE_MS = 300;
@@ -366,24 +367,13 @@ function GalleryContent() {
         </ul>
       )}
 
-      <LoadError message={moreError} onRetry={loadMore} />
-      {cursor && items.length > 0 && !stale && (
-        <p class="load-more">
-          <button
-            type="button"
-            class="btn btn-secondary"
-            onClick={loadMore}
-            aria-disabled={loadingMore ? 'true' : undefined}
-            aria-busy={loadingMore ? 'true' : undefined}
-          >
-            {loadingMore && <span class="spinner" aria-hidden="true" />}
-            Load more
-          </button>
-        </p>
-      )}
-      <p class="visually-hidden" role="status">
-        {announcement}
-      </p>
+      <LoadMore
+        show={Boolean(cursor && items.length > 0 && !stale)}
+        loading={loadingMore}
+        error={moreError}
+        onLoad={loadMore}
+        announcement={announcement}
+      />
 
       <ConfirmDialog
         open={confirmOpen}

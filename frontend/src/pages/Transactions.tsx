@@ -6,6 +6,7 @@ import { kindLabel, statusLabel } from '../credits';
 import { formatCredits, formatDateTime, formatDelta, formatMoney } from '../format';
 import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
+import { LoadMore } from '../components/LoadMore';
 
 const PAGE_SIZE = 20;
 const RECENT_PAYMENTS = 5;
@@ -123,24 +124,13 @@ function TransactionsContent() {
             </table>
           </div>
         )}
-        <LoadError message={moreError} onRetry={loadMore} />
-        {nextCursor && items.length > 0 && (
-          <p class="load-more">
-            <button
-              type="button"
-              class="btn btn-secondary"
-              onClick={loadMore}
-              aria-disabled={loadingMore ? 'true' : undefined}
-              aria-busy={loadingMore ? 'true' : undefined}
-            >
-              {loadingMore && <span class="spinner" aria-hidden="true" />}
-              Load more
-            </button>
-          </p>
-        )}
-        <p class="visually-hidden" role="status">
-          {announcement}
-        </p>
+        <LoadMore
+          show={Boolean(nextCursor && items.length > 0)}
+          loading={loadingMore}
+          error={moreError}
+          onLoad={loadMore}
+          announcement={announcement}
+        />
       </section>
 
       <section class="section" aria-labelledby="payments-title">

@@ -5,6 +5,7 @@ import { adminApi, type AdminUser } from '../../admin';
 import { formatCredits, formatDateTime } from '../../format';
 import { describeError } from '../../forms';
 import { useApiData } from '../../hooks';
+import { LoadMore } from '../../components/LoadMore';
 
 const PAGE_SIZE = 50;
 
@@ -132,24 +133,13 @@ function UsersContent() {
           </table>
         </div>
       )}
-      <LoadError message={moreError} onRetry={loadMore} />
-      {cursor && items.length > 0 && (
-        <p class="load-more">
-          <button
-            type="button"
-            class="btn btn-secondary"
-            onClick={loadMore}
-            aria-disabled={loadingMore ? 'true' : undefined}
-            aria-busy={loadingMore ? 'true' : undefined}
-          >
-            {loadingMore && <span class="spinner" aria-hidden="true" />}
-            Load more
-          </button>
-        </p>
-      )}
-      <p class="visually-hidden" role="status">
-        {announcement}
-      </p>
+      <LoadMore
+        show={Boolean(cursor && items.length > 0)}
+        loading={loadingMore}
+        error={moreError}
+        onLoad={loadMore}
+        announcement={announcement}
+      />
     </>
   );
 }
