@@ -10,6 +10,7 @@ from typing import Any, Callable, Protocol
 
 from .credits import LedgerEntry
 from .paging import decode_id_cursor, page_of
+from .ids import is_uuid
 from .errors import Conflict, InvalidRequest, NotFound
 from .model import Principal, Role, User
 
@@ -85,7 +86,7 @@ class AdminService:
 
     def user(self, user_id: str) -> UserSummary:
         with self._uow() as uow:
-            found = uow.admin.user(user_id) if _is_uuid(user_id) else None
+            found = uow.admin.user(user_id) if is_uuid(user_id) else None
         if found is None:
             raise NotFound("No such user.")
         return found
@@ -207,7 +208,7 @@ class AdminService:
 
     def hide_from_community(self, actor: Principal, image_id: str, hidden: bool) -> None:
         with self._uow() as uow:
-            if not (_is_uuid(image_id) and uow.library.hide_from_community(image_id, hidden)):
+            if not (is_uuid(image_id) and uow.library.hide_from_community(image_id, hidden)):
                 raise NotFound("No such shared image.")
             uow.admin.audit(actor.user, "community.hide" if hidden else "community.show", "image", image_id,
                             {"hidden": not hidden}, {"hidden": hidden}, self._clock.now())
@@ -250,10 +251,3 @@ def _price_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str,
 def _user_state(summary: UserSummary) -> dict[str, Any]:
     return {"suspended": summary.user.suspended, "role": summary.user.role.value}
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False

@@ -13,6 +13,7 @@ from typing import Any, Callable, NamedTuple, Protocol
 
 from .credits import Ledger, StoredResponse, spend
 from .api_keys import check_monthly_cap
+from .ids import is_uuid
 from .errors import ContentRejected, DailyCapReached, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from .idempotency import claim_key, released_on_failure
 from .paging import decode_time_cursor, page_of
@@ -401,7 +402,7 @@ class GenerationService:
 
     def get(self, user_id: str, generation_id: str) -> Generation:
         with self._uow() as uow:
-            generation = uow.generations.get(generation_id, user_id) if _is_uuid(generation_id) else None
+            generation = uow.generations.get(generation_id, user_id) if is_uuid(generation_id) else None
             if generation is None:
                 raise NotFound("No such generation.")
             images = uow.images.for_generations([generation.id]).get(generation.id, [])
@@ -416,23 +417,6 @@ class GenerationService:
             page, next_cursor = page_of(rows, limit, lambda g: (g.created_at.isoformat(), g.id))
             images = uow.images.for_generations([g.id for g in page])
         return [replace(g, images=tuple(images.get(g.id, []))) for g in page], next_cursor
-
-    def image(self, user_id: str, image_id: str) -> ImageRecord:
-        with self._uow() as uow:
-            image = uow.images.get(image_id, user_id) if _is_uuid(image_id) else None
-        if image is None:
-            raise NotFound("No such image.")
-        return image
-
-    def image_bytes(self, user_id: str, image_id: str, thumbnail: bool = False) -> tuple[ImageRecord, bytes]:
-        with self._uow() as uow:
-            image = uow.images.get(image_id, user_id) if _is_uuid(image_id) else None
-            data = None
-            if image is not None:
-                data = uow.images.thumbnail(image_id, user_id) if thumbnail else uow.images.data(image_id, user_id)
-        if image is None or data is None:
-            raise NotFound("No such image.")
-        return image, data
 
     def upload(self, user: User, data: bytes, content_type: str) -> ImageRecord:
         """Stores an uploaded picture, decoded and re-encoded without metadata, like a generated one."""
@@ -459,13 +443,6 @@ class GenerationService:
             uow.commit()
         return record
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False
 
 
 def _record(image_id: str, user_id: str, generation_id: str | None, kind: str, position: int, info: ImageInfo,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Protocol
 
 from .paging import decode_time_cursor, page_of
+from .ids import is_uuid
 from .errors import InvalidRequest, NotFound
 from .generation import ImageRecord, ImageStore
 
@@ -154,14 +155,22 @@ class LibraryService:
         return page_of(rows, limit, lambda image: (image.created_at.isoformat(), image.id))
 
     def _owned(self, uow: Any, user_id: str, image_id: str) -> ImageRecord:
-        try:
-            image_id = str(uuid.UUID(image_id))
-        except ValueError:
-            raise NotFound("No such image.") from None
-        image = uow.images.get(image_id, user_id)
+        image = uow.images.get(image_id, user_id) if is_uuid(image_id) else None
         if image is None:
             raise NotFound("No such image.")
         return image
+
+    def image(self, user_id: str, image_id: str) -> ImageRecord:
+        with self._uow() as uow:
+            return self._owned(uow, user_id, image_id)
+
+    def thumbnail(self, user_id: str, image_id: str) -> tuple[ImageRecord, bytes]:
+        with self._uow() as uow:
+            image = self._owned(uow, user_id, image_id)
+            data = uow.images.thumbnail(image.id, user_id)
+        if data is None:
+            raise NotFound("No such image.")
+        return image, data
 
     def share_slug(self, user_id: str, image_id: str) -> str | None:
         with self._uow() as uow:
@@ -366,13 +375,6 @@ class LibraryService:
             rows = uow.library.community(decode_time_cursor(cursor), limit + 1)
         return page_of(rows, limit, lambda shared: (shared.shared_at.isoformat(), shared.image.id))
 
-    def hide_from_community(self, image_id: str, hidden: bool) -> None:
-        with self._uow() as uow:
-            found = uow.library.hide_from_community(image_id, hidden) if _is_uuid(image_id) else False
-            uow.commit()
-        if not found:
-            raise NotFound("No such shared image.")
-
     def restore_missing(self, limit: int = 1000) -> dict[str, int]:
         """Rebuilds bytea lost from PostgreSQL out of the S3 backup, byte for byte (sha256 checked)."""
         restored = mismatched = missing = 0
@@ -393,10 +395,3 @@ class LibraryService:
             restored += 1
         return {"restored": restored, "checksum_mismatch": mismatched, "missing_in_s3": missing}
 
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-        return True
-    except ValueError:
-        return False

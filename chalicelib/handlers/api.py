@@ -214,6 +214,14 @@ def page_params(request: Request) -> tuple[int, str | None]:
     return int(raw_limit), cursor
 
 
+def idempotency_key(request: Request) -> str | None:
+    """The Idempotency-Key header, trimmed; 1 to 255 characters when present."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key.strip()) <= 255:
+        raise errors.InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
+    return key.strip() if key else None
+
+
 def client_ip(request: Request) -> str:
     identity = (request.context or {}).get("identity") or {}
     return str(identity.get("sourceIp") or "unknown")

@@ -8,11 +8,9 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.credits import LedgerEntry, Payment, request_fingerprint
-from ..domain.errors import InvalidRequest
-from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339
 
 bp = Blueprint(__name__)
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:
@@ -25,13 +23,6 @@ def payment_json(payment: Payment) -> dict[str, Any]:
             "amount_cents": payment.amount_cents, "currency": payment.currency, "pack_id": payment.pack_id,
             "failure_reason": payment.failure_reason, "created_at": rfc3339(payment.created_at),
             "updated_at": rfc3339(payment.updated_at)}
-
-
-def idempotency_key() -> str | None:
-    key = bp.current_request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key.strip()) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
-    return key.strip() if key else None
 
 
 @bp.route("/v1/credits", methods=["GET"])
@@ -57,7 +48,7 @@ def checkout() -> Response:
     raw = json_body(bp.current_request)
     body = fields(raw, {}, {"pack_id": str, "amount_cents": int})
     stored = container().credits.start_checkout(
-        principal.user, body.get("pack_id"), body.get("amount_cents"), idempotency_key(), request_fingerprint(raw)
+        principal.user, body.get("pack_id"), body.get("amount_cents"), idempotency_key(bp.current_request), request_fingerprint(raw)
     )
     return Response(stored.body, status_code=stored.status)
 

@@ -11,7 +11,7 @@ from ..bootstrap import container
 from ..domain.credits import request_fingerprint
 from ..domain.errors import InvalidRequest
 from ..domain.generation import Generation, GenerationFilters, GenerationRequest
-from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339
 from .images import image_json
 
 bp = Blueprint(__name__)
@@ -83,10 +83,7 @@ def quote() -> Response:
 def create() -> Response:
     principal = authenticate(bp.current_request)
     request, raw = _request()
-    key = bp.current_request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key.strip()) <= 255:
-        raise InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
-    stored = container().generations.create(principal.user, request, key.strip() if key else None,
+    stored = container().generations.create(principal.user, request, idempotency_key(bp.current_request),
                                             request_fingerprint(raw), generation_json, principal.api_key_id)
     return Response(stored.body, status_code=stored.status)
 

@@ -103,7 +103,7 @@ def list_images() -> Response:
 @api_view
 def get_image(image_id: str) -> Response:
     principal = authenticate(bp.current_request)
-    return Response(image_json(container().generations.image(principal.user.id, image_id)))
+    return Response(image_json(container().library.image(principal.user.id, image_id)))
 
 
 @bp.route("/v1/images/{image_id}", methods=["DELETE"])
@@ -126,7 +126,7 @@ def image_content(image_id: str) -> Response:
 @api_view
 def image_thumbnail(image_id: str) -> Response:
     principal = authenticate(bp.current_request)
-    image, data = container().generations.image_bytes(principal.user.id, image_id, thumbnail=True)
+    image, data = container().library.thumbnail(principal.user.id, image_id)
     download = Download("image/webp", "thumbnail.webp", f'"t{image.sha256.hex()[:31]}"', data=data)
     return _binary(download, "private, max-age=31536000, immutable", attachment=False)
 
