@@ -12,10 +12,10 @@ import json
 import os
 import shutil
 import statistics
+import time
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
+
+from bench.scratch import local_stack
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FRONTEND = PROJECT_DIR / "frontend"
@@ -84,36 +86,6 @@ def _wait_http(url: str, process: subprocess.Popen, deadline_s: float = 90) -> N
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
-
-
-@contextmanager
-def _local_stack() -> Iterator[str]:
-    from devstack.embedded import drop_database, ensure_database, free_port, start_postgres
-
-    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    server = None if given else start_postgres(Path(tempfile.mkdtemp(prefix="pixmint-bench-pg-")) / "pg")
-    server_url = given or server.url  # type: ignore[union-attr]
-    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    data_dir = tempfile.mkdtemp(prefix="pixmint-bench-stack-")
-    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET", "OPENAI_API_KEY")}
-    env.update(DATABASE_URL=ensure_database(server_url, name), PIXMINT_DATA_DIR=data_dir,
-               PIXMINT_ENV_FILE=f"{data_dir}/none.env", PIXMINT_STAGE="local")
-    process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://localhost:{port}"
-    try:
-        _wait_http(f"{base}/v1/health", process)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        drop_database(server_url, name)
-        if server:
-            server.stop()
 
 
 @contextmanager
@@ -183,7 +155,7 @@ def measure(runs: int = RUNS) -> dict[str, float]:
     """Landing JS in gzipped KB, and the median Lighthouse scores (0-100, mobile preset) of landing and dashboard."""
     _build_frontend()
     result: dict[str, float] = {"landing_js_gzip_kb": landing_js_gzip_kb()}
-    with _local_stack() as base, _debuggable_chromium() as port:
+    with local_stack() as base, _debuggable_chromium() as port:
         landing = _median_scores(f"{base}/", port, runs)
         _sign_in(base, port)
         dashboard = _median_scores(f"{base}/dashboard", port, runs)

@@ -6,16 +6,16 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
+
+from bench.scratch import local_stack, scratch_database
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 IMAGES = 40
@@ -35,16 +35,6 @@ class InstantProvider:
         return [ProviderImage(self._png) for _ in range(request.n)]
 
 
-def _server():
-    from devstack.embedded import start_postgres
-
-    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    if given:
-        return given, None
-    server = start_postgres(Path(tempfile.mkdtemp(prefix="pixmint-bench-")) / "pg")
-    return server.url, server
-
-
 def worker_overhead() -> dict[str, float]:
     """Seconds per stored 1024x1024 image through the worker, over decode + thumbnail + INSERT + S3 PUT."""
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
@@ -53,17 +43,11 @@ def worker_overhead() -> dict[str, float]:
     from PIL import Image
 
     from chalicelib import bootstrap
-    from chalicelib.adapters.migrations import migrate
     from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
     from chalicelib.config import load_settings
     from chalicelib.domain.imaging import ProviderRequest
-    from devstack.embedded import drop_database, ensure_database
 
-    server_url, server = _server()
-    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server_url, name)
-    try:
-        migrate(url)
+    with scratch_database() as url:
         png = PlaceholderImageProvider().generate(ProviderRequest("placeholder", "bench", "1024x1024", "standard", 1, 7))[0].data
         with mock_aws():
             import boto3
@@ -107,57 +91,32 @@ def worker_overhead() -> dict[str, float]:
                 unavoidable = (time.perf_counter() - started) / IMAGES
             container.close()
         return {"worker_ms": worker * 1000, "unavoidable_ms": unavoidable * 1000, "ratio": worker / unavoidable}
-    finally:
-        drop_database(server_url, name)
-        if server:
-            server.stop()
 
 
 def end_to_end(requests: int = 20) -> dict[str, float]:
     """p50 seconds from POST /v1/generations to succeeded, through the local stack (HTTP, SQS, worker)."""
-    from devstack.embedded import drop_database, ensure_database, free_port
+    with local_stack(SIGNUP_BONUS_CREDITS="1000") as base:
+        return _time_requests(base, requests)
 
-    server_url, server = _server()
-    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    data_dir = tempfile.mkdtemp(prefix="pixmint-bench-stack-")
-    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET", "OPENAI_API_KEY")}
-    env.update(DATABASE_URL=ensure_database(server_url, name), PIXMINT_DATA_DIR=data_dir,
-               PIXMINT_ENV_FILE=f"{data_dir}/none.env", SIGNUP_BONUS_CREDITS="1000")
-    process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://localhost:{port}"
 
+def _time_requests(base: str, requests: int) -> dict[str, float]:
     def call(method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
         headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
         data = json.dumps(body).encode() if body is not None else None
         with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method), timeout=10) as r:
             return json.loads(r.read())
 
-    try:
-        for _ in range(300):
-            try:
-                call("GET", "/v1/health")
-                break
-            except OSError:
-                time.sleep(0.2)
-        token = call("POST", "/v1/auth/register", {"email": "bench@example.com", "password": "bench password 1"})[
-            "access_token"]
-        timings = []
-        for n in range(requests):
-            started = time.perf_counter()
-            generation = call("POST", "/v1/generations", {"prompt": f"benchmark {n}", "model": "placeholder"}, token)
-            while generation["status"] not in ("succeeded", "failed"):
-                time.sleep(0.02)
-                generation = call("GET", f"/v1/generations/{generation['id']}", token=token)
-            timings.append(time.perf_counter() - started)
-        return {"p50_s": statistics.median(timings), "p95_s": sorted(timings)[int(len(timings) * 0.95) - 1]}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        drop_database(server_url, name)
-        if server:
-            server.stop()
+    token = call("POST", "/v1/auth/register", {"email": "bench@example.com", "password": "bench password 1"})[
+        "access_token"]
+    timings = []
+    for n in range(requests):
+        started = time.perf_counter()
+        generation = call("POST", "/v1/generations", {"prompt": f"benchmark {n}", "model": "placeholder"}, token)
+        while generation["status"] not in ("succeeded", "failed"):
+            time.sleep(0.02)
+            generation = call("GET", f"/v1/generations/{generation['id']}", token=token)
+        timings.append(time.perf_counter() - started)
+    return {"p50_s": statistics.median(timings), "p95_s": sorted(timings)[int(len(timings) * 0.95) - 1]}
 
 
 def main() -> None:

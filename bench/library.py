@@ -4,33 +4,21 @@ from __future__ import annotations
 
 import os
 import statistics
+from contextlib import ExitStack
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
+
+from bench.scratch import scratch_database
 from psycopg.rows import dict_row
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TOTAL_ROWS = 1_000_000
 USER_ROWS = 10_000
 RUNS = 200
-
-
-def _database():
-    from chalicelib.adapters.migrations import migrate
-    from devstack.embedded import ensure_database, start_postgres
-
-    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    server = None if given else start_postgres(Path(tempfile.mkdtemp(prefix="pixmint-bench-")) / "pg")
-    server_url = given or server.url  # type: ignore[union-attr]
-    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server_url, name)
-    migrate(url)
-    return server_url, server, name, url
 
 
 def _seed(url: str) -> str:
@@ -145,19 +133,17 @@ _STATE: dict[str, object] = {}
 
 
 def _prepared() -> tuple[str, str]:
+    """The seeded million rows, made once for both library benchmarks."""
     if "url" not in _STATE:
-        server_url, server, name, url = _database()
-        _STATE.update(server_url=server_url, server=server, name=name, url=url, subject=_seed(url))
+        stack = ExitStack()
+        url = stack.enter_context(scratch_database())
+        _STATE.update(stack=stack, url=url, subject=_seed(url))
     return _STATE["url"], _STATE["subject"]  # type: ignore[return-value]
 
 
 def close() -> None:
-    from devstack.embedded import drop_database
-
-    if "url" in _STATE:
-        drop_database(_STATE["server_url"], _STATE["name"])  # type: ignore[arg-type]
-        if _STATE["server"]:
-            _STATE["server"].stop()  # type: ignore[attr-defined]
+    if "stack" in _STATE:
+        _STATE["stack"].close()  # type: ignore[attr-defined]
         _STATE.clear()
 
 

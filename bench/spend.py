@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import psycopg
 
-from chalicelib.adapters.migrations import migrate
 from chalicelib.adapters.postgres import PostgresUnitOfWork, create_pool
 from chalicelib.domain.credits import spend
-from devstack.embedded import drop_database, ensure_database, start_postgres
+from bench.scratch import scratch_database
 
 SPENDS = 2000
 RAW_SQL = """WITH spent AS (
@@ -60,22 +56,12 @@ def _raw(url: str, now: datetime) -> float:
 
 
 def measure() -> dict[str, float]:
-    given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    server = None if given else start_postgres(Path(tempfile.mkdtemp(prefix="pixmint-bench-")))
-    server_url = given or server.url  # type: ignore[union-attr]
-    name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
-    url = ensure_database(server_url, name)
-    try:
-        migrate(url)
+    with scratch_database() as url:
         now = datetime.now(timezone.utc)
         _raw(url, now)  # warm-up: caches, plans, the WAL
         raw = _raw(url, now)
         domain = _through_domain(url, now)
         return {"domain_per_s": domain, "raw_per_s": raw, "ratio": domain / raw}
-    finally:
-        drop_database(server_url, name)
-        if server:
-            server.stop()
 
 
 def main() -> None:
