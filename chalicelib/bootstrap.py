@@ -69,10 +69,6 @@ def local_secret(settings: Settings, name: str, prefix: str = "") -> str:
 def resolve_jwt_secret(settings: Settings) -> str:
     if settings.jwt_secret:
         return settings.jwt_secret
-    if settings.jwt_secret_name:
-        from aws_lambda_powertools.utilities import parameters
-
-        return str(parameters.get_secret(settings.jwt_secret_name, max_age=300))
     return local_secret(settings, "jwt_secret")
 
 

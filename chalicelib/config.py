@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGES = ("local", "test", "dev", "prod")
@@ -22,17 +24,16 @@ class Settings:
     port: int = 8000
     public_url: str = "http://localhost:8000"
     data_dir: Path = PROJECT_DIR / ".pixmint"
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
     db_pool_size: int = 1
     aws_endpoint_url: str | None = None
     aws_region: str = "us-east-1"
-    openai_api_key: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
-    stripe_secret_key: str | None = None
-    stripe_webhook_secret: str | None = None
+    stripe_secret_key: str | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
     stripe_api_base: str | None = None
     jwt_secret: str | None = field(default=None, repr=False)
-    jwt_secret_name: str | None = None
     jwt_issuer: str = "pixmint"
     jwt_audience: str = "pixmint-api"
     access_token_ttl_seconds: int = 900
@@ -88,11 +89,86 @@ def _text(values: Mapping[str, str], name: str) -> str | None:
     return raw or None
 
 
-def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Builds Settings; the environment wins over the .env file. Raises SettingsError."""
+SecretReader = Callable[[Mapping[str, str], str], str]
+
+
+def read_secret(values: Mapping[str, str], name: str) -> str:
+    """One Secrets Manager secret through Powertools parameters, cached for five minutes per container."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    region = _text(values, "AWS_REGION") or _text(values, "AWS_DEFAULT_REGION") or "us-east-1"
+    key = (region, _text(values, "AWS_ENDPOINT_URL"))
+    provider = _SECRET_PROVIDERS.get(key)
+    if provider is None:
+        import boto3
+
+        client = boto3.client("secretsmanager", region_name=region, endpoint_url=key[1])
+        provider = _SECRET_PROVIDERS.setdefault(key, SecretsProvider(boto3_client=client))
+    return str(provider.get(name, max_age=300))
+
+
+_SECRET_PROVIDERS: dict[tuple[str, str | None], Any] = {}
+
+# Which settings each *_SECRET_NAME fills, from which field of the secret's JSON ("" = the whole secret).
+SECRET_FIELDS: dict[str, dict[str, str]] = {
+    "STRIPE_SECRET_NAME": {"STRIPE_SECRET_KEY": "secret_key", "STRIPE_WEBHOOK_SECRET": "webhook_secret"},
+    "OPENAI_SECRET_NAME": {"OPENAI_API_KEY": "api_key"},
+    "JWT_SECRET_NAME": {"JWT_SECRET": ""},
+}
+
+
+def _secret_json(raw: str, setting: str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise SettingsError(f"the secret named by {setting} must be a JSON object")
+    return data
+
+
+def _database_url(secret: dict[str, Any], values: Mapping[str, str]) -> str:
+    """A TLS connection URL from an RDS-style secret; DATABASE_HOST (the RDS Proxy endpoint) wins over its host."""
+    user, password = secret.get("username"), secret.get("password")
+    host = _text(values, "DATABASE_HOST") or secret.get("host")
+    if not (user and password and host):
+        raise SettingsError("the database secret needs username and password, and DATABASE_HOST or a host")
+    port = _text(values, "DATABASE_PORT") or str(secret.get("port") or 5432)
+    name = _text(values, "DATABASE_NAME") or secret.get("dbname") or "pixmint"
+    return (f"postgresql://{quote(str(user), safe='')}:{quote(str(password), safe='')}@{host}:{port}/"
+            f"{quote(str(name), safe='')}?sslmode=require")
+
+
+def _with_secrets(values: dict[str, str], read: SecretReader) -> dict[str, str]:
+    """Fills secret settings from Secrets Manager when their *_SECRET_NAME is set; never both ways at once."""
+    resolved = dict(values)
+    if name := _text(values, "DATABASE_SECRET_NAME"):
+        if _text(values, "DATABASE_URL"):
+            raise SettingsError("set DATABASE_URL or DATABASE_SECRET_NAME, not both")
+        resolved["DATABASE_URL"] = _database_url(_secret_json(read(values, name), "DATABASE_SECRET_NAME"), values)
+    for setting, fields in SECRET_FIELDS.items():
+        if not (name := _text(values, setting)):
+            continue
+        if clash := [env for env in fields if _text(values, env)]:
+            raise SettingsError(f"set {clash[0]} or {setting}, not both")
+        raw = read(values, name)
+        data = {"": raw} if "" in fields.values() else _secret_json(raw, setting)
+        for env, key in fields.items():
+            value = data.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise SettingsError(f"the secret named by {setting} has no {key!r} value")
+            resolved[env] = value.strip()
+    return resolved
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None,
+                  secret_reader: SecretReader = read_secret) -> Settings:
+    """Builds Settings; the environment wins over the .env file; secrets come from Secrets Manager when named.
+
+    Raises SettingsError."""
     environ = os.environ if environ is None else environ
     env_file = env_file or Path(environ.get("PIXMINT_ENV_FILE", PROJECT_DIR / ".env"))
-    values = {**_read_env_file(env_file), **environ}
+    values = _with_secrets({**_read_env_file(env_file), **environ}, secret_reader)
 
     stage = _text(values, "PIXMINT_STAGE") or "local"
     if stage not in STAGES:
@@ -107,16 +183,17 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     database_url = _text(values, "DATABASE_URL")
     if database_url and not database_url.startswith(("postgresql://", "postgres://")):
         raise SettingsError("DATABASE_URL must be a postgresql:// URL")
-    if stage in ("dev", "prod") and not (jwt_secret or _text(values, "JWT_SECRET_NAME")):
+    if stage in ("dev", "prod") and not jwt_secret:
         raise SettingsError("JWT_SECRET or JWT_SECRET_NAME is required outside local stages")
     if stage in ("dev", "prod") and not database_url:
-        raise SettingsError("DATABASE_URL is required outside local stages")
+        raise SettingsError("DATABASE_URL or DATABASE_SECRET_NAME is required outside local stages")
     if _text(values, "STRIPE_SECRET_KEY") and not _text(values, "STRIPE_WEBHOOK_SECRET"):
         raise SettingsError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (webhooks must be verified)")
     if stage in ("dev", "prod") and not _text(values, "JOBS_QUEUE_URL"):
         raise SettingsError("JOBS_QUEUE_URL is required outside local stages")
     if stage in ("dev", "prod") and not _text(values, "STRIPE_SECRET_KEY"):
-        raise SettingsError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are required outside local stages")
+        raise SettingsError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or STRIPE_SECRET_NAME) are required "
+                            "outside local stages")
     log_level = (_text(values, "LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
@@ -136,7 +213,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         stripe_webhook_secret=_text(values, "STRIPE_WEBHOOK_SECRET"),
         stripe_api_base=_text(values, "STRIPE_API_BASE"),
         jwt_secret=jwt_secret,
-        jwt_secret_name=_text(values, "JWT_SECRET_NAME"),
         jwt_issuer=_text(values, "JWT_ISSUER") or "pixmint",
         jwt_audience=_text(values, "JWT_AUDIENCE") or "pixmint-api",
         access_token_ttl_seconds=_int(values, "ACCESS_TOKEN_TTL_SECONDS", 900, 60, 3600),

@@ -79,14 +79,17 @@ def test_secrets_stay_out_of_the_repr(env_file):
 
 
 def test_prod_starts_with_a_secret_name_and_a_database(env_file):
+    asked = []
     settings = load_settings(
         environ={"PIXMINT_STAGE": "prod", "JWT_SECRET_NAME": "pixmint/jwt", "DATABASE_URL": DB,
                  "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-                 "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/pixmint-jobs"}, env_file=env_file
+                 "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/pixmint-jobs"}, env_file=env_file,
+        secret_reader=lambda values, name: asked.append(name) or GOOD_SECRET,
     )
     assert settings.stage == "prod"
     assert not settings.is_local
-    assert settings.jwt_secret_name == "pixmint/jwt"
+    assert asked == ["pixmint/jwt"]
+    assert settings.jwt_secret == GOOD_SECRET
 
 
 @pytest.mark.parametrize("url", [DB, "postgres://pixmint@db/pixmint"])
@@ -130,3 +133,92 @@ def test_bad_settings_fail_fast_with_a_one_line_message_naming_the_setting(env_f
     assert message.strip()
     assert "\n" not in message
     assert names in message
+
+
+# --- Secrets Manager, read through Powertools parameters (moto plays AWS) ---
+
+PROD = {"PIXMINT_STAGE": "prod", "JOBS_QUEUE_URL": "https://sqs.example/q", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture
+def secrets_manager(monkeypatch):
+    import uuid
+
+    import boto3
+    from moto import mock_aws
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        client = boto3.client("secretsmanager", region_name="us-east-1")
+
+        def put(value: str) -> str:
+            # Unique names: Powertools caches values by name for five minutes.
+            return client.create_secret(Name=f"pixmint/{uuid.uuid4()}", SecretString=value)["ARN"]
+
+        yield put
+
+
+def prod_secrets(put) -> dict[str, str]:
+    import json
+
+    return {
+        **PROD,
+        "DATABASE_SECRET_NAME": put(json.dumps({"username": "pixmint", "password": "p@ss/word:1", "host": "db.internal",
+                                                "port": 5432, "dbname": "pixmint"})),
+        "DATABASE_HOST": "proxy.example.internal",
+        "STRIPE_SECRET_NAME": put(json.dumps({"secret_key": "sk_test_abc", "webhook_secret": "whsec_abc"})),
+        "OPENAI_SECRET_NAME": put(json.dumps({"api_key": "sk-openai-abc"})),
+        "JWT_SECRET_NAME": put(GOOD_SECRET),
+    }
+
+
+def test_production_secrets_come_from_secrets_manager(secrets_manager, env_file):
+    settings = load_settings(environ=prod_secrets(secrets_manager), env_file=env_file)
+    # The proxy endpoint wins over the database host; the password is URL-quoted; TLS is required.
+    assert settings.database_url == "postgresql://pixmint:p%40ss%2Fword%3A1@proxy.example.internal:5432/pixmint?sslmode=require"
+    assert (settings.stripe_secret_key, settings.stripe_webhook_secret) == ("sk_test_abc", "whsec_abc")
+    assert settings.openai_api_key == "sk-openai-abc"
+    assert settings.jwt_secret == GOOD_SECRET
+
+
+def test_the_database_url_parses_back_to_the_secret(secrets_manager, env_file):
+    from psycopg.conninfo import conninfo_to_dict
+
+    settings = load_settings(environ=prod_secrets(secrets_manager), env_file=env_file)
+    parts = conninfo_to_dict(settings.database_url)
+    assert (parts["user"], parts["password"], parts["host"], parts["sslmode"]) == (
+        "pixmint", "p@ss/word:1", "proxy.example.internal", "require")
+
+
+def test_settings_never_show_secret_values(secrets_manager, env_file):
+    text = repr(load_settings(environ=prod_secrets(secrets_manager), env_file=env_file))
+    for secret in (GOOD_SECRET, "sk_test_abc", "whsec_abc", "sk-openai-abc", "p%40ss"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("setting, clash", [
+    ("STRIPE_SECRET_NAME", "STRIPE_SECRET_KEY"), ("OPENAI_SECRET_NAME", "OPENAI_API_KEY"),
+    ("JWT_SECRET_NAME", "JWT_SECRET"), ("DATABASE_SECRET_NAME", "DATABASE_URL")])
+def test_a_secret_set_both_ways_is_refused(secrets_manager, env_file, setting, clash):
+    environ = {**prod_secrets(secrets_manager), clash: DB if clash == "DATABASE_URL" else GOOD_SECRET}
+    with pytest.raises(SettingsError, match=clash):
+        load_settings(environ=environ, env_file=env_file)
+
+
+@pytest.mark.parametrize("setting, value, message", [
+    ("STRIPE_SECRET_NAME", '{"secret_key": "sk_test_abc"}', "webhook_secret"),
+    ("OPENAI_SECRET_NAME", "sk-not-json", "JSON object"),
+    ("DATABASE_SECRET_NAME", '{"username": "pixmint"}', "username and password"),
+])
+def test_an_incomplete_secret_fails_fast(secrets_manager, env_file, setting, value, message):
+    environ = {**prod_secrets(secrets_manager), setting: secrets_manager(value)}
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ=environ, env_file=env_file)
+
+
+def test_a_missing_secret_is_an_error_not_a_default(secrets_manager, env_file):
+    environ = {**prod_secrets(secrets_manager), "OPENAI_SECRET_NAME": "pixmint/does-not-exist"}
+    with pytest.raises(Exception, match="does-not-exist|ResourceNotFound"):
+        load_settings(environ=environ, env_file=env_file)
