@@ -1,7 +1,7 @@
 from chalice import Chalice
 
-from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, credits, generations, images, me, system, webhooks,
-                                 worker)
+from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, cors, credits, generations, images, me, system,
+                                 webhooks, worker)
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/*", "application/zip"])
@@ -17,3 +17,4 @@ app.register_blueprint(worker.bp)
 app.register_blueprint(api_keys.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(admin_reports.bp)
+cors.register_preflight_routes(app)  # last: it adds OPTIONS beside every path registered above

@@ -48,6 +48,7 @@ class Settings:
     bedrock_enabled: bool = False
     usage_plan_id: str | None = None
     jobs_dlq_url: str | None = None
+    cors_origins: tuple[str, ...] = ("http://localhost:8000",)
 
     @property
     def is_local(self) -> bool:
@@ -198,10 +199,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
 
+    public_url = (_text(values, "PIXMINT_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/")
     return Settings(
         stage=stage,
         port=port,
-        public_url=(_text(values, "PIXMINT_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/"),
+        public_url=public_url,
         data_dir=Path(_text(values, "PIXMINT_DATA_DIR") or PROJECT_DIR / ".pixmint"),
         database_url=database_url,
         db_pool_size=_int(values, "DB_POOL_SIZE", 1, 1, 50),
@@ -226,7 +228,21 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         bedrock_enabled=_bool(values, "BEDROCK_ENABLED"),
         usage_plan_id=_text(values, "API_USAGE_PLAN_ID"),
         jobs_dlq_url=_text(values, "JOBS_DLQ_URL"),
+        cors_origins=_origins(_text(values, "CORS_ALLOWED_ORIGINS"), public_url),
     )
+
+
+def _origins(raw: str | None, public_url: str) -> tuple[str, ...]:
+    """Browser origins allowed to call the API: the public site's own, or an explicit comma-separated list."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for item in (raw or public_url).split(","):
+        parts = urlsplit(item.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+            raise SettingsError(f"CORS_ALLOWED_ORIGINS takes origins like https://app.example.com, got {item.strip()!r}")
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
 
 
 @cache

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
+from chalicelib.handlers.api import SECURITY_HEADERS
+
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
 
 
@@ -26,7 +28,8 @@ def _envelope(status: int, code: str, message: str) -> GatewayResponse:
     body = {"error": {"code": code, "message": message, "details": {}}, "request_id": request_id}
     return GatewayResponse(
         status,
-        {"Content-Type": "application/json", "X-Request-Id": request_id, "Cache-Control": "no-store"},
+        {"Content-Type": "application/json", "X-Request-Id": request_id, "Cache-Control": "no-store",
+         **SECURITY_HEADERS},
         json.dumps(body).encode(),
     )
 

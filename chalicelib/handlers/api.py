@@ -147,7 +147,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     if response.status_code >= 400:
         response = _rewrite_chalice_error(response, request_id)
     response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.update({"X-Request-Id": request_id, **SECURITY_HEADERS})
+    response.headers.update({"X-Request-Id": request_id, **SECURITY_HEADERS, **_cors_headers(event)})
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.info(
         "request",
@@ -161,6 +161,16 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         metrics.flush_metrics()
     logger.remove_keys(["request_id"])
     return response
+
+
+def _cors_headers(event: Request) -> dict[str, str]:
+    from . import cors
+
+    try:
+        allowed = cors.allowed_origins()
+    except Exception:  # noqa: BLE001 - an app that cannot start grants no origin; the error is answered already
+        allowed = ()
+    return cors.cors_headers(event, allowed)
 
 
 def json_body(request: Request) -> dict[str, Any]:

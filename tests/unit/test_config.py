@@ -222,3 +222,20 @@ def test_a_missing_secret_is_an_error_not_a_default(secrets_manager, env_file):
     environ = {**prod_secrets(secrets_manager), "OPENAI_SECRET_NAME": "pixmint/does-not-exist"}
     with pytest.raises(Exception, match="does-not-exist|ResourceNotFound"):
         load_settings(environ=environ, env_file=env_file)
+
+
+def test_cors_allows_the_public_site_by_default(env_file):
+    settings = load_settings(environ={"PIXMINT_PUBLIC_URL": "https://pixmint.example/"}, env_file=env_file)
+    assert settings.cors_origins == ("https://pixmint.example",)
+
+
+def test_cors_origins_can_be_listed(env_file):
+    settings = load_settings(environ={"CORS_ALLOWED_ORIGINS": "https://a.example, http://localhost:5173/"},
+                             env_file=env_file)
+    assert settings.cors_origins == ("https://a.example", "http://localhost:5173")
+
+
+@pytest.mark.parametrize("value", ["*", "a.example", "https://a.example/app", "ftp://a.example", "https://a.example?x=1"])
+def test_cors_origins_must_be_origins(env_file, value):
+    with pytest.raises(SettingsError, match="CORS_ALLOWED_ORIGINS"):
+        load_settings(environ={"CORS_ALLOWED_ORIGINS": value}, env_file=env_file)
