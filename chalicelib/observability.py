@@ -3,13 +3,42 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 from functools import cache
 from typing import Any, Iterator
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
-logger = Logger(service="pixmint")
+# Shapes of secrets that could reach a log line through an exception message or a careless extra.
+SECRET_PATTERNS = [
+    (re.compile(r"(postgres(?:ql)?://[^:/@\s\"]+:)[^@\s\"]+@"), r"\1[redacted]@"),
+    (re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"), "[redacted-jwt]"),
+    (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{8,}"), "[redacted-stripe-key]"),
+    (re.compile(r"\bwhsec_[A-Za-z0-9_]{8,}"), "[redacted-webhook-secret]"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), "[redacted-openai-key]"),
+    (re.compile(r"\bpxm_[A-Za-z0-9_-]{16,}"), "[redacted-api-key]"),
+    (re.compile(r'("[^"]*(?:password|secret|token|authorization|api_key)[^"]*"\s*:\s*)"(?:[^"\\]|\\.)*"', re.I),
+     r'\1"[redacted]"'),
+]
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON lines, with anything shaped like a secret replaced: a last line of defence."""
+
+    def format(self, record: logging.LogRecord) -> str:  # noqa: A003 - logging's own name
+        return redact(super().format(record))
+
+
+logger = Logger(service="pixmint", logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace="Pixmint", service="pixmint")
 
 
