@@ -112,9 +112,10 @@ _SECRET_PROVIDERS: dict[tuple[str, str | None], Any] = {}
 
 # Which settings each *_SECRET_NAME fills, from which field of the secret's JSON ("" = the whole secret).
 SECRET_FIELDS: dict[str, dict[str, str]] = {
-    "STRIPE_SECRET_NAME": {"STRIPE_SECRET_KEY": "secret_key", "STRIPE_WEBHOOK_SECRET": "webhook_secret"},
+    "STRIPE_SECRET_NAME": {"STRIPE_SECRET_KEY": "secret_key",  # nosec B105 - a field name in the secret's JSON
+                           "STRIPE_WEBHOOK_SECRET": "webhook_secret"},  # nosec B105 - a field name, as above
     "OPENAI_SECRET_NAME": {"OPENAI_API_KEY": "api_key"},
-    "JWT_SECRET_NAME": {"JWT_SECRET": ""},
+    "JWT_SECRET_NAME": {"JWT_SECRET": ""},  # nosec B105 - "" means the whole secret, not a password
 }
 
 

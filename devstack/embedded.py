@@ -11,7 +11,11 @@ from urllib.parse import quote
 
 import psycopg
 
-FAKE_AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+FAKE_AWS_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 - moto's documented dummy value; it opens nothing
+    "AWS_SESSION_TOKEN": "testing",  # nosec B105 - moto's documented dummy value; it opens nothing
+}
 MOTO_ACCOUNT = "123456789012"
 MAX_CONNECTIONS = 300
 

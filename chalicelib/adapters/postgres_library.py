@@ -13,6 +13,9 @@ from ..domain.library import ImageFilters, SharedImage, Variant
 from .postgres_generation import IMAGE_COLUMNS
 
 
+_BLOB_COLUMN = {True: "b.thumbnail", False: "b.data"}
+
+
 def _image(row: dict[str, Any]) -> ImageRecord:
     return ImageRecord(**{k: row[k] for k in ImageRecord._fields})
 
@@ -126,9 +129,9 @@ class PostgresLibrary:
         return None if row is None else _shared(row)
 
     def shared_data(self, slug: str, thumbnail: bool) -> bytes | None:
-        column = "b.thumbnail" if thumbnail else "b.data"
         row = self._conn.execute(
-            f"SELECT {column} AS data FROM image_blobs b JOIN images i ON i.id = b.image_id WHERE i.share_slug = %s",
+            f"""SELECT {_BLOB_COLUMN[thumbnail]} AS data
+                FROM image_blobs b JOIN images i ON i.id = b.image_id WHERE i.share_slug = %s""",
             (slug,),
         ).fetchone()
         return None if row is None else bytes(row["data"])

@@ -365,7 +365,7 @@ class GenerationService:
             id=str(uuid.uuid4()), user_id=user.id, status="queued", prompt=plan.request.prompt,
             final_prompt=plan.final_prompt, negative_prompt=plan.request.negative_prompt,
             style_preset=plan.request.style_preset, model=plan.spec.id, provider=None, size=plan.size,
-            quality=plan.quality, n=plan.request.n, seed=random.randrange(2**31),
+            quality=plan.quality, n=plan.request.n, seed=random.randrange(2**31),  # nosec B311 - an image seed
             source_image_id=plan.request.source_image_id, mask_image_id=plan.request.mask_image_id,
             unit_credits=plan.price.credits, cost_credits=plan.cost, refunded_credits=0,
             unit_cost_usd=plan.price.provider_cost_usd, provider_cost_usd=Decimal(0), provider_latency_ms=None,
@@ -595,7 +595,7 @@ class GenerationWorker:
                 continue
             try:
                 self._queue.send(generation_id)
-            except Exception:  # noqa: BLE001 - try again on the next sweep
+            except Exception:  # noqa: BLE001  # nosec B112 - a failed send is tried again on the next sweep
                 continue
             with self._uow() as uow:
                 uow.generations.mark_enqueued(generation_id, now)

@@ -18,7 +18,7 @@ def session_json(session: Session) -> dict[str, Any]:
         "user": user_json(session.user),
         "access_token": session.tokens.access_token,
         "refresh_token": session.tokens.refresh_token,
-        "token_type": "Bearer",
+        "token_type": "Bearer",  # nosec B105 - the OAuth token type's name, not a secret
         "expires_in": session.tokens.expires_in,
     }
 
