@@ -95,6 +95,10 @@ class PostgresGenerations:
         ).fetchone()
         return row is not None
 
+    def release(self, generation_id: str) -> None:
+        self._conn.execute("UPDATE generations SET status = 'queued' WHERE id = %s AND status = 'running'",
+                           (generation_id,))
+
     def spent_since(self, user_id: str, since: datetime) -> int:
         row = self._conn.execute(
             """SELECT coalesce(sum(cost_credits - refunded_credits), 0) AS n FROM generations

@@ -186,6 +186,10 @@ class Generations(Protocol):
         """Closes a queued or running generation; False when it was already closed."""
         ...
 
+    def release(self, generation_id: str) -> None:
+        """Puts a running generation back to queued, so the next delivery of its job claims it at once."""
+        ...
+
     def mark_enqueued(self, generation_id: str, now: datetime) -> None: ...
 
     def due_for_enqueue(self, now: datetime, unsent_after: timedelta, resend_after: timedelta) -> list[str]: ...
@@ -493,6 +497,24 @@ class GenerationWorker:
             uow.commit()
         if generation.attempts > MAX_ATTEMPTS:
             return self._finish(generation, None, Decimal(0), None, "Gave up after repeated worker failures.")
+        try:
+            return self._make(generation, source, mask, specs, fallback_on)
+        except Exception:
+            # Without this the claim's lease would make every redelivery in the next minutes a no-op.
+            self._release(generation.id)
+            raise
+
+    def _release(self, generation_id: str) -> None:
+        try:
+            with self._uow() as uow:
+                uow.generations.release(generation_id)
+                uow.commit()
+        except Exception as exc:  # noqa: BLE001 - the lease still expires, and the job is redelivered then
+            self._log("could not release a failed claim", {"generation_id": generation_id,
+                                                           "error_type": type(exc).__name__})
+
+    def _make(self, generation: Generation, source: bytes | None, mask: bytes | None, specs: dict[str, ModelSpec],
+              fallback_on: bool) -> str:
         # Images are written only by the transaction that closes a generation, so a claimed one has none yet.
         missing = list(range(generation.n))
         request = ProviderRequest(model=generation.model, prompt=generation.final_prompt, size=generation.size,

@@ -1,0 +1,311 @@
+"""Faults injected where they happen in production: the database, S3, SQS, the image provider, the worker, Stripe.
+
+Each fault is real at its boundary (a PostgreSQL session killed by the server, a missing bucket or queue in moto,
+an OpenAI-compatible server that hangs); `make chaos` runs the heavier versions against the local stack.
+"""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import psycopg
+import pytest
+
+from tests.conftest import assert_ledger_matches_balances
+from tests.fake_openai import FakeOpenAI
+from tests.fake_stripe import FakeStripe
+from tests.integration.test_generation import QUEUE_URL, queued_messages, run_worker
+from tests.integration.test_payments import WEBHOOK_SECRET, buy, deliver, session_event
+
+BONUS = 50
+PLACEHOLDER = {"prompt": "a lighthouse in fog", "model": "placeholder", "n": 2}
+
+
+class Killed(BaseException):
+    """What a worker sees of SIGKILL or a Lambda timeout: nothing after this line runs, no handler catches it."""
+
+
+class SabotagedProvider:
+    """The placeholder renderer, with a fault that strikes after the images were made (the slowest, paid part)."""
+
+    name = "placeholder"
+
+    def __init__(self) -> None:
+        from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
+
+        self._inner = PlaceholderImageProvider()
+        self.after_call: list[BaseException] = []
+        self.calls = 0
+
+    def generate(self, request):
+        images = self._inner.generate(request)
+        self.calls += 1
+        if self.after_call:
+            raise self.after_call.pop(0)
+        return images
+
+
+@pytest.fixture(scope="module")
+def fake_openai():
+    server = FakeOpenAI()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def fake_stripe():
+    server = FakeStripe()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings_overrides(fake_openai, fake_stripe):
+    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{fake_openai.url}/v1",
+            "STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": fake_stripe.url}
+
+
+@pytest.fixture
+def placeholder():
+    return SabotagedProvider()
+
+
+@pytest.fixture
+def providers(settings, placeholder):
+    from chalicelib.adapters.openai_images import OpenAIImageProvider
+
+    # A short timeout stands for OpenAI's 60 s; two SDK retries as in production.
+    return {"openai": OpenAIImageProvider(settings.openai_api_key, settings.openai_base_url, timeout=0.3,
+                                          max_retries=2),
+            "placeholder": placeholder}
+
+
+@pytest.fixture(autouse=True)
+def ledger_invariant(db):
+    yield
+    assert_ledger_matches_balances(db)
+
+
+@pytest.fixture
+def sabotage(db):
+    """Installs a trigger on a table that makes the server kill the writing session, as a crash or restart would."""
+    installed: list[str] = []
+
+    def install(table: str) -> None:
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("""CREATE OR REPLACE FUNCTION chaos_kill_session() RETURNS trigger LANGUAGE plpgsql AS $$
+                            BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$""")
+            conn.execute(f'CREATE TRIGGER chaos_kill BEFORE INSERT ON "{table}" FOR EACH ROW '
+                         "EXECUTE FUNCTION chaos_kill_session()")
+        installed.append(table)
+
+    def remove() -> None:
+        with psycopg.connect(db, autocommit=True) as conn:
+            for table in installed:
+                conn.execute(f'DROP TRIGGER IF EXISTS chaos_kill ON "{table}"')
+        installed.clear()
+
+    install.remove = remove  # type: ignore[attr-defined]
+    yield install
+    remove()
+
+
+def count(db: str, sql: str, *params) -> int:
+    with psycopg.connect(db) as conn:
+        return conn.execute(sql, params).fetchone()[0]
+
+
+def balance(api, token) -> int:
+    return api.get("/v1/credits", token=token).json["balance"]
+
+
+def generation_row(db: str, generation_id: str) -> tuple:
+    with psycopg.connect(db) as conn:
+        return conn.execute("SELECT status, attempts, refunded_credits FROM generations WHERE id = %s",
+                            (generation_id,)).fetchone()
+
+
+def charged(db: str, generation_id: str) -> int:
+    """Net credits taken for one generation: its charge less its refunds."""
+    return -count(db, """SELECT coalesce(sum(delta), 0) FROM ledger
+                         WHERE reference IN (%s, %s)""", f"generation:{generation_id}", f"refund:{generation_id}")
+
+
+def sweep(chalice_client) -> dict:
+    """The sweeper as its one-minute EventBridge schedule invokes it."""
+    event = chalice_client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                                   resources=[])
+    return chalice_client.lambda_.invoke("sweep_generations", event).payload
+
+
+def run_job(chalice_client, generation_id: str) -> str:
+    """One delivery of a job to the worker Lambda: "ok", or "failed" when SQS would deliver it again."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    try:
+        result = run_worker(chalice_client, generation_id)
+    except BatchProcessingError:  # every record of the batch failed: Lambda fails the invocation
+        return "failed"
+    return "failed" if result["batchItemFailures"] else "ok"
+
+
+def assert_every_image_has_its_backup(db: str) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    with psycopg.connect(db) as conn:
+        keys = [row[0] for row in conn.execute("SELECT s3_key FROM images")]
+    for key in keys:
+        s3.head_object(Bucket="pixmint-images", Key=key)
+
+
+# (a) PostgreSQL goes away in the middle of a write
+
+
+def test_database_killed_mid_spend_is_503_writes_nothing_and_the_next_request_works(api, db, sabotage):
+    token = api.register()["access_token"]
+    sabotage("generations")  # after the guarded UPDATE and its ledger row, before the generation row
+    reply = api.post("/v1/generations", PLACEHOLDER, token=token)
+    assert reply.status == 503 and reply.error_code == "unavailable", reply.body
+    assert reply.headers["retry-after"] == "5"
+    sabotage.remove()
+    assert balance(api, token) == BONUS, "the spend was rolled back with the transaction"
+    assert count(db, "SELECT count(*) FROM generations") == 0
+    assert count(db, "SELECT count(*) FROM ledger WHERE kind = 'generation'") == 0
+    assert api.post("/v1/generations", PLACEHOLDER, token=token).status == 202, "the pool replaced the dead session"
+
+
+def test_every_pooled_session_killed_between_requests_is_invisible_to_users(api, db):
+    token = api.register()["access_token"]
+    for _ in range(3):
+        with psycopg.connect(db, autocommit=True) as conn:
+            killed = conn.execute("""SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                                     WHERE datname = current_database() AND pid <> pg_backend_pid()""").fetchone()[0]
+        assert killed >= 1
+        assert api.get("/v1/credits", token=token).status == 200  # check_connection discards the dead ones
+
+
+# (b) S3 unavailable while the worker stores images
+
+
+def test_s3_outage_during_store_fails_the_job_for_retry_and_leaves_no_image_without_backup(api, chalice_client, db):
+    token = api.register()["access_token"]
+    generation = api.post("/v1/generations", PLACEHOLDER, token=token).json
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.delete_bucket(Bucket="pixmint-images")
+    assert run_job(chalice_client, generation["id"]) == "failed", "the record fails, so SQS delivers it again"
+    assert count(db, "SELECT count(*) FROM images") == 0
+    assert generation_row(db, generation["id"])[0] == "queued", "released for the redelivery"
+    s3.create_bucket(Bucket="pixmint-images")
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    status, attempts, refunded = generation_row(db, generation["id"])
+    assert (status, attempts, refunded) == ("succeeded", 2, 0)
+    assert count(db, "SELECT count(*) FROM images") == 2
+    assert_every_image_has_its_backup(db)
+    assert charged(db, generation["id"]) == generation["cost_credits"]
+
+
+def test_s3_down_for_good_gives_up_after_the_attempts_and_refunds_once(api, chalice_client, db):
+    token = api.register()["access_token"]
+    generation = api.post("/v1/generations", PLACEHOLDER, token=token).json
+    boto3.client("s3", region_name="us-east-1").delete_bucket(Bucket="pixmint-images")
+    for _ in range(3):
+        assert run_job(chalice_client, generation["id"]) == "failed"
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    assert generation_row(db, generation["id"])[0] == "failed"
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    assert charged(db, generation["id"]) == 0 and balance(api, token) == BONUS
+    assert count(db, "SELECT count(*) FROM images") == 0
+
+
+# (c) SQS refuses the job after the generation was committed
+
+
+def test_sqs_send_failure_after_commit_is_delivered_by_the_sweeper(api, chalice_client, db, clock):
+    token = api.register()["access_token"]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs.delete_queue(QueueUrl=QUEUE_URL)
+    reply = api.post("/v1/generations", PLACEHOLDER, token=token)
+    assert reply.status == 202, "the charge and the generation are committed; the send is retried later"
+    generation = reply.json
+    assert count(db, "SELECT count(*) FROM generations WHERE enqueued_at IS NULL") == 1
+    sqs.create_queue(QueueName="pixmint-jobs")
+    clock.advance(seconds=31)
+    assert sweep(chalice_client) == {"resent": 1, "failed": 0}
+    [message] = queued_messages()
+    assert json.loads(message["Body"]) == {"generation_id": generation["id"]}
+    assert run_worker(chalice_client, bodies=[message["Body"]]) == {"batchItemFailures": []}
+    assert generation_row(db, generation["id"])[0] == "succeeded"
+    assert sweep(chalice_client) == {"resent": 0, "failed": 0}
+
+
+# (d) The image provider hangs
+
+
+def test_provider_timeouts_are_retried_then_fail_with_the_credits_refunded_once(api, chalice_client, db,
+                                                                                 fake_openai):
+    token = api.register()["access_token"]
+    body = {"prompt": "a fox", "model": "gpt-image-1", "quality": "low", "n": 2}
+    generation = api.post("/v1/generations", body, token=token).json
+    before = len(fake_openai.calls("/v1/images/generations"))
+    for _ in range(3):
+        fake_openai.script("timeout", seconds=1.0)
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    assert len(fake_openai.calls("/v1/images/generations")) - before == 3, "one call and the SDK's two retries"
+    status, _, refunded = generation_row(db, generation["id"])
+    assert (status, refunded) == ("failed", generation["cost_credits"])
+    run_worker(chalice_client, generation["id"])  # a redelivery
+    assert sweep(chalice_client)["failed"] == 0
+    assert count(db, "SELECT count(*) FROM ledger WHERE kind = 'generation_refund'") == 1
+    assert charged(db, generation["id"]) == 0 and balance(api, token) == BONUS
+
+
+# (e) The worker dies between the provider call and the commit
+
+
+def test_worker_killed_after_the_provider_call_makes_one_set_of_images_charged_once(
+        api, chalice_client, container, db, clock, placeholder):
+    token = api.register()["access_token"]
+    generation = api.post("/v1/generations", PLACEHOLDER, token=token).json
+    placeholder.after_call.append(Killed())
+    with pytest.raises(Killed):
+        container.worker.process(generation["id"])
+    assert generation_row(db, generation["id"])[0] == "running"
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    assert placeholder.calls == 1, "an early redelivery leaves the lease holder alone"
+    clock.advance(minutes=7)  # the lease of a dead worker has run out: SQS redelivers after its visibility timeout
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    assert placeholder.calls == 2
+    assert generation_row(db, generation["id"])[:2] == ("succeeded", 2)
+    assert count(db, "SELECT count(*) FROM images WHERE generation_id = %s", generation["id"]) == 2
+    assert charged(db, generation["id"]) == generation["cost_credits"]
+    assert_every_image_has_its_backup(db)
+
+
+def test_worker_crash_after_the_provider_call_is_retried_at_once_on_redelivery(api, chalice_client, db,
+                                                                               placeholder):
+    token = api.register()["access_token"]
+    generation = api.post("/v1/generations", PLACEHOLDER, token=token).json
+    placeholder.after_call.append(RuntimeError("segfault in a codec"))
+    assert run_job(chalice_client, generation["id"]) == "failed"
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    assert generation_row(db, generation["id"])[:2] == ("succeeded", 2)
+    assert count(db, "SELECT count(*) FROM images WHERE generation_id = %s", generation["id"]) == 2
+    assert charged(db, generation["id"]) == generation["cost_credits"]
+
+
+# (f) The Stripe webhook handler fails on the first delivery
+
+
+def test_webhook_database_failure_is_5xx_and_stripes_retry_credits_once(api, fake_stripe, db, sabotage):
+    token = api.register()["access_token"]
+    event = session_event(buy(api, fake_stripe, token, {"pack_id": "starter"}))
+    sabotage("ledger")
+    reply = deliver(api, event)
+    assert reply.status == 503, "a 5xx makes Stripe deliver the event again"
+    sabotage.remove()
+    assert count(db, "SELECT count(*) FROM stripe_events") == 0, "the event is not remembered as handled"
+    assert balance(api, token) == BONUS
+    assert deliver(api, event).json["outcome"] == "credited"
+    assert deliver(api, event).json["outcome"] == "duplicate"
+    assert balance(api, token) == BONUS + 500
