@@ -49,3 +49,17 @@ chromium:
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache
+
+.PHONY: load chaos
+LOAD_VENV := .venv-load
+# locust pins gevent and Flask versions that moto[server] disagrees with, so it gets a venv of its own.
+$(LOAD_VENV)/.installed: loadtest/requirements.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install $(PIP_FLAGS) -r loadtest/requirements.txt
+	touch $@
+
+load: $(INSTALLED) $(LOAD_VENV)/.installed
+	$(PY) loadtest/run.py
+
+chaos: $(INSTALLED)
+	$(PY) -m chaos

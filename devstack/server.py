@@ -89,6 +89,8 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle on, keep-alive clients wait 40 ms for a delayed ACK.
+        disable_nagle_algorithm = True
         server_version = "pixmint-dev"
         sys_version = ""
 
