@@ -28,8 +28,8 @@ class Customer(HttpUser):
         self.image_ids: list[str] = []
 
     def _body(self) -> dict:
-        return {"prompt": random.choice(PROMPTS), "model": "placeholder", "size": "512x512",  # nosec B311
-                "n": random.randint(1, 2)}  # nosec B311
+        return {"prompt": random.choice(PROMPTS), "model": "placeholder", "size": "512x512",  # nosec B311 - load-test variety, not security
+                "n": random.randint(1, 2)}  # nosec B311 - load-test variety, not security
 
     @task(4)
     def browse(self) -> None:
@@ -50,6 +50,6 @@ class Customer(HttpUser):
     def download(self) -> None:
         if not self.image_ids:
             return
-        image_id = random.choice(self.image_ids)  # nosec B311
+        image_id = random.choice(self.image_ids)  # nosec B311 - load-test variety, not security
         self.client.get(f"/v1/images/{image_id}/thumbnail", name="download: thumbnail")
         self.client.get(f"/v1/images/{image_id}/content?format=png", name="download: png")
