@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import psycopg
 from hypothesis import HealthCheck, given, settings
@@ -58,3 +59,197 @@ def test_ledger_sum_equals_balance_and_spends_never_go_below_zero(db, ops):
         ).fetchone()
         assert row["credits"] == row["total"] == expected
         assert row["low"] >= 0
+
+
+# The same laws through the whole product: the HTTP API, the Stripe webhook, the worker and the admin API.
+
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test  # noqa: E402
+
+from chalicelib.domain.imaging import ProviderError  # noqa: E402
+from tests.fake_stripe import FakeStripe  # noqa: E402
+from tests.fakes import ScriptedImageProvider  # noqa: E402
+from tests.integration.test_generation import run_worker  # noqa: E402
+from tests.integration.test_payments import WEBHOOK_SECRET, buy, charge_event, deliver, dispute_event, \
+    session_event  # noqa: E402
+
+import pytest  # noqa: E402
+
+BONUS = 50
+PACKS = {"starter": 500, "standard": 1000, "plus": 2000, "pro": 5000}  # amount in cents
+SIZES = ["512x512", "1024x1024", "1536x1024", "1024x1536"]
+SPENDS = ("generation", "admin_debit")
+
+
+@pytest.fixture(scope="module")
+def fake_stripe():
+    server = FakeStripe()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings_overrides(fake_stripe):
+    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": fake_stripe.url}
+
+
+@pytest.fixture
+def provider():
+    return ScriptedImageProvider("placeholder")
+
+
+@pytest.fixture
+def providers(provider):
+    return {"placeholder": provider}
+
+
+@dataclass
+class PaymentModel:
+    user: int
+    intent: str
+    amount_cents: int
+    credited: int
+    refunded_cents: int = 0
+    clawed_back: int = 0
+    disputed: bool = False
+
+
+@dataclass
+class PendingGeneration:
+    id: str
+    user: int
+    unit: int
+    n: int
+
+
+def test_any_interleaving_through_the_api_keeps_every_account_exact(api, db, fake_stripe, container, provider):
+    container.accounts.ensure_admin("boss@example.com", "a long admin password")
+    admin = api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
+    admin_token = admin["access_token"]
+
+    class Pixmint(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tokens, self.ids, self.balances = [], [], []
+            for _ in range(2):
+                session = api.register(f"{uuid.uuid4().hex}@example.com")
+                self.tokens.append(session["access_token"])
+                self.ids.append(session["user"]["id"])
+                self.balances.append(BONUS)
+            rows = api.get("/v1/admin/pricing", token=admin_token).json["items"]
+            self.prices = {r["size"]: r["credits"] for r in rows if r["model"] == "placeholder"}
+            self.payments: list[PaymentModel] = []
+            self.pending: list[PendingGeneration] = []
+            self.delivered: list[dict] = []
+
+        def _deliver(self, event: dict, outcome: str | None = None) -> str:
+            reply = deliver(api, event)
+            assert reply.status == 200, reply.body
+            if outcome is not None:
+                assert reply.json["outcome"] == outcome, (event["type"], reply.json)
+            self.delivered.append(event)
+            return reply.json["outcome"]
+
+        @rule(user=st.sampled_from([0, 1]), pack=st.sampled_from(sorted(PACKS)), replays=st.integers(0, 2))
+        def purchase(self, user, pack, replays):
+            stripe_session = buy(api, fake_stripe, self.tokens[user], {"pack_id": pack})
+            intent = f"pi_{uuid.uuid4().hex[:16]}"
+            event = session_event(stripe_session, intent=intent, event_id=f"evt_{uuid.uuid4().hex}")
+            self._deliver(event, "credited")
+            for _ in range(replays):
+                self._deliver(event, "duplicate")
+            credits = int(stripe_session["metadata"]["credits"])
+            self.balances[user] += credits
+            self.payments.append(PaymentModel(user, intent, PACKS[pack], credits))
+
+        @precondition(lambda self: self.payments)
+        @rule(index=st.integers(0, 99), share=st.integers(1, 100))
+        def refund(self, index, share):
+            """Stripe sends the cumulative amount refunded; an older, smaller total changes nothing."""
+            p = self.payments[index % len(self.payments)]
+            total = p.amount_cents * share // 100 or 1
+            self._deliver(charge_event(f"evt_{uuid.uuid4().hex}", p.intent, p.amount_cents, total), "refunded")
+            if total > p.refunded_cents:
+                take = max(0, min(p.credited * total // p.amount_cents, p.credited) - p.clawed_back)
+                self.balances[p.user] -= take
+                p.clawed_back += take
+                p.refunded_cents = total
+
+        @precondition(lambda self: self.payments)
+        @rule(index=st.integers(0, 99), closed=st.sampled_from([None, "won", "lost"]))
+        def dispute(self, index, closed):
+            p = self.payments[index % len(self.payments)]
+            self._deliver(dispute_event(f"evt_{uuid.uuid4().hex}", p.intent, p.amount_cents), "disputed")
+            if not p.disputed:
+                self.balances[p.user] -= p.credited - p.clawed_back
+                p.clawed_back, p.disputed = p.credited, True
+            if closed:
+                # The outcome of a dispute moves no credits: what was taken back stays taken back.
+                event = {"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "charge.dispute.closed",
+                         "created": 0, "data": {"object": {"id": f"dp_{p.intent}", "object": "dispute",
+                                                           "payment_intent": p.intent, "status": closed,
+                                                           "amount": p.amount_cents}}}
+                self._deliver(event, "ignored")
+
+        @precondition(lambda self: self.delivered)
+        @rule(index=st.integers(0, 999))
+        def replay(self, index):
+            self._deliver(self.delivered[index % len(self.delivered)], "duplicate")
+
+        @rule(user=st.sampled_from([0, 1]), size=st.sampled_from(SIZES), n=st.integers(1, 4))
+        def generate(self, user, size, n):
+            body = {"prompt": "a fox", "model": "placeholder", "size": size, "n": n}
+            cost = self.prices[size] * n
+            assert api.post("/v1/generations/quote", body, token=self.tokens[user]).json["cost_credits"] == cost
+            reply = api.post("/v1/generations", body, token=self.tokens[user])
+            if self.balances[user] >= cost:
+                assert reply.status == 202, reply.body
+                assert reply.json["cost_credits"] == cost, "the charge is the price in force when asked"
+                self.balances[user] -= cost
+                self.pending.append(PendingGeneration(reply.json["id"], user, self.prices[size], n))
+            else:
+                assert reply.status == 402 and reply.error_code == "insufficient_credits", reply.body
+
+        @precondition(lambda self: self.pending)
+        @rule(index=st.integers(0, 99), made=st.integers(0, 5), redeliveries=st.integers(0, 1))
+        def work(self, index, made, redeliveries):
+            """made: how many images the provider returns (5: it fails as a whole)."""
+            job = self.pending.pop(index % len(self.pending))
+            provider.steps = [ProviderError("down", retryable=False) if made == 5 else min(made, job.n)]
+            for _ in range(1 + redeliveries):
+                assert run_worker(api._client, job.id) == {"batchItemFailures": []}
+            stored = 0 if made == 5 else min(made, job.n)
+            self.balances[job.user] += (job.n - stored) * job.unit
+
+        @rule(user=st.sampled_from([0, 1]), delta=st.integers(-300, 300).filter(bool))
+        def admin_adjusts(self, user, delta):
+            reply = api.post(f"/v1/admin/users/{self.ids[user]}/credits", {"delta": delta, "reason": "property"},
+                             token=admin_token)
+            if delta > 0 or self.balances[user] >= -delta:
+                assert reply.status == 201, reply.body
+                self.balances[user] += delta
+            else:
+                assert reply.status == 409, reply.body
+
+        @rule(size=st.sampled_from(SIZES), credits=st.integers(1, 30))
+        def admin_changes_a_price(self, size, credits):
+            row = {"model": "placeholder", "size": size, "quality": "standard", "credits": credits,
+                   "provider_cost_usd": 0}
+            assert api.request("PUT", "/v1/admin/pricing", {"items": [row]}, token=admin_token).status == 200
+            self.prices[size] = credits
+
+        @invariant()
+        def books_balance(self):
+            with psycopg.connect(db) as conn:
+                for user_id, expected in zip(self.ids, self.balances):
+                    credits, total, low = conn.execute(
+                        """SELECT u.credits, coalesce(sum(l.delta), 0),
+                                  coalesce(min(l.balance_after) FILTER (WHERE l.kind = ANY(%s)), 0)
+                           FROM users u LEFT JOIN ledger l ON l.user_id = u.id WHERE u.id = %s GROUP BY u.credits""",
+                        (list(SPENDS), user_id)).fetchone()
+                    assert credits == total == expected, (credits, total, expected)
+                    assert low >= 0, "a spend took a balance below zero"
+
+    run_state_machine_as_test(Pixmint, settings=settings(
+        max_examples=30, stateful_step_count=20, deadline=None, derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
