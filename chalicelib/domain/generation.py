@@ -400,9 +400,13 @@ class GenerationService:
             self._log("enqueue failed; the sweeper will resend", {"generation_id": generation_id,
                                                                    "error_type": type(exc).__name__})
             return
-        with self._uow() as uow:
-            uow.generations.mark_enqueued(generation_id, self._clock.now())
-            uow.commit()
+        try:
+            with self._uow() as uow:
+                uow.generations.mark_enqueued(generation_id, self._clock.now())
+                uow.commit()
+        except Exception as exc:  # noqa: BLE001 - the charge is committed: an error now would invite a second one
+            self._log("marking a job sent failed; the sweeper may send it again", {
+                "generation_id": generation_id, "error_type": type(exc).__name__})
 
     def get(self, user_id: str, generation_id: str) -> Generation:
         with self._uow() as uow:

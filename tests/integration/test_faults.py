@@ -93,11 +93,11 @@ def sabotage(db):
     """Installs a trigger on a table that makes the server kill the writing session, as a crash or restart would."""
     installed: list[str] = []
 
-    def install(table: str) -> None:
+    def install(table: str, event: str = "INSERT") -> None:
         with psycopg.connect(db, autocommit=True) as conn:
             conn.execute("""CREATE OR REPLACE FUNCTION chaos_kill_session() RETURNS trigger LANGUAGE plpgsql AS $$
                             BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$""")
-            conn.execute(f'CREATE TRIGGER chaos_kill BEFORE INSERT ON "{table}" FOR EACH ROW '
+            conn.execute(f'CREATE TRIGGER chaos_kill BEFORE {event} ON "{table}" FOR EACH ROW '
                          "EXECUTE FUNCTION chaos_kill_session()")
         installed.append(table)
 
@@ -173,6 +173,24 @@ def test_database_killed_mid_spend_is_503_writes_nothing_and_the_next_request_wo
     assert count(db, "SELECT count(*) FROM generations") == 0
     assert count(db, "SELECT count(*) FROM ledger WHERE kind = 'generation'") == 0
     assert api.post("/v1/generations", PLACEHOLDER, token=token).status == 202, "the pool replaced the dead session"
+
+
+def test_database_lost_after_the_spend_committed_still_answers_202_so_the_client_does_not_pay_twice(
+        api, chalice_client, db, clock, sabotage):
+    token = api.register()["access_token"]
+    sabotage("generations", "UPDATE OF enqueued_at")  # the bookkeeping after the charge and the SQS send
+    reply = api.post("/v1/generations", PLACEHOLDER, token=token)
+    assert reply.status == 202, "a 503 here made clients retry a request that had already been charged"
+    sabotage.remove()
+    generation = reply.json
+    assert balance(api, token) == BONUS - generation["cost_credits"]
+    [message] = queued_messages()
+    clock.advance(seconds=31)
+    assert sweep(chalice_client)["resent"] == 1, "never marked as sent, so sent again: harmless"
+    for _ in range(2):
+        assert run_worker(chalice_client, bodies=[message["Body"]]) == {"batchItemFailures": []}
+    assert count(db, "SELECT count(*) FROM images WHERE generation_id = %s", generation["id"]) == 2
+    assert charged(db, generation["id"]) == generation["cost_credits"]
 
 
 def test_every_pooled_session_killed_between_requests_is_invisible_to_users(api, db):
