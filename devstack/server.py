@@ -173,9 +173,14 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
     return Handler
 
 
+class LocalServer(ThreadingHTTPServer):
+    # socketserver's backlog of 5 overflows, and clients see resets, when a burst arrives while requests wait.
+    request_queue_size = 128
+
+
 def serve(gateway: PixmintGateway, static_dir: Path, port: int, outbox: Callable[[], list[dict]] | None,
           host: str = "127.0.0.1", local_checkout: bool = False) -> ThreadingHTTPServer:
     checkout = LocalCheckout(gateway) if local_checkout else None
-    server = ThreadingHTTPServer((host, port), make_handler(gateway, static_dir, outbox, checkout))
+    server = LocalServer((host, port), make_handler(gateway, static_dir, outbox, checkout))
     server.daemon_threads = True
     return server
