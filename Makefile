@@ -6,15 +6,18 @@ PIP_FLAGS := --quiet --disable-pip-version-check
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := frontend/node_modules/.installed
 FRONTEND_BUILT := frontend/dist/index.html
+# checkov pins its own boto3 and jsonschema, so it lives apart from .venv.
+SCAN_VENV := .venv-scan
+SCAN_INSTALLED := $(SCAN_VENV)/.installed
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
 
-.PHONY: dev test test-fast bench package install frontend chromium clean
+.PHONY: dev test test-fast bench package deploy lint-infra install frontend chromium clean
 STAGE ?= dev
 
 dev: $(INSTALLED) $(FRONTEND_BUILT)
 	$(PY) -m devstack
 
-test: $(INSTALLED) $(FRONTEND_BUILT) chromium
+test: $(INSTALLED) $(FRONTEND_BUILT) chromium $(SCAN_INSTALLED)
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED)
@@ -23,9 +26,18 @@ test-fast: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) bench/run.py
 
+# dist/$(STAGE)/sam.json (Chalice's template merged with infra/resources.json) and deployment.zip; no AWS access.
 package: $(INSTALLED)
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) \
-		--merge-template infra/resources.json dist/$(STAGE)
+	scripts/deploy package $(STAGE)
+
+# Needs AWS credentials and the AWS CLI v2; see docs/operations.md.
+deploy: $(INSTALLED) $(FRONTEND_BUILT)
+	scripts/deploy deploy $(STAGE)
+
+lint-infra: $(INSTALLED) $(SCAN_INSTALLED)
+	scripts/deploy package dev
+	scripts/deploy package prod
+	scripts/deploy lint dist/dev/sam.json dist/prod/sam.json
 
 install: $(INSTALLED)
 
@@ -35,6 +47,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+	touch $@
+
+$(SCAN_INSTALLED): infra/requirements-scan.txt
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON) -m venv $(SCAN_VENV)
+	echo '*' > $(SCAN_VENV)/.gitignore
+	$(SCAN_VENV)/bin/python -m pip install $(PIP_FLAGS) -r infra/requirements-scan.txt
 	touch $@
 
 $(NODE_INSTALLED): frontend/package.json frontend/package-lock.json

@@ -2,6 +2,7 @@ from chalice import Chalice
 
 from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, cors, credits, generations, images, me, system,
                                  webhooks, worker)
+from chalicelib.handlers import deploy
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/*", "application/zip"])
@@ -17,4 +18,5 @@ app.register_blueprint(worker.bp)
 app.register_blueprint(api_keys.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(admin_reports.bp)
+app.register_blueprint(deploy.bp)
 cors.register_preflight_routes(app)  # last: it adds OPTIONS beside every path registered above
