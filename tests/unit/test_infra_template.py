@@ -105,7 +105,7 @@ def test_package_builds_each_stage_offline_with_the_migrations_inside(templates)
 
 def test_every_function_runs_in_the_private_subnets(prod):
     private = [ref("PrivateSubnetA"), ref("PrivateSubnetB")]
-    assert set(functions(prod)) >= {"APIHandler", "ProcessJobs", "SweepGenerations", "Migrate"}
+    assert set(functions(prod)) >= {"APIHandler", "ProcessJobs", "SweepGenerations", "Migrate", "Operations"}
     for name, function in functions(prod).items():
         vpc = function["Properties"].get("VpcConfig")
         assert vpc == {"SecurityGroupIds": [ref("LambdaSecurityGroup")], "SubnetIds": private}, name
