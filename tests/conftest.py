@@ -3,10 +3,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import jsonschema
 import psycopg
@@ -248,3 +253,76 @@ def chalice_client(container):
 @pytest.fixture
 def api(chalice_client) -> Api:
     return Api(chalice_client)
+
+
+ADMIN_EMAIL = "admin@pixmint.example"
+ADMIN_PASSWORD = "admin password for e2e"
+# A developer's shell may hold real keys; the local stack under test must never reach Stripe, OpenAI or Bedrock.
+EXTERNAL_SERVICE_SETTINGS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "STRIPE_SECRET_NAME",
+                             "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_SECRET_NAME", "BEDROCK_ENABLED",
+                             "JWT_SECRET", "JWT_SECRET_NAME", "DATABASE_SECRET_NAME", "AWS_ENDPOINT_URL")
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, deadline_s: float = 90) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local stack exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/v1/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the local stack did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmint_e2e",
+                        need_frontend: bool = True) -> Iterator[str]:
+    """`python -m devstack` as make dev runs it, on its own database, port and data folder; yields its URL."""
+    from devstack.embedded import drop_database, ensure_database, free_port
+
+    if need_frontend and not (PROJECT_DIR / "frontend" / "dist" / "index.html").exists():
+        pytest.fail("frontend/dist is not built: run the tests through `make test`")
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in EXTERNAL_SERVICE_SETTINGS}
+    env.update(DATABASE_URL=ensure_database(pg_server_url, name), PIXMINT_DATA_DIR=str(data_dir),
+               PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local",
+               PIXMINT_ADMIN_EMAIL=ADMIN_EMAIL, PIXMINT_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    log = data_dir / "stack.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR,
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://localhost:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        drop_database(pg_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def live_stack(pg_server_url, tmp_path_factory):
+    """The real local stack, shared by the browser tests of a session."""
+    with running_local_stack(pg_server_url, tmp_path_factory.mktemp("stack")) as url:
+        yield url
+
+
+def api_call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None,
+             headers: dict | None = None) -> dict:
+    """A JSON request to the local stack, for setting a scene faster than through the pages."""
+    sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base_url + path, data, sent, method=method)
+    with urllib.request.urlopen(request, timeout=20) as reply:
+        raw = reply.read()
+    return json.loads(raw) if raw else {}

@@ -1,70 +1,17 @@
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR
+# The local stack (live_stack) and its helpers live in tests/conftest.py, shared with tests/fuzz.
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_DIR, api_call  # noqa: F401 - re-exported
 
-ADMIN_EMAIL = "admin@pixmint.example"
-ADMIN_PASSWORD = "admin password for e2e"
 SCREENSHOTS = PROJECT_DIR / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, deadline_s: float = 90) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the local stack exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/v1/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the local stack did not become healthy:\n{log.read_text()[-3000:]}")
-
-
-@pytest.fixture(scope="session")
-def live_stack(pg_server_url, tmp_path_factory):
-    """`python -m devstack` as make dev runs it, on its own database, port and data folder."""
-    from devstack.embedded import drop_database, ensure_database, free_port
-
-    if not (PROJECT_DIR / "frontend" / "dist" / "index.html").exists():
-        pytest.fail("frontend/dist is not built: run the tests through `make test`")
-    name = f"pixmint_e2e_{uuid.uuid4().hex[:8]}"
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("stack")
-    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET")}
-    env.update(DATABASE_URL=ensure_database(pg_server_url, name), PIXMINT_DATA_DIR=str(data_dir),
-               PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local",
-               PIXMINT_ADMIN_EMAIL=ADMIN_EMAIL, PIXMINT_ADMIN_PASSWORD=ADMIN_PASSWORD)
-    log = data_dir / "stack.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://localhost:{port}"
-    try:
-        _wait_healthy(url, process, log)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        drop_database(pg_server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -115,18 +62,3 @@ def make_page(browser, live_stack):
     yield make
     for context in contexts:
         context.close()
-
-
-def api_call(base_url: str, method: str, path: str, body: dict | None = None, token: str | None = None,
-             headers: dict | None = None) -> dict:
-    """A JSON request to the local stack, for setting a scene faster than through the pages."""
-    import json
-
-    sent = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
-    if token:
-        sent["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base_url + path, data, sent, method=method)
-    with urllib.request.urlopen(request, timeout=20) as reply:
-        raw = reply.read()
-    return json.loads(raw) if raw else {}
