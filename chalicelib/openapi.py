@@ -39,6 +39,9 @@ EMAIL = {"type": "string", "format": "email", "maxLength": 254}
 PASSWORD = {"type": "string", "minLength": 1, "maxLength": 10000}
 NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": 128}
 TIMESTAMP = {"type": "string", "format": "date-time"}
+UUID = {"type": "string", "format": "uuid"}
+POSITION = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
+UPSERT_TEXT = {"type": "string", "maxLength": 2000}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(
@@ -120,7 +123,7 @@ SCHEMAS: dict[str, Any] = {
     "GenerationRequest": _obj({"prompt": {"type": "string", "minLength": 1, "maxLength": 4000}}, {
         "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 4},
         "style_preset": STRING, "negative_prompt": {"type": "string", "maxLength": 2000},
-        "source_image_id": STRING, "mask_image_id": STRING}),
+        "source_image_id": {"type": "string", "format": "uuid"}, "mask_image_id": {"type": "string", "format": "uuid"}}),
     "Quote": _obj({"cost_credits": {"type": "integer"}, "unit_credits": {"type": "integer"}, "model": STRING,
                    "size": STRING, "quality": STRING, "n": {"type": "integer"}}),
     "Models": _obj({"items": {"type": "array", "items": _obj({
@@ -163,6 +166,11 @@ def _path(name: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "schema": STRING}
 
 
+def _item_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,40}$"}}
+
+
 PAGE_PARAMETERS = [
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
     {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
@@ -171,9 +179,31 @@ IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": 
                          "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 
 
+def _or_null(prop: dict[str, Any]) -> dict[str, Any]:
+    kind = prop.get("type")
+    if kind is None or kind == "null" or isinstance(kind, list) and "null" in kind:
+        return prop
+    nullable = {**prop, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
+    if "enum" in prop:
+        nullable["enum"] = [*prop["enum"], None]
+    return nullable
+
+
+def _nullable_optional(schema: dict[str, Any]) -> dict[str, Any]:
+    """A request body whose optional fields may also be null: the handlers read null as "not given"."""
+    if "properties" not in schema:
+        return schema
+    required = set(schema.get("required", []))
+    properties = {name: prop if name in required else _or_null(prop) for name, prop in schema["properties"].items()}
+    return {**schema, "properties": properties}
+
+
+SCHEMAS["GenerationRequest"] = _nullable_optional(SCHEMAS["GenerationRequest"])
+
+
 def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
         auth: bool = True, errors: tuple[str, ...] = ("400",), parameters: list[dict[str, Any]] | None = None,
-        content_type: str = "application/json") -> dict[str, Any]:
+        content_type: str = "application/json", api_key: bool = True) -> dict[str, Any]:
     responses: dict[str, Any] = {ok: {"description": summary}}
     if ok_schema is not None:
         responses[ok]["content"] = {content_type: {"schema": ok_schema}}
@@ -182,9 +212,11 @@ def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None
     for code in sorted(codes):
         responses[code] = {"$ref": f"#/components/responses/E{code}"}
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
-    op["security"] = [{"bearer": []}] if auth else []
+    # API keys act as their owner everywhere except administration, key management and password or account changes.
+    keys_allowed = api_key and tag not in ("admin", "api keys")
+    op["security"] = ([{"bearer": []}, {"apiKey": []}] if keys_allowed else [{"bearer": []}]) if auth else []
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _nullable_optional(body)}}}
     if parameters:
         op["parameters"] = parameters
     return op
@@ -240,14 +272,18 @@ PATHS: dict[str, dict[str, Any]] = {
         "patch": _op("Update the profile", "accounts", "200", _ref("User"),
                      _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}), errors=("400", "403")),
         "delete": _op("Delete the account, its images and keys", "accounts", "204", None,
-                      _obj({"password": PASSWORD}), errors=("400", "403", "429")),
+                      _obj({"password": PASSWORD}), errors=("400", "403", "429"), api_key=False),
     },
     "/v1/credits": {"get": _op("Balance and credits awaiting payment", "credits", "200", _ref("Credits"), errors=("403",))},
     "/v1/credits/packs": {"get": _op("Credit packs for sale", "credits", "200", _ref("CreditPacks"), auth=False, errors=())},
     "/v1/credits/checkout": {
         "post": _op("Start a Stripe Checkout for a pack or a custom amount", "credits", "201", _ref("Checkout"),
-                    _obj({}, {"pack_id": STRING,
-                              "amount_cents": {"type": "integer", "minimum": 500, "maximum": 50000, "multipleOf": 100}}),
+                    {**_obj({}, {"pack_id": {"type": "string", "minLength": 1},
+                                 "amount_cents": {"type": "integer", "minimum": 500, "maximum": 50000,
+                                                  "multipleOf": 100}}),
+                     # Exactly one of them, not null.
+                     "oneOf": [{"required": ["pack_id"], "properties": {"pack_id": {"type": "string"}}},
+                               {"required": ["amount_cents"], "properties": {"amount_cents": {"type": "integer"}}}]},
                     errors=("400", "403", "409"), parameters=[IDEMPOTENCY_PARAMETER])
     },
     "/v1/credits/transactions": {
@@ -338,12 +374,12 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/images/bulk": {"post": _op("Delete, favourite or unfavourite up to 100 images", "images", "200",
                                     _ref("BulkResult"), _obj({"action": {"type": "string", "enum": ["delete", "favorite",
                                                                                                       "unfavorite"]},
-                                                             "ids": {"type": "array", "items": STRING,
+                                                             "ids": {"type": "array", "items": UUID,
                                                                      "minItems": 1, "maxItems": 100}}),
                                     errors=("400", "403"))},
     "/v1/images/download": {"post": _op("A ZIP of up to 100 originals", "images", "200",
                                         {"type": "string", "format": "binary"},
-                                        _obj({"ids": {"type": "array", "items": STRING, "minItems": 1, "maxItems": 100}}),
+                                        _obj({"ids": {"type": "array", "items": UUID, "minItems": 1, "maxItems": 100}}),
                                         errors=("400", "403", "404"), content_type="application/zip")},
     "/v1/public/images/{slug}": {"get": _op("A shared image", "sharing", "200", _ref("PublicImage"), auth=False,
                                             errors=("404",), parameters=[_path("slug")])},
@@ -368,7 +404,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/api-keys": {
         "post": _op("Create a developer key; the key is shown this once", "api keys", "201", _ref("ApiKey"),
-                    _obj({"name": {"type": "string", "minLength": 1, "maxLength": 80}},
+                    _obj({"name": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "\\S"}},
                          {"monthly_cap_credits": {"type": "integer", "minimum": 1},
                           "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600}}),
                     errors=("400", "403")),
@@ -386,12 +422,15 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("A user with payments, generations and keys (admin)", "admin", "200", {"type": "object"},
                    errors=("403", "404"), parameters=[_path("user_id")]),
         "patch": _op("Suspend, reinstate, promote or demote (admin)", "admin", "200", {"type": "object"},
-                     _obj({}, {"suspended": {"type": "boolean"}, "role": {"type": "string", "enum": ["user", "admin"]}}),
+                     {**_obj({}, {"suspended": {"type": "boolean"}, "role": {"type": "string", "enum": ["user", "admin"]}}),
+                      "anyOf": [{"required": ["suspended"], "properties": {"suspended": {"type": "boolean"}}},
+                                {"required": ["role"], "properties": {"role": {"type": "string"}}}]},
                      errors=("400", "403", "404", "409"), parameters=[_path("user_id")]),
     },
     "/v1/admin/users/{user_id}/credits": {"post": _op("Grant or debit credits with a reason (admin)", "admin", "201",
                                                       _ref("Transaction"),
-                                                      _obj({"delta": {"type": "integer"},
+                                                      _obj({"delta": {"type": "integer", "minimum": -10_000_000,
+                                                                      "maximum": 10_000_000, "not": {"const": 0}},
                                                             "reason": {"type": "string", "minLength": 3,
                                                                        "maxLength": 500}}),
                                                       errors=("400", "403", "404", "409"),
@@ -405,34 +444,40 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("Signup bonus, daily cap, provider fallback, enabled models (admin)", "admin", "200",
                    {"type": "object"}, errors=("403",)),
         "patch": _op("Change settings (admin)", "admin", "200", {"type": "object"},
-                     _obj({}, {"signup_bonus": {"type": "integer", "minimum": 0},
-                               "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1},
-                               "provider_fallback": {"type": "boolean"}}), errors=("400", "403")),
+                     {**_obj({}, {"signup_bonus": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+                                  "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 10_000_000},
+                                  "provider_fallback": {"type": "boolean"}}),
+                      # At least one setting; daily_spend_cap null lifts the cap, other nulls read as not given.
+                      "anyOf": [{"required": ["signup_bonus"], "properties": {"signup_bonus": {"type": "integer"}}},
+                                {"required": ["provider_fallback"],
+                                 "properties": {"provider_fallback": {"type": "boolean"}}},
+                                {"required": ["daily_spend_cap"]}]}, errors=("400", "403")),
     },
     "/v1/admin/models/{model_id}": {"put": _op("Enable or disable a model (admin)", "admin", "204", None,
                                                _obj({"enabled": {"type": "boolean"}}), errors=("400", "403", "404"),
                                                parameters=[_path("model_id")])},
     "/v1/admin/style-presets/{preset_id}": {"put": _op("Create or change a style preset (admin)", "admin", "204", None,
-                                                       _obj({"label": STRING, "prompt_suffix": STRING},
-                                                            {"position": {"type": "integer"},
-                                                             "active": {"type": "boolean"}}),
-                                                       errors=("400", "403"), parameters=[_path("preset_id")])},
+                                                       _obj({"label": UPSERT_TEXT, "prompt_suffix": UPSERT_TEXT},
+                                                            {"position": POSITION, "active": {"type": "boolean"}}),
+                                                       errors=("400", "403"), parameters=[_item_id("preset_id")])},
     "/v1/admin/prompt-templates/{template_id}": {"put": _op("Create or change a prompt template (admin)", "admin",
                                                             "204", None,
-                                                            _obj({"label": STRING, "template": STRING},
-                                                                 {"position": {"type": "integer"},
-                                                                  "active": {"type": "boolean"}}),
-                                                            errors=("400", "403"), parameters=[_path("template_id")])},
+                                                            _obj({"label": UPSERT_TEXT,
+                                                                  "template": {**UPSERT_TEXT, "pattern": "\\{"}},
+                                                                 {"position": POSITION, "active": {"type": "boolean"}}),
+                                                            errors=("400", "403"), parameters=[_item_id("template_id")])},
     "/v1/admin/credit-packs/{pack_id}": {"put": _op("Create or change a credit pack (admin)", "admin", "204", None,
-                                                    _obj({"label": STRING, "credits": {"type": "integer"},
-                                                          "amount_cents": {"type": "integer"}},
-                                                         {"position": {"type": "integer"}, "active": {"type": "boolean"}}),
-                                                    errors=("400", "403"), parameters=[_path("pack_id")])},
+                                                    _obj({"label": UPSERT_TEXT,
+                                                          "credits": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+                                                          "amount_cents": {"type": "integer", "minimum": 100,
+                                                                           "maximum": 100_000}},
+                                                         {"position": POSITION, "active": {"type": "boolean"}}),
+                                                    errors=("400", "403"), parameters=[_item_id("pack_id")])},
     "/v1/admin/audit-log": {"get": _op("Every admin action, newest first (admin)", "admin", "200", _ref("AuditPage"),
                                        errors=("400", "403"), parameters=PAGE_PARAMETERS)},
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
-                    _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"))
+                    _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"), api_key=False)
     },
 }
 
@@ -501,6 +546,19 @@ PATHS["/v1/admin/reports/usage"]["get"]["responses"]["200"]["content"]["text/csv
 PATHS["/v1/admin/metrics"] = {"get": _op(
     "Generations by status, failure rate, provider latency, stuck generations and queue depths (admin)", "admin",
     "200", _ref("Metrics"), errors=("403",))}
+
+
+def _blank_reads_as_absent(parameter: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter sent empty (?status=&q= from a cleared filter) means "not given"; limit excepted."""
+    if parameter["in"] != "query" or parameter["required"] or parameter["name"] == "limit":
+        return parameter
+    return {**parameter, "schema": {"anyOf": [parameter["schema"], {"type": "string", "maxLength": 0}]}}
+
+
+for _operations in PATHS.values():
+    for _operation in _operations.values():
+        if "parameters" in _operation:
+            _operation["parameters"] = [_blank_reads_as_absent(p) for p in _operation["parameters"]]
 
 
 @cache

@@ -31,7 +31,8 @@ def decode_cursor(cursor: str, count: int) -> list[str]:
 
 def decode_id_cursor(cursor: str) -> int:
     value = decode_cursor(cursor, 1)[0]
-    if not value.isdigit():
+    # ASCII digits that fit a bigint: "²".isdigit() is true, and a larger number fails in SQL, not here.
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise InvalidRequest("The cursor is not valid.", {"field": "cursor"})
     return int(value)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -16,6 +17,8 @@ from .credits import entry_json, payment_json
 from .generations import generation_json
 
 bp = Blueprint(__name__)
+POSITION_LIMIT = 1_000_000  # list order; the column is a 32-bit integer
+ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 def summary_json(summary: UserSummary) -> dict[str, Any]:
@@ -88,7 +91,15 @@ def pricing() -> Response:
 def set_pricing() -> Response:
     principal = require_admin(bp.current_request)
     body = fields(json_body(bp.current_request), {"items": list})
-    return Response({"items": container().admin.set_pricing(principal, body["items"])})
+    return Response({"items": container().admin.set_pricing(principal, _price_rows(body["items"]))})
+
+
+def _price_rows(items: list[Any]) -> list[Any]:
+    for index, item in enumerate(items):
+        for name in ("model", "size", "quality"):
+            if isinstance(item, dict) and name in item and not isinstance(item[name], str):
+                raise InvalidRequest(f"{name} is a string.", {"field": f"items[{index}].{name}"})
+    return items
 
 
 @bp.route("/v1/admin/settings", methods=["GET"])
@@ -123,6 +134,11 @@ def set_model(model_id: str) -> Response:
 def _upsert(kind: str, item_id: str, required: dict[str, type]) -> Response:
     principal = require_admin(bp.current_request)
     body = fields(json_body(bp.current_request), required, {"position": int, "active": bool}, max_length=2000)
+    if not -POSITION_LIMIT <= body.get("position", 0) <= POSITION_LIMIT:
+        raise InvalidRequest(f"position is from -{POSITION_LIMIT:,} to {POSITION_LIMIT:,}.", {"field": "position"})
+    if not ITEM_ID.fullmatch(item_id):
+        # ASCII only: str.isalnum() would also take "¼" and other characters nobody types in a URL.
+        raise InvalidRequest("The id is 1 to 40 letters, digits, - or _.", {"field": "id"})
     container().admin.upsert(principal, kind, item_id, body)
     return Response("", status_code=204)
 

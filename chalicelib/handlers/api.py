@@ -138,6 +138,8 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     logger.append_keys(request_id=request_id)
     started = time.perf_counter()
     try:
+        if _query_has_nul(event):
+            raise errors.InvalidRequest("Query parameters may not contain NUL characters.", {"reason": "nul_character"})
         with traced(f"## {getattr(event, 'method', '')} {getattr(event, 'path', '')}"):
             response = get_response(event)
     except _Escaped as escaped:
@@ -147,6 +149,9 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     if response.status_code >= 400:
         response = _rewrite_chalice_error(response, request_id)
     response.headers.setdefault("Cache-Control", "no-store")
+    if not isinstance(response.body, (str, bytes)) and not any(k.lower() == "content-type" for k in response.headers):
+        # Chalice serialises dicts to JSON but names no type; not every gateway (nor the local stack) adds one.
+        response.headers["Content-Type"] = "application/json"
     response.headers.update({"X-Request-Id": request_id, **SECURITY_HEADERS, **_cors_headers(event)})
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.info(
@@ -161,6 +166,11 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         metrics.flush_metrics()
     logger.remove_keys(["request_id"])
     return response
+
+
+def _query_has_nul(event: Request) -> bool:
+    query = getattr(event, "query_params", None) or {}
+    return any("\x00" in name or any("\x00" in v for v in query.getlist(name)) for name in query)
 
 
 def _cors_headers(event: Request) -> dict[str, str]:
@@ -184,7 +194,25 @@ def json_body(request: Request) -> dict[str, Any]:
         raise errors.InvalidRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise errors.InvalidRequest("The request body must be a JSON object.")
+    if _contains_nul(body):
+        raise errors.InvalidRequest("Text may not contain NUL characters.", {"reason": "nul_character"})
     return body
+
+
+def _contains_nul(value: Any) -> bool:
+    """PostgreSQL cannot store U+0000 in text, so it is refused at the edge rather than failing in SQL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def whole_number(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²" and other characters int() refuses."""
+    return raw.isascii() and raw.isdigit()
 
 
 def fields(body: dict[str, Any], required: dict[str, type], optional: dict[str, type] | None = None,
@@ -201,6 +229,8 @@ def fields(body: dict[str, Any], required: dict[str, type], optional: dict[str, 
                 raise errors.InvalidRequest(f"The field {name} is required.", {"field": name})
             continue
         value = body[name]
+        if kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON has one number type: 3.0 is the whole number 3, as JSON Schema reads it
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise errors.InvalidRequest(f"The field {name} must be {_kind_name(kind)}.", {"field": name})
         if isinstance(value, str) and len(value) > max_length:
@@ -218,7 +248,7 @@ def page_params(request: Request) -> tuple[int, str | None]:
     """The ?limit= (1..100, default 20) and ?cursor= of a list request."""
     query = request.query_params or {}
     raw_limit = query.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+    if not whole_number(raw_limit) or not 1 <= int(raw_limit) <= 100:
         raise errors.InvalidRequest("limit must be a whole number from 1 to 100.", {"field": "limit"})
     cursor = query.get("cursor") or None
     return int(raw_limit), cursor

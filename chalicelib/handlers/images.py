@@ -11,7 +11,7 @@ from ..bootstrap import container
 from ..domain.errors import InvalidRequest
 from ..domain.generation import ImageRecord
 from ..domain.library import MAX_BULK, Download, ImageFilters, SharedImage
-from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+from .api import api_view, authenticate, fields, json_body, page_params, rfc3339, whole_number
 
 bp = Blueprint(__name__)
 BULK_ACTIONS = ("delete", "favorite", "unfavorite")
@@ -54,7 +54,7 @@ def _int(query: dict[str, str], name: str) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    if not whole_number(raw):
         raise InvalidRequest(f"{name} must be a whole number.", {"field": name})
     return int(raw)
 
