@@ -26,6 +26,13 @@ test-fast: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) bench/run.py
 
+# Schemathesis on the local stack with a long budget (make test runs 4 examples per operation and phase).
+.PHONY: fuzz
+FUZZ_EXAMPLES ?= 200
+FUZZ_SEED ?= 20261124
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest tests/fuzz -p no:cacheprovider --timeout=3600
+
 # dist/$(STAGE)/sam.json (Chalice's template merged with infra/resources.json) and deployment.zip; no AWS access.
 package: $(INSTALLED)
 	scripts/deploy package $(STAGE)

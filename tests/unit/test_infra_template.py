@@ -163,7 +163,8 @@ def test_database_is_encrypted_backed_up_and_protected_in_prod(prod):
     assert p["MultiAZ"] == ref("DBMultiAZ") and p["DBInstanceClass"] == ref("DBInstanceClass")
     assert p["AllocatedStorage"] == ref("DBAllocatedStorage")
     assert db["DeletionPolicy"] == db["UpdateReplacePolicy"] == "Snapshot"
-    assert "{{resolve:secretsmanager:${DatabaseSecret}" in p["MasterUserPassword"]["Fn::Sub"]
+    assert "{{resolve:secretsmanager:${DatabaseSecret}" in p["MasterUserPassword"]["Fn::If"][2]["Fn::Sub"]
+    assert p["DBSnapshotIdentifier"]["Fn::If"][:2] == ["RestoreFromSnapshot", ref("DBRestoreSnapshot")]
     assert props(prod, "DatabaseParameters")["Parameters"]["rds.force_ssl"] == "1"
 
 
