@@ -50,6 +50,11 @@ def aws_client(settings: Settings, service: str) -> Any:
     # SigV4 everywhere (presigned S3 links included); standard retries with backoff for throttling.
     config = Config(signature_version="s3v4" if service == "s3" else None, retries={"mode": "standard"},
                     connect_timeout=5, read_timeout=60)
+    if service == "sqs":
+        # A job is sent after its charge commits, inside a 30 s API Lambda: a hanging SQS must not turn that
+        # into a gateway timeout (clients retry those and pay twice); the sweeper sends what was not sent.
+        config = config.merge(Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2,
+                                     read_timeout=3))
     return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url,
                         config=config)
 

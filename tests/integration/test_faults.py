@@ -7,6 +7,8 @@ an OpenAI-compatible server that hangs); `make chaos` runs the heavier versions 
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import boto3
 import psycopg
@@ -255,6 +257,29 @@ def test_sqs_send_failure_after_commit_is_delivered_by_the_sweeper(api, chalice_
     assert run_worker(chalice_client, bodies=[message["Body"]]) == {"batchItemFailures": []}
     assert generation_row(db, generation["id"])[0] == "succeeded"
     assert sweep(chalice_client) == {"resent": 0, "failed": 0}
+
+
+class TestSqsThatHangs:
+    """SQS accepting connections and never answering: the charge has committed, and API Gateway gives up at 29 s."""
+
+    @pytest.fixture
+    def silent_endpoint(self):
+        with socket.create_server(("127.0.0.1", 0)) as server:  # the kernel accepts; nobody ever replies
+            yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+    @pytest.fixture
+    def settings_overrides(self, settings_overrides, silent_endpoint):
+        return {**settings_overrides, "AWS_ENDPOINT_URL": silent_endpoint}
+
+    def test_a_hanging_send_after_commit_still_answers_202_in_time_and_leaves_the_job_to_the_sweeper(self, api, db):
+        token = api.register()["access_token"]
+        started = time.monotonic()
+        reply = api.post("/v1/generations", PLACEHOLDER, token=token)
+        elapsed = time.monotonic() - started
+        assert reply.status == 202, reply.body
+        assert elapsed < 15, f"{elapsed:.0f} s: API Gateway's 504 at 29 s made clients retry a charged request"
+        assert balance(api, token) == BONUS - reply.json["cost_credits"]
+        assert count(db, "SELECT count(*) FROM generations WHERE enqueued_at IS NULL") == 1, "the sweeper's to send"
 
 
 # (d) The image provider hangs
