@@ -360,6 +360,10 @@ def test_alarms_watch_errors_queues_and_the_database(prod):
                        ("AWS/Lambda", "Errors"), ("AWS/ApiGateway", "5XXError"), ("Pixmint", "ServerErrors")}
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"] == [ref("AlarmTopic")]
+    # REST API metrics are published by API name and stage, so the API's name must be the one the alarm watches.
+    api_alarm = props(prod, "ApiGatewayErrorsAlarm")["Dimensions"]
+    assert api_alarm == [{"Name": "ApiName", "Value": props(prod, "RestAPI")["Name"]},
+                         {"Name": "Stage", "Value": props(prod, "RestAPI")["StageName"]}]
     assert props(prod, "AlarmEmailSubscription")["Endpoint"] == ref("AlarmEmail")
 
 
