@@ -145,12 +145,13 @@ SCHEMAS: dict[str, Any] = {
         "rate_limit_per_minute": {"type": "integer"}, "monthly_cap_credits": {"type": ["integer", "null"]},
         "used_this_month": {"type": "integer"}}, {"key": STRING}),
     "ApiKeyPage": _obj({"items": {"type": "array", "items": _ref("ApiKey")}, "next_cursor": {"type": "null"}}),
-    "AdminUser": {**_ref("User"), "description": "A user with flags and usage totals"},
+    "AuditState": {"type": ["object", "array", "null"], "description": "What the action changed, as it was or became"},
     "PriceRow": _obj({"model": STRING, "size": STRING, "quality": STRING,
                       "credits": {"type": "integer", "minimum": 1}, "provider_cost_usd": {"type": "number", "minimum": 0}}),
     "Pricing": _obj({"items": {"type": "array", "items": _ref("PriceRow")}}),
     "AuditEntry": _obj({"id": STRING, "actor_email": STRING, "action": STRING, "target_type": STRING,
-                        "target_id": {"type": ["string", "null"]}, "before": {}, "after": {}, "created_at": TIMESTAMP}),
+                        "target_id": {"type": ["string", "null"]}, "before": _ref("AuditState"),
+                        "after": _ref("AuditState"), "created_at": TIMESTAMP}),
     "AuditPage": _obj({"items": {"type": "array", "items": _ref("AuditEntry")}, "next_cursor": {"type": ["string", "null"]}}),
     "Health": _obj(
         {
@@ -160,6 +161,25 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
 }
+
+SCHEMAS["AdminUser"] = {**SCHEMAS["User"], "description": "A user with flags and usage totals", "properties": {
+    **SCHEMAS["User"]["properties"], "flagged": {"type": "boolean"}, "flag_reason": {"type": ["string", "null"]},
+    "flagged_at": {"type": ["string", "null"], "format": "date-time"},
+    "usage": _obj({"generations": {"type": "integer", "minimum": 0}, "credits_spent": {"type": "integer"},
+                   "credits_bought": {"type": "integer"}})},
+    "required": [*SCHEMAS["User"]["required"], "suspended", "flagged", "flag_reason", "flagged_at", "usage"]}
+SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"], "description": "A user with recent payments, generations and keys",
+                              "properties": {**SCHEMAS["AdminUser"]["properties"],
+                                             "payments": {"type": "array", "items": _ref("Payment")},
+                                             "generations": {"type": "array", "items": _ref("Generation")},
+                                             "api_keys": {"type": "array", "items": _ref("ApiKey")}},
+                              "required": [*SCHEMAS["AdminUser"]["required"], "payments", "generations", "api_keys"]}
+SCHEMAS["Settings"] = _obj({"provider_fallback": {"type": "boolean"},
+                            "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1},
+                            "models": {"type": "object", "additionalProperties": {"type": "boolean"},
+                                       "description": "Each model id and whether it is enabled"}},
+                           {"signup_bonus": {"type": "integer", "minimum": 0,
+                                             "description": "Absent until an admin sets it; the default applies"}})
 
 
 def _path(name: str) -> dict[str, Any]:
@@ -239,7 +259,9 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "This document",
             "tags": ["system"],
             "security": [],
-            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}},
+            "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": _obj(
+                {"openapi": {"type": "string", "pattern": "^3\\.1\\."}, "info": {"type": "object"},
+                 "paths": {"type": "object"}, "components": {"type": "object"}}, {"servers": {"type": "array"}})}}}},
         }
     },
     "/v1/auth/register": {
@@ -414,14 +436,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/api-keys/{key_id}": {"delete": _op("Revoke a key at once", "api keys", "204", None, errors=("403", "404"),
                                             parameters=[_path("key_id")])},
     "/v1/admin/users": {"get": _op("Users, flagged first, with usage totals (admin)", "admin", "200",
-                                   _obj({"items": {"type": "array", "items": {"type": "object"}},
+                                   _obj({"items": {"type": "array", "items": _ref("AdminUser")},
                                          "next_cursor": {"type": ["string", "null"]}}), errors=("400", "403"),
                                    parameters=PAGE_PARAMETERS + [{"name": "q", "in": "query", "required": False,
                                                                   "schema": STRING}])},
     "/v1/admin/users/{user_id}": {
-        "get": _op("A user with payments, generations and keys (admin)", "admin", "200", {"type": "object"},
+        "get": _op("A user with payments, generations and keys (admin)", "admin", "200", _ref("AdminUserDetail"),
                    errors=("403", "404"), parameters=[_path("user_id")]),
-        "patch": _op("Suspend, reinstate, promote or demote (admin)", "admin", "200", {"type": "object"},
+        "patch": _op("Suspend, reinstate, promote or demote (admin)", "admin", "200", _ref("AdminUser"),
                      {**_obj({}, {"suspended": {"type": "boolean"}, "role": {"type": "string", "enum": ["user", "admin"]}}),
                       "anyOf": [{"required": ["suspended"], "properties": {"suspended": {"type": "boolean"}}},
                                 {"required": ["role"], "properties": {"role": {"type": "string"}}}]},
@@ -442,8 +464,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/admin/settings": {
         "get": _op("Signup bonus, daily cap, provider fallback, enabled models (admin)", "admin", "200",
-                   {"type": "object"}, errors=("403",)),
-        "patch": _op("Change settings (admin)", "admin", "200", {"type": "object"},
+                   _ref("Settings"), errors=("403",)),
+        "patch": _op("Change settings (admin)", "admin", "200", _ref("Settings"),
                      {**_obj({}, {"signup_bonus": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
                                   "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 10_000_000},
                                   "provider_fallback": {"type": "boolean"}}),
