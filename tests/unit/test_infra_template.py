@@ -438,3 +438,12 @@ def test_checkov_failures_are_all_suppressed_with_a_reason(templates):
     unexplained = [f"{s['check_id']} {s['resource']}" for report in reports for s in report["results"]["skipped_checks"]
                    if len((s["check_result"].get("suppress_comment") or "").strip()) < 30]
     assert unexplained == []
+
+
+def test_every_function_logs_to_a_group_with_a_retention(prod):
+    for name, function in functions(prod).items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        settings = props(prod, group)
+        assert settings["RetentionInDays"] == ref("LogRetentionDays"), name
+        # The policy files allow writing to /aws/lambda/pixmint-<stage>* only.
+        assert settings["LogGroupName"]["Fn::Sub"].startswith("/aws/lambda/pixmint-${Stage}"), name
