@@ -27,6 +27,10 @@ sys.path.insert(0, str(PROJECT_DIR))
 from bench.scratch import _wait_healthy  # noqa: E402
 
 
+RESULTS = PROJECT_DIR / "chaos" / "results.md"
+OK_TO_COUNT = ("generations", "succeeded", "running_under_lease")
+
+
 @dataclass
 class Outcome:
     scenario: str
@@ -102,6 +106,9 @@ def books(database_url: str) -> dict[str, int]:
             "generations_without_charge": one("""SELECT count(*) FROM generations g WHERE NOT EXISTS
                 (SELECT 1 FROM ledger l WHERE l.reference = 'generation:' || g.id::text)"""),
             "generations": one("SELECT count(*) FROM generations"),
+            "succeeded": one("SELECT count(*) FROM generations WHERE status = 'succeeded'"),
+            "refunded_twice": one("""SELECT count(*) FROM (SELECT reference FROM ledger WHERE kind = 'generation_refund'
+                                     GROUP BY reference HAVING count(*) > 1) AS twice"""),
             "never_processed": one("SELECT count(*) FROM generations WHERE status = 'queued'"),
             # Claimed when the database went away: the lease (6 min) holds them, then the sweeper fails and
             # refunds them at 15 min. Consistent meanwhile: charged, no images.
@@ -111,13 +118,11 @@ def books(database_url: str) -> dict[str, int]:
         }
 
 
-def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) -> Outcome:
+def start_stack(extra_env: dict[str, str] | None = None):
+    """The local stack in its own process on its own embedded PostgreSQL, which the caller may restart."""
     from chalicelib.adapters.migrations import migrate
     from devstack.embedded import ensure_database, free_port, start_postgres
 
-    scenario = f"PostgreSQL restarted ({down_s:g} s down) under a burst of {clients} clients"
-    expectation = ("only 2xx/402 or 503 `unavailable`; no 500, no dropped connection; recovers without an app "
-                   "restart; nothing half written (every generation answered 202, has its charge); ledger exact")
     work = Path(tempfile.mkdtemp(prefix="pixmint-chaos-"))
     pg = start_postgres(work / "pg")
     database_url = ensure_database(pg.url, "pixmint_chaos")
@@ -127,15 +132,52 @@ def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) ->
                                                              "STRIPE_SECRET_KEY")}
     env.update(DATABASE_URL=database_url, PIXMINT_DATA_DIR=str(work / "data"), PIXMINT_ENV_FILE=str(work / "none"),
                PIXMINT_STAGE="local", LOG_LEVEL="WARNING")
+    env.update(extra_env or {})
     log = open(work / "devstack.log", "w")
     stack = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
                              stdout=log, stderr=subprocess.STDOUT)
+    return work, pg, database_url, port, stack, log
+
+
+def stop_stack(stack, log, pg) -> None:
+    stack.terminate()
+    try:
+        stack.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.kill()
+    log.close()
+    pg.stop()
+
+
+def register(port: int) -> str:
+    """A new account with the pro pack bought through the local checkout (the signed webhook), so bursts last."""
+    token = call(port, "POST", "/v1/auth/register", {"email": f"chaos-{uuid.uuid4().hex[:10]}@example.com",
+                                                     "password": "correct horse battery"})[1]["access_token"]
+    checkout = call(port, "POST", "/v1/credits/checkout", {"pack_id": "pro"}, token)[1]
+    assert call(port, "POST", f"/_dev/checkout/{checkout['checkout_id']}/pay")[0] == 303
+    return token
+
+
+def wait_for_workers(database_url: str, seconds: float) -> dict[str, int]:
+    deadline = time.monotonic() + seconds
+    while True:
+        after = books(database_url)
+        if not (after["never_processed"] + after["running_under_lease"]) or time.monotonic() > deadline:
+            return after
+        time.sleep(1)
+
+
+def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) -> Outcome:
+    from devstack.embedded import start_postgres
+
+    scenario = f"PostgreSQL restarted ({down_s:g} s down) under a burst of {clients} clients"
+    expectation = ("only 2xx/402 or 503 `unavailable`; no 500, no dropped connection; recovers without an app "
+                   "restart; nothing half written (every generation answered 202, has its charge); ledger exact")
+    work, pg, database_url, port, stack, log = start_stack()
     burst = Burst()
     try:
         _wait_healthy(f"http://127.0.0.1:{port}/v1/health", stack)
-        tokens = [call(port, "POST", "/v1/auth/register",
-                       {"email": f"chaos-{uuid.uuid4().hex[:10]}@example.com", "password": "correct horse battery"}
-                       )[1]["access_token"] for _ in range(clients)]
+        tokens = [register(port) for _ in range(clients)]
         stop = threading.Event()
         threads = [threading.Thread(target=hammer, args=(port, token, stop, burst)) for token in tokens]
         for thread in threads:
@@ -150,21 +192,11 @@ def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) ->
         for thread in threads:
             thread.join()
         recovered_in = next((at - restarted for at in sorted(burst.successes) if at >= restarted), None)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (lambda b: b["never_processed"] + b["running_under_lease"])(
-                books(database_url)):
-            time.sleep(1)
-        after = books(database_url)
+        after = wait_for_workers(database_url, 60)
         alive = stack.poll() is None
     finally:
-        stack.terminate()
-        try:
-            stack.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
-        log.close()
-        pg.stop()
-    bad_books = {k: v for k, v in after.items() if k not in ("generations", "running_under_lease") and v}
+        stop_stack(stack, log, pg)
+    bad_books = {k: v for k, v in after.items() if k not in OK_TO_COUNT and v}
     if after["generations"] != burst.statuses[202]:
         bad_books["generations_not_answered_202"] = after["generations"] - burst.statuses[202]
     passed = (not burst.unexpected and not bad_books and alive and recovered_in is not None
@@ -182,9 +214,82 @@ def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) ->
     return Outcome(scenario, expectation, passed, detail)
 
 
+def aws_outage_under_burst(clients: int, burst_s: float, down_s: float) -> Outcome:
+    """S3 and SQS (an emulator in this process, so it can be stopped) go away while generations are requested."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from devstack.embedded import FAKE_AWS_CREDENTIALS, free_port
+
+    scenario = f"S3 and SQS unavailable for {down_s:g} s under a burst of {clients} clients"
+    expectation = ("generations still accepted (202); the sweeper sends the unsent jobs, failed stores are retried; "
+                   "every generation succeeds once, every image row has its S3 backup; ledger exact")
+    os.environ.update(FAKE_AWS_CREDENTIALS)
+    moto_port = free_port()
+    endpoint = f"http://127.0.0.1:{moto_port}"
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+    moto.start()
+    aws = dict(region_name="us-east-1", endpoint_url=endpoint)
+    boto3.client("ses", **aws).verify_email_identity(EmailAddress="no-reply@pixmint.example")
+    boto3.client("s3", **aws).create_bucket(Bucket="pixmint-images")
+    queue_url = boto3.client("sqs", **aws).create_queue(QueueName="pixmint-jobs")["QueueUrl"]
+    work, pg, database_url, port, stack, log = start_stack({
+        "AWS_ENDPOINT_URL": endpoint, "IMAGES_BUCKET": "pixmint-images", "JOBS_QUEUE_URL": queue_url,
+        "AWS_DEFAULT_REGION": "us-east-1", "LOG_LEVEL": "INFO", **FAKE_AWS_CREDENTIALS})
+    burst = Burst()
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}/v1/health", stack)
+        tokens = [register(port) for _ in range(clients)]
+        stop = threading.Event()
+        threads = [threading.Thread(target=hammer, args=(port, token, stop, burst)) for token in tokens]
+        for thread in threads:
+            thread.start()
+        time.sleep(burst_s / 3)
+        moto.stop()
+        time.sleep(down_s)
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        moto.start()
+        time.sleep(burst_s * 2 / 3)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        after = wait_for_workers(database_url, 200)  # the sweeper runs every 60 s and resends after 30 s
+        import psycopg
+
+        with psycopg.connect(database_url) as conn:
+            keys = [row[0] for row in conn.execute("SELECT s3_key FROM images")]
+        s3 = boto3.client("s3", **aws)
+        missing = 0
+        for key in keys:
+            try:
+                s3.head_object(Bucket="pixmint-images", Key=key)
+            except Exception:  # noqa: BLE001
+                missing += 1
+        alive = stack.poll() is None
+    finally:
+        stop_stack(stack, log, pg)
+        moto.stop()
+    bad_books = {k: v for k, v in after.items() if k not in OK_TO_COUNT and v}
+    if after["generations"] != burst.statuses[202]:
+        bad_books["generations_not_answered_202"] = after["generations"] - burst.statuses[202]
+    if after["succeeded"] != after["generations"]:
+        bad_books["not_succeeded"] = after["generations"] - after["succeeded"]
+    codes = ", ".join(f"{k}: {v}" for k, v in sorted(burst.statuses.items(), key=str))
+    seen = (work / "devstack.log").read_text()
+    detail = (f"replies {{{codes}}}; {after['succeeded']} of {after['generations']} generations succeeded; "
+              f"{len(keys)} images, {missing} without an S3 backup; the outage made "
+              f"{seen.count('enqueue failed')} SQS sends and {seen.count('worker poll failed')} polls fail")
+    if burst.unexpected:
+        detail += f"; unexpected: {burst.unexpected[:3]}"
+    if bad_books:
+        detail += f"; books: {bad_books}"
+    passed = not burst.unexpected and not bad_books and not missing and alive and "enqueue failed" in seen
+    return Outcome(scenario, expectation, passed, detail)
+
+
 FAST = [
     ("PostgreSQL session killed mid-spend", "503 `unavailable`, spend rolled back, next request works",
-     "database_killed_mid_spend or pooled_session_killed"),
+     "database_killed_mid_spend or database_lost_after or pooled_session_killed"),
     ("S3 unavailable while storing images", "job fails for redelivery, retried at once; no image row without its "
      "S3 backup; gives up after 3 attempts with one refund", "s3_"),
     ("SQS send fails after the generation commit", "202; the sweeper sends it later; processed once",
@@ -215,16 +320,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--down", type=float, default=20, help="seconds PostgreSQL stays down (pool timeout is 10)")
     parser.add_argument("--heavy-only", action="store_true")
     args = parser.parse_args(argv)
-    outcomes = [postgres_restart_under_burst(args.clients, args.burst, args.down)]
-    print(f"{'pass' if outcomes[-1].passed else 'FAIL'}: {outcomes[-1].scenario}", flush=True)
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stoppable AWS emulator runs in this process
+    outcomes = []
+    for heavy in (lambda: postgres_restart_under_burst(args.clients, args.burst, args.down),
+                  lambda: aws_outage_under_burst(4, 20, 10)):
+        outcomes.append(heavy())
+        print(f"{'pass' if outcomes[-1].passed else 'FAIL'}: {outcomes[-1].scenario}", flush=True)
     if not args.heavy_only:
         for scenario, expectation, selector in FAST:
             passed, detail = fault_tests(selector)
             outcomes.append(Outcome(scenario, expectation, passed, detail))
             print(f"{'pass' if passed else 'FAIL'}: {scenario}", flush=True)
+    lines = ["| scenario | expectation | result |", "| --- | --- | --- |"]
+    lines += [f"| {o.scenario} | {o.expectation} | {'pass' if o.passed else '**FAIL**'}: {o.detail} |"
+              for o in outcomes]
     print()
-    print("| scenario | expectation | result |")
-    print("| --- | --- | --- |")
-    for o in outcomes:
-        print(f"| {o.scenario} | {o.expectation} | {'pass' if o.passed else '**FAIL**'}: {o.detail} |")
+    print("\n".join(lines))
+    if not args.heavy_only:
+        RESULTS.write_text(f"# Chaos\n\nThe last `make chaos`, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
+                           f"{os.cpu_count()} CPUs.\n\n" + "\n".join(lines) + "\n")
     return 0 if all(o.passed for o in outcomes) else 1
