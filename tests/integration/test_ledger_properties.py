@@ -89,7 +89,7 @@ def fake_stripe():
 
 @pytest.fixture
 def settings_overrides(fake_stripe):
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,  # pragma: allowlist secret
             "STRIPE_API_BASE": fake_stripe.url}
 
 
@@ -108,7 +108,9 @@ class PaymentModel:
     user: int
     intent: str
     amount_cents: int
-    credited: int
+    credits: int
+    session: dict
+    credited: int = 0
     refunded_cents: int = 0
     clawed_back: int = 0
     disputed: bool = False
@@ -150,25 +152,64 @@ def test_any_interleaving_through_the_api_keeps_every_account_exact(api, db, fak
             self.delivered.append(event)
             return reply.json["outcome"]
 
-        @rule(user=st.sampled_from([0, 1]), pack=st.sampled_from(sorted(PACKS)), replays=st.integers(0, 2))
-        def purchase(self, user, pack, replays):
+        @rule(user=st.sampled_from([0, 1]), pack=st.sampled_from(sorted(PACKS)), replays=st.integers(0, 2),
+              paid_now=st.booleans())
+        def purchase(self, user, pack, replays, paid_now):
+            """paid_now=False: the checkout is open and Stripe's events about it may come in any order."""
             stripe_session = buy(api, fake_stripe, self.tokens[user], {"pack_id": pack})
-            intent = f"pi_{uuid.uuid4().hex[:16]}"
-            event = session_event(stripe_session, intent=intent, event_id=f"evt_{uuid.uuid4().hex}")
+            credits = int(stripe_session["metadata"]["credits"])
+            p = PaymentModel(user, f"pi_{uuid.uuid4().hex[:16]}", PACKS[pack], credits, stripe_session)
+            self.payments.append(p)
+            if paid_now:
+                self._complete(p, False, replays)
+
+        @precondition(lambda self: any(not p.credited for p in self.payments))
+        @rule(index=st.integers(0, 99), bank_transfer=st.booleans(), replays=st.integers(0, 1))
+        def complete(self, index, bank_transfer, replays):
+            """Completes an open checkout, applying what refunds and disputes that came first left waiting."""
+            waiting = [p for p in self.payments if not p.credited]
+            self._complete(waiting[index % len(waiting)], bank_transfer, replays)
+
+        def _complete(self, p: PaymentModel, bank_transfer: bool, replays: int) -> None:
+            if bank_transfer:
+                self._deliver(session_event(p.session, payment_status="unpaid", intent=p.intent,
+                                            event_id=f"evt_{uuid.uuid4().hex}"), "processing")
+                event = session_event(p.session, "checkout.session.async_payment_succeeded", intent=p.intent,
+                                      event_id=f"evt_{uuid.uuid4().hex}")
+            else:
+                event = session_event(p.session, intent=p.intent, event_id=f"evt_{uuid.uuid4().hex}")
             self._deliver(event, "credited")
             for _ in range(replays):
                 self._deliver(event, "duplicate")
-            credits = int(stripe_session["metadata"]["credits"])
-            self.balances[user] += credits
-            self.payments.append(PaymentModel(user, intent, PACKS[pack], credits))
+            self._deliver(session_event(p.session, intent=p.intent, event_id=f"evt_{uuid.uuid4().hex}"),
+                          "already_credited")
+            p.credited = p.credits
+            self.balances[p.user] += p.credits
+            if p.refunded_cents:
+                p.clawed_back = min(p.credited * p.refunded_cents // p.amount_cents, p.credited)
+                self.balances[p.user] -= p.clawed_back
+            if p.disputed:
+                self.balances[p.user] -= p.credited - p.clawed_back
+                p.clawed_back = p.credited
+
+        def _payment(self, index: int, early: bool) -> PaymentModel:
+            """early: an open checkout's, when there is one (its events overtook the one that completes it)."""
+            candidates = [p for p in self.payments if not p.credited] if early else []
+            candidates = candidates or self.payments
+            return candidates[index % len(candidates)]
 
         @precondition(lambda self: self.payments)
-        @rule(index=st.integers(0, 99), share=st.integers(1, 100))
-        def refund(self, index, share):
+        @rule(index=st.integers(0, 99), share=st.integers(1, 100), early=st.booleans())
+        def refund(self, index, share, early):
             """Stripe sends the cumulative amount refunded; an older, smaller total changes nothing."""
-            p = self.payments[index % len(self.payments)]
+            p = self._payment(index, early)
             total = p.amount_cents * share // 100 or 1
-            self._deliver(charge_event(f"evt_{uuid.uuid4().hex}", p.intent, p.amount_cents, total), "refunded")
+            event = charge_event(f"evt_{uuid.uuid4().hex}", p.intent, p.amount_cents, total)
+            if not p.credited:
+                self._deliver(event, "deferred")
+                p.refunded_cents = max(p.refunded_cents, total)
+                return
+            self._deliver(event, "refunded")
             if total > p.refunded_cents:
                 take = max(0, min(p.credited * total // p.amount_cents, p.credited) - p.clawed_back)
                 self.balances[p.user] -= take
@@ -176,9 +217,13 @@ def test_any_interleaving_through_the_api_keeps_every_account_exact(api, db, fak
                 p.refunded_cents = total
 
         @precondition(lambda self: self.payments)
-        @rule(index=st.integers(0, 99), closed=st.sampled_from([None, "won", "lost"]))
-        def dispute(self, index, closed):
-            p = self.payments[index % len(self.payments)]
+        @rule(index=st.integers(0, 99), closed=st.sampled_from([None, "won", "lost"]), early=st.booleans())
+        def dispute(self, index, closed, early):
+            p = self._payment(index, early)
+            if not p.credited:
+                self._deliver(dispute_event(f"evt_{uuid.uuid4().hex}", p.intent, p.amount_cents), "deferred")
+                p.disputed = True
+                return
             self._deliver(dispute_event(f"evt_{uuid.uuid4().hex}", p.intent, p.amount_cents), "disputed")
             if not p.disputed:
                 self.balances[p.user] -= p.credited - p.clawed_back
