@@ -32,6 +32,15 @@ def test_the_stack_serves_the_fuzzed_document(fuzz_stack):
     assert api_call(fuzz_stack, "GET", "/v1/openapi.json") == openapi_document()
 
 
+def test_the_fuzzed_stack_moves_no_real_money_and_calls_no_real_provider(fuzz_stack, identities):
+    # Stripe, OpenAI and Bedrock settings are scrubbed from the stack's environment (tests/conftest.py).
+    models = api_call(fuzz_stack, "GET", "/v1/models")["items"]
+    assert models and all(model["provider"] == "placeholder" and model["offline"] for model in models)
+    checkout = api_call(fuzz_stack, "POST", "/v1/credits/checkout", {"amount_cents": 500}, headers=
+                        identities["user"].next_headers())
+    assert checkout["checkout_url"].startswith(f"{fuzz_stack}/_dev/checkout/")
+
+
 def _call(case, fuzz_stack, identity) -> None:
     if not reaches_the_app(case):
         return
