@@ -64,8 +64,8 @@ def fake_stripe():
 
 @pytest.fixture
 def settings_overrides(fake_openai, fake_stripe):
-    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{fake_openai.url}/v1",
-            "STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{fake_openai.url}/v1",  # pragma: allowlist secret
+            "STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,  # pragma: allowlist secret
             "STRIPE_API_BASE": fake_stripe.url}
 
 
