@@ -293,8 +293,8 @@ FAST = [
      "database_killed_mid_spend or database_lost_after or pooled_session_killed"),
     ("S3 unavailable while storing images", "job fails for redelivery, retried at once; no image row without its "
      "S3 backup; gives up after 3 attempts with one refund", "s3_"),
-    ("SQS send fails after the generation commit", "202; the sweeper sends it later; processed once",
-     "sqs_send_failure"),
+    ("SQS send fails or hangs after the generation commit", "202 within seconds (not a gateway timeout); the "
+     "sweeper sends it later; processed once", "sqs_send_failure or SqsThatHangs"),
     ("Image provider hangs (timeouts)", "SDK retries, then failed with the credits refunded once",
      "provider_timeouts"),
     ("Worker killed / crashes after the provider call", "redelivery makes exactly one set of images, charged once",
