@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _wait_healthy(f"{base}/v1/health", stack)
             prefix = f"{data_dir}/locust"
+            load_before = os.getloadavg()[0]
             started = time.monotonic()
             locust = subprocess.run(
                 [str(LOCUST), "-f", str(PROJECT_DIR / "loadtest" / "locustfile.py"), "--headless", "--only-summary",
@@ -131,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         f"downloading.",
         "",
         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()} {platform.system()}, "
-        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; locust ran {elapsed:.0f} s.",
+        f"{os.cpu_count()} CPUs shared with whatever else ran (load average {load_before:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after), Python {platform.python_version()}; locust ran {elapsed:.0f} s.",
         "",
         table(stats),
         "",
