@@ -124,7 +124,8 @@ class PendingGeneration:
     n: int
 
 
-def test_any_interleaving_through_the_api_keeps_every_account_exact(api, db, fake_stripe, container, provider):
+def test_any_interleaving_through_the_api_keeps_every_account_exact(api, chalice_client, db, fake_stripe, container,
+                                                                    provider):
     container.accounts.ensure_admin("boss@example.com", "a long admin password")
     admin = api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
     admin_token = admin["access_token"]
@@ -262,7 +263,7 @@ def test_any_interleaving_through_the_api_keeps_every_account_exact(api, db, fak
             job = self.pending.pop(index % len(self.pending))
             provider.steps = [ProviderError("down", retryable=False) if made == 5 else min(made, job.n)]
             for _ in range(1 + redeliveries):
-                assert run_worker(api._client, job.id) == {"batchItemFailures": []}
+                assert run_worker(chalice_client, job.id) == {"batchItemFailures": []}
             stored = 0 if made == 5 else min(made, job.n)
             self.balances[job.user] += (job.n - stored) * job.unit
 
