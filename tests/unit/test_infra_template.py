@@ -253,7 +253,11 @@ def test_jobs_queue_redrives_to_a_dlq_and_outlasts_six_worker_timeouts(templates
         assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 5
         source = worker["Events"]["ProcessJobsSqsEventSource"]["Properties"]
         assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-        assert source["Queue"]["Fn::Sub"].endswith(":pixmint-jobs-${Stage}")
+        # The stack's own queue by reference (Fn::Sub, so the merge replaces Chalice's Fn::Sub instead of adding a
+        # second key), and only once the worker may read it: otherwise the first deploy can create the trigger
+        # before its permission and fail on ReceiveMessage.
+        assert source["Queue"] == {"Fn::Sub": "${JobsQueue.Arn}"}
+        assert "WorkerQueuePolicy" in functions(template)["ProcessJobs"]["DependsOn"]
         assert source["ScalingConfig"] == {"MaximumConcurrency": ref("WorkerConcurrency")}
 
 
