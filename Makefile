@@ -73,7 +73,7 @@ chromium:
 	@scripts/ensure-chromium
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist .pytest_cache
+	rm -rf $(VENV) $(SCAN_VENV) .venv-load frontend/node_modules frontend/dist .pytest_cache dist
 
 .PHONY: load chaos
 LOAD_VENV := .venv-load
