@@ -99,6 +99,16 @@ class PostgresUsers:
         self._conn.execute("UPDATE users SET role = %s, updated_at = now() WHERE id = %s", (role.value, user_id))
 
     def delete(self, user_id: str) -> None:
+        """Deletes the account; its images' S3 copies are queued, in this transaction, for the deletion schedule."""
+        # The image rows go by cascade and nothing else knows the keys afterwards; '-infinity' is due at once.
+        self._conn.execute(
+            """INSERT INTO s3_deletions (s3_key, next_attempt_at)
+               SELECT s3_key, '-infinity'::timestamptz FROM images WHERE user_id = %(user)s
+               UNION SELECT v.s3_key, '-infinity'::timestamptz FROM image_variants v JOIN images i ON i.id = v.image_id
+                     WHERE i.user_id = %(user)s AND v.s3_key IS NOT NULL
+               ON CONFLICT (s3_key) DO NOTHING""",
+            {"user": user_id},
+        )
         self._conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
 
 

@@ -238,6 +238,17 @@ def test_s3_down_for_good_gives_up_after_the_attempts_and_refunds_once(api, chal
     assert count(db, "SELECT count(*) FROM images") == 0
 
 
+def test_no_s3_backup_outlives_a_deleted_account(api, chalice_client, container, db):
+    token = api.register()["access_token"]
+    generation = api.post("/v1/generations", PLACEHOLDER, token=token).json
+    assert run_job(chalice_client, generation["id"]) == "ok"
+    s3 = boto3.client("s3", region_name="us-east-1")
+    assert s3.list_objects_v2(Bucket="pixmint-images")["KeyCount"] == 2
+    assert api.delete("/v1/me", {"password": "correct horse battery"}, token=token).status == 204
+    assert container.library.retry_s3_deletions() == {"deleted": 2, "failed": 0}, "the schedule removes the copies"
+    assert s3.list_objects_v2(Bucket="pixmint-images")["KeyCount"] == 0
+
+
 # (c) SQS refuses the job after the generation was committed
 
 
