@@ -195,6 +195,10 @@ PAGE_PARAMETERS = [
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
     {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
 ]
+FORMAT_PARAMETER = {"name": "format", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["png", "jpeg", "webp"]}}
+WIDTH_PARAMETER = {"name": "width", "in": "query", "required": False,
+                   "schema": {"type": "integer", "minimum": 16, "maximum": 8192}}
 IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": False,
                          "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 
@@ -371,10 +375,7 @@ PATHS: dict[str, dict[str, Any]] = {
         **_op("The image bytes as an attachment, converted and scaled on request", "images", "200",
               {"type": "string", "format": "binary"}, errors=("400", "403", "404"), content_type="image/*",
               parameters=[_path("image_id"),
-                          {"name": "format", "in": "query", "required": False,
-                           "schema": {"type": "string", "enum": ["png", "jpeg", "webp"]}},
-                          {"name": "width", "in": "query", "required": False,
-                           "schema": {"type": "integer", "minimum": 16, "maximum": 8192}},
+                          FORMAT_PARAMETER, WIDTH_PARAMETER,
                           {"name": "quality", "in": "query", "required": False,
                            "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
                           {"name": "If-None-Match", "in": "header", "required": False, "schema": STRING}]),
@@ -408,7 +409,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/public/images/{slug}/content": {"get": _op("A shared image's bytes", "sharing", "200",
                                                     {"type": "string", "format": "binary"}, auth=False,
                                                     errors=("400", "404"), content_type="image/*",
-                                                    parameters=[_path("slug")])},
+                                                    parameters=[_path("slug"), FORMAT_PARAMETER, WIDTH_PARAMETER])},
     "/v1/public/images/{slug}/thumbnail": {"get": _op("A shared image's preview", "sharing", "200",
                                                       {"type": "string", "format": "binary"}, auth=False,
                                                       errors=("404",), content_type="image/webp",
