@@ -428,7 +428,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/api-keys": {
         "post": _op("Create a developer key; the key is shown this once", "api keys", "201", _ref("ApiKey"),
                     _obj({"name": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "\\S"}},
-                         {"monthly_cap_credits": {"type": "integer", "minimum": 1},
+                         {"monthly_cap_credits": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
                           "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600}}),
                     errors=("400", "403")),
         "get": _op("Your keys, without their secrets, with this month's usage", "api keys", "200", _ref("ApiKeyPage"),

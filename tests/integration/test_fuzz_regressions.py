@@ -145,3 +145,15 @@ def test_the_document_says_which_operations_take_an_api_key():
     for path, method in (("/v1/admin/users", "get"), ("/v1/api-keys", "post"), ("/v1/me/password", "post"),
                          ("/v1/me", "delete")):
         assert paths[path][method]["security"] == [{"bearer": []}], (path, method)
+
+
+def test_the_document_states_the_monthly_cap_range_the_api_enforces(api, user):
+    from chalicelib.openapi import openapi_document
+
+    body = openapi_document()["paths"]["/v1/api-keys"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["monthly_cap_credits"]["maximum"] == 10_000_000
+    reply = api.post("/v1/api-keys", {"name": "ci", "monthly_cap_credits": 782585876293786752},
+                     token=user["access_token"])
+    assert_invalid_request(reply, "monthly_cap_credits")
+    assert api.post("/v1/api-keys", {"name": "ci", "monthly_cap_credits": 10_000_000},
+                    token=user["access_token"]).status == 201
