@@ -1,4 +1,4 @@
-"""Schemathesis against the local stack: the OpenAPI document it serves, three kinds of caller, real ids to aim at.
+"""Schemathesis against the local stack: the OpenAPI document, three kinds of caller, real ids to aim at.
 
 The budget comes from the environment so that CI runs a short, seeded and derandomized pass
 (`make test`) and `make fuzz` a long one: FUZZ_EXAMPLES examples per operation and phase,
