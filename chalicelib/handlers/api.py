@@ -138,8 +138,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     logger.append_keys(request_id=request_id)
     started = time.perf_counter()
     try:
-        if _query_has_nul(event):
-            raise errors.InvalidRequest("Query parameters may not contain NUL characters.", {"reason": "nul_character"})
+        _check_query(event)
         with traced(f"## {getattr(event, 'method', '')} {getattr(event, 'path', '')}"):
             response = get_response(event)
     except _Escaped as escaped:
@@ -168,9 +167,15 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     return response
 
 
-def _query_has_nul(event: Request) -> bool:
+def _check_query(event: Request) -> None:
+    """Each query parameter once (which of two would count is a guess) and without NUL (PostgreSQL refuses it)."""
     query = getattr(event, "query_params", None) or {}
-    return any("\x00" in name or any("\x00" in v for v in query.getlist(name)) for name in query)
+    for name in query:
+        values = query.getlist(name)
+        if "\x00" in name or any("\x00" in v for v in values):
+            raise errors.InvalidRequest("Query parameters may not contain NUL characters.", {"reason": "nul_character"})
+        if len(values) > 1:
+            raise errors.InvalidRequest(f"Send the query parameter {name} once.", {"field": name})
 
 
 def _cors_headers(event: Request) -> dict[str, str]:

@@ -157,3 +157,10 @@ def test_the_document_states_the_monthly_cap_range_the_api_enforces(api, user):
     assert_invalid_request(reply, "monthly_cap_credits")
     assert api.post("/v1/api-keys", {"name": "ci", "monthly_cap_credits": 10_000_000},
                     token=user["access_token"]).status == 201
+
+
+@pytest.mark.parametrize("path", ["/v1/images?q=a&q=b", "/v1/generations?status=queued&status=failed",
+                                  "/v1/credits/transactions?limit=5&limit=50"])
+def test_a_query_parameter_sent_twice_is_a_400_not_a_silent_choice(api, user, path):
+    name = path.split("?", 1)[1].split("=", 1)[0]
+    assert_invalid_request(api.get(path, token=user["access_token"]), name)
