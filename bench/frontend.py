@@ -90,7 +90,7 @@ def _wait_http(url: str, process: subprocess.Popen, deadline_s: float = 90) -> N
 
 @contextmanager
 def _debuggable_chromium() -> Iterator[int]:
-    from devstack.embedded import free_port
+    from devstack.embedded import free_port, stop_process
 
     port = free_port()
     profile = tempfile.mkdtemp(prefix="pixmint-bench-chromium-")
@@ -100,11 +100,7 @@ def _debuggable_chromium() -> Iterator[int]:
         _wait_http(f"http://127.0.0.1:{port}/json/version", process, 30)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=10)
         shutil.rmtree(profile, ignore_errors=True)
 
 

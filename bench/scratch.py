@@ -40,7 +40,7 @@ def scratch_database(migrated: bool = True) -> Iterator[str]:
 @contextmanager
 def local_stack(**settings: str) -> Iterator[str]:
     """`python -m devstack` on a scratch database and a free port, as `make dev` runs it; yields its base URL."""
-    from devstack.embedded import free_port
+    from devstack.embedded import free_port, stop_process
 
     with scratch_database(migrated=False) as url:
         port = free_port()
@@ -55,11 +55,7 @@ def local_stack(**settings: str) -> Iterator[str]:
             _wait_healthy(f"{base}/v1/health", process)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 90) -> None:

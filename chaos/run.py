@@ -140,11 +140,9 @@ def start_stack(extra_env: dict[str, str] | None = None):
 
 
 def stop_stack(stack, log, pg) -> None:
-    stack.terminate()
-    try:
-        stack.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        stack.kill()
+    from devstack.embedded import stop_process
+
+    stop_process(stack)
     log.close()
     pg.stop()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess  # nosec B404 - only to stop child processes the local stack and tests started
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,16 @@ MAX_CONNECTIONS = 300
 class Embedded:
     url: str
     stop: Callable[[], None]
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Asks a child to stop (SIGTERM, so it shuts its servers down), and kills it if it takes too long."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def free_port() -> int:

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if not LOCUST.exists():
         print("locust is missing: run `make load`, which installs it into .venv-load", file=sys.stderr)
         return 2
-    from devstack.embedded import free_port
+    from devstack.embedded import free_port, stop_process
 
     with scratch_database(migrated=False) as database_url:
         port = free_port()
@@ -107,11 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_drain(database_url)
             after = books(database_url)
         finally:
-            stack.terminate()
-            try:
-                stack.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                stack.kill()
+            stop_process(stack)
             log.close()
         stats = read_stats(prefix)
     total = next(row for row in stats if row["Name"] == "Aggregated")

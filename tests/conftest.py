@@ -281,7 +281,7 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path, deadline_s: fl
 def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmint_e2e",
                         need_frontend: bool = True) -> Iterator[str]:
     """`python -m devstack` as make dev runs it, on its own database, port and data folder; yields its URL."""
-    from devstack.embedded import drop_database, ensure_database, free_port
+    from devstack.embedded import drop_database, ensure_database, free_port, stop_process
 
     if need_frontend and not (PROJECT_DIR / "frontend" / "dist" / "index.html").exists():
         pytest.fail("frontend/dist is not built: run the tests through `make test`")
@@ -300,11 +300,7 @@ def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmi
         _wait_healthy(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=20)
         drop_database(pg_server_url, name)
 
 
@@ -326,3 +322,24 @@ def api_call(base_url: str, method: str, path: str, body: dict | None = None, to
     with urllib.request.urlopen(request, timeout=20) as reply:
         raw = reply.read()
     return json.loads(raw) if raw else {}
+
+
+@pytest.fixture(scope="module")
+def fake_stripe():
+    """A local Stripe API for the real stripe SDK, one per test module."""
+    from tests.fake_stripe import FakeStripe
+
+    server = FakeStripe()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def fake_openai():
+    """A local OpenAI API for the real openai SDK, one per test module."""
+    from tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI()
+    yield server
+    server.close()
+

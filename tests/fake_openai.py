@@ -183,3 +183,9 @@ class FakeOpenAI:
                     self._error(404, f"Unknown path {self.path}", "unknown_url", "invalid_request_error")
 
         return Handler
+
+
+def openai_settings(server: FakeOpenAI) -> dict[str, str]:
+    """Settings that point the real openai SDK at the fake."""
+    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{server.url}/v1"}  # pragma: allowlist secret
+

@@ -99,3 +99,13 @@ class FakeStripe:
                 self._reply(200, session)
 
         return Handler
+
+
+WEBHOOK_SECRET = "whsec_test_" + "s" * 32  # pragma: allowlist secret - the fake's, known to the tests
+
+
+def stripe_settings(server: FakeStripe) -> dict[str, str]:
+    """Settings that point the real stripe SDK at the fake and sign webhooks with the tests' secret."""
+    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,  # pragma: allowlist secret
+            "STRIPE_API_BASE": server.url}
+

@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from tests.conftest import assert_ledger_matches_balances
-from tests.fake_openai import FakeOpenAI
-from tests.fake_stripe import FakeStripe
+from tests.fake_openai import openai_settings
+from tests.fake_stripe import stripe_settings
 from tests.integration.test_generation import QUEUE_URL, queued_messages, run_worker
 from tests.integration.test_payments import WEBHOOK_SECRET, buy, deliver, session_event
 
@@ -48,25 +48,9 @@ class SabotagedProvider:
         return images
 
 
-@pytest.fixture(scope="module")
-def fake_openai():
-    server = FakeOpenAI()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def fake_stripe():
-    server = FakeStripe()
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def settings_overrides(fake_openai, fake_stripe):
-    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{fake_openai.url}/v1",  # pragma: allowlist secret
-            "STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,  # pragma: allowlist secret
-            "STRIPE_API_BASE": fake_stripe.url}
+    return {**openai_settings(fake_openai), **stripe_settings(fake_stripe)}
 
 
 @pytest.fixture

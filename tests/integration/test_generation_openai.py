@@ -9,22 +9,15 @@ import pytest
 from PIL import Image
 
 from tests.conftest import assert_ledger_matches_balances
-from tests.fake_openai import FakeOpenAI
+from tests.fake_openai import openai_settings
 from tests.integration.test_generation import balance, generate, run_worker
 
 BONUS = 50
 
 
-@pytest.fixture(scope="module")
-def fake_openai():
-    server = FakeOpenAI()
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def settings_overrides(fake_openai):
-    return {"OPENAI_API_KEY": "sk-test-fake", "OPENAI_BASE_URL": f"{fake_openai.url}/v1"}
+    return openai_settings(fake_openai)
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_ledger_sum_equals_balance_and_spends_never_go_below_zero(db, ops):
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test  # noqa: E402
 
 from chalicelib.domain.imaging import ProviderError  # noqa: E402
-from tests.fake_stripe import FakeStripe  # noqa: E402
+from tests.fake_stripe import stripe_settings  # noqa: E402
 from tests.fakes import ScriptedImageProvider  # noqa: E402
 from tests.integration.test_generation import run_worker  # noqa: E402
 from tests.integration.test_payments import WEBHOOK_SECRET, buy, charge_event, deliver, dispute_event, \
@@ -80,17 +80,9 @@ SIZES = ["512x512", "1024x1024", "1536x1024", "1024x1536"]
 SPENDS = ("generation", "admin_debit")
 
 
-@pytest.fixture(scope="module")
-def fake_stripe():
-    server = FakeStripe()
-    yield server
-    server.close()
-
-
 @pytest.fixture
 def settings_overrides(fake_stripe):
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,  # pragma: allowlist secret
-            "STRIPE_API_BASE": fake_stripe.url}
+    return stripe_settings(fake_stripe)
 
 
 @pytest.fixture

@@ -11,24 +11,15 @@ import pytest
 
 from chalicelib.adapters.local_checkout import sign_webhook
 from tests.conftest import assert_ledger_matches_balances, sent_emails
-from tests.fake_stripe import FakeStripe
+from tests.fake_stripe import WEBHOOK_SECRET, stripe_settings
 
-WEBHOOK_SECRET = "whsec_test_" + "s" * 32
 BONUS = 50
-
-
-@pytest.fixture(scope="module")
-def fake_stripe():
-    server = FakeStripe()
-    yield server
-    server.close()
 
 
 @pytest.fixture
 def settings_overrides(fake_stripe):
     fake_stripe.failures_left = 0
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": fake_stripe.url}
+    return stripe_settings(fake_stripe)
 
 
 @pytest.fixture(autouse=True)
