@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import statistics
-import time
 import subprocess
 import sys
 import tempfile
@@ -75,29 +74,16 @@ def _chromium() -> str:
     return executable
 
 
-def _wait_http(url: str, process: subprocess.Popen, deadline_s: float = 90) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited early")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
-
-
 @contextmanager
 def _debuggable_chromium() -> Iterator[int]:
-    from devstack.embedded import free_port, stop_process
+    from devstack.embedded import free_port, stop_process, wait_for_http
 
     port = free_port()
     profile = tempfile.mkdtemp(prefix="pixmint-bench-chromium-")
     process = subprocess.Popen([_chromium(), f"--remote-debugging-port={port}", f"--user-data-dir={profile}",
                                 *CHROMIUM_FLAGS, "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_http(f"http://127.0.0.1:{port}/json/version", process, 30)
+        wait_for_http(f"http://127.0.0.1:{port}/json/version", process, 30)
         yield port
     finally:
         stop_process(process, timeout=10)

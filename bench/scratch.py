@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +38,7 @@ def scratch_database(migrated: bool = True) -> Iterator[str]:
 @contextmanager
 def local_stack(**settings: str) -> Iterator[str]:
     """`python -m devstack` on a scratch database and a free port, as `make dev` runs it; yields its base URL."""
-    from devstack.embedded import free_port, stop_process
+    from devstack.embedded import free_port, stop_process, wait_for_http
 
     with scratch_database(migrated=False) as url:
         port = free_port()
@@ -52,20 +50,7 @@ def local_stack(**settings: str) -> Iterator[str]:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://localhost:{port}"
         try:
-            _wait_healthy(f"{base}/v1/health", process)
+            wait_for_http(f"{base}/v1/health", process)
             yield base
         finally:
             stop_process(process)
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, deadline_s: float = 90) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("the local stack exited early")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")

@@ -20,11 +20,12 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.scratch import _wait_healthy  # noqa: E402
+from devstack.embedded import wait_for_http  # noqa: E402
 
 
 RESULTS = PROJECT_DIR / "chaos" / "results.md"
@@ -166,6 +167,40 @@ def wait_for_workers(database_url: str, seconds: float) -> dict[str, int]:
         time.sleep(1)
 
 
+def burst_with_outage(port: int, clients: int, burst_s: float, outage: Callable[[], None]) -> tuple[Burst, float]:
+    """Clients hammer the stack for burst_s; a third of the way in, outage() takes a dependency down and back.
+
+    Returns what the clients saw and when the dependency came back."""
+    burst = Burst()
+    tokens = [register(port) for _ in range(clients)]
+    stop = threading.Event()
+    threads = [threading.Thread(target=hammer, args=(port, token, stop, burst)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    time.sleep(burst_s / 3)
+    outage()
+    restored = time.monotonic()
+    time.sleep(burst_s * 2 / 3)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return burst, restored
+
+
+def books_and_replies(burst: Burst, after: dict[str, int]) -> tuple[dict[str, int], str]:
+    """What is wrong in the books after a burst (every 202 must be one generation), and the replies by status."""
+    bad_books = {k: v for k, v in after.items() if k not in OK_TO_COUNT and v}
+    if after["generations"] != burst.statuses[202]:
+        bad_books["generations_not_answered_202"] = after["generations"] - burst.statuses[202]
+    codes = ", ".join(f"{k}: {v}" for k, v in sorted(burst.statuses.items(), key=str))
+    return bad_books, codes
+
+
+def problems(burst: Burst, bad_books: dict[str, int]) -> str:
+    detail = f"; unexpected: {burst.unexpected[:3]}" if burst.unexpected else ""
+    return detail + (f"; books: {bad_books}" if bad_books else "")
+
+
 def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) -> Outcome:
     from devstack.embedded import start_postgres
 
@@ -173,41 +208,28 @@ def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) ->
     expectation = ("only 2xx/402 or 503 `unavailable`; no 500, no dropped connection; recovers without an app "
                    "restart; nothing half written (every generation answered 202, has its charge); ledger exact")
     work, pg, database_url, port, stack, log = start_stack()
-    burst = Burst()
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/v1/health", stack)
-        tokens = [register(port) for _ in range(clients)]
-        stop = threading.Event()
-        threads = [threading.Thread(target=hammer, args=(port, token, stop, burst)) for token in tokens]
-        for thread in threads:
-            thread.start()
-        time.sleep(burst_s / 3)
+
+    def restart_postgres() -> None:
+        nonlocal pg
         pg.stop()
         time.sleep(down_s)
         pg = start_postgres(work / "pg")
-        restarted = time.monotonic()
-        time.sleep(burst_s * 2 / 3)
-        stop.set()
-        for thread in threads:
-            thread.join()
+
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/v1/health", stack)
+        burst, restarted = burst_with_outage(port, clients, burst_s, restart_postgres)
         recovered_in = next((at - restarted for at in sorted(burst.successes) if at >= restarted), None)
         after = wait_for_workers(database_url, 60)
         alive = stack.poll() is None
     finally:
         stop_stack(stack, log, pg)
-    bad_books = {k: v for k, v in after.items() if k not in OK_TO_COUNT and v}
-    if after["generations"] != burst.statuses[202]:
-        bad_books["generations_not_answered_202"] = after["generations"] - burst.statuses[202]
+    bad_books, codes = books_and_replies(burst, after)
     passed = (not burst.unexpected and not bad_books and alive and recovered_in is not None
               and burst.statuses.get(503, 0) > 0)
-    codes = ", ".join(f"{k}: {v}" for k, v in sorted(burst.statuses.items(), key=str))
     detail = (f"replies {{{codes}}}; {after['generations']} generations, "
               f"{after['running_under_lease']} left running under a dead worker's lease for the sweeper; "
               f"first success {recovered_in:.1f} s after the restart" if recovered_in is not None else "never recovered")
-    if burst.unexpected:
-        detail += f"; unexpected: {burst.unexpected[:3]}"
-    if bad_books:
-        detail += f"; books: {bad_books}"
+    detail += problems(burst, bad_books)
     if not burst.statuses.get(503):
         detail += "; no request saw the outage (nothing was proven)"
     return Outcome(scenario, expectation, passed, detail)
@@ -235,23 +257,17 @@ def aws_outage_under_burst(clients: int, burst_s: float, down_s: float) -> Outco
     work, pg, database_url, port, stack, log = start_stack({
         "AWS_ENDPOINT_URL": endpoint, "IMAGES_BUCKET": "pixmint-images", "JOBS_QUEUE_URL": queue_url,
         "AWS_DEFAULT_REGION": "us-east-1", "LOG_LEVEL": "INFO", **FAKE_AWS_CREDENTIALS})
-    burst = Burst()
-    try:
-        _wait_healthy(f"http://127.0.0.1:{port}/v1/health", stack)
-        tokens = [register(port) for _ in range(clients)]
-        stop = threading.Event()
-        threads = [threading.Thread(target=hammer, args=(port, token, stop, burst)) for token in tokens]
-        for thread in threads:
-            thread.start()
-        time.sleep(burst_s / 3)
+
+    def restart_aws() -> None:
+        nonlocal moto
         moto.stop()
         time.sleep(down_s)
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         moto.start()
-        time.sleep(burst_s * 2 / 3)
-        stop.set()
-        for thread in threads:
-            thread.join()
+
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/v1/health", stack)
+        burst, _ = burst_with_outage(port, clients, burst_s, restart_aws)
         after = wait_for_workers(database_url, 200)  # the sweeper runs every 60 s and resends after 30 s
         import psycopg
 
@@ -268,20 +284,14 @@ def aws_outage_under_burst(clients: int, burst_s: float, down_s: float) -> Outco
     finally:
         stop_stack(stack, log, pg)
         moto.stop()
-    bad_books = {k: v for k, v in after.items() if k not in OK_TO_COUNT and v}
-    if after["generations"] != burst.statuses[202]:
-        bad_books["generations_not_answered_202"] = after["generations"] - burst.statuses[202]
+    bad_books, codes = books_and_replies(burst, after)
     if after["succeeded"] != after["generations"]:
         bad_books["not_succeeded"] = after["generations"] - after["succeeded"]
-    codes = ", ".join(f"{k}: {v}" for k, v in sorted(burst.statuses.items(), key=str))
     seen = (work / "devstack.log").read_text()
     detail = (f"replies {{{codes}}}; {after['succeeded']} of {after['generations']} generations succeeded; "
               f"{len(keys)} images, {missing} without an S3 backup; the outage made "
               f"{seen.count('enqueue failed')} SQS sends and {seen.count('worker poll failed')} polls fail")
-    if burst.unexpected:
-        detail += f"; unexpected: {burst.unexpected[:3]}"
-    if bad_books:
-        detail += f"; books: {bad_books}"
+    detail += problems(burst, bad_books)
     passed = not burst.unexpected and not bad_books and not missing and alive and "enqueue failed" in seen
     return Outcome(scenario, expectation, passed, detail)
 

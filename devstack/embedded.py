@@ -37,6 +37,29 @@ def stop_process(process: subprocess.Popen, timeout: float = 30) -> None:
         process.wait()
 
 
+def wait_for_http(url: str, process: subprocess.Popen, deadline_s: float = 90, log: Path | None = None) -> None:
+    """Waits until url answers 2xx, failing at once if the process that should serve it exits.
+
+    A log file's tail, when given, goes into the error so a failed start-up explains itself."""
+    import time
+    import urllib.request
+
+    def failure(what: str) -> RuntimeError:
+        tail = f":\n{log.read_text()[-3000:]}" if log is not None and log.exists() else ""
+        return RuntimeError(f"{what}{tail}")
+
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise failure(f"{process.args[0]} exited before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # nosec B310 - a local http:// URL we built
+                return
+        except OSError:  # refused, reset, or an HTTP error status such as 503 while the database starts
+            time.sleep(0.2)
+    raise failure(f"{url} did not answer within {deadline_s:g} s")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

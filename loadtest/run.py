@@ -21,7 +21,8 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
-from bench.scratch import _wait_healthy, scratch_database  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
+from devstack.embedded import wait_for_http  # noqa: E402
 
 LOCUST = PROJECT_DIR / ".venv-load" / "bin" / "locust"
 RESULTS = PROJECT_DIR / "bench" / "load-results.md"
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
                                  stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(f"{base}/v1/health", stack)
+            wait_for_http(f"{base}/v1/health", stack)
             prefix = f"{data_dir}/locust"
             load_before = os.getloadavg()[0]
             started = time.monotonic()

@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -263,25 +262,11 @@ EXTERNAL_SERVICE_SETTINGS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRI
                              "JWT_SECRET", "JWT_SECRET_NAME", "DATABASE_SECRET_NAME", "AWS_ENDPOINT_URL")
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, deadline_s: float = 90) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the local stack exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/v1/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the local stack did not become healthy:\n{log.read_text()[-3000:]}")
-
-
 @contextmanager
 def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmint_e2e",
                         need_frontend: bool = True) -> Iterator[str]:
     """`python -m devstack` as make dev runs it, on its own database, port and data folder; yields its URL."""
-    from devstack.embedded import drop_database, ensure_database, free_port, stop_process
+    from devstack.embedded import drop_database, ensure_database, free_port, stop_process, wait_for_http
 
     if need_frontend and not (PROJECT_DIR / "frontend" / "dist" / "index.html").exists():
         pytest.fail("frontend/dist is not built: run the tests through `make test`")
@@ -297,7 +282,7 @@ def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmi
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     try:
-        _wait_healthy(url, process, log)
+        wait_for_http(f"{url}/v1/health", process, log=log)
         yield url
     finally:
         stop_process(process, timeout=20)
