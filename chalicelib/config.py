@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 STAGES = ("local", "test", "dev", "prod")
@@ -235,8 +235,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
 def _origins(raw: str | None, public_url: str) -> tuple[str, ...]:
     """Browser origins allowed to call the API: the public site's own, or an explicit comma-separated list."""
-    from urllib.parse import urlsplit
-
     origins = []
     for item in (raw or public_url).split(","):
         parts = urlsplit(item.strip())

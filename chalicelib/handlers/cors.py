@@ -33,10 +33,6 @@ def cors_headers(request: Request, allowed: Iterable[str]) -> dict[str, str]:
             "Vary": "Origin"}
 
 
-def is_preflight(request: Request) -> bool:
-    return getattr(request, "method", "") == "OPTIONS"
-
-
 def preflight(request: Request, allowed: Iterable[str], methods: Iterable[str]) -> Response | None:
     """The preflight answer for an allowed origin, or None when the origin may not call the API."""
     origin = _origin(request)
