@@ -5,7 +5,8 @@ from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, cors
 from chalicelib.handlers import deploy
 
 app = Chalice(app_name="pixmint")
-app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/*", "application/zip"])
+app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml", "image/*",
+                             "application/zip"])
 app.register_middleware(api.http_middleware, "http")
 app.register_blueprint(system.bp)
 app.register_blueprint(auth.bp)

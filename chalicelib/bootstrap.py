@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -118,6 +120,18 @@ def moderators(settings: Settings) -> list[Any]:
     return chain
 
 
+def model_withdrawn_alarm(model: str) -> None:
+    """An error log and the ModelWithdrawn metric, which the stack's alarm sends to the operators' topic."""
+    from .observability import logger, metrics, metrics_enabled
+
+    logger.error("an image model was withdrawn by its provider", extra={"model": model})
+    if metrics_enabled():
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        metrics.add_metric(name="ModelWithdrawn", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
+
+
 def jobs_queue_url(settings: Settings) -> str:
     if settings.jobs_queue_url:
         return settings.jobs_queue_url
@@ -143,8 +157,9 @@ def build_container(
         raise SettingsError("DATABASE_URL is not set (make dev starts an embedded PostgreSQL and sets it)")
     pool = create_pool(settings.database_url, max_size=settings.db_pool_size)
     clock = clock or SystemClock()
+    jwt_secret = resolve_jwt_secret(settings)
     tokens = JwtAccessTokens(
-        resolve_jwt_secret(settings), settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
+        jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
     from .adapters.stripe_payments import StripeWebhookVerifier
 
@@ -189,8 +204,11 @@ def build_container(
         uow=lambda: PostgresUnitOfWork(pool), queue=queue, store=store, codec=codec,
         moderators=moderators(settings), clock=clock, available_providers=set(providers), log=log,
     )
+    # Derived, not stored: the provider sees a stable pseudonym per user that only this deployment can link back.
+    safety_secret = hmac.new(jwt_secret.encode(), b"pixmint safety identifier", hashlib.sha256).digest()
     worker = GenerationWorker(uow=lambda: PostgresUnitOfWork(pool), providers=providers, codec=codec, store=store,
-                              queue=queue, clock=clock, log=log)
+                              queue=queue, clock=clock, log=log, safety_secret=safety_secret,
+                              on_model_withdrawn=lambda model: model_withdrawn_alarm(model))
     library = LibraryService(uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec, clock=clock,
                              public_url=settings.public_url, log=log)
     gateway_keys = None

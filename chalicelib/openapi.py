@@ -5,6 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from .domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
+from .domain.imaging import OUTPUT_TYPES
+
+IMAGE_TYPES = tuple(OUTPUT_TYPES.values())
+COUNT = {"type": "integer", "minimum": 0}
+
 ERROR_STATUSES = {
     "400": "Malformed JSON, wrong types, missing fields or values out of range.",
     "401": "No, bad or expired credentials.",
@@ -95,11 +101,12 @@ SCHEMAS: dict[str, Any] = {
     "WebhookAck": _obj({"received": {"type": "boolean"}, "outcome": STRING}),
     "Image": _obj({
         "id": STRING, "generation_id": {"type": ["string", "null"]}, "width": {"type": "integer"},
-        "height": {"type": "integer"}, "content_type": {"type": "string", "enum": ["image/png", "image/jpeg", "image/webp"]},
+        "height": {"type": "integer"}, "content_type": {"type": "string", "enum": list(IMAGE_TYPES)},
         "bytes": {"type": "integer"}, "favorite": {"type": "boolean"}, "shared": {"type": "boolean"},
         "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]}, "created_at": TIMESTAMP,
         "alt": STRING, "content_url": STRING, "thumbnail_url": STRING,
-        "share_url": {"type": ["string", "null"]}}),
+        "share_url": {"type": ["string", "null"]}, "frames": {"type": "integer", "minimum": 1},
+        "has_alpha": {"type": "boolean"}}),
     "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")}, "next_cursor": {"type": ["string", "null"]}}),
     "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}),
     "PublicImage": _obj({
@@ -116,21 +123,52 @@ SCHEMAS: dict[str, Any] = {
         "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer"},
         "cost_credits": {"type": "integer"}, "refunded_credits": {"type": "integer"},
         "source_image_id": {"type": ["string", "null"]}, "mask_image_id": {"type": ["string", "null"]},
-        "images": {"type": "array", "items": _ref("Image")}, "created_at": TIMESTAMP,
+        "background": {"type": "string", "enum": list(BACKGROUNDS)},
+        "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
+        "frame_count": {"type": ["integer", "null"]}, "operation": {"type": "string", "enum": ["generate", "edit"]},
+        "parent_image_id": {"type": ["string", "null"]},
+        "images": {"type": "array", "items": _ref("Image")},
+        "previews": {"type": "array", "items": _obj({"index": {"type": "integer", "minimum": 0}, "url": STRING})},
+        "usage": {"oneOf": [{"type": "null"}, _obj({"input_text_tokens": COUNT, "input_image_tokens": COUNT,
+                                                    "output_image_tokens": COUNT})]},
+        "created_at": TIMESTAMP,
         "completed_at": {"type": ["string", "null"], "format": "date-time"}}, {"error": STRING}),
     "GenerationPage": _obj({"items": {"type": "array", "items": _ref("Generation")},
                             "next_cursor": {"type": ["string", "null"]}}),
     "GenerationRequest": _obj({"prompt": {"type": "string", "minLength": 1, "maxLength": 4000}}, {
         "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 4},
         "style_preset": STRING, "negative_prompt": {"type": "string", "maxLength": 2000},
-        "source_image_id": {"type": "string", "format": "uuid"}, "mask_image_id": {"type": "string", "format": "uuid"}}),
+        "source_image_id": {"type": "string", "format": "uuid"}, "mask_image_id": {"type": "string", "format": "uuid"},
+        "background": {"type": "string", "enum": list(BACKGROUNDS)},
+        "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
+        "frame_count": {"type": "integer", "minimum": FRAME_RANGE[0], "maximum": FRAME_RANGE[1],
+                        "description": "GIF only; 9 when omitted"},
+        "operation": {"type": "string", "enum": ["generate", "edit"],
+                      "description": "edit needs source_image_id; derived when omitted"}}),
     "Quote": _obj({"cost_credits": {"type": "integer"}, "unit_credits": {"type": "integer"}, "model": STRING,
-                   "size": STRING, "quality": STRING, "n": {"type": "integer"}}),
-    "Models": _obj({"items": {"type": "array", "items": _obj({
-        "id": STRING, "provider": STRING, "label": STRING, "sizes": {"type": "array", "items": STRING},
-        "qualities": {"type": "array", "items": STRING}, "max_n": {"type": "integer"},
-        "supports_edit": {"type": "boolean"}, "supports_mask": {"type": "boolean"}, "offline": {"type": "boolean"},
-        "prices": {"type": "array", "items": _obj({"size": STRING, "quality": STRING, "credits": {"type": "integer"}})}})}}),
+                   "size": STRING, "quality": STRING, "n": {"type": "integer"},
+                   "background": {"type": "string", "enum": list(BACKGROUNDS)},
+                   "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
+                   "frame_count": {"type": ["integer", "null"]},
+                   "breakdown": _obj({"basis": {"type": "string", "enum": ["preset", "megapixel", "frame"]},
+                                      "rate_credits": {"type": "number"}, "quantity": {"type": "number"},
+                                      "unit_credits": {"type": "integer"}, "n": {"type": "integer"},
+                                      "cost_credits": {"type": "integer"}})}),
+    "Model": _obj({
+        "id": STRING, "provider": STRING, "label": STRING, "available": {"type": "boolean"},
+        "unavailable_reason": {"type": ["string", "null"]}, "sizes": {"type": "array", "items": STRING},
+        "custom_sizes": {"oneOf": [{"type": "null"}, _obj({
+            "multiple_of": {"type": "integer"}, "max_edge": {"type": "integer"}, "max_pixels": {"type": "integer"},
+            "max_aspect": {"type": "number"}})]},
+        "qualities": {"type": "array", "items": STRING},
+        "backgrounds": {"type": "array", "items": {"type": "string", "enum": list(BACKGROUNDS)}},
+        "output_formats": {"type": "array", "items": {"type": "string", "enum": list(OUTPUT_FORMATS)}},
+        "max_n": {"type": "integer"}, "supports_edit": {"type": "boolean"}, "supports_mask": {"type": "boolean"},
+        "previews": {"type": "boolean"}, "offline": {"type": "boolean"}, "default": {"type": "boolean"},
+        "prices": {"type": "array", "items": _obj({"size": STRING, "quality": STRING, "credits": {"type": "integer"}})},
+        "rates": {"type": "array", "items": _obj({"unit": {"type": "string", "enum": ["megapixel", "frame"]},
+                                                  "quality": STRING, "credits": {"type": "number"}})}}),
+    "Models": _obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}),
     "Upload": _obj({"id": STRING, "width": {"type": "integer"}, "height": {"type": "integer"},
                     "content_type": STRING, "bytes": {"type": "integer"}}),
     "StylePresets": _obj({"items": {"type": "array", "items": _obj({"id": STRING, "label": STRING, "prompt_suffix": STRING})},
@@ -148,7 +186,11 @@ SCHEMAS: dict[str, Any] = {
     "AuditState": {"type": ["object", "array", "null"], "description": "What the action changed, as it was or became"},
     "PriceRow": _obj({"model": STRING, "size": STRING, "quality": STRING,
                       "credits": {"type": "integer", "minimum": 1}, "provider_cost_usd": {"type": "number", "minimum": 0}}),
-    "Pricing": _obj({"items": {"type": "array", "items": _ref("PriceRow")}}),
+    "RateRow": _obj({"model": STRING, "unit": {"type": "string", "enum": ["megapixel", "frame"]}, "quality": STRING,
+                     "credits": {"type": "number", "exclusiveMinimum": 0, "maximum": 100_000},
+                     "provider_cost_usd": {"type": "number", "minimum": 0, "maximum": 1000}}),
+    "Pricing": _obj({"items": {"type": "array", "items": _ref("PriceRow")},
+                     "rates": {"type": "array", "items": _ref("RateRow")}}),
     "AuditEntry": _obj({"id": STRING, "actor_email": STRING, "action": STRING, "target_type": STRING,
                         "target_id": {"type": ["string", "null"]}, "before": _ref("AuditState"),
                         "after": _ref("AuditState"), "created_at": TIMESTAMP}),
@@ -166,7 +208,8 @@ SCHEMAS["AdminUser"] = {**SCHEMAS["User"], "description": "A user with flags and
     **SCHEMAS["User"]["properties"], "flagged": {"type": "boolean"}, "flag_reason": {"type": ["string", "null"]},
     "flagged_at": {"type": ["string", "null"], "format": "date-time"},
     "usage": _obj({"generations": {"type": "integer", "minimum": 0}, "credits_spent": {"type": "integer"},
-                   "credits_bought": {"type": "integer"}})},
+                   "credits_bought": {"type": "integer"}, "estimated_cost_usd": {"type": "number"},
+                   "actual_cost_usd": {"type": "number"}, "actual_margin_usd": {"type": "number"}})},
     "required": [*SCHEMAS["User"]["required"], "suspended", "flagged", "flag_reason", "flagged_at", "usage"]}
 SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"], "description": "A user with recent payments, generations and keys",
                               "properties": {**SCHEMAS["AdminUser"]["properties"],
@@ -174,6 +217,15 @@ SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"], "description": "A user wit
                                              "generations": {"type": "array", "items": _ref("Generation")},
                                              "api_keys": {"type": "array", "items": _ref("ApiKey")}},
                               "required": [*SCHEMAS["AdminUser"]["required"], "payments", "generations", "api_keys"]}
+SCHEMAS["AdminModel"] = {**SCHEMAS["Model"], "description": "A catalogue row as admins edit it", "properties": {
+    **SCHEMAS["Model"]["properties"], "enabled": {"type": "boolean"}, "position": {"type": "integer"},
+    "replacement_model": {"type": ["string", "null"]}, "fallback_model": {"type": ["string", "null"]},
+    "token_rates": _obj({name: {"type": "number", "minimum": 0} for name in ("input_text", "input_image",
+                                                                             "output_image")})},
+    "required": [*SCHEMAS["Model"]["required"], "enabled", "position", "replacement_model", "fallback_model",
+                 "token_rates"]}
+SCHEMAS["AdminModelPage"] = _obj({"items": {"type": "array", "items": _ref("AdminModel")},
+                                  "next_cursor": {"type": "null"}})
 SCHEMAS["Settings"] = _obj({"provider_fallback": {"type": "boolean"},
                             "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1},
                             "models": {"type": "object", "additionalProperties": {"type": "boolean"},
@@ -352,6 +404,14 @@ PATHS: dict[str, dict[str, Any]] = {
                        {"name": "since", "in": "query", "required": False, "schema": TIMESTAMP},
                        {"name": "until", "in": "query", "required": False, "schema": TIMESTAMP}]),
     },
+    "/v1/generations/{generation_id}/cancel": {"post": _op(
+        "Cancel a queued generation: it fails with every credit returned (409 once it has started)", "generation",
+        "200", _ref("Generation"), errors=("403", "404", "409"), parameters=[_path("generation_id")])},
+    "/v1/generations/{generation_id}/previews/{index}": {"get": _op(
+        "The latest partial picture of one image while it renders (owner only)", "generation", "200",
+        {"type": "string", "format": "binary"}, errors=("403", "404"), content_type="image/*",
+        parameters=[_path("generation_id"), {"name": "index", "in": "path", "required": True,
+                                              "schema": {"type": "integer", "minimum": 0, "maximum": 64}}])},
     "/v1/generations/{generation_id}": {"get": _op("One generation", "generation", "200", _ref("Generation"),
                                                    errors=("403", "404"), parameters=[_path("generation_id")])},
     "/v1/uploads": {"post": {**_op("Upload a PNG, JPEG or WebP (≤ 10 MB, ≤ 4096×4096) to edit", "generation", "201",
@@ -461,7 +521,8 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/pricing": {
         "get": _op("The price table (admin)", "admin", "200", _ref("Pricing"), errors=("403",)),
         "put": _op("Upsert price rows; new requests only (admin)", "admin", "200", _ref("Pricing"),
-                   _obj({"items": {"type": "array", "items": _ref("PriceRow"), "minItems": 1}}), errors=("400", "403")),
+                   _obj({"items": {"type": "array", "items": _ref("PriceRow")}},
+                        {"rates": {"type": "array", "items": _ref("RateRow")}}), errors=("400", "403")),
     },
     "/v1/admin/settings": {
         "get": _op("Signup bonus, daily cap, provider fallback, enabled models (admin)", "admin", "200",
@@ -476,9 +537,21 @@ PATHS: dict[str, dict[str, Any]] = {
                                  "properties": {"provider_fallback": {"type": "boolean"}}},
                                 {"required": ["daily_spend_cap"]}]}, errors=("400", "403")),
     },
-    "/v1/admin/models/{model_id}": {"put": _op("Enable or disable a model (admin)", "admin", "204", None,
-                                               _obj({"enabled": {"type": "boolean"}}), errors=("400", "403", "404"),
-                                               parameters=[_path("model_id")])},
+    "/v1/admin/models": {"get": _op("Every catalogue row with its state and token rates (admin)", "admin", "200",
+                                    _ref("AdminModelPage"), errors=("403",))},
+    "/v1/admin/models/{model_id}": {
+        "put": _op("Enable or disable a model (admin)", "admin", "204", None, _obj({"enabled": {"type": "boolean"}}),
+                   errors=("400", "403", "404"), parameters=[_path("model_id")]),
+        "patch": _op("Change a catalogue row: on/off, available again, replacement, label, order, token rates (admin)",
+                     "admin", "200", _ref("AdminModel"), {**_obj({}, {
+                         "enabled": {"type": "boolean"}, "available": {"type": "boolean"},
+                         "label": {"type": "string", "minLength": 1, "maxLength": 80}, "position": POSITION,
+                         "replacement_model": {"type": ["string", "null"]},
+                         "token_rates": _obj({}, {name: {"type": "number", "minimum": 0, "maximum": 10_000}
+                                                  for name in ("input_text", "input_image", "output_image")})}),
+                         "minProperties": 1},
+                     errors=("400", "403", "404"), parameters=[_path("model_id")]),
+    },
     "/v1/admin/style-presets/{preset_id}": {"put": _op("Create or change a style preset (admin)", "admin", "204", None,
                                                        _obj({"label": UPSERT_TEXT, "prompt_suffix": UPSERT_TEXT},
                                                             {"position": POSITION, "active": {"type": "boolean"}}),
@@ -528,7 +601,6 @@ _with_cache_answers(PATHS["/v1/images/{image_id}/thumbnail"]["get"], redirect=Fa
 _with_cache_answers(PATHS["/v1/images/download"]["post"])
 
 
-COUNT = {"type": "integer", "minimum": 0}
 COUNT_OR_NULL = {"type": ["integer", "null"], "minimum": 0}
 INT_OR_NULL = {"type": ["integer", "null"]}
 RATE_OR_NULL = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
@@ -540,7 +612,8 @@ SCHEMAS["UsageReportRow"] = _obj({
     "revenue_cents": INT_OR_NULL, "credits_sold": INT_OR_NULL, "credits_spent": {"type": "integer"},
     "refunds_credits": COUNT, "payment_refunds_credits": INT_OR_NULL,
     "provider_cost_usd": {"type": "number"}, "gross_margin_usd": {"type": "number"},
-    "margin_pct": {"type": ["number", "null"]}, "active_users": COUNT, "generations": COUNT,
+    "margin_pct": {"type": ["number", "null"]}, "actual_cost_usd": {"type": "number"},
+    "actual_margin_usd": {"type": "number"}, "active_users": COUNT, "generations": COUNT,
     "failed_generations": COUNT, "failure_rate": RATE_OR_NULL})
 SCHEMAS["UsageReport"] = _obj({
     "from": DAY, "to": DAY, "group_by": {"type": "string", "enum": ["day", "model", "user", "api_key"]},

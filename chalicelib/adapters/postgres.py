@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
-from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages
+from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
 from ..domain.model import FailureTally, LoginFailureCounts, RefreshTokenRecord, Role, User
 
@@ -252,6 +252,7 @@ class PostgresUnitOfWork:
         self.catalog = PostgresCatalog(self._conn)
         self.generations = PostgresGenerations(self._conn)
         self.images = PostgresImages(self._conn)
+        self.previews = PostgresPreviews(self._conn)
         self.library = PostgresLibrary(self._conn)
         self.api_keys = PostgresApiKeys(self._conn)
         self.admin = PostgresAdmin(self._conn)

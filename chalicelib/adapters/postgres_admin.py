@@ -97,15 +97,23 @@ _SUMMARY = f"""SELECT {_USER_COLUMNS}, u.flagged_at, u.flag_reason,
     (SELECT count(*) FROM generations g WHERE g.user_id = u.id) AS generations,
     (SELECT coalesce(-sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind IN ('generation', 'generation_refund'))
         AS credits_spent,
-    (SELECT coalesce(sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind = 'purchase') AS credits_bought
-    FROM users u"""
+    (SELECT coalesce(sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind = 'purchase') AS credits_bought,
+    c.estimated_cost_usd, c.actual_cost_usd
+    FROM users u
+    CROSS JOIN LATERAL (SELECT coalesce(sum(g.provider_cost_usd), 0) AS estimated_cost_usd,
+                               coalesce(sum(coalesce(g.actual_cost_usd, g.provider_cost_usd)), 0) AS actual_cost_usd
+                        FROM generations g WHERE g.user_id = u.id) c"""
 
 
 def _summary(row: dict[str, Any]) -> UserSummary:
     user = _user(row)
     assert user is not None
     return UserSummary(user, row["flagged_at"], row["flag_reason"], int(row["generations"]), int(row["credits_spent"]),
-                       int(row["credits_bought"]))
+                       int(row["credits_bought"]), row["estimated_cost_usd"], row["actual_cost_usd"])
+
+
+MODEL_EDITABLE = ("enabled", "available", "label", "position", "replacement_model", "usd_per_mtok_input_text",
+                  "usd_per_mtok_input_image", "usd_per_mtok_output_image")
 
 
 class PostgresAdmin:
@@ -168,6 +176,43 @@ class PostgresAdmin:
     def set_model_enabled(self, model: str, enabled: bool) -> bool:
         row = self._conn.execute("UPDATE models SET enabled = %s WHERE id = %s RETURNING id", (enabled, model)).fetchone()
         return row is not None
+
+    def update_model(self, model: str, values: dict[str, Any]) -> bool:
+        row = self._conn.execute(
+            """UPDATE models SET enabled = coalesce(%(enabled)s::boolean, enabled),
+                   available = coalesce(%(available)s::boolean, available),
+                   label = coalesce(%(label)s::text, label), position = coalesce(%(position)s::integer, position),
+                   replacement_model = CASE WHEN %(set_replacement)s THEN %(replacement_model)s::text
+                                            ELSE replacement_model END,
+                   usd_per_mtok_input_text = coalesce(%(usd_per_mtok_input_text)s::numeric, usd_per_mtok_input_text),
+                   usd_per_mtok_input_image = coalesce(%(usd_per_mtok_input_image)s::numeric,
+                                                       usd_per_mtok_input_image),
+                   usd_per_mtok_output_image = coalesce(%(usd_per_mtok_output_image)s::numeric,
+                                                        usd_per_mtok_output_image),
+                   unavailable_reason = CASE WHEN %(available)s::boolean THEN NULL ELSE unavailable_reason END,
+                   withdrawn_at = CASE WHEN %(available)s::boolean THEN NULL ELSE withdrawn_at END
+               WHERE id = %(id)s RETURNING id""",
+            {**{name: values.get(name) for name in MODEL_EDITABLE}, "set_replacement": "replacement_model" in values,
+             "id": model},
+        ).fetchone()
+        return row is not None
+
+    def rates(self) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            """SELECT r.model, r.unit, r.quality, r.credits, r.provider_cost_usd FROM model_rates r
+               JOIN models m ON m.id = r.model ORDER BY m.position, r.model, r.unit, r.quality"""
+        ).fetchall()
+        return [{**row, "credits": float(row["credits"]), "provider_cost_usd": float(row["provider_cost_usd"])}
+                for row in rows]
+
+    def upsert_rate(self, model: str, unit: str, quality: str, credits: Decimal, cost: Decimal) -> None:
+        self._conn.execute(
+            """INSERT INTO model_rates (model, unit, quality, credits, provider_cost_usd, updated_at)
+               VALUES (%s, %s, %s, %s, %s, now())
+               ON CONFLICT (model, unit, quality) DO UPDATE SET credits = EXCLUDED.credits,
+                   provider_cost_usd = EXCLUDED.provider_cost_usd, updated_at = now()""",
+            (model, unit, quality, credits, cost),
+        )
 
     def upsert_preset(self, preset_id: str, label: str, suffix: str, position: int, active: bool) -> None:
         self._conn.execute(

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 
-from ..domain.generation import (Generation, GenerationFilters, ImageRecord, ModelSpec, Price, PromptTemplate,
-                                 StylePreset)
+from ..domain.catalogue import CustomSizes, ModelSpec, Price, Rate, TokenRates
+from ..domain.generation import Generation, GenerationFilters, ImageRecord, PromptTemplate, StylePreset
+from ..domain.imaging import TokenUsage
+
+MODEL_COLUMNS = """id, provider, label, sizes, qualities, max_n, supports_edit, supports_mask, fallback_model, enabled,
+    available, unavailable_reason, replacement_model, custom_sizes, backgrounds, output_formats, previews, position,
+    usd_per_mtok_input_text, usd_per_mtok_input_image, usd_per_mtok_output_image"""
+
+
+def model_spec(row: dict[str, Any]) -> ModelSpec:
+    """A catalogue row as the domain's ModelSpec."""
+    row = dict(row)
+    rates = TokenRates(row.pop("usd_per_mtok_input_text"), row.pop("usd_per_mtok_input_image"),
+                       row.pop("usd_per_mtok_output_image"))
+    custom = row.pop("custom_sizes")
+    return ModelSpec(**{**row, "sizes": tuple(row["sizes"]), "qualities": tuple(row["qualities"]),
+                        "backgrounds": tuple(row["backgrounds"]), "output_formats": tuple(row["output_formats"])},
+                     custom_sizes=CustomSizes(**custom) if custom else None, token_rates=rates)
 
 
 class PostgresCatalog:
@@ -17,11 +34,39 @@ class PostgresCatalog:
 
     def models(self, include_disabled: bool = False) -> list[ModelSpec]:
         rows = self._conn.execute(
-            """SELECT id, provider, label, sizes, qualities, max_n, supports_edit, supports_mask, fallback_model
-               FROM models WHERE enabled OR %s ORDER BY position, id""",
-            (include_disabled,),
+            f"SELECT {MODEL_COLUMNS} FROM models WHERE enabled OR %s ORDER BY position, id", (include_disabled,),
         ).fetchall()
-        return [ModelSpec(**{**row, "sizes": tuple(row["sizes"]), "qualities": tuple(row["qualities"])}) for row in rows]
+        return [model_spec(row) for row in rows]
+
+    def rate(self, model: str, unit: str, quality: str) -> Rate | None:
+        row = self._conn.execute(
+            """SELECT model, unit, quality, credits, provider_cost_usd FROM model_rates
+               WHERE model = %s AND unit = %s AND quality = %s""",
+            (model, unit, quality),
+        ).fetchone()
+        return None if row is None else Rate(**row)
+
+    def rates(self) -> list[Rate]:
+        rows = self._conn.execute(
+            "SELECT model, unit, quality, credits, provider_cost_usd FROM model_rates ORDER BY model, unit, quality"
+        ).fetchall()
+        return [Rate(**row) for row in rows]
+
+    def mark_withdrawn(self, model: str, reason: str, now: datetime) -> bool:
+        row = self._conn.execute(
+            """UPDATE models SET available = false, unavailable_reason = %s, withdrawn_at = %s
+               WHERE id = %s AND available RETURNING id""",
+            (reason, now, model),
+        ).fetchone()
+        if row is not None:
+            self._conn.execute(
+                """INSERT INTO audit_log (actor_id, actor_email, action, target_type, target_id, before, after,
+                       created_at)
+                   VALUES (NULL, 'system', 'model.withdrawn', 'model', %s, '{"available": true}'::jsonb,
+                           jsonb_build_object('available', false, 'reason', %s::text), %s)""",
+                (model, reason, now),
+            )
+        return row is not None
 
     def price(self, model: str, size: str, quality: str) -> Price | None:
         row = self._conn.execute(
@@ -49,11 +94,19 @@ class PostgresCatalog:
 _GENERATION_COLUMNS = """id::text AS id, user_id::text AS user_id, status, prompt, final_prompt, negative_prompt,
     style_preset, model, provider, size, quality, n, seed, source_image_id::text AS source_image_id,
     mask_image_id::text AS mask_image_id, unit_credits, cost_credits, refunded_credits, unit_cost_usd,
-    provider_cost_usd, provider_latency_ms, error, attempts, created_at, enqueued_at, started_at, completed_at"""
+    provider_cost_usd, provider_latency_ms, error, attempts, created_at, enqueued_at, started_at, completed_at,
+    background, output_format, frame_count, input_text_tokens, input_image_tokens, output_image_tokens,
+    output_text_tokens, actual_cost_usd"""
+_TOKEN_COLUMNS = ("input_text_tokens", "input_image_tokens", "output_image_tokens", "output_text_tokens")
 
 
 def _generation(row: dict[str, Any] | None) -> Generation | None:
-    return None if row is None else Generation(**row)
+    if row is None:
+        return None
+    row = dict(row)
+    tokens = [row.pop(name) for name in _TOKEN_COLUMNS]
+    usage = None if all(t is None for t in tokens) else TokenUsage(*(t or 0 for t in tokens))
+    return Generation(**row, usage=usage)
 
 
 class PostgresGenerations:
@@ -64,11 +117,11 @@ class PostgresGenerations:
         self._conn.execute(
             """INSERT INTO generations (id, user_id, status, prompt, final_prompt, negative_prompt, style_preset, model,
                    size, quality, n, seed, source_image_id, mask_image_id, unit_credits, cost_credits, unit_cost_usd,
-                   created_at, api_key_id)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   created_at, api_key_id, background, output_format, frame_count)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (g.id, g.user_id, g.status, g.prompt, g.final_prompt, g.negative_prompt, g.style_preset, g.model, g.size,
              g.quality, g.n, g.seed, g.source_image_id, g.mask_image_id, g.unit_credits, g.cost_credits,
-             g.unit_cost_usd, g.created_at, api_key_id),
+             g.unit_cost_usd, g.created_at, api_key_id, g.background, g.output_format, g.frame_count),
         )
 
     def get(self, generation_id: str, user_id: str | None = None) -> Generation | None:
@@ -89,11 +142,22 @@ class PostgresGenerations:
     def finish(self, g: Generation, now: datetime) -> bool:
         row = self._conn.execute(
             """UPDATE generations SET status = %s, provider = %s, provider_cost_usd = %s, provider_latency_ms = %s,
-                   refunded_credits = %s, error = %s, completed_at = %s
+                   refunded_credits = %s, error = %s, completed_at = %s, input_text_tokens = %s,
+                   input_image_tokens = %s, output_image_tokens = %s, output_text_tokens = %s, actual_cost_usd = %s
                WHERE id = %s AND status IN ('queued', 'running') RETURNING id""",
-            (g.status, g.provider, g.provider_cost_usd, g.provider_latency_ms, g.refunded_credits, g.error, now, g.id),
+            (g.status, g.provider, g.provider_cost_usd, g.provider_latency_ms, g.refunded_credits, g.error, now,
+             *(_tokens(g.usage)), g.actual_cost_usd, g.id),
         ).fetchone()
         return row is not None
+
+    def cancel(self, generation_id: str, user_id: str, error: str, now: datetime) -> Generation | None:
+        return _generation(self._conn.execute(
+            f"""UPDATE generations SET status = 'failed', refunded_credits = cost_credits, error = %s,
+                    completed_at = %s
+                WHERE id = %s AND user_id = %s AND status = 'queued'
+                RETURNING {_GENERATION_COLUMNS}""",
+            (error, now, generation_id, user_id),
+        ).fetchone())
 
     def release(self, generation_id: str) -> None:
         self._conn.execute("UPDATE generations SET status = 'queued' WHERE id = %s AND status = 'running'",
@@ -144,12 +208,57 @@ class PostgresGenerations:
             {"user": user_id, "status": filters.status, "model": filters.model, "q": filters.q,
              "since": filters.since, "until": filters.until, "at": at, "last": last_id, "limit": limit},
         ).fetchall()
-        return [Generation(**row) for row in rows]
+        return [g for row in rows if (g := _generation(row))]
+
+
+def _tokens(usage: TokenUsage | None) -> tuple[int | None, ...]:
+    if usage is None:
+        return (None, None, None, None)
+    return (usage.input_text_tokens, usage.input_image_tokens, usage.output_image_tokens, usage.output_text_tokens)
+
+
+class PostgresPreviews:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def put(self, generation_id: str, position: int, s3_key: str, content_type: str, now: datetime) -> bool:
+        row = self._conn.execute(
+            """INSERT INTO generation_previews (generation_id, position, s3_key, content_type, updated_at)
+               SELECT id, %s, %s, %s, %s FROM generations WHERE id = %s AND status = 'running'
+               ON CONFLICT (generation_id, position) DO UPDATE
+                   SET s3_key = excluded.s3_key, content_type = excluded.content_type, updated_at = excluded.updated_at
+               RETURNING position""",
+            (position, s3_key, content_type, now, generation_id),
+        ).fetchone()
+        return row is not None
+
+    def get(self, generation_id: str, user_id: str, position: int) -> tuple[str, str] | None:
+        row = self._conn.execute(
+            """SELECT p.s3_key, p.content_type FROM generation_previews p JOIN generations g ON g.id = p.generation_id
+               WHERE p.generation_id = %s AND g.user_id = %s AND p.position = %s
+                 AND g.status IN ('queued', 'running')""",
+            (generation_id, user_id, position),
+        ).fetchone()
+        return None if row is None else (row["s3_key"], row["content_type"])
+
+    def positions(self, generation_ids: list[str]) -> dict[str, list[int]]:
+        rows = self._conn.execute(
+            """SELECT generation_id::text AS generation_id, position FROM generation_previews
+               WHERE generation_id = ANY(%s::uuid[]) ORDER BY generation_id, position""",
+            (generation_ids,),
+        ).fetchall()
+        grouped: dict[str, list[int]] = {}
+        for row in rows:
+            grouped.setdefault(row["generation_id"], []).append(row["position"])
+        return grouped
+
+    def clear(self, generation_id: str) -> None:
+        self._conn.execute("DELETE FROM generation_previews WHERE generation_id = %s", (generation_id,))
 
 
 IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
     i.position, i.width, i.height, i.content_type, i.bytes, i.sha256, i.s3_key, i.favorite, i.created_at,
-    i.prompt, i.model, i.share_slug"""
+    i.prompt, i.model, i.share_slug, i.frames, i.has_alpha"""
 
 
 class PostgresImages:
@@ -159,13 +268,13 @@ class PostgresImages:
     def add(self, r: ImageRecord, data: bytes, thumbnail: bytes) -> bool:
         row = self._conn.execute(
             """INSERT INTO images (id, user_id, generation_id, kind, position, width, height, content_type, bytes,
-                   sha256, s3_key, created_at, prompt, model)
-               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model
+                   sha256, s3_key, created_at, frames, has_alpha, prompt, model)
+               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model
                FROM (SELECT 1) AS one LEFT JOIN generations g ON g.id = %s::uuid
                WHERE %s::uuid IS NULL OR g.status = 'running'
                ON CONFLICT DO NOTHING RETURNING id""",
             (r.id, r.user_id, r.generation_id, r.kind, r.position, r.width, r.height, r.content_type, r.bytes,
-             r.sha256, r.s3_key, r.created_at, r.generation_id, r.generation_id),
+             r.sha256, r.s3_key, r.created_at, r.frames, r.has_alpha, r.generation_id, r.generation_id),
         ).fetchone()
         if row is None:
             return False

@@ -83,7 +83,9 @@ class PostgresReports:
                        count(*) FILTER (WHERE g.status = 'failed') AS failed,
                        count(*) FILTER (WHERE g.status IN ('succeeded', 'failed')) AS finished,
                        coalesce(sum(g.provider_cost_usd), 0) AS provider_cost_usd,
-                       count(DISTINCT g.user_id) AS active_users
+                       count(DISTINCT g.user_id) AS active_users,
+                       -- What the provider billed by its reported token usage; the list estimate where none came back.
+                       coalesce(sum(coalesce(g.actual_cost_usd, g.provider_cost_usd)), 0) AS actual_cost_usd
                 FROM generations g
                 WHERE g.created_at >= %(start)s AND g.created_at < %(end)s
                 GROUP BY 1""",

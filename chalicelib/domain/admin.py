@@ -11,8 +11,11 @@ from typing import Any, Callable, Protocol
 from .credits import LedgerEntry
 from .paging import decode_id_cursor, page_of
 from .ids import is_uuid
+from .catalogue import ModelSpec
 from .errors import Conflict, InvalidRequest, NotFound
 from .model import Principal, Role, User
+
+POSITION_LIMIT = 1_000_000  # list order; the column is a 32-bit integer
 
 SETTINGS = {"signup_bonus": (int, 0, 1_000_000), "daily_spend_cap": (int, 1, 10_000_000),
             "provider_fallback": (bool, None, None)}
@@ -26,6 +29,8 @@ class UserSummary:
     generations: int
     credits_spent: int
     credits_bought: int
+    estimated_cost_usd: Decimal = Decimal(0)
+    actual_cost_usd: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,12 @@ class AdminQueries(Protocol):
     def set_setting(self, key: str, value: Any) -> None: ...
 
     def set_model_enabled(self, model: str, enabled: bool) -> bool: ...
+
+    def update_model(self, model: str, values: dict[str, Any]) -> bool: ...
+
+    def rates(self) -> list[dict[str, Any]]: ...
+
+    def upsert_rate(self, model: str, unit: str, quality: str, credits: Decimal, cost: Decimal) -> None: ...
 
     def upsert_preset(self, preset_id: str, label: str, suffix: str, position: int, active: bool) -> None: ...
 
@@ -135,21 +146,54 @@ class AdminService:
         with self._uow() as uow:
             return uow.admin.pricing()
 
-    def set_pricing(self, actor: Principal, items: list[Any]) -> list[dict[str, Any]]:
+    def rates(self) -> list[dict[str, Any]]:
+        with self._uow() as uow:
+            return uow.admin.rates()
+
+    def set_pricing(self, actor: Principal, items: list[Any], rates: list[Any] | None = None
+                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Upserts the listed rows; only new requests see the new prices (a generation keeps its quote)."""
-        if not 1 <= len(items) <= 500:
+        rates = rates or []
+        if not 1 <= len(items) + len(rates) <= 500:
             raise InvalidRequest("Send 1 to 500 price rows.", {"field": "items"})
         with self._uow() as uow:
             models = {m.id: m for m in uow.catalog.models(include_disabled=True)}
             rows = [_price_row(item, index, models) for index, item in enumerate(items)]
-            before = uow.admin.pricing()
+            rate_rows = [_rate_row(item, index, models) for index, item in enumerate(rates)]
+            before, rates_before = uow.admin.pricing(), uow.admin.rates()
             for row in rows:
                 uow.admin.upsert_price(*row)
-            after = uow.admin.pricing()
+            for rate in rate_rows:
+                uow.admin.upsert_rate(*rate)
+            after, rates_after = uow.admin.pricing(), uow.admin.rates()
             uow.admin.audit(actor.user, "pricing.update", "pricing", None,
-                            [p for p in before if (p["model"], p["size"], p["quality"]) in _keys(rows)],
-                            [p for p in after if (p["model"], p["size"], p["quality"]) in _keys(rows)],
+                            [p for p in before if (p["model"], p["size"], p["quality"]) in _keys(rows)]
+                            + [r for r in rates_before if (r["model"], r["unit"], r["quality"]) in _keys(rate_rows)],
+                            [p for p in after if (p["model"], p["size"], p["quality"]) in _keys(rows)]
+                            + [r for r in rates_after if (r["model"], r["unit"], r["quality"]) in _keys(rate_rows)],
                             self._clock.now())
+            uow.commit()
+        return after, rates_after
+
+    def models(self) -> list[ModelSpec]:
+        with self._uow() as uow:
+            return uow.catalog.models(include_disabled=True)
+
+    def update_model(self, actor: Principal, model_id: str, changes: dict[str, Any]) -> ModelSpec:
+        """Edits a catalogue row: switch it on or off, mark it available again, point it at a replacement, price its
+        tokens. A model that its provider withdrew stays unavailable until an admin says otherwise."""
+        if not changes:
+            raise InvalidRequest("Send at least one change.", {"field": "enabled"})
+        with self._uow() as uow:
+            models = {m.id: m for m in uow.catalog.models(include_disabled=True)}
+            current = models.get(model_id)
+            if current is None:
+                raise NotFound("No such model.")
+            values = _model_changes(current, changes, models)
+            uow.admin.update_model(model_id, values)
+            after = {m.id: m for m in uow.catalog.models(include_disabled=True)}[model_id]
+            uow.admin.audit(actor.user, "model.update", "model", model_id, _model_state(current, values),
+                            _model_state(after, values), self._clock.now())
             uow.commit()
         return after
 
@@ -246,6 +290,80 @@ def _price_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str,
     if not cost.is_finite() or not Decimal(0) <= cost <= Decimal(1000) or isinstance(item.get("provider_cost_usd"), bool):
         raise InvalidRequest("provider_cost_usd is from 0 to 1000.", {"field": f"{field}.provider_cost_usd"})
     return model.id, item["size"], item["quality"], credits, cost
+
+
+def _rate_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str, str, Decimal, Decimal]:
+    field = f"rates[{index}]"
+    if not isinstance(item, dict) or set(item) - {"model", "unit", "quality", "credits", "provider_cost_usd"}:
+        raise InvalidRequest("Each rate is {model, unit, quality, credits, provider_cost_usd}.", {"field": field})
+    model = models.get(item.get("model"))
+    if model is None:
+        raise InvalidRequest("There is no such model.", {"field": f"{field}.model"})
+    unit = item.get("unit")
+    if unit == "megapixel" and model.custom_sizes is None or unit == "frame" and "gif" not in model.output_formats \
+            or unit not in ("megapixel", "frame"):
+        raise InvalidRequest(f"{model.label} has no such unit to price.", {"field": f"{field}.unit"})
+    if item.get("quality") not in model.qualities:
+        raise InvalidRequest(f"{model.label} has no such quality.", {"field": f"{field}.quality"})
+    credits = _money(item.get("credits"), f"{field}.credits", Decimal("0.001"), Decimal(100_000), "credits")
+    cost = _money(item.get("provider_cost_usd"), f"{field}.provider_cost_usd", Decimal(0), Decimal(1000),
+                  "provider_cost_usd")
+    return model.id, unit, item["quality"], credits, cost
+
+
+def _money(raw: Any, field: str, low: Decimal, high: Decimal, name: str) -> Decimal:
+    try:
+        value = Decimal(str(raw)) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not low <= value <= high:
+        raise InvalidRequest(f"{name} is a number from {low} to {high:,}.", {"field": field})
+    return value
+
+
+MODEL_FIELDS = {"enabled": bool, "available": bool, "label": str, "position": int, "replacement_model": str,
+                "token_rates": dict}
+TOKEN_RATE_FIELDS = {"input_text": "usd_per_mtok_input_text", "input_image": "usd_per_mtok_input_image",
+                     "output_image": "usd_per_mtok_output_image"}
+
+
+def _model_changes(current: ModelSpec, changes: dict[str, Any], models: dict[str, ModelSpec]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        kind = MODEL_FIELDS.get(name)
+        if kind is None:
+            raise InvalidRequest(f"Unknown field: {name}.", {"field": name})
+        if name == "replacement_model" and value is None:
+            values[name] = None
+            continue
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise InvalidRequest(f"{name} has the wrong type.", {"field": name})
+        if name == "label" and not 1 <= len(value.strip()) <= 80:
+            raise InvalidRequest("label is 1 to 80 characters.", {"field": name})
+        if name == "position" and not -POSITION_LIMIT <= value <= POSITION_LIMIT:
+            raise InvalidRequest(f"position is from -{POSITION_LIMIT:,} to {POSITION_LIMIT:,}.", {"field": name})
+        if name == "replacement_model":
+            replacement = models.get(value)
+            if replacement is None or replacement.id == current.id or not replacement.available:
+                raise InvalidRequest("The replacement is another model that is available.", {"field": name})
+        if name == "token_rates":
+            for rate_name, raw in value.items():
+                column = TOKEN_RATE_FIELDS.get(rate_name)
+                if column is None:
+                    raise InvalidRequest(f"Unknown token rate: {rate_name}.", {"field": f"token_rates.{rate_name}"})
+                values[column] = _money(raw, f"token_rates.{rate_name}", Decimal(0), Decimal(10_000), rate_name)
+            continue
+        values[name] = value.strip() if isinstance(value, str) else value
+    return values
+
+
+def _model_state(spec: ModelSpec, values: dict[str, Any]) -> dict[str, Any]:
+    state = {"enabled": spec.enabled, "available": spec.available, "label": spec.label, "position": spec.position,
+             "replacement_model": spec.replacement_model,
+             "usd_per_mtok_input_text": spec.token_rates.input_text,
+             "usd_per_mtok_input_image": spec.token_rates.input_image,
+             "usd_per_mtok_output_image": spec.token_rates.output_image}
+    return {k: v for k, v in state.items() if k in values}
 
 
 def _user_state(summary: UserSummary) -> dict[str, Any]:

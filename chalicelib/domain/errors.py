@@ -86,3 +86,7 @@ class KeyCapReached(DomainError):
 
 class DailyCapReached(DomainError):
     code = "daily_cap_reached"
+
+
+class ModelUnavailable(Conflict):
+    code = "model_unavailable"

@@ -14,11 +14,13 @@ from typing import Any, Callable, NamedTuple, Protocol
 from .credits import Ledger, StoredResponse, spend
 from .api_keys import check_monthly_cap
 from .ids import is_uuid
-from .errors import ContentRejected, DailyCapReached, InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from .catalogue import Catalog, ModelSpec, Options, Price, Rate, UnitPrice, check_options, safety_identifier, unit_price
+from .errors import (Conflict, ContentRejected, DailyCapReached, InvalidRequest, ModelUnavailable, NotFound,
+                     PayloadTooLarge, UnsupportedMediaType)
 from .idempotency import claim_key, released_on_failure
 from .paging import decode_time_cursor, page_of
-from .imaging import (ImageCodec, ImageInfo, ImageProvider, InvalidImage, Moderator, ProviderError, ProviderImage,
-                      ProviderRejected, ProviderRequest)
+from .imaging import (OUTPUT_TYPES, ImageCodec, ImageInfo, ImageProvider, InvalidImage, ModelWithdrawn, Moderator,
+                      ProviderError, ProviderImage, ProviderRejected, ProviderRequest, ProviderResult, TokenUsage)
 from .model import User
 
 MAX_PROMPT = 4000
@@ -27,30 +29,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
 MAX_ATTEMPTS = 3
 IMAGE_NAMESPACE = uuid.UUID("8a1d3c52-41f5-4c3e-9a57-1f0f0c7b6a10")
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif", "image/svg+xml": "svg"}
+CANCELLED = "Cancelled before it started; every credit was returned."
 STATUSES = ("queued", "running", "succeeded", "failed")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str
-    provider: str
-    label: str
-    sizes: tuple[str, ...]
-    qualities: tuple[str, ...]
-    max_n: int
-    supports_edit: bool
-    supports_mask: bool
-    fallback_model: str | None
-
-
-@dataclass(frozen=True)
-class Price:
-    model: str
-    size: str
-    quality: str
-    credits: int
-    provider_cost_usd: Decimal
 
 
 @dataclass(frozen=True)
@@ -87,6 +69,8 @@ class ImageRecord(NamedTuple):
     prompt: str | None = None
     model: str | None = None
     share_slug: str | None = None
+    frames: int = 1
+    has_alpha: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +102,17 @@ class Generation:
     enqueued_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
+    background: str = "auto"
+    output_format: str = "png"
+    frame_count: int | None = None
+    usage: TokenUsage | None = None
+    actual_cost_usd: Decimal | None = None
     images: tuple[ImageRecord, ...] = field(default=())
+    previews: tuple[int, ...] = field(default=())
+
+    @property
+    def options(self) -> Options:
+        return Options(self.size, self.quality, self.background, self.output_format, self.frame_count)
 
 
 @dataclass(frozen=True)
@@ -132,6 +126,9 @@ class GenerationRequest:
     negative_prompt: str | None = None
     source_image_id: str | None = None
     mask_image_id: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    frame_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,27 +145,22 @@ class Plan:
     """A validated request with its price: what quote shows and create charges."""
 
     spec: ModelSpec
-    price: Price
+    price: UnitPrice
     request: GenerationRequest
-    size: str
-    quality: str
+    options: Options
     final_prompt: str
+
+    @property
+    def size(self) -> str:
+        return self.options.size
+
+    @property
+    def quality(self) -> str:
+        return self.options.quality
 
     @property
     def cost(self) -> int:
         return self.price.credits * self.request.n
-
-
-class Catalog(Protocol):
-    def models(self, include_disabled: bool = False) -> list[ModelSpec]: ...
-
-    def price(self, model: str, size: str, quality: str) -> Price | None: ...
-
-    def presets(self) -> list[StylePreset]: ...
-
-    def templates(self) -> list[PromptTemplate]: ...
-
-    def setting(self, key: str, default: Any) -> Any: ...
 
 
 class Generations(Protocol):
@@ -196,6 +188,10 @@ class Generations(Protocol):
 
     def stuck(self, now: datetime, running_for: timedelta, queued_for: timedelta) -> list[str]: ...
 
+    def cancel(self, generation_id: str, user_id: str, error: str, now: datetime) -> Generation | None:
+        """Fails a generation that is still queued, refunding it in full; None when it is not queued (any more)."""
+        ...
+
     def list_for_user(self, user_id: str, filters: GenerationFilters, before: tuple[datetime, str] | None,
                       limit: int) -> list[Generation]: ...
 
@@ -214,8 +210,24 @@ class Images(Protocol):
     def for_generations(self, generation_ids: list[str]) -> dict[str, list[ImageRecord]]: ...
 
 
+class Previews(Protocol):
+    def put(self, generation_id: str, position: int, s3_key: str, content_type: str, now: datetime) -> bool:
+        """Records the latest partial image of one image; False once the generation is no longer running."""
+        ...
+
+    def get(self, generation_id: str, user_id: str, position: int) -> tuple[str, str] | None:
+        """The S3 key and content type of a running generation's preview, for its owner only."""
+        ...
+
+    def positions(self, generation_ids: list[str]) -> dict[str, list[int]]: ...
+
+    def clear(self, generation_id: str) -> None: ...
+
+
 class ImageStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
 
 
 class JobQueue(Protocol):
@@ -227,7 +239,10 @@ class GenerationUnitOfWork(Protocol):
     catalog: Catalog
     generations: Generations
     images: Images
+    previews: Previews
     idempotency: Any
+    payments: Any
+    api_keys: Any
 
     def __enter__(self) -> "GenerationUnitOfWork": ...
 
@@ -243,6 +258,10 @@ def image_id_for(generation_id: str, position: int) -> str:
 
 def s3_key_for(user_id: str, image_id: str, content_type: str) -> str:
     return f"images/{user_id}/{image_id}.{EXTENSIONS[content_type]}"
+
+
+def preview_key_for(generation_id: str, position: int, content_type: str) -> str:
+    return f"previews/{generation_id}/{position}.{EXTENSIONS[content_type]}"
 
 
 def _clean_text(value: str | None, field_name: str, limit: int, required: bool = False) -> str | None:
@@ -271,7 +290,7 @@ def _parse_uuid(value: str | None, field_name: str) -> str | None:
 
 
 class GenerationService:
-    """Quotes, accepts and reads generations, and takes uploads."""
+    """Quotes, accepts, cancels and reads generations, and takes uploads."""
 
     def __init__(self, uow: Callable[[], GenerationUnitOfWork], queue: JobQueue, store: ImageStore,
                  codec: ImageCodec, moderators: list[Moderator], clock: Any, available_providers: set[str],
@@ -285,11 +304,20 @@ class GenerationService:
         self._providers = available_providers
         self._log = log
 
-    def models(self) -> list[tuple[ModelSpec, list[Price]]]:
+    def _offered(self, uow: GenerationUnitOfWork) -> list[ModelSpec]:
+        return [m for m in uow.catalog.models() if m.provider in self._providers]
+
+    def models(self) -> list[tuple[ModelSpec, list[Price], list[Rate]]]:
+        """The models this deployment can run, available or withdrawn, with their prices and rates."""
         with self._uow() as uow:
-            specs = [m for m in uow.catalog.models() if m.provider in self._providers]
-            return [(m, [p for s in m.sizes for q in m.qualities if (p := uow.catalog.price(m.id, s, q))])
-                    for m in specs]
+            specs = self._offered(uow)
+            rates = uow.catalog.rates()
+            return [(m, [p for s in m.sizes for q in m.qualities if (p := uow.catalog.price(m.id, s, q))],
+                     [r for r in rates if r.model == m.id]) for m in specs]
+
+    def default_model(self) -> str | None:
+        with self._uow() as uow:
+            return next((m.id for m in self._offered(uow) if m.available), None)
 
     def presets(self) -> list[StylePreset]:
         with self._uow() as uow:
@@ -306,28 +334,11 @@ class GenerationService:
         source_id = _parse_uuid(request.source_image_id, "source_image_id")
         mask_id = _parse_uuid(request.mask_image_id, "mask_image_id")
         with self._uow() as uow:
-            specs = [m for m in uow.catalog.models() if m.provider in self._providers]
-            if not specs:
-                raise InvalidRequest("No image model is available right now.", {"field": "model"})
-            spec = next((m for m in specs if m.id == request.model), None) if request.model else specs[0]
-            if spec is None:
-                raise InvalidRequest("There is no such model.", {"field": "model", "allowed": [m.id for m in specs]})
-            size = request.size or spec.sizes[0]
-            quality = request.quality or spec.qualities[0]
-            if size not in spec.sizes:
-                raise InvalidRequest(f"{spec.label} makes these sizes: {', '.join(spec.sizes)}.",
-                                     {"field": "size", "allowed": list(spec.sizes)})
-            if quality not in spec.qualities:
-                raise InvalidRequest(f"{spec.label} offers these qualities: {', '.join(spec.qualities)}.",
-                                     {"field": "quality", "allowed": list(spec.qualities)})
-            if not 1 <= request.n <= spec.max_n:
-                raise InvalidRequest(f"{spec.label} makes 1 to {spec.max_n} images at a time.",
-                                     {"field": "n", "min": 1, "max": spec.max_n})
-            if source_id and not spec.supports_edit:
-                raise InvalidRequest(f"{spec.label} cannot edit an image.", {"field": "source_image_id"})
-            if mask_id and not (spec.supports_mask and source_id):
-                raise InvalidRequest("A mask needs a source image and a model that supports masks.",
-                                     {"field": "mask_image_id"})
+            specs = {m.id: m for m in self._offered(uow)}
+            spec = _choose_model(specs, request.model)
+            options = check_options(spec, request.size, request.quality, request.background, request.output_format,
+                                    request.frame_count, request.n, editing=source_id is not None,
+                                    masked=mask_id is not None)
             for image_id, name in ((source_id, "source_image_id"), (mask_id, "mask_image_id")):
                 if image_id and uow.images.get(image_id, user.id) is None:
                     raise InvalidRequest("That image does not exist.", {"field": name})
@@ -337,14 +348,12 @@ class GenerationService:
                 if preset is None:
                     raise InvalidRequest("There is no such style preset.", {"field": "style_preset"})
                 suffix = preset.prompt_suffix
-            price = uow.catalog.price(spec.id, size, quality)
-        if price is None:
-            raise InvalidRequest("That combination has no price yet.", {"field": "quality"})
+            price = unit_price(spec, options, uow.catalog)
         assert prompt is not None
         final = f"{prompt}, {suffix}" if suffix else prompt
         cleaned = replace(request, prompt=prompt, negative_prompt=negative, source_image_id=source_id,
-                          mask_image_id=mask_id)
-        return Plan(spec, price, cleaned, size, quality, final)
+                          mask_image_id=mask_id, model=spec.id)
+        return Plan(spec, price, cleaned, options, final)
 
     def quote(self, user: User, request: GenerationRequest) -> int:
         return self.plan(user, request).cost
@@ -365,15 +374,17 @@ class GenerationService:
         replay = claim_key(self._uow, user.id, "generation", idempotency_key, request_hash, now)
         if replay is not None:
             return replay
+        options = plan.options
         generation = Generation(
             id=str(uuid.uuid4()), user_id=user.id, status="queued", prompt=plan.request.prompt,
             final_prompt=plan.final_prompt, negative_prompt=plan.request.negative_prompt,
-            style_preset=plan.request.style_preset, model=plan.spec.id, provider=None, size=plan.size,
-            quality=plan.quality, n=plan.request.n, seed=random.randrange(2**31),  # nosec B311 - an image seed
+            style_preset=plan.request.style_preset, model=plan.spec.id, provider=None, size=options.size,
+            quality=options.quality, n=plan.request.n, seed=random.randrange(2**31),  # nosec B311 - an image seed
             source_image_id=plan.request.source_image_id, mask_image_id=plan.request.mask_image_id,
             unit_credits=plan.price.credits, cost_credits=plan.cost, refunded_credits=0,
             unit_cost_usd=plan.price.provider_cost_usd, provider_cost_usd=Decimal(0), provider_latency_ms=None,
             error=None, attempts=0, created_at=now, enqueued_at=None, started_at=None, completed_at=None,
+            background=options.background, output_format=options.output_format, frame_count=options.frame_count,
         )
         response = StoredResponse(202, to_json(generation))
         with released_on_failure(self._uow, user.id, "generation", idempotency_key), self._uow() as uow:
@@ -392,6 +403,24 @@ class GenerationService:
             uow.commit()
         self._enqueue(generation.id)
         return response
+
+    def cancel(self, user_id: str, generation_id: str) -> Generation:
+        """Fails a queued generation and gives every credit back, once; a started one runs to its end."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            cancelled = uow.generations.cancel(generation_id, user_id, CANCELLED, now) \
+                if is_uuid(generation_id) else None
+            if cancelled is None:
+                current = uow.generations.get(generation_id, user_id) if is_uuid(generation_id) else None
+                if current is None:
+                    raise NotFound("No such generation.")
+                raise Conflict(f"Only a queued generation can be cancelled; this one is {current.status}.",
+                               {"status": current.status})
+            uow.ledger.credit(user_id, cancelled.cost_credits, "generation_refund", f"refund:{cancelled.id}",
+                              "system", now)
+            uow.commit()
+        self._log("generation cancelled", {"generation_id": generation_id, "refunded": cancelled.cost_credits})
+        return cancelled
 
     def _enqueue(self, generation_id: str) -> None:
         try:
@@ -413,8 +442,19 @@ class GenerationService:
             generation = uow.generations.get(generation_id, user_id) if is_uuid(generation_id) else None
             if generation is None:
                 raise NotFound("No such generation.")
-            images = uow.images.for_generations([generation.id]).get(generation.id, [])
-        return replace(generation, images=tuple(images))
+            return _with_images(uow, [generation])[0]
+
+    def preview(self, user_id: str, generation_id: str, position: int) -> tuple[bytes, str]:
+        """The latest partial picture of one image of a generation that is still rendering, for its owner only."""
+        with self._uow() as uow:
+            found = uow.previews.get(generation_id, user_id, position) if is_uuid(generation_id) else None
+        if found is None:
+            raise NotFound("No such preview.")
+        key, content_type = found
+        try:
+            return self._store.get(key), content_type
+        except KeyError:
+            raise NotFound("No such preview.") from None
 
     def list(self, user_id: str, filters: GenerationFilters, cursor: str | None, limit: int) -> tuple[list[Generation], str | None]:
         before = decode_time_cursor(cursor)
@@ -423,15 +463,14 @@ class GenerationService:
         with self._uow() as uow:
             rows = uow.generations.list_for_user(user_id, filters, before, limit + 1)
             page, next_cursor = page_of(rows, limit, lambda g: (g.created_at.isoformat(), g.id))
-            images = uow.images.for_generations([g.id for g in page])
-        return [replace(g, images=tuple(images.get(g.id, []))) for g in page], next_cursor
+            return _with_images(uow, page), next_cursor
 
     def upload(self, user: User, data: bytes, content_type: str) -> ImageRecord:
         """Stores an uploaded picture, decoded and re-encoded without metadata, like a generated one."""
         if len(data) > MAX_UPLOAD_BYTES:
             raise PayloadTooLarge("Images are at most 10 MB.", {"max_bytes": MAX_UPLOAD_BYTES})
-        if content_type not in EXTENSIONS:
-            raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", {"allowed": sorted(EXTENSIONS)})
+        if content_type not in UPLOAD_TYPES:
+            raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", {"allowed": sorted(UPLOAD_TYPES)})
         try:
             info = self._codec.inspect(data)
         except InvalidImage:
@@ -452,6 +491,45 @@ class GenerationService:
         return record
 
 
+def _choose_model(specs: dict[str, ModelSpec], wanted: str | None) -> ModelSpec:
+    """The model asked for (or the first available one); a withdrawn model answers with its replacement or a 409."""
+    available = [m for m in specs.values() if m.available]
+    if wanted is None:
+        if not available:
+            raise InvalidRequest("No image model is available right now.", {"field": "model"})
+        return available[0]
+    spec = specs.get(wanted)
+    if spec is None:
+        raise InvalidRequest("There is no such model.", {"field": "model", "allowed": [m.id for m in available]})
+    if spec.available:
+        return spec
+    replacement = specs.get(spec.replacement_model or "")
+    if replacement is not None and replacement.available:
+        return replacement
+    raise ModelUnavailable(f"{spec.label} is no longer available. {spec.unavailable_reason or ''}".strip(),
+                           {"field": "model", "model": spec.id, "allowed": [m.id for m in available]})
+
+
+def _with_images(uow: GenerationUnitOfWork, generations: list[Generation]) -> list[Generation]:
+    ids = [g.id for g in generations]
+    images = uow.images.for_generations(ids)
+    rendering = [g.id for g in generations if g.status in ("queued", "running")]
+    previews = uow.previews.positions(rendering) if rendering else {}
+    return [replace(g, images=tuple(images.get(g.id, [])), previews=tuple(previews.get(g.id, [])))
+            for g in generations]
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return None
+
 
 def _record(image_id: str, user_id: str, generation_id: str | None, kind: str, position: int, info: ImageInfo,
             data: bytes, now: datetime) -> ImageRecord:
@@ -459,6 +537,7 @@ def _record(image_id: str, user_id: str, generation_id: str | None, kind: str, p
         id=image_id, user_id=user_id, generation_id=generation_id, kind=kind, position=position, width=info.width,
         height=info.height, content_type=info.content_type, bytes=len(data), sha256=hashlib.sha256(data).digest(),
         s3_key=s3_key_for(user_id, image_id, info.content_type), favorite=False, created_at=now,
+        frames=info.frames, has_alpha=info.has_alpha,
     )
 
 
@@ -477,7 +556,9 @@ class GenerationWorker:
     def __init__(self, uow: Callable[[], GenerationUnitOfWork], providers: dict[str, ImageProvider],
                  codec: ImageCodec, store: ImageStore, queue: JobQueue, clock: Any,
                  policy: WorkerPolicy = WorkerPolicy(),
-                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
+                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None,
+                 safety_secret: bytes = b"",
+                 on_model_withdrawn: Callable[[str], None] = lambda model: None) -> None:
         self._uow = uow
         self._providers = providers
         self._codec = codec
@@ -486,6 +567,8 @@ class GenerationWorker:
         self._clock = clock
         self._policy = policy
         self._log = log
+        self._safety_secret = safety_secret
+        self._on_model_withdrawn = on_model_withdrawn
         self._catalogue_cache: tuple[float, dict[str, ModelSpec], bool] | None = None
 
     def process(self, generation_id: str) -> str:
@@ -521,48 +604,104 @@ class GenerationWorker:
               fallback_on: bool) -> str:
         # Images are written only by the transaction that closes a generation, so a claimed one has none yet.
         missing = list(range(generation.n))
+        spec = specs[generation.model]
+        if not spec.available:
+            return self._finish(generation, spec.provider, Decimal(0), None,
+                                f"{spec.label} is no longer available; every credit was returned.")
+        streams = spec.previews and generation.output_format not in ("gif", "svg")
         request = ProviderRequest(model=generation.model, prompt=generation.final_prompt, size=generation.size,
                                   quality=generation.quality, n=len(missing), seed=generation.seed,
                                   negative_prompt=generation.negative_prompt,
                                   source_image=self._codec.to_png(source) if source is not None else None,
-                                  mask_image=self._codec.to_png(mask) if mask is not None else None)
-        spec = specs[generation.model]
+                                  mask_image=self._codec.to_png(mask) if mask is not None else None,
+                                  background=generation.background, output_format=generation.output_format,
+                                  frame_count=generation.frame_count,
+                                  safety_identifier=safety_identifier(self._safety_secret, generation.user_id),
+                                  on_partial=self._preview_writer(generation, missing) if streams else None)
         started = time.perf_counter()
-        provider_name, unit_cost = spec.provider, generation.unit_cost_usd
+        used, unit_cost = spec, generation.unit_cost_usd
         try:
-            results = self._providers[spec.provider].generate(request)
+            result = self._providers[spec.provider].generate(request)
+        except ModelWithdrawn as exc:
+            self._withdraw(spec, str(exc))
+            return self._finish(generation, spec.provider, Decimal(0), None,
+                                f"{spec.label} is no longer offered by its provider; every credit was returned.")
         except ProviderRejected as exc:
             return self._finish(generation, spec.provider, Decimal(0), None, f"The provider refused the prompt: {exc}")
         except ProviderError as exc:
-            fallback = specs.get(spec.fallback_model or "")
-            if not (exc.retryable and fallback_on and fallback and fallback.provider in self._providers
-                    and not source):
+            chosen = self._fallback_for(spec, generation, specs, fallback_on, exc, source is not None)
+            if chosen is None:
                 return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
+            fallback, options = chosen
             self._log("provider failed; falling back", {"generation_id": generation.id, "from": spec.id,
                                                         "to": fallback.id})
-            request = replace(request, model=fallback.id,
-                              size=generation.size if generation.size in fallback.sizes else fallback.sizes[0],
-                              quality=generation.quality if generation.quality in fallback.qualities
-                              else fallback.qualities[0],
-                              n=min(len(missing), fallback.max_n))
+            request = replace(request, model=fallback.id, n=min(len(missing), fallback.max_n), size=options.size,
+                              quality=options.quality, on_partial=request.on_partial if fallback.previews else None)
             with self._uow() as uow:
-                fallback_price = uow.catalog.price(fallback.id, request.size, request.quality)
-            provider_name = fallback.provider
-            unit_cost = fallback_price.provider_cost_usd if fallback_price else unit_cost
+                try:
+                    unit_cost = unit_price(fallback, options, uow.catalog).provider_cost_usd
+                except InvalidRequest:
+                    pass
+            used = fallback
             try:
-                results = self._providers[fallback.provider].generate(request)
+                result = self._providers[fallback.provider].generate(request)
             except ProviderError:
                 return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
         latency_ms = int((time.perf_counter() - started) * 1000)
-        made, errors = self._prepare_images(generation, missing, results)
+        made, errors = self._prepare_images(generation, missing, result.images)
         error = None if not errors else f"{len(errors)} of {generation.n} images failed: {errors[0]}"
-        return self._finish(generation, provider_name, unit_cost * len(made), latency_ms, error, made)
+        return self._finish(generation, used.provider, unit_cost * len(made), latency_ms, error, made,
+                            result.usage, used)
+
+    def _fallback_for(self, spec: ModelSpec, generation: Generation, specs: dict[str, ModelSpec], fallback_on: bool,
+                      exc: ProviderError, editing: bool) -> tuple[ModelSpec, Options] | None:
+        """A retryable failure may move to the fallback model, at the nearest size and quality it makes, when it
+        makes the format and background asked for."""
+        fallback = specs.get(spec.fallback_model or "")
+        if not (exc.retryable and fallback_on and fallback and fallback.available
+                and fallback.provider in self._providers and not editing):
+            return None
+        wanted = generation.options
+        try:
+            options = check_options(fallback, wanted.size if wanted.size in fallback.sizes else None,
+                                    wanted.quality if wanted.quality in fallback.qualities else None,
+                                    wanted.background, wanted.output_format, wanted.frame_count, 1, editing=False,
+                                    masked=False)
+        except InvalidRequest:
+            return None
+        return fallback, options
+
+    def _withdraw(self, spec: ModelSpec, reason: str) -> None:
+        """Marks the model unavailable so no new request is charged for it; the first worker to notice reports it."""
+        with self._uow() as uow:
+            first = uow.catalog.mark_withdrawn(spec.id, reason[:500], self._clock.now())
+            uow.commit()
+        self._catalogue_cache = None
+        self._log("model withdrawn by its provider", {"model": spec.id, "first_report": first})
+        if first:
+            self._on_model_withdrawn(spec.id)
+
+    def _preview_writer(self, generation: Generation, positions: list[int]) -> Callable[[int, bytes], None]:
+        def write(index: int, data: bytes) -> None:
+            if not 0 <= index < len(positions):
+                return
+            try:
+                content_type = _sniff(data) or OUTPUT_TYPES[generation.output_format]
+                key = preview_key_for(generation.id, positions[index], content_type)
+                self._store.put(key, data, content_type)
+                with self._uow() as uow:
+                    uow.previews.put(generation.id, positions[index], key, content_type, self._clock.now())
+                    uow.commit()
+            except Exception as exc:  # noqa: BLE001 - a lost preview must never cost the image itself
+                self._log("could not keep a preview", {"generation_id": generation.id,
+                                                        "error_type": type(exc).__name__})
+        return write
 
     def _catalogue(self, uow: GenerationUnitOfWork) -> tuple[dict[str, ModelSpec], bool]:
         """Models and the fallback switch, re-read at most every 30 s: admin changes reach workers quickly."""
         now = time.monotonic()
         if self._catalogue_cache is None or now - self._catalogue_cache[0] > 30:
-            specs = {m.id: m for m in uow.catalog.models()}
+            specs = {m.id: m for m in uow.catalog.models(include_disabled=True)}
             self._catalogue_cache = (now, specs, bool(uow.catalog.setting("provider_fallback", True)))
         return self._catalogue_cache[1], self._catalogue_cache[2]
 
@@ -587,9 +726,11 @@ class GenerationWorker:
         return made, errors
 
     def _finish(self, generation: Generation, provider: str | None, provider_cost: Decimal, latency_ms: int | None,
-                error: str | None, made: list[tuple[ImageRecord, bytes, bytes]] | None = None) -> str:
+                error: str | None, made: list[tuple[ImageRecord, bytes, bytes]] | None = None,
+                usage: TokenUsage | None = None, spec: ModelSpec | None = None) -> str:
         """Stores the new images, refunds what is missing once, and closes the generation, in one transaction."""
         now = self._clock.now()
+        actual = spec.token_rates.cost(usage).quantize(Decimal("0.000001")) if usage and spec else None
         with self._uow() as uow:
             stored = sum(uow.images.add(record, data, thumbnail) for record, data, thumbnail in made or [])
             refund = (generation.n - stored) * generation.unit_credits
@@ -597,10 +738,11 @@ class GenerationWorker:
             closed = uow.generations.finish(replace(
                 generation, status=status, provider=provider, provider_cost_usd=provider_cost,
                 provider_latency_ms=latency_ms, refunded_credits=refund,
-                error=error if (error or not stored) else None, completed_at=now,
+                error=error if (error or not stored) else None, completed_at=now, usage=usage, actual_cost_usd=actual,
             ), now)
             if not closed:
                 return "skipped"
+            uow.previews.clear(generation.id)
             if refund:
                 uow.ledger.credit(generation.user_id, refund, "generation_refund", f"refund:{generation.id}",
                                   "system", now)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+OUTPUT_TYPES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg", "gif": "image/gif",
+                "svg": "image/svg+xml"}
 
 
 @dataclass(frozen=True)
 class ProviderRequest:
+    """One call's worth of images; `on_partial(position, data)` receives streamed previews when given."""
+
     model: str
     prompt: str
     size: str
@@ -17,6 +22,11 @@ class ProviderRequest:
     negative_prompt: str | None = None
     source_image: bytes | None = None
     mask_image: bytes | None = None
+    background: str = "auto"
+    output_format: str = "png"
+    frame_count: int | None = None
+    safety_identifier: str | None = None
+    on_partial: Callable[[int, bytes], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,30 @@ class ProviderImage:
 
     data: bytes | None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenUsage:
+    """What a provider call consumed, as its API reports it; summed over the calls of one generation."""
+
+    input_text_tokens: int = 0
+    input_image_tokens: int = 0
+    output_image_tokens: int = 0
+    output_text_tokens: int = 0
+
+    def __add__(self, other: "TokenUsage") -> "TokenUsage":
+        return TokenUsage(self.input_text_tokens + other.input_text_tokens,
+                          self.input_image_tokens + other.input_image_tokens,
+                          self.output_image_tokens + other.output_image_tokens,
+                          self.output_text_tokens + other.output_text_tokens)
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    """Exactly request.n images (some may have failed alone) and the call's usage, when the provider reports it."""
+
+    images: list[ProviderImage]
+    usage: TokenUsage | None = None
 
 
 class ProviderError(Exception):
@@ -43,10 +77,18 @@ class ProviderRejected(ProviderError):
         super().__init__(message, retryable=False)
 
 
+class ModelWithdrawn(ProviderError):
+    """The provider says the model does not exist (any more): OpenAI's 404 `model_not_found`."""
+
+    def __init__(self, model: str, message: str) -> None:
+        super().__init__(message, retryable=False)
+        self.model = model
+
+
 class ImageProvider(Protocol):
     name: str
 
-    def generate(self, request: ProviderRequest) -> list[ProviderImage]:
+    def generate(self, request: ProviderRequest) -> ProviderResult:
         """Returns exactly request.n entries, or raises ProviderError for the whole call."""
         ...
 
@@ -62,6 +104,8 @@ class ImageInfo:
     width: int
     height: int
     content_type: str
+    frames: int = 1
+    has_alpha: bool = False
 
 
 class InvalidImage(Exception):
@@ -78,7 +122,7 @@ class ImageCodec(Protocol):
         ...
 
     def thumbnail(self, data: bytes, max_side: int = 256) -> bytes:
-        """A small WebP preview."""
+        """A small WebP preview (the first frame of a GIF, a rendering of an SVG)."""
         ...
 
     def inspect_with_thumbnail(self, data: bytes, max_side: int = 256) -> tuple[ImageInfo, bytes]:
@@ -88,5 +132,5 @@ class ImageCodec(Protocol):
     def to_png(self, data: bytes) -> bytes: ...
 
     def convert(self, data: bytes, fmt: str, width: int, quality: int) -> bytes:
-        """The picture as png, jpeg or webp, scaled down to width keeping its aspect."""
+        """The picture as png, jpeg or webp, scaled down to width keeping its aspect (alpha kept where the format has it)."""
         ...

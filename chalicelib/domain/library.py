@@ -19,6 +19,8 @@ from .generation import ImageRecord, ImageStore
 
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 DEFAULT_QUALITY = {"png": 100, "jpeg": 90, "webp": 90}
+# Kept as made: a GIF's frames and an SVG's vectors would be lost by scaling, so they are only converted away from.
+ORIGINAL_ONLY = {"image/gif": "gif", "image/svg+xml": "svg"}
 MAX_INLINE_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB response once base64 and headers are counted
 MAX_BULK = 100
 
@@ -203,7 +205,8 @@ class LibraryService:
     @staticmethod
     def _normalise(fmt: str | None, width: int | None, quality: int | None) -> tuple[str | None, int | None, int | None]:
         if fmt is not None and fmt not in FORMATS:
-            raise InvalidRequest("format is png, jpeg or webp.", {"field": "format", "allowed": sorted(FORMATS)})
+            raise InvalidRequest("format is png, jpeg or webp (or the image's own gif or svg).",
+                                 {"field": "format", "allowed": sorted(FORMATS)})
         if width is not None and not 16 <= width <= 8192:
             raise InvalidRequest("width is from 16 to 8192 pixels.", {"field": "width"})
         if quality is not None and not 1 <= quality <= 100:
@@ -214,6 +217,9 @@ class LibraryService:
 
     def _download(self, image: ImageRecord, fmt: str | None, width: int | None, quality: int | None,
                   original: Callable[[], bytes], cached: Variant | None = None) -> Download:
+        if image.content_type in ORIGINAL_ONLY and fmt in (None, ORIGINAL_ONLY[image.content_type]):
+            filename = download_name(image.prompt, image.id, ORIGINAL_ONLY[image.content_type])
+            return self._deliver(image.content_type, filename, image.sha256, image.bytes, image.s3_key, original)
         fmt, width, quality = self._normalise(fmt, width, quality)
         original_fmt = image.content_type.split("/")[1]
         fmt = fmt or original_fmt

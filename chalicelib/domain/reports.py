@@ -47,6 +47,7 @@ class GenerationSums:
     finished: int = 0
     provider_cost_usd: Decimal = Decimal(0)
     active_users: int = 0
+    actual_cost_usd: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class ReportRow:
     provider_cost_usd: Decimal
     gross_margin_usd: Decimal
     margin_pct: Decimal | None
+    actual_cost_usd: Decimal
+    actual_margin_usd: Decimal
     active_users: int
     generations: int
     failed_generations: int
@@ -221,6 +224,8 @@ def build_row(group: str, ledger: LedgerSums | None, revenue: RevenueSums | None
         provider_cost_usd=cost,
         gross_margin_usd=margin,
         margin_pct=_round(margin * 100 / spent_usd, "0.01") if spent_usd > 0 else None,
+        actual_cost_usd=Decimal(generations.actual_cost_usd),
+        actual_margin_usd=spent_usd - Decimal(generations.actual_cost_usd),
         active_users=generations.active_users,
         generations=generations.generations,
         failed_generations=generations.failed,
@@ -345,7 +350,7 @@ def summary_text(period: str, label: str, start: date, end: date, total: ReportR
         f"Credits sold:       {total.credits_sold or 0:,}",
         f"Credits spent:      {total.credits_spent:,} (after {total.refunds_credits:,} refunded)",
         f"Payment refunds:    {total.payment_refunds_credits or 0:,} credits taken back",
-        f"Provider cost:      ${total.provider_cost_usd:,.2f}",
+        f"Provider cost:      ${total.provider_cost_usd:,.2f} list estimate, ${total.actual_cost_usd:,.2f} billed",
         f"Gross margin:       ${total.gross_margin_usd:,.2f}"
         + (f" ({total.margin_pct}%)" if total.margin_pct is not None else ""),
         f"Generations:        {total.generations:,} ({total.failed_generations:,} failed"

@@ -8,16 +8,16 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.admin import AuditEntry, UserSummary
+from ..domain.admin import POSITION_LIMIT, AuditEntry, UserSummary
+from ..domain.catalogue import ModelSpec
 from ..domain.errors import InvalidRequest
 from ..domain.generation import GenerationFilters
 from .api import api_view, fields, json_body, page_params, require_admin, rfc3339, user_json
 from .api_keys import key_json
 from .credits import entry_json, payment_json
-from .generations import generation_json
+from .generations import generation_json, model_json
 
 bp = Blueprint(__name__)
-POSITION_LIMIT = 1_000_000  # list order; the column is a 32-bit integer
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
@@ -25,7 +25,10 @@ def summary_json(summary: UserSummary) -> dict[str, Any]:
     return {**user_json(summary.user), "flagged": summary.flagged_at is not None, "flag_reason": summary.flag_reason,
             "flagged_at": rfc3339(summary.flagged_at) if summary.flagged_at else None,
             "usage": {"generations": summary.generations, "credits_spent": summary.credits_spent,
-                      "credits_bought": summary.credits_bought}}
+                      "credits_bought": summary.credits_bought,
+                      "estimated_cost_usd": float(summary.estimated_cost_usd),
+                      "actual_cost_usd": float(summary.actual_cost_usd),
+                      "actual_margin_usd": round(summary.credits_spent / 100 - float(summary.actual_cost_usd), 6)}}
 
 
 def audit_json(entry: AuditEntry) -> dict[str, Any]:
@@ -83,15 +86,16 @@ def adjust_credits(user_id: str) -> Response:
 @api_view
 def pricing() -> Response:
     require_admin(bp.current_request)
-    return Response({"items": container().admin.pricing()})
+    return Response({"items": container().admin.pricing(), "rates": container().admin.rates()})
 
 
 @bp.route("/v1/admin/pricing", methods=["PUT"])
 @api_view
 def set_pricing() -> Response:
     principal = require_admin(bp.current_request)
-    body = fields(json_body(bp.current_request), {"items": list})
-    return Response({"items": container().admin.set_pricing(principal, _price_rows(body["items"]))})
+    body = fields(json_body(bp.current_request), {"items": list}, {"rates": list})
+    items, rates = container().admin.set_pricing(principal, _price_rows(body["items"]), body.get("rates"))
+    return Response({"items": items, "rates": rates})
 
 
 def _price_rows(items: list[Any]) -> list[Any]:
@@ -129,6 +133,30 @@ def set_model(model_id: str) -> Response:
     body = fields(json_body(bp.current_request), {"enabled": bool})
     container().admin.set_model_enabled(principal, model_id, body["enabled"])
     return Response("", status_code=204)
+
+
+@bp.route("/v1/admin/models", methods=["GET"])
+@api_view
+def admin_models() -> Response:
+    require_admin(bp.current_request)
+    return Response({"items": [admin_model_json(m) for m in container().admin.models()], "next_cursor": None})
+
+
+@bp.route("/v1/admin/models/{model_id}", methods=["PATCH"])
+@api_view
+def update_model(model_id: str) -> Response:
+    principal = require_admin(bp.current_request)
+    return Response(admin_model_json(container().admin.update_model(principal, model_id,
+                                                                    json_body(bp.current_request))))
+
+
+def admin_model_json(spec: ModelSpec) -> dict[str, Any]:
+    return {**model_json(spec, [], [], None), "enabled": spec.enabled, "position": spec.position,
+            "unavailable_reason": spec.unavailable_reason, "replacement_model": spec.replacement_model,
+            "fallback_model": spec.fallback_model,
+            "token_rates": {"input_text": float(spec.token_rates.input_text),
+                            "input_image": float(spec.token_rates.input_image),
+                            "output_image": float(spec.token_rates.output_image)}}
 
 
 def _upsert(kind: str, item_id: str, required: dict[str, type]) -> Response:

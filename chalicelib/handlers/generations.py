@@ -9,16 +9,19 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.credits import request_fingerprint
-from ..domain.errors import InvalidRequest
+from ..domain.catalogue import ModelSpec, Price, Rate
+from ..domain.errors import InvalidRequest, NotFound
 from ..domain.generation import Generation, GenerationFilters, GenerationRequest
-from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339
+from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339, whole_number
 from .images import image_json
 
 bp = Blueprint(__name__)
 UPLOAD_TYPES = ["image/png", "image/jpeg", "image/webp"]
 REQUEST_FIELDS = {"prompt": str}
+OPERATIONS = ("generate", "edit")
 OPTIONAL_FIELDS = {"model": str, "size": str, "quality": str, "n": int, "style_preset": str, "negative_prompt": str,
-                   "source_image_id": str, "mask_image_id": str}
+                   "source_image_id": str, "mask_image_id": str, "background": str, "output_format": str,
+                   "frame_count": int, "operation": str}
 
 
 def generation_json(g: Generation) -> dict[str, Any]:
@@ -27,8 +30,14 @@ def generation_json(g: Generation) -> dict[str, Any]:
         "style_preset": g.style_preset, "model": g.model, "size": g.size, "quality": g.quality, "n": g.n,
         "cost_credits": g.cost_credits, "refunded_credits": g.refunded_credits,
         "source_image_id": g.source_image_id, "mask_image_id": g.mask_image_id,
-        "images": [image_json(i) for i in g.images], "created_at": rfc3339(g.created_at),
-        "completed_at": rfc3339(g.completed_at) if g.completed_at else None,
+        "background": g.background, "output_format": g.output_format, "frame_count": g.frame_count,
+        "operation": "edit" if g.source_image_id else "generate", "parent_image_id": g.source_image_id,
+        "images": [image_json(i) for i in g.images],
+        "previews": [{"index": i, "url": f"/v1/generations/{g.id}/previews/{i}"} for i in g.previews],
+        "usage": None if g.usage is None else {
+            "input_text_tokens": g.usage.input_text_tokens, "input_image_tokens": g.usage.input_image_tokens,
+            "output_image_tokens": g.usage.output_image_tokens},
+        "created_at": rfc3339(g.created_at), "completed_at": rfc3339(g.completed_at) if g.completed_at else None,
     }
     if g.error:
         body["error"] = g.error
@@ -38,19 +47,34 @@ def generation_json(g: Generation) -> dict[str, Any]:
 def _request() -> tuple[GenerationRequest, dict[str, Any]]:
     raw = json_body(bp.current_request)
     body = fields(raw, REQUEST_FIELDS, OPTIONAL_FIELDS, max_length=20_000)
+    operation = body.pop("operation", None)
+    if operation is not None and operation not in OPERATIONS:
+        raise InvalidRequest("operation is generate or edit.", {"field": "operation", "allowed": list(OPERATIONS)})
+    if operation is not None and (operation == "edit") != ("source_image_id" in body):
+        raise InvalidRequest("An edit needs a source_image_id, and only an edit takes one.", {"field": "operation"})
     return GenerationRequest(**body), raw
+
+
+def model_json(spec: ModelSpec, prices: list[Price], rates: list[Rate], default: str | None) -> dict[str, Any]:
+    return {
+        "id": spec.id, "provider": spec.provider, "label": spec.label, "available": spec.available,
+        "unavailable_reason": spec.unavailable_reason if not spec.available else None,
+        "sizes": list(spec.sizes), "custom_sizes": spec.custom_sizes.as_dict() if spec.custom_sizes else None,
+        "qualities": list(spec.qualities), "backgrounds": list(spec.backgrounds),
+        "output_formats": list(spec.output_formats), "max_n": spec.max_n, "supports_edit": spec.supports_edit,
+        "supports_mask": spec.supports_mask, "previews": spec.previews, "offline": spec.provider == "placeholder",
+        "default": spec.id == default,
+        "prices": [{"size": p.size, "quality": p.quality, "credits": p.credits} for p in prices],
+        "rates": [{"unit": r.unit, "quality": r.quality, "credits": float(r.credits)} for r in rates],
+    }
 
 
 @bp.route("/v1/models", methods=["GET"])
 @api_view
 def models() -> Response:
-    items = [{
-        "id": spec.id, "provider": spec.provider, "label": spec.label, "sizes": list(spec.sizes),
-        "qualities": list(spec.qualities), "max_n": spec.max_n, "supports_edit": spec.supports_edit,
-        "supports_mask": spec.supports_mask, "offline": spec.provider == "placeholder",
-        "prices": [{"size": p.size, "quality": p.quality, "credits": p.credits} for p in prices],
-    } for spec, prices in container().generations.models()]
-    return Response({"items": items})
+    service = container().generations
+    default = service.default_model()
+    return Response({"items": [model_json(spec, prices, rates, default) for spec, prices, rates in service.models()]})
 
 
 @bp.route("/v1/style-presets", methods=["GET"])
@@ -74,8 +98,11 @@ def quote() -> Response:
     principal = authenticate(bp.current_request)
     request, _ = _request()
     plan = container().generations.plan(principal.user, request)
+    options = plan.options
     return Response({"cost_credits": plan.cost, "unit_credits": plan.price.credits, "model": plan.spec.id,
-                     "size": plan.size, "quality": plan.quality, "n": request.n})
+                     "size": options.size, "quality": options.quality, "n": request.n,
+                     "background": options.background, "output_format": options.output_format,
+                     "frame_count": options.frame_count, "breakdown": plan.price.breakdown(request.n)})
 
 
 @bp.route("/v1/generations", methods=["POST"])
@@ -93,6 +120,23 @@ def create() -> Response:
 def get_generation(generation_id: str) -> Response:
     principal = authenticate(bp.current_request)
     return Response(generation_json(container().generations.get(principal.user.id, generation_id)))
+
+
+@bp.route("/v1/generations/{generation_id}/cancel", methods=["POST"])
+@api_view
+def cancel_generation(generation_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    return Response(generation_json(container().generations.cancel(principal.user.id, generation_id)))
+
+
+@bp.route("/v1/generations/{generation_id}/previews/{index}", methods=["GET"])
+@api_view
+def generation_preview(generation_id: str, index: str) -> Response:
+    principal = authenticate(bp.current_request)
+    if not whole_number(index) or int(index) > 64:
+        raise NotFound("No such preview.")
+    data, content_type = container().generations.preview(principal.user.id, generation_id, int(index))
+    return Response(data, headers={"Content-Type": content_type, "Cache-Control": "private, no-store"})
 
 
 def _moment(query: dict[str, str], name: str) -> datetime | None:

@@ -25,7 +25,7 @@ def image_json(image: ImageRecord) -> dict[str, Any]:
         "share_url": share_url(image.share_slug) if image.share_slug else None,
         "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
         "alt": alt_text(image.prompt), "content_url": f"/v1/images/{image.id}/content",
-        "thumbnail_url": f"/v1/images/{image.id}/thumbnail",
+        "thumbnail_url": f"/v1/images/{image.id}/thumbnail", "frames": image.frames, "has_alpha": image.has_alpha,
     }
 
 
@@ -59,6 +59,10 @@ def _int(query: dict[str, str], name: str) -> int | None:
     return int(raw)
 
 
+SVG = "image/svg+xml"
+SVG_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
 def _binary(download: Download, cache: str, attachment: bool = True) -> Response:
     """Sends bytes with validators, or redirects to S3 for files Lambda cannot return; 304 when unchanged."""
     headers = {"ETag": download.etag, "Cache-Control": cache}
@@ -71,6 +75,10 @@ def _binary(download: Download, cache: str, attachment: bool = True) -> Response
                                                        "Cache-Control": "no-store"})
     if download.etag in (bp.current_request.headers.get("if-none-match") or "").replace(" ", "").split(","):
         return Response("", status_code=304, headers=headers)
+    if download.content_type == SVG:
+        # An SVG can carry script: never rendered as a page of our origin, only saved or shown through <img>.
+        attachment = True
+        headers["Content-Security-Policy"] = SVG_CSP
     if attachment:
         headers["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return Response(download.data, headers={"Content-Type": download.content_type, **headers})
