@@ -8,8 +8,11 @@ import json
 from math import gcd
 from typing import Any, Callable
 
-from ..domain.imaging import ProviderError, ProviderImage, ProviderRejected, ProviderRequest
+from ..domain.imaging import (ModelWithdrawn, ProviderError, ProviderImage, ProviderRejected, ProviderRequest,
+                              ProviderResult)
 
+# Bedrock's model lifecycle lists Nova Canvas v1 as Legacy from 2026-03-30 with end of life 2026-09-30: it now
+# answers ModelWithdrawn. SD 3.5 Large was last listed Active, served on demand only in us-west-2.
 NOVA_CANVAS = "amazon.nova-canvas-v1:0"
 STABILITY_SD35_LARGE = "stability.sd3-5-large-v1:0"
 MODEL_IDS = {"nova-canvas": NOVA_CANVAS, "sd3.5-large": STABILITY_SD35_LARGE}
@@ -20,6 +23,7 @@ NOVA_MAX_IMAGES = 5
 NOVA_MAX_TEXT = 1024
 NOVA_MAX_SEED = 858_993_459
 STABILITY_MAX_SEED = 4_294_967_294
+WITHDRAWN_PHRASES = ("model identifier is invalid", "end of its life")
 STABILITY_ASPECT_RATIOS = frozenset({"16:9", "1:1", "21:9", "2:3", "3:2", "4:5", "5:4", "9:16", "9:21"})
 
 
@@ -37,16 +41,20 @@ class BedrockImageProvider:
             self._client = self._client_factory()
         return self._client
 
-    def generate(self, request: ProviderRequest) -> list[ProviderImage]:
-        """Returns exactly request.n images: one Nova Canvas call, or one Stability call per image."""
+    def generate(self, request: ProviderRequest) -> ProviderResult:
+        """Exactly request.n images: one Nova Canvas call, or one Stability call per image. Bedrock reports no usage.
+
+        A model Bedrock no longer serves (past its end of life, or Legacy and idle on this account) raises
+        ModelWithdrawn.
+        """
         model_id = MODEL_IDS.get(request.model)
         if model_id is None:
             raise ProviderError(f"Bedrock model {request.model!r} is not supported", retryable=False)
         if request.source_image is not None or request.mask_image is not None:
             raise ProviderError(f"{request.model} cannot edit images here", retryable=False)
         if model_id == NOVA_CANVAS:
-            return self._nova_canvas(request)
-        return [self._stability(request, index) for index in range(request.n)]
+            return ProviderResult(self._nova_canvas(request))
+        return ProviderResult([self._stability(request, index) for index in range(request.n)])
 
     def _nova_canvas(self, request: ProviderRequest) -> list[ProviderImage]:
         width, height = _dimensions(request.size)
@@ -65,7 +73,7 @@ class BedrockImageProvider:
             "imageGenerationConfig": {"numberOfImages": request.n, "width": width, "height": height,
                                       "quality": request.quality, "seed": request.seed % (NOVA_MAX_SEED + 1)},
         }
-        reply = self._invoke(NOVA_CANVAS, body)
+        reply = self._invoke(request, NOVA_CANVAS, body)
         images = [_decode(b64) for b64 in (reply.get("images") or [])[:request.n]]
         missing = request.n - len(images)
         reason = reply.get("error") or "Nova Canvas returned fewer images than requested"
@@ -82,7 +90,7 @@ class BedrockImageProvider:
         }
         if request.negative_prompt:
             body["negative_prompt"] = request.negative_prompt
-        reply = self._invoke(STABILITY_SD35_LARGE, body)
+        reply = self._invoke(request, STABILITY_SD35_LARGE, body)
         reasons = reply.get("finish_reasons") or [None]
         if reasons[0]:
             return ProviderImage(None, error=str(reasons[0]))
@@ -91,7 +99,7 @@ class BedrockImageProvider:
             return ProviderImage(None, error="Stability returned no image")
         return _decode(images[0])
 
-    def _invoke(self, model_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _invoke(self, request: ProviderRequest, model_id: str, body: dict[str, Any]) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
@@ -99,7 +107,7 @@ class BedrockImageProvider:
                                                     contentType="application/json", accept="application/json")
             reply = json.loads(response["body"].read())
         except ClientError as exc:
-            raise _provider_error(model_id, exc) from exc
+            raise _provider_error(request, model_id, exc) from exc
         except BotoCoreError as exc:
             raise ProviderError(f"Could not reach Bedrock: {type(exc).__name__}", retryable=True) from exc
         except ValueError as exc:
@@ -109,7 +117,7 @@ class BedrockImageProvider:
         return reply
 
 
-def _provider_error(model_id: str, exc: Any) -> ProviderError:
+def _provider_error(request: ProviderRequest, model_id: str, exc: Any) -> ProviderError:
     error = exc.response.get("Error", {})
     code, message = error.get("Code", ""), error.get("Message", "")
     if code in RETRYABLE_CODES:
@@ -117,6 +125,11 @@ def _provider_error(model_id: str, exc: Any) -> ProviderError:
     # Bedrock signals a safety refusal only as a ValidationException whose message names the content filters.
     if code == "ValidationException" and "content filter" in message.lower():
         return ProviderRejected(f"{model_id} refused the request: {message}")
+    # Past its end of life, or Legacy and idle on this account, a model answers ResourceNotFoundException; one
+    # withdrawn from this Region answers only a ValidationException whose message calls the identifier invalid.
+    if code == "ResourceNotFoundException" or (code == "ValidationException" and any(
+            phrase in message.lower() for phrase in WITHDRAWN_PHRASES)):
+        return ModelWithdrawn(request.model, f"Bedrock no longer serves {model_id}: {message}")
     return ProviderError(f"Bedrock {code or 'error'} from {model_id}: {message}", retryable=False)
 
 
