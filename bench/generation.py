@@ -30,9 +30,9 @@ class InstantProvider:
         self._png = png
 
     def generate(self, request):
-        from chalicelib.domain.imaging import ProviderImage
+        from chalicelib.domain.imaging import ProviderImage, ProviderResult
 
-        return [ProviderImage(self._png) for _ in range(request.n)]
+        return ProviderResult([ProviderImage(self._png) for _ in range(request.n)])
 
 
 def worker_overhead() -> dict[str, float]:
@@ -48,7 +48,8 @@ def worker_overhead() -> dict[str, float]:
     from chalicelib.domain.imaging import ProviderRequest
 
     with scratch_database() as url:
-        png = PlaceholderImageProvider().generate(ProviderRequest("placeholder", "bench", "1024x1024", "standard", 1, 7))[0].data
+        request = ProviderRequest("placeholder", "bench", "1024x1024", "standard", 1, 7)
+        png = PlaceholderImageProvider().generate(request).images[0].data
         with mock_aws():
             import boto3
 
@@ -95,7 +96,7 @@ def worker_overhead() -> dict[str, float]:
 
 def end_to_end(requests: int = 20) -> dict[str, float]:
     """p50 seconds from POST /v1/generations to succeeded, through the local stack (HTTP, SQS, worker)."""
-    with local_stack(SIGNUP_BONUS_CREDITS="1000") as base:
+    with local_stack(SIGNUP_BONUS_CREDITS="1000", PLACEHOLDER_STAGE_MS="0") as base:
         return _time_requests(base, requests)
 
 
@@ -119,6 +120,53 @@ def _time_requests(base: str, requests: int) -> dict[str, float]:
     return {"p50_s": statistics.median(timings), "p95_s": sorted(timings)[int(len(timings) * 0.95) - 1]}
 
 
+def first_preview(requests: int = 10, render_seconds: float = 0.6) -> dict[str, float]:
+    """Seconds from POST /v1/generations until its first partial image is served, through the local stack with the
+    real openai SDK streaming from the fake OpenAI server, over the fake's own time to its first partial image."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    from tests.fake_openai import FakeOpenAI, openai_settings
+
+    fake = FakeOpenAI(render_seconds=render_seconds)
+    unavoidable = render_seconds / 3  # two partial images and the final one share the render time
+    try:
+        with local_stack(SIGNUP_BONUS_CREDITS="1000", **openai_settings(fake)) as base:
+            timings = _time_first_previews(base, requests)
+    finally:
+        fake.close()
+    median = statistics.median(timings)
+    return {"p50_s": median, "unavoidable_s": unavoidable, "ratio": median / unavoidable}
+
+
+def _time_first_previews(base: str, requests: int) -> list[float]:
+    def call(method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json", "Accept": "*/*",
+                   **({"Authorization": f"Bearer {token}"} if token else {})}
+        data = json.dumps(body).encode() if body is not None else None
+        with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method), timeout=10) as r:
+            return r.status, r.read()
+
+    token = json.loads(call("POST", "/v1/auth/register", {"email": "bench@example.com",
+                                                          "password": "bench password 1"})[1])["access_token"]
+    timings = []
+    for n in range(requests):
+        started = time.perf_counter()
+        generation = json.loads(call("POST", "/v1/generations", {"prompt": f"benchmark {n}",
+                                                                 "model": "gpt-image-2.5-flare",
+                                                                 "quality": "low"}, token)[1])
+        while not generation["previews"]:
+            if generation["status"] in ("succeeded", "failed"):
+                raise RuntimeError(f"generation {generation['status']} without a preview")
+            time.sleep(0.01)
+            generation = json.loads(call("GET", f"/v1/generations/{generation['id']}", token=token)[1])
+        status, _ = call("GET", generation["previews"][0]["url"], token=token)
+        assert status == 200
+        timings.append(time.perf_counter() - started)
+        while generation["status"] not in ("succeeded", "failed"):
+            time.sleep(0.05)
+            generation = json.loads(call("GET", f"/v1/generations/{generation['id']}", token=token)[1])
+    return timings
+
+
 def main() -> None:
     overhead = worker_overhead()
     print(f"worker overhead: {overhead['worker_ms']:.1f} ms per image / {overhead['unavoidable_ms']:.1f} ms "
@@ -126,6 +174,9 @@ def main() -> None:
     latency = end_to_end()
     print(f"request to image: p50 {latency['p50_s'] * 1000:.0f} ms, p95 {latency['p95_s'] * 1000:.0f} ms "
           f"(placeholder renderer; target p50 < 1 s)")
+    preview = first_preview()
+    print(f"request to first preview: p50 {preview['p50_s'] * 1000:.0f} ms / {preview['unavoidable_s'] * 1000:.0f} ms "
+          f"until the provider's first partial = {preview['ratio']:.2f} (target <= 1.5)")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ BENCHMARKS = [
                       f"{frontend_result()['lighthouse_dashboard_accessibility']:.0f}"}),
     ("request to image", "p50 seconds from POST /v1/generations to succeeded, local stack, placeholder renderer",
      "target < 1 s (an absolute time, not a ratio)", lambda: {"ratio": generation.end_to_end()["p50_s"]}),
+    ("request to preview", "p50 from POST /v1/generations to its first preview served (real SDK streaming from the fake "
+     "OpenAI) / the fake's own time to its first partial image", "lower is better; target <= 1.5",
+     generation.first_preview),
 ]
 
 

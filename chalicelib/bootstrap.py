@@ -105,7 +105,7 @@ def image_providers(settings: Settings) -> dict[str, Any]:
     if settings.is_local:
         from .adapters.placeholder_images import PlaceholderImageProvider
 
-        providers["placeholder"] = PlaceholderImageProvider()
+        providers["placeholder"] = PlaceholderImageProvider(stage_delay=settings.placeholder_stage_ms / 1000)
     return providers
 
 

@@ -46,6 +46,8 @@ class Settings:
     images_bucket: str = "pixmint-images"
     jobs_queue_url: str | None = None
     bedrock_enabled: bool = False
+    # How long the offline renderer takes per preview and per image, so `make dev` shows previews arriving.
+    placeholder_stage_ms: int = 0
     usage_plan_id: str | None = None
     jobs_dlq_url: str | None = None
     cors_origins: tuple[str, ...] = ("http://localhost:8000",)
@@ -227,6 +229,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         images_bucket=_text(values, "IMAGES_BUCKET") or "pixmint-images",
         jobs_queue_url=_text(values, "JOBS_QUEUE_URL"),
         bedrock_enabled=_bool(values, "BEDROCK_ENABLED"),
+        placeholder_stage_ms=_int(values, "PLACEHOLDER_STAGE_MS", 350 if stage == "local" else 0, 0, 5000),
         usage_plan_id=_text(values, "API_USAGE_PLAN_ID"),
         jobs_dlq_url=_text(values, "JOBS_DLQ_URL"),
         cors_origins=_origins(_text(values, "CORS_ALLOWED_ORIGINS"), public_url),

@@ -343,13 +343,22 @@ class ScriptedImageProvider:
         self._renderer = PlaceholderImageProvider()
 
     def generate(self, request):
-        from chalicelib.domain.imaging import ProviderImage
+        from chalicelib.domain.imaging import ProviderImage, ProviderResult, TokenUsage
 
         self.calls.append(request)
         step = self.steps.pop(0) if self.steps else "ok"
         if isinstance(step, Exception):
             raise step
-        images = self._renderer.generate(request)
+        images = self._renderer.generate(request).images
         if isinstance(step, int):
-            return images[:step] + [ProviderImage(None, "the provider lost this one")] * (request.n - step)
-        return images
+            images = images[:step] + [ProviderImage(None, "the provider lost this one")] * (request.n - step)
+        return ProviderResult(images, self.usage(request))
+
+    @staticmethod
+    def usage(request):
+        """Token usage that grows with the picture, as OpenAI reports it: 100 text tokens, 1,000 per megapixel."""
+        from chalicelib.domain.imaging import TokenUsage
+
+        width, height = (int(side) for side in request.size.split("x"))
+        return TokenUsage(input_text_tokens=100, input_image_tokens=500 if request.source_image else 0,
+                          output_image_tokens=request.n * width * height // 1000)

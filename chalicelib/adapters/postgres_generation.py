@@ -232,12 +232,12 @@ class PostgresPreviews:
         ).fetchone()
         return row is not None
 
-    def get(self, generation_id: str, user_id: str, position: int) -> tuple[str, str] | None:
+    def get(self, generation_id: str, user_id: str, position: int, finished_after: datetime) -> tuple[str, str] | None:
         row = self._conn.execute(
             """SELECT p.s3_key, p.content_type FROM generation_previews p JOIN generations g ON g.id = p.generation_id
                WHERE p.generation_id = %s AND g.user_id = %s AND p.position = %s
-                 AND g.status IN ('queued', 'running')""",
-            (generation_id, user_id, position),
+                 AND (g.status IN ('queued', 'running') OR g.completed_at > %s)""",
+            (generation_id, user_id, position, finished_after),
         ).fetchone()
         return None if row is None else (row["s3_key"], row["content_type"])
 
@@ -252,8 +252,12 @@ class PostgresPreviews:
             grouped.setdefault(row["generation_id"], []).append(row["position"])
         return grouped
 
-    def clear(self, generation_id: str) -> None:
-        self._conn.execute("DELETE FROM generation_previews WHERE generation_id = %s", (generation_id,))
+    def prune(self, finished_before: datetime) -> int:
+        return self._conn.execute(
+            """DELETE FROM generation_previews p USING generations g
+               WHERE g.id = p.generation_id AND g.completed_at < %s""",
+            (finished_before,),
+        ).rowcount
 
 
 IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,

@@ -184,12 +184,17 @@ class AdminService:
         tokens. A model that its provider withdrew stays unavailable until an admin says otherwise."""
         if not changes:
             raise InvalidRequest("Send at least one change.", {"field": "enabled"})
+        values = _model_changes(changes)
         with self._uow() as uow:
             models = {m.id: m for m in uow.catalog.models(include_disabled=True)}
             current = models.get(model_id)
             if current is None:
                 raise NotFound("No such model.")
-            values = _model_changes(current, changes, models)
+            replacement = models.get(values.get("replacement_model") or "")
+            if values.get("replacement_model") and (replacement is None or replacement.id == current.id
+                                                     or not replacement.available):
+                raise InvalidRequest("The replacement is another model that is available.",
+                                     {"field": "replacement_model"})
             uow.admin.update_model(model_id, values)
             after = {m.id: m for m in uow.catalog.models(include_disabled=True)}[model_id]
             uow.admin.audit(actor.user, "model.update", "model", model_id, _model_state(current, values),
@@ -327,7 +332,7 @@ TOKEN_RATE_FIELDS = {"input_text": "usd_per_mtok_input_text", "input_image": "us
                      "output_image": "usd_per_mtok_output_image"}
 
 
-def _model_changes(current: ModelSpec, changes: dict[str, Any], models: dict[str, ModelSpec]) -> dict[str, Any]:
+def _model_changes(changes: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in changes.items():
         kind = MODEL_FIELDS.get(name)
@@ -342,10 +347,6 @@ def _model_changes(current: ModelSpec, changes: dict[str, Any], models: dict[str
             raise InvalidRequest("label is 1 to 80 characters.", {"field": name})
         if name == "position" and not -POSITION_LIMIT <= value <= POSITION_LIMIT:
             raise InvalidRequest(f"position is from -{POSITION_LIMIT:,} to {POSITION_LIMIT:,}.", {"field": name})
-        if name == "replacement_model":
-            replacement = models.get(value)
-            if replacement is None or replacement.id == current.id or not replacement.available:
-                raise InvalidRequest("The replacement is another model that is available.", {"field": name})
         if name == "token_rates":
             for rate_name, raw in value.items():
                 column = TOKEN_RATE_FIELDS.get(rate_name)

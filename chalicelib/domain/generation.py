@@ -32,6 +32,7 @@ IMAGE_NAMESPACE = uuid.UUID("8a1d3c52-41f5-4c3e-9a57-1f0f0c7b6a10")
 UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif", "image/svg+xml": "svg"}
 CANCELLED = "Cancelled before it started; every credit was returned."
+PREVIEW_GRACE = timedelta(minutes=2)
 STATUSES = ("queued", "running", "succeeded", "failed")
 
 
@@ -215,13 +216,16 @@ class Previews(Protocol):
         """Records the latest partial image of one image; False once the generation is no longer running."""
         ...
 
-    def get(self, generation_id: str, user_id: str, position: int) -> tuple[str, str] | None:
-        """The S3 key and content type of a running generation's preview, for its owner only."""
+    def get(self, generation_id: str, user_id: str, position: int, finished_after: datetime) -> tuple[str, str] | None:
+        """The S3 key and content type of a preview, for its owner only, while the generation renders or since
+        finished_after (a page that saw the preview listed a moment ago may still fetch it)."""
         ...
 
     def positions(self, generation_ids: list[str]) -> dict[str, list[int]]: ...
 
-    def clear(self, generation_id: str) -> None: ...
+    def prune(self, finished_before: datetime) -> int:
+        """Forgets the previews of generations that finished before then; S3's lifecycle removes their bytes."""
+        ...
 
 
 class ImageStore(Protocol):
@@ -447,7 +451,8 @@ class GenerationService:
     def preview(self, user_id: str, generation_id: str, position: int) -> tuple[bytes, str]:
         """The latest partial picture of one image of a generation that is still rendering, for its owner only."""
         with self._uow() as uow:
-            found = uow.previews.get(generation_id, user_id, position) if is_uuid(generation_id) else None
+            found = uow.previews.get(generation_id, user_id, position, self._clock.now() - PREVIEW_GRACE) \
+                if is_uuid(generation_id) else None
         if found is None:
             raise NotFound("No such preview.")
         key, content_type = found
@@ -742,7 +747,6 @@ class GenerationWorker:
             ), now)
             if not closed:
                 return "skipped"
-            uow.previews.clear(generation.id)
             if refund:
                 uow.ledger.credit(generation.user_id, refund, "generation_refund", f"refund:{generation.id}",
                                   "system", now)
@@ -757,6 +761,10 @@ class GenerationWorker:
         with self._uow() as uow:
             due = uow.generations.due_for_enqueue(now, self._policy.unsent_after, self._policy.resend_after)
             stuck = uow.generations.stuck(now, self._policy.running_deadline, self._policy.queued_deadline)
+            pruned = uow.previews.prune(now - PREVIEW_GRACE)
+            uow.commit()
+        if pruned:
+            self._log("previews of finished generations forgotten", {"previews": pruned})
         resent = 0
         for generation_id in due:
             if generation_id in stuck:

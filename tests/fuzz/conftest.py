@@ -215,6 +215,7 @@ VALID_DEPENDS_ON_MORE_THAN_SHAPE = {
     "POST /v1/generations": "catalog",
     "POST /v1/generations/quote": "catalog",
     "PUT /v1/admin/pricing": "catalog",
+    "PATCH /v1/admin/models/{model_id}": "catalog",  # a replacement that exists and is available
     # a credit pack that is on sale
     "POST /v1/credits/checkout": "catalog",
     # `to` after `from`, at most 366 days apart

@@ -38,7 +38,8 @@ def test_users_are_searchable_flagged_first_with_usage(api, admin, db):
     assert items[0]["email"] == "bob@example.com" and items[0]["flagged"] is True
     found = api.get("/v1/admin/users?q=ADA", **as_admin(admin)).json["items"]
     assert [u["email"] for u in found] == ["ada@example.com"]
-    assert found[0]["usage"] == {"generations": 0, "credits_spent": 0, "credits_bought": 0}
+    assert found[0]["usage"] == {"generations": 0, "credits_spent": 0, "credits_bought": 0, "estimated_cost_usd": 0.0,
+                                 "actual_cost_usd": 0.0, "actual_margin_usd": 0.0}
     detail = api.get(f"/v1/admin/users/{ada['user']['id']}", **as_admin(admin)).json
     assert detail["payments"] == [] and detail["generations"] == [] and detail["api_keys"] == []
     assert api.get("/v1/admin/users?q=%25", **as_admin(admin)).json["items"] == [], "LIKE wildcards are literal"
@@ -85,16 +86,16 @@ def providers():
 
 def test_a_price_change_during_a_pending_generation_keeps_the_quoted_price(api, admin, chalice_client):
     token = api.register()["access_token"]
-    queued = api.post("/v1/generations", {"prompt": "x", "model": "gpt-image-1", "quality": "low", "n": 2},
+    queued = api.post("/v1/generations", {"prompt": "x", "model": "gpt-image-1.5", "quality": "low", "n": 2},
                       token=token).json
     assert queued["cost_credits"] == 4
-    change = [{"model": "gpt-image-1", "size": "1024x1024", "quality": "low", "credits": 9, "provider_cost_usd": 0.05}]
+    change = [{"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 9, "provider_cost_usd": 0.05}]
     assert api.request("PUT", "/v1/admin/pricing", {"items": change}, **as_admin(admin)).status == 200
     run_worker(chalice_client, queued["id"])
     done = api.get(f"/v1/generations/{queued['id']}", token=token).json
     assert done["cost_credits"] == 4 and done["refunded_credits"] == 2, "the failed image refunds the quoted 2"
     assert api.get("/v1/credits", token=token).json["balance"] == BONUS - 2
-    quote = api.post("/v1/generations/quote", {"prompt": "x", "model": "gpt-image-1", "quality": "low"}, token=token)
+    quote = api.post("/v1/generations/quote", {"prompt": "x", "model": "gpt-image-1.5", "quality": "low"}, token=token)
     assert quote.json["cost_credits"] == 9
     [entry] = api.get("/v1/admin/audit-log", **as_admin(admin)).json["items"]
     assert entry["before"][0]["credits"] == 2 and entry["after"][0]["credits"] == 9
@@ -102,10 +103,10 @@ def test_a_price_change_during_a_pending_generation_keeps_the_quoted_price(api, 
 
 @pytest.mark.parametrize("row, field", [
     ({"model": "nope", "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "items[0].model"),
-    ({"model": "gpt-image-1", "size": "9x9", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "items[0].size"),
-    ({"model": "gpt-image-1", "size": "1024x1024", "quality": "low", "credits": 0, "provider_cost_usd": 0},
+    ({"model": "gpt-image-1.5", "size": "9x9", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "items[0].size"),
+    ({"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 0, "provider_cost_usd": 0},
      "items[0].credits"),
-    ({"model": "gpt-image-1", "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": "NaN"},
+    ({"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": "NaN"},
      "items[0].provider_cost_usd"),
 ])
 def test_bad_price_rows_are_400_and_change_nothing(api, admin, row, field):

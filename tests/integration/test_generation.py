@@ -67,25 +67,38 @@ def balance(api, token):
 
 def test_models_list_the_available_providers_with_prices(api):
     items = {m["id"]: m for m in api.get("/v1/models").json["items"]}
-    assert set(items) == {"gpt-image-1", "dall-e-3", "nova-canvas", "sd3.5-large", "placeholder"}
-    assert items["gpt-image-1"]["supports_edit"] and items["gpt-image-1"]["max_n"] == 4
-    assert {"size": "1024x1024", "quality": "high", "credits": 25} in items["gpt-image-1"]["prices"]
+    assert list(items) == ["gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2", "gpt-image-1.5",
+                           "gpt-image-1-mini", "sd3.5-large", "placeholder"]
+    assert not {"gpt-image-1", "dall-e-3", "nova-canvas"} & set(items), "shut down by their providers"
+    assert [m for m in items if items[m]["default"]] == ["gpt-image-2.5-flare"]
+    flare = items["gpt-image-2.5-flare"]
+    assert flare["supports_edit"] and flare["max_n"] == 4 and flare["previews"] and flare["available"]
+    assert flare["qualities"] == ["low", "medium", "high", "xhigh", "max"]
+    assert flare["backgrounds"] == ["auto", "opaque", "transparent"]
+    assert flare["output_formats"] == ["png", "webp", "jpeg", "gif", "svg"]
+    assert flare["custom_sizes"] == {"multiple_of": 16, "max_edge": 3840, "max_pixels": 8294400, "max_aspect": 3}
+    assert {"unit": "megapixel", "quality": "high", "credits": 31.0} in flare["rates"]
+    assert items["gpt-image-1.5"]["custom_sizes"] is None and "transparent" in items["gpt-image-1.5"]["backgrounds"]
+    assert "transparent" not in items["gpt-image-2"]["backgrounds"], "in preview only on GPT Image 2"
+    assert {"size": "1024x1024", "quality": "high", "credits": 20} in items["gpt-image-1.5"]["prices"]
     assert items["placeholder"]["offline"] is True
 
 
 def test_quote_and_charge_use_the_same_price(api, chalice_client):
     token = api.register()["access_token"]
-    body = {"prompt": "a lighthouse", "model": "gpt-image-1", "size": "1536x1024", "quality": "medium", "n": 3}
+    body = {"prompt": "a lighthouse", "model": "gpt-image-1.5", "size": "1536x1024", "quality": "medium", "n": 3}
     quote = api.post("/v1/generations/quote", body, token=token).json
-    assert quote["cost_credits"] == 30 and quote["unit_credits"] == 10
+    assert quote["cost_credits"] == 24 and quote["unit_credits"] == 8
+    assert quote["breakdown"] == {"basis": "preset", "rate_credits": 8.0, "quantity": 1.0, "unit_credits": 8, "n": 3,
+                                  "cost_credits": 24}
     generation = generate(api, token, **body)
-    assert generation["status"] == "queued" and generation["cost_credits"] == 30
-    assert balance(api, token) == BONUS - 30
+    assert generation["status"] == "queued" and generation["cost_credits"] == 24
+    assert balance(api, token) == BONUS - 24
 
 
 def test_a_generation_is_queued_processed_and_stored_in_postgres_and_s3(api, chalice_client, db):
     token = api.register()["access_token"]
-    generation = generate(api, token, model="gpt-image-1", n=2, quality="low")
+    generation = generate(api, token, model="gpt-image-1.5", n=2, quality="low")
     [message] = queued_messages()
     assert json.loads(message["Body"]) == {"generation_id": generation["id"]}
     assert run_worker(chalice_client, generation["id"]) == {"batchItemFailures": []}
@@ -112,10 +125,10 @@ def test_a_generation_is_queued_processed_and_stored_in_postgres_and_s3(api, cha
 
 def test_short_balance_is_402_with_cost_and_balance_and_nothing_recorded(api, db):
     token = api.register()["access_token"]
-    reply = api.post("/v1/generations", {"prompt": "x", "model": "gpt-image-1", "quality": "high", "n": 4},
+    reply = api.post("/v1/generations", {"prompt": "x", "model": "gpt-image-1.5", "quality": "high", "n": 4},
                      token=token)
     assert reply.status == 402 and reply.error_code == "insufficient_credits"
-    assert reply.json["error"]["details"] == {"cost": 100, "balance": BONUS}
+    assert reply.json["error"]["details"] == {"cost": 80, "balance": BONUS}
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM generations").fetchone()[0] == 0
     assert queued_messages() == []
@@ -123,13 +136,14 @@ def test_short_balance_is_402_with_cost_and_balance_and_nothing_recorded(api, db
 
 @pytest.mark.parametrize("body, field", [
     ({"prompt": ""}, "prompt"), ({"prompt": "   "}, "prompt"), ({"prompt": "x" * 4001}, "prompt"),
-    ({"prompt": "x", "model": "midjourney"}, "model"), ({"prompt": "x", "model": "dall-e-3", "n": 2}, "n"),
-    ({"prompt": "x", "n": 0}, "n"), ({"prompt": "x", "model": "gpt-image-1", "size": "800x600"}, "size"),
-    ({"prompt": "x", "model": "gpt-image-1", "quality": "ultra"}, "quality"),
+    ({"prompt": "x", "model": "midjourney"}, "model"), ({"prompt": "x", "model": "sd3.5-large", "n": 2}, "n"),
+    ({"prompt": "x", "n": 0}, "n"), ({"prompt": "x", "model": "gpt-image-1.5", "size": "800x600"}, "size"),
+    ({"prompt": "x", "model": "gpt-image-1.5", "quality": "ultra"}, "quality"),
     ({"prompt": "x", "style_preset": "vaporwave"}, "style_preset"),
-    ({"prompt": "x", "model": "dall-e-3", "source_image_id": "00000000-0000-0000-0000-000000000001"}, "source_image_id"),
-    ({"prompt": "x", "model": "gpt-image-1", "source_image_id": "not-an-id"}, "source_image_id"),
-    ({"prompt": "x", "model": "gpt-image-1", "mask_image_id": "00000000-0000-0000-0000-000000000001"}, "mask_image_id"),
+    ({"prompt": "x", "model": "sd3.5-large", "source_image_id": "00000000-0000-0000-0000-000000000001"},
+     "source_image_id"),
+    ({"prompt": "x", "model": "gpt-image-1.5", "source_image_id": "not-an-id"}, "source_image_id"),
+    ({"prompt": "x", "model": "gpt-image-1.5", "mask_image_id": "00000000-0000-0000-0000-000000000001"}, "mask_image_id"),
 ])
 def test_invalid_requests_are_400_naming_the_field_and_charge_nothing(api, body, field):
     token = api.register()["access_token"]
@@ -152,7 +166,7 @@ def test_blocked_prompts_are_refused_before_any_charge_and_flag_the_account(api,
 
 def test_style_preset_is_added_to_the_prompt_sent_to_the_provider(api, chalice_client, openai_fake):
     token = api.register()["access_token"]
-    generation = generate(api, token, model="gpt-image-1", quality="low", style_preset="watercolor")
+    generation = generate(api, token, model="gpt-image-1.5", quality="low", style_preset="watercolor")
     run_worker(chalice_client, generation["id"])
     assert openai_fake.calls[0].prompt.startswith("a red fox in snow, delicate watercolor painting")
     assert api.get(f"/v1/generations/{generation['id']}", token=token).json["prompt"] == "a red fox in snow"
@@ -160,7 +174,7 @@ def test_style_preset_is_added_to_the_prompt_sent_to_the_provider(api, chalice_c
 
 def test_idempotency_key_replays_the_first_response_and_charges_once(api):
     token = api.register()["access_token"]
-    body = {"prompt": "a cat", "model": "gpt-image-1", "quality": "low"}
+    body = {"prompt": "a cat", "model": "gpt-image-1.5", "quality": "low"}
     first = api.post("/v1/generations", body, token=token, headers={"Idempotency-Key": "gen-1"})
     again = api.post("/v1/generations", body, token=token, headers={"Idempotency-Key": "gen-1"})
     assert first.status == again.status == 202 and first.json == again.json
@@ -172,13 +186,13 @@ def test_idempotency_key_replays_the_first_response_and_charges_once(api):
 
 def test_duplicate_delivery_makes_one_set_of_images_and_one_charge(api, chalice_client, db, openai_fake):
     token = api.register()["access_token"]
-    generation = generate(api, token, model="gpt-image-1", quality="low", n=2)
+    generation = generate(api, token, model="gpt-image-1.5", quality="low", n=2)
     run_worker(chalice_client, generation["id"], generation["id"])
     run_worker(chalice_client, generation["id"])
     assert len(openai_fake.calls) == 1
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM images").fetchone()[0] == 2
-    objects = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="pixmint-images")["KeyCount"]
+    objects = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="pixmint-images", Prefix="images/")["KeyCount"]
     assert objects == 2
     assert balance(api, token) == BONUS - 4
 
@@ -186,24 +200,24 @@ def test_duplicate_delivery_makes_one_set_of_images_and_one_charge(api, chalice_
 def test_some_images_failing_refunds_exactly_those(api, chalice_client, openai_fake):
     token = api.register()["access_token"]
     openai_fake.steps = [2]
-    generation = generate(api, token, model="gpt-image-1", quality="medium", n=4)
+    generation = generate(api, token, model="gpt-image-1.5", quality="medium", n=4)
     run_worker(chalice_client, generation["id"])
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert done["status"] == "succeeded" and len(done["images"]) == 2
-    assert done["refunded_credits"] == 14 and "2 of 4 images failed" in done["error"]
-    assert balance(api, token) == BONUS - 28 + 14
+    assert done["refunded_credits"] == 12 and "2 of 4 images failed" in done["error"]
+    assert balance(api, token) == BONUS - 24 + 12
     kinds = [r["kind"] for r in api.get("/v1/credits/transactions", token=token).json["items"]]
     assert kinds == ["generation_refund", "generation", "signup_bonus"]
 
 
 def test_an_image_that_is_not_an_image_is_refunded(api, chalice_client, openai_fake, monkeypatch):
-    from chalicelib.domain.imaging import ProviderImage
+    from chalicelib.domain.imaging import ProviderImage, ProviderResult
 
     token = api.register()["access_token"]
     original = openai_fake.generate
-    monkeypatch.setattr(openai_fake, "generate",
-                        lambda request: [ProviderImage(b"<html>not an image</html>")] + original(request)[1:])
-    generation = generate(api, token, model="gpt-image-1", quality="low", n=2)
+    monkeypatch.setattr(openai_fake, "generate", lambda request: ProviderResult(
+        [ProviderImage(b"<html>not an image</html>")] + original(request).images[1:]))
+    generation = generate(api, token, model="gpt-image-1.5", quality="low", n=2)
     run_worker(chalice_client, generation["id"])
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert len(done["images"]) == 1 and done["refunded_credits"] == 2
@@ -211,26 +225,28 @@ def test_an_image_that_is_not_an_image_is_refunded(api, chalice_client, openai_f
 
 def test_provider_outage_falls_back_when_enabled(api, chalice_client, openai_fake, bedrock_fake, db):
     token = api.register()["access_token"]
-    openai_fake.steps = [ProviderError("503 from the provider", retryable=True)]
-    generation = generate(api, token, model="dall-e-3")
+    bedrock_fake.steps = [ProviderError("503 from the provider", retryable=True)]
+    generation = generate(api, token, model="sd3.5-large")
     run_worker(chalice_client, generation["id"])
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert done["status"] == "succeeded" and len(done["images"]) == 1
-    assert bedrock_fake.calls[0].model == "nova-canvas"
+    [call] = openai_fake.calls
+    assert (call.model, call.size, call.quality) == ("gpt-image-2.5-flare", "1024x1024", "medium"), \
+        "the fallback makes its nearest quality, not one it does not offer"
     with psycopg.connect(db) as conn:
-        assert conn.execute("SELECT provider FROM generations").fetchone()[0] == "bedrock"
+        assert conn.execute("SELECT provider FROM generations").fetchone()[0] == "openai"
 
 
-def test_provider_outage_without_fallback_fails_and_refunds_everything(api, chalice_client, openai_fake, db):
+def test_provider_outage_without_fallback_fails_and_refunds_everything(api, chalice_client, bedrock_fake, db):
     with psycopg.connect(db) as conn:
         conn.execute("UPDATE settings SET value = 'false' WHERE key = 'provider_fallback'")
     try:
         token = api.register()["access_token"]
-        openai_fake.steps = [ProviderError("503", retryable=True)]
-        generation = generate(api, token, model="dall-e-3")
+        bedrock_fake.steps = [ProviderError("503", retryable=True)]
+        generation = generate(api, token, model="sd3.5-large")
         run_worker(chalice_client, generation["id"])
         done = api.get(f"/v1/generations/{generation['id']}", token=token).json
-        assert done["status"] == "failed" and done["images"] == [] and done["refunded_credits"] == 6
+        assert done["status"] == "failed" and done["images"] == [] and done["refunded_credits"] == 12
         assert done["error"] == "The image service is unavailable."
         assert balance(api, token) == BONUS
     finally:
@@ -243,7 +259,7 @@ def test_worker_killed_between_provider_and_store_is_finished_by_the_next_delive
     from chalicelib.adapters.aws_storage import S3ImageStore
 
     token = api.register()["access_token"]
-    generation = generate(api, token, model="gpt-image-1", quality="low", n=2)
+    generation = generate(api, token, model="gpt-image-1.5", quality="low", n=2)
     original_put = S3ImageStore.put
     calls = {"n": 0}
 
@@ -266,14 +282,14 @@ def test_worker_killed_between_provider_and_store_is_finished_by_the_next_delive
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert done["status"] == "succeeded" and len(done["images"]) == 2 and done["refunded_credits"] == 0
     assert len(openai_fake.calls) == 2, "the next delivery makes the unstored images again"
-    keys = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="pixmint-images")["KeyCount"]
+    keys = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="pixmint-images", Prefix="images/")["KeyCount"]
     assert keys == 2, "the half-written backup was overwritten under the same key, not duplicated"
     assert balance(api, token) == BONUS - 4
 
 
 def test_a_malformed_job_fails_alone(api, chalice_client):
     token = api.register()["access_token"]
-    generation = generate(api, token, model="gpt-image-1", quality="low")
+    generation = generate(api, token, model="gpt-image-1.5", quality="low")
     result = run_worker(chalice_client, bodies=["not json", json.dumps({"generation_id": generation["id"]})])
     assert len(result["batchItemFailures"]) == 1
     assert api.get(f"/v1/generations/{generation['id']}", token=token).json["status"] == "succeeded"
@@ -286,9 +302,9 @@ def test_sweeper_resends_what_was_never_queued_and_fails_stuck_jobs(api, chalice
     session = api.register()
     token = session["access_token"]
     monkeypatch.setattr(SqsJobQueue, "send", lambda self, generation_id: (_ for _ in ()).throw(OSError("SQS down")))
-    lost = generate(api, token, model="gpt-image-1", quality="low")
+    lost = generate(api, token, model="gpt-image-1.5", quality="low")
     monkeypatch.undo()
-    stuck = generate(api, token, model="gpt-image-1", quality="low")
+    stuck = generate(api, token, model="gpt-image-1.5", quality="low")
     queued_messages_before = len(queued_messages())
     assert queued_messages_before == 1
     with psycopg.connect(db) as conn:
@@ -309,7 +325,7 @@ def test_sweeper_resends_what_was_never_queued_and_fails_stuck_jobs(api, chalice
 def test_other_users_generations_and_images_are_404(api, chalice_client):
     owner = api.register("owner@example.com")["access_token"]
     stranger = api.register("stranger@example.com")["access_token"]
-    generation = generate(api, owner, model="gpt-image-1", quality="low")
+    generation = generate(api, owner, model="gpt-image-1.5", quality="low")
     run_worker(chalice_client, generation["id"])
     image = api.get(f"/v1/generations/{generation['id']}", token=owner).json["images"][0]
     assert api.get(f"/v1/generations/{generation['id']}", token=stranger).status == 404
@@ -323,7 +339,7 @@ def test_generation_list_filters_and_paginates(api, chalice_client, clock):
     ids = []
     for prompt in ("a red fox", "a blue whale", "a red panda"):
         clock.advance(seconds=1)
-        ids.append(generate(api, token, prompt=prompt, model="gpt-image-1", quality="low")["id"])
+        ids.append(generate(api, token, prompt=prompt, model="gpt-image-1.5", quality="low")["id"])
     run_worker(chalice_client, ids[0])
     assert [g["id"] for g in api.get("/v1/generations?q=red", token=token).json["items"]] == [ids[2], ids[0]]
     assert [g["id"] for g in api.get("/v1/generations?status=succeeded", token=token).json["items"]] == [ids[0]]

@@ -26,8 +26,8 @@ DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/pixmint-jobs-dlq"
 PASSWORD = "correct horse battery"
 DAY_1 = date(2026, 11, 24)  # tests.fakes.START, a Tuesday at noon UTC
 MONEY_KINDS = ("purchase", "generation", "generation_refund", "payment_refund", "dispute")
-ADDITIVE = ("credits_spent", "refunds_credits", "provider_cost_usd", "gross_margin_usd", "generations",
-            "failed_generations")
+ADDITIVE = ("credits_spent", "refunds_credits", "provider_cost_usd", "gross_margin_usd", "actual_cost_usd",
+            "actual_margin_usd", "generations", "failed_generations")
 MONEY_ADDITIVE = ("revenue_cents", "credits_sold", "payment_refunds_credits")
 
 
@@ -169,16 +169,16 @@ def seeded(api, chalice_client, container, openai_fake, reports):
     ada_id, bob_id = ada["user"]["id"], bob["user"]["id"]
     intent = buy(container, ada_id, "starter", "ada-1")
     refund(container, intent, 500, 100)
-    make_images(api, chalice_client, ada["access_token"], model="gpt-image-1", quality="low", n=2)
+    make_images(api, chalice_client, ada["access_token"], model="gpt-image-1.5", quality="low", n=2)
     openai_fake.steps = [1]
-    make_images(api, chalice_client, ada["access_token"], model="gpt-image-1", quality="medium", n=2)
+    make_images(api, chalice_client, ada["access_token"], model="gpt-image-1.5", quality="medium", n=2)
     openai_fake.steps = [ProviderError("down", retryable=False)]
-    make_images(api, chalice_client, bob["access_token"], model="gpt-image-1", quality="low")
+    make_images(api, chalice_client, bob["access_token"], model="gpt-image-1.5", quality="low")
     make_images(api, chalice_client, bob["access_token"], model="placeholder", n=3)
 
     container.clock.advance(days=1)
     intent = buy(container, bob_id, "standard", "bob-1")
-    make_images(api, chalice_client, login(api, "bob@example.com"), model="gpt-image-1", quality="high")
+    make_images(api, chalice_client, login(api, "bob@example.com"), model="gpt-image-1.5", quality="high")
     dispute(container, intent)
     make_images(api, chalice_client, login(api, "ada@example.com"), model="placeholder")
     return {"ada": ada_id, "bob": bob_id}
@@ -204,13 +204,18 @@ def test_report_totals_equal_the_ledger_sums_for_every_grouping(reports, seeded,
 
 def test_the_money_side_of_model_rows_is_null_and_spend_is_split_by_model(reports, seeded):
     rows = {r.group: r for r in reports.usage(DAY_1, DAY_1 + timedelta(days=2), "model").rows}
-    assert set(rows) == {"gpt-image-1", "placeholder"}
-    gpt = rows["gpt-image-1"]
+    assert set(rows) == {"gpt-image-1.5", "placeholder"}
+    gpt = rows["gpt-image-1.5"]
     assert gpt.revenue_cents is None and gpt.credits_sold is None and gpt.payment_refunds_credits is None
-    # 2 low (2 each) + 1 of 2 medium (7 each, one refunded) + a failed low (refunded) + 1 high (25)
-    assert gpt.credits_spent == 4 + 7 + 0 + 25 and gpt.refunds_credits == 7 + 2
-    assert float(gpt.provider_cost_usd) == pytest.approx(2 * 0.011 + 0.042 + 0.167)
-    assert float(gpt.gross_margin_usd) == pytest.approx(0.36 - (2 * 0.011 + 0.042 + 0.167))
+    # 2 low (2 each) + 1 of 2 medium (6 each, one refunded) + a failed low (refunded) + 1 high (20)
+    assert gpt.credits_spent == 4 + 6 + 0 + 20 and gpt.refunds_credits == 6 + 2
+    assert float(gpt.provider_cost_usd) == pytest.approx(2 * 0.009 + 0.034 + 0.133)
+    assert float(gpt.gross_margin_usd) == pytest.approx(0.30 - (2 * 0.009 + 0.034 + 0.133))
+    # Three calls answered (two of 2 images, one of 1), each reporting 100 text tokens and n x 1,048,576 / 1,000
+    # output tokens, billed at GPT Image 1.5's $5 and $32 per million; the failed call reported nothing.
+    billed = (3 * 100 * 5 + (2097 + 2097 + 1048) * 32) / 1e6
+    assert float(gpt.actual_cost_usd) == pytest.approx(billed, abs=1e-6)
+    assert float(gpt.actual_margin_usd) == pytest.approx(0.30 - billed, abs=1e-6)
     assert rows["placeholder"].credits_spent == 4 and rows["placeholder"].provider_cost_usd == 0
 
 
@@ -220,7 +225,7 @@ def test_day_grouping_splits_activity_across_utc_days(reports, seeded):
     assert (first.group, second.group, third.group) == ("2026-11-24", "2026-11-25", "2026-11-26")
     assert first.credits_sold == 500 and second.credits_sold == 1000 and third.credits_sold == 0
     assert first.generations == 4 and second.generations == 2 and third.generations == 0
-    assert first.credits_spent == 4 + 7 + 0 + 3 and second.credits_spent == 25 + 1
+    assert first.credits_spent == 4 + 6 + 0 + 3 and second.credits_spent == 20 + 1
     assert first.revenue_cents == 400 and second.revenue_cents == 0
     assert first.payment_refunds_credits == 100 and second.payment_refunds_credits == 1000
     assert first.active_users == 2 and second.active_users == 2
@@ -271,8 +276,8 @@ def test_the_daily_report_is_written_to_s3_once_per_day_and_mailed_to_admins_onl
     assert document["from"] == "2026-11-25" and document["to"] == "2026-11-26"
     sums = ledger_sums(db, date(2026, 11, 25), date(2026, 11, 26))
     assert document["total"]["credits_sold"] == 1000 == sums["purchase"]
-    assert document["total"]["credits_spent"] == -sums["generation"] - sums["generation_refund"] == 26
-    assert {r["group"] for r in document["by_model"]} == {"gpt-image-1", "placeholder"}
+    assert document["total"]["credits_spent"] == -sums["generation"] - sums["generation_refund"] == 21
+    assert {r["group"] for r in document["by_model"]} == {"gpt-image-1.5", "placeholder"}
     lines = list(csv.reader(io.StringIO(objects["reports/daily/2026-11-25.csv"].decode())))
     assert [line[0] for line in lines] == ["group", "2026-11-25", "total"]
 
@@ -312,7 +317,7 @@ def test_metrics_count_statuses_stuck_generations_and_read_queue_depths(
     token = api.register("ada@example.com", PASSWORD)["access_token"]
     make_images(api, chalice_client, token, model="placeholder")
     openai_fake.steps = [ProviderError("down", retryable=False)]
-    make_images(api, chalice_client, token, model="gpt-image-1", quality="low")
+    make_images(api, chalice_client, token, model="gpt-image-1.5", quality="low")
     generate(api, token, model="placeholder")
     running = generate(api, token, model="placeholder")
     with psycopg.connect(db) as conn:

@@ -295,6 +295,11 @@ def test_buckets_are_private_and_encrypted(prod):
     assert images["Transitions"][0]["StorageClass"] == "STANDARD_IA"
 
 
+def test_previews_expire_a_day_after_they_are_written(prod):
+    rules = {r["Id"]: r for r in props(prod, "ImagesBucket")["LifecycleConfiguration"]["Rules"]}
+    assert rules["previews"] == {"Id": "previews", "Status": "Enabled", "Prefix": "previews/", "ExpirationInDays": 1}
+
+
 def test_frontend_bucket_is_read_only_by_this_distribution_through_oac(prod):
     statements = props(prod, "FrontendBucketPolicy")["PolicyDocument"]["Statement"]
     allow = [s for s in statements if s["Effect"] == "Allow"]
@@ -364,7 +369,8 @@ def test_alarms_watch_errors_queues_and_the_database(prod):
     watched = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
     assert watched >= {("AWS/RDS", "CPUUtilization"), ("AWS/RDS", "FreeStorageSpace"),
                        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
-                       ("AWS/Lambda", "Errors"), ("AWS/ApiGateway", "5XXError"), ("Pixmint", "ServerErrors")}
+                       ("AWS/Lambda", "Errors"), ("AWS/ApiGateway", "5XXError"), ("Pixmint", "ServerErrors"),
+                       ("Pixmint", "ModelWithdrawn")}
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"] == [ref("AlarmTopic")]
     # REST API metrics are published by API name and stage, so the API's name must be the one the alarm watches.
