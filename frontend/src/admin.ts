@@ -1,4 +1,15 @@
-import { download, request, type Generation, type Page, type Payment, type Role, type Transaction, type User } from './api';
+import {
+  download,
+  request,
+  type Generation,
+  type ImageModel,
+  type ModelRate,
+  type Page,
+  type Payment,
+  type Role,
+  type Transaction,
+  type User,
+} from './api';
 import type { ApiKey } from './developer';
 
 /** The admin endpoints; loaded only by the admin pages. */
@@ -8,7 +19,16 @@ export interface AdminUser extends User {
   flagged: boolean;
   flag_reason: string | null;
   flagged_at: string | null;
-  usage: { generations: number; credits_spent: number; credits_bought: number };
+  usage: {
+    generations: number;
+    credits_spent: number;
+    credits_bought: number;
+    /** The providers' list prices of what was made. */
+    estimated_cost_usd: number;
+    /** What the providers billed by their reported token usage (the estimate where none was reported). */
+    actual_cost_usd: number;
+    actual_margin_usd: number;
+  };
 }
 
 export interface AdminUserDetail extends AdminUser {
@@ -23,6 +43,47 @@ export interface PriceRow {
   quality: string;
   credits: number;
   provider_cost_usd: number;
+}
+
+/** Credits per megapixel (custom sizes) or per frame (GIFs); fractional credits allowed. */
+export interface RateRow {
+  model: string;
+  unit: ModelRate['unit'];
+  quality: string;
+  credits: number;
+  provider_cost_usd: number;
+}
+
+export interface Pricing {
+  items: PriceRow[];
+  rates: RateRow[];
+}
+
+/** US dollars per million tokens, as the provider bills them. */
+export interface TokenRates {
+  input_text: number;
+  input_image: number;
+  output_image: number;
+}
+
+export interface AdminModel extends ImageModel {
+  enabled: boolean;
+  position: number;
+  /** Why it is unavailable (e.g. the provider answered model_not_found), when it is. */
+  unavailable_reason: string | null;
+  /** Requests for this model go to that one while it is unavailable. */
+  replacement_model: string | null;
+  token_rates: TokenRates;
+}
+
+export interface ModelChange {
+  enabled?: boolean;
+  available?: boolean;
+  label?: string;
+  position?: number;
+  /** null clears it. */
+  replacement_model?: string | null;
+  token_rates?: Partial<TokenRates>;
 }
 
 export interface AdminSettings {
@@ -84,6 +145,8 @@ export interface UsageRow {
   provider_cost_usd: number;
   gross_margin_usd: number;
   margin_pct: number | null;
+  actual_cost_usd: number;
+  actual_margin_usd: number;
   active_users: number;
   generations: number;
   failed_generations: number;
@@ -140,8 +203,10 @@ export const adminApi = {
     request<AdminUser>('PATCH', `/admin/users/${id(userId)}`, { body }),
   adjustCredits: (userId: string, body: { delta: number; reason: string }) =>
     request<Transaction>('POST', `/admin/users/${id(userId)}/credits`, { body }),
-  pricing: (signal?: AbortSignal) => request<{ items: PriceRow[] }>('GET', '/admin/pricing', { signal }),
-  setPricing: (items: PriceRow[]) => request<{ items: PriceRow[] }>('PUT', '/admin/pricing', { body: { items } }),
+  pricing: (signal?: AbortSignal) => request<Pricing>('GET', '/admin/pricing', { signal }),
+  setPricing: (items: PriceRow[], rates: RateRow[]) => request<Pricing>('PUT', '/admin/pricing', { body: { items, rates } }),
+  models: (signal?: AbortSignal) => request<{ items: AdminModel[] }>('GET', '/admin/models', { signal }),
+  updateModel: (modelId: string, body: ModelChange) => request<AdminModel>('PATCH', `/admin/models/${id(modelId)}`, { body }),
   settings: (signal?: AbortSignal) => request<AdminSettings>('GET', '/admin/settings', { signal }),
   updateSettings: (body: SettingsChange) => request<AdminSettings>('PATCH', '/admin/settings', { body }),
   setModelEnabled: (modelId: string, enabled: boolean) =>

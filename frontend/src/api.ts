@@ -271,6 +271,8 @@ export const api = {
     request<Generation>('POST', '/generations', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   generation: (id: string, signal?: AbortSignal) =>
     request<Generation>('GET', `/generations/${encodeURIComponent(id)}`, { signal }),
+  /** Only while the generation is queued: it fails at once with every credit refunded (409 once it has started). */
+  cancelGeneration: (id: string) => request<Generation>('POST', `/generations/${encodeURIComponent(id)}/cancel`),
   generations: (options: { limit?: number; cursor?: string | null; status?: GenerationStatus } = {}, signal?: AbortSignal) =>
     request<Page<Generation>>('GET', '/generations' + query(options), { signal }),
   upload: (file: Blob, signal?: AbortSignal) => request<Upload>('POST', '/uploads', { rawBody: file, signal }),
@@ -311,7 +313,7 @@ export const api = {
  * The concrete types come first: the API (Chalice behind API Gateway) sends binary bodies only when
  * the Accept header names one of its binary types, and answers a bare `image/*` with 400.
  */
-const IMAGE_ACCEPT = 'image/webp, image/png, image/jpeg, image/*;q=0.8';
+const IMAGE_ACCEPT = 'image/webp, image/png, image/jpeg, image/gif, image/svg+xml, image/*;q=0.8';
 
 /** The API hands out addresses under /v1; the client adds that prefix itself. */
 function apiPath(url: string): string {
@@ -402,18 +404,49 @@ export interface ModelPrice {
   credits: number;
 }
 
+export type Background = 'auto' | 'opaque' | 'transparent';
+export type OutputFormat = 'png' | 'webp' | 'jpeg' | 'gif' | 'svg';
+
+/** The bounds of the WIDTHxHEIGHT sizes a model takes besides its presets. */
+export interface CustomSizes {
+  multiple_of: number;
+  max_edge: number;
+  max_pixels: number;
+  /** Long side over short side. */
+  max_aspect: number;
+}
+
+/** Credits per megapixel (custom sizes) or per frame (GIFs), per quality; may be fractional. */
+export interface ModelRate {
+  unit: 'megapixel' | 'frame';
+  quality: string;
+  credits: number;
+}
+
 export interface ImageModel {
   id: string;
   provider: string;
   label: string;
+  /** False once the provider has withdrawn it: requests for it are a 409 model_unavailable. */
+  available: boolean;
+  unavailable_reason?: string | null;
+  /** The preset WxH sizes. */
   sizes: string[];
+  custom_sizes: CustomSizes | null;
   qualities: string[];
+  backgrounds: Background[];
+  output_formats: OutputFormat[];
   max_n: number;
   supports_edit: boolean;
   supports_mask: boolean;
+  /** Partial images stream while it renders. */
+  previews: boolean;
   /** The offline placeholder renderer: labelled pictures, not AI. */
   offline: boolean;
+  /** The model used when a request names none. */
+  default: boolean;
   prices: ModelPrice[];
+  rates: ModelRate[];
 }
 
 export interface StylePreset {
@@ -440,6 +473,20 @@ export interface GenerationRequest {
   negative_prompt?: string;
   source_image_id?: string;
   mask_image_id?: string;
+  background?: Background;
+  output_format?: OutputFormat;
+  /** GIF only. */
+  frame_count?: number;
+}
+
+/** How a quote was reached: a preset's price, or a rate times megapixels or frames, per image, times n. */
+export interface QuoteBreakdown {
+  basis: 'preset' | 'megapixel' | 'frame';
+  rate_credits: number;
+  quantity: number;
+  unit_credits: number;
+  n: number;
+  cost_credits: number;
 }
 
 export interface Quote {
@@ -449,6 +496,10 @@ export interface Quote {
   size: string;
   quality: string;
   n: number;
+  background: Background;
+  output_format: OutputFormat;
+  frame_count: number | null;
+  breakdown: QuoteBreakdown;
 }
 
 export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
@@ -468,6 +519,10 @@ export interface GeneratedImage {
   alt: string;
   content_url: string;
   thumbnail_url: string;
+  /** Kept with its alpha channel: shown on a checkerboard. */
+  has_alpha?: boolean;
+  /** A GIF's frame count, else 1. */
+  frames?: number;
   /** The public page's address while the image is shared. */
   share_url?: string | null;
 }
@@ -523,12 +578,36 @@ export interface Generation {
   size: string;
   quality: string;
   n: number;
+  background: Background;
+  output_format: OutputFormat;
+  frame_count: number | null;
+  operation: 'generate' | 'edit';
+  /** The edited image (the request's source_image_id). */
+  parent_image_id: string | null;
+  source_image_id?: string | null;
+  mask_image_id?: string | null;
   cost_credits: number;
   refunded_credits: number;
   images: GeneratedImage[];
+  /** The latest partial image of each image position, while it is queued or running. */
+  previews: GenerationPreview[];
+  /** Tokens the provider reported; shown to the owner. */
+  usage: TokenUsage | null;
   error?: string | null;
   created_at: string;
   completed_at: string | null;
+}
+
+export interface GenerationPreview {
+  index: number;
+  /** `/v1/generations/{id}/previews/{index}`: needs the session's token, like every image address. */
+  url: string;
+}
+
+export interface TokenUsage {
+  input_text_tokens: number;
+  input_image_tokens: number;
+  output_image_tokens: number;
 }
 
 export interface Upload {

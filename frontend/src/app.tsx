@@ -24,6 +24,7 @@ const DeveloperDocs = lazy(() => import('./pages/DeveloperDocs').then((m) => m.D
 // The admin area: one chunk per section; the reports' chart library loads only with its chart.
 const AdminUsers = lazy(() => import('./pages/admin/Users').then((m) => m.AdminUsers, pageLoadFailed));
 const AdminUserDetail = lazy(() => import('./pages/admin/UserDetail').then((m) => m.AdminUserDetail, pageLoadFailed));
+const AdminModels = lazy(() => import('./pages/admin/Models').then((m) => m.AdminModels, pageLoadFailed));
 const AdminPricing = lazy(() => import('./pages/admin/Pricing').then((m) => m.AdminPricing, pageLoadFailed));
 const AdminCatalog = lazy(() => import('./pages/admin/Catalog').then((m) => m.AdminCatalog, pageLoadFailed));
 const AdminPacks = lazy(() => import('./pages/admin/Packs').then((m) => m.AdminPacks, pageLoadFailed));
@@ -55,6 +56,7 @@ export function App() {
           <Route path="/developers/keys" component={ApiKeys} />
           <Route path="/admin" component={AdminUsers} />
           <Route path="/admin/users/:id" component={AdminUserDetail} />
+          <Route path="/admin/models" component={AdminModels} />
           <Route path="/admin/pricing" component={AdminPricing} />
           <Route path="/admin/catalog" component={AdminCatalog} />
           <Route path="/admin/packs" component={AdminPacks} />

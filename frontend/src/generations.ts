@@ -26,18 +26,17 @@ export function modelLabel(model: ImageModel): string {
   return model.label || model.id;
 }
 
-/** The price of one image, or null when the model has no price for that choice. */
-export function unitPrice(model: ImageModel | undefined, size: string, quality: string): number | null {
-  return model?.prices.find((price) => price.size === size && price.quality === quality)?.credits ?? null;
-}
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/svg+xml': 'svg',
+};
 
-/** "1536x1024" → "1536 × 1024 (landscape)". */
-export function sizeLabel(size: string): string {
-  const match = /^(\d+)x(\d+)$/.exec(size);
-  if (!match) return size;
-  const [width, height] = [Number(match[1]), Number(match[2])];
-  const shape = width === height ? 'square' : width > height ? 'landscape' : 'portrait';
-  return `${width} × ${height} (${shape})`;
+/** The file extension for an image's content type; PNG when unknown. */
+export function imageExtension(contentType: string | null | undefined): string {
+  return (contentType && EXTENSIONS[contentType.split(';')[0].trim()]) || 'png';
 }
 
 export function titleCase(text: string): string {

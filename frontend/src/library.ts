@@ -14,6 +14,28 @@ export const FORMAT_OPTIONS = [
   { value: 'webp', label: 'WebP' },
 ] as const;
 
+/** GIFs and SVGs: downloaded as they are, they keep their animation or their vectors. */
+export function keepsOriginalFormat(contentType: string): boolean {
+  return contentType === 'image/gif' || contentType === 'image/svg+xml';
+}
+
+/** The download formats for an image; "Original" names a GIF's or an SVG's own format, which a conversion loses. */
+export function formatOptions(contentType: string): { value: string; label: string }[] {
+  if (contentType === 'image/gif') {
+    return [
+      { value: '', label: 'Original (GIF)' },
+      ...FORMAT_OPTIONS.slice(1).map((option) => ({ value: option.value, label: `${option.label} (first frame)` })),
+    ];
+  }
+  if (contentType === 'image/svg+xml') {
+    return [
+      { value: '', label: 'Original (SVG)' },
+      ...FORMAT_OPTIONS.slice(1).map((option) => ({ value: option.value, label: `${option.label} (rendered)` })),
+    ];
+  }
+  return [...FORMAT_OPTIONS];
+}
+
 /** "1 image", "3 images". */
 export function imagesText(count: number): string {
   return `${count} ${count === 1 ? 'image' : 'images'}`;

@@ -111,6 +111,7 @@ ADMIN_PAGES = [
     ("admin-users", "/admin", lambda p: p.get_by_test_id("admin-user-row").first),
     ("admin-user-detail", "/admin/users/{user_id}", lambda p: p.get_by_test_id("admin-user-balance")),
     ("admin-pricing", "/admin/pricing", lambda p: p.get_by_test_id("model-toggle").first),
+    ("admin-models", "/admin/models", lambda p: p.get_by_test_id("admin-model").first),
     ("admin-catalog", "/admin/catalog", lambda p: p.get_by_test_id("template-row").first),
     ("admin-packs", "/admin/packs", lambda p: p.get_by_test_id("pack-row").first),
     ("admin-reports", "/admin/reports", lambda p: p.get_by_test_id("usage-chart")),

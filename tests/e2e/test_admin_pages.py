@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
+from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -47,12 +48,25 @@ def balance(page) -> int:
 
 @pytest.fixture
 def restore_prices(live_stack):
-    """Put the price table back as it was, since other tests quote prices."""
+    """Put the price table and the rates back as they were, since other tests quote prices."""
     admin = api_call(live_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-    before = api_call(live_stack, "GET", "/v1/admin/pricing", token=admin["access_token"])["items"]
+    before = api_call(live_stack, "GET", "/v1/admin/pricing", token=admin["access_token"])
     yield
     admin = api_call(live_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
-    api_call(live_stack, "PUT", "/v1/admin/pricing", {"items": before}, admin["access_token"])
+    api_call(live_stack, "PUT", "/v1/admin/pricing", {"items": before["items"], "rates": before["rates"]},
+             admin["access_token"])
+
+
+@pytest.fixture
+def restore_placeholder_model(live_stack):
+    """Put the placeholder model's label and token rates back as they were."""
+    admin = api_call(live_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    models = api_call(live_stack, "GET", "/v1/admin/models", token=admin["access_token"])["items"]
+    before = next(m for m in models if m["id"] == "placeholder")
+    yield before
+    admin = api_call(live_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    api_call(live_stack, "PATCH", "/v1/admin/models/placeholder",
+             {"label": before["label"], "token_rates": before["token_rates"]}, admin["access_token"])
 
 
 def test_admin_grants_credits_edits_a_price_and_reads_reports_and_metrics(page, live_stack, restore_prices):
@@ -132,6 +146,56 @@ def test_admin_grants_credits_edits_a_price_and_reads_reports_and_metrics(page, 
     screenshot(page, "admin-metrics")
     # The refused debit (409) is the only failed request.
     assert [e for e in page.console_errors if "409" not in e] == [], page.console_errors
+
+
+def test_admin_edits_a_models_token_rates_and_a_megapixel_rate(make_page, restore_prices, restore_placeholder_model):
+    page = make_page(bypass_csp=True)  # axe is injected as a script, which the pages' CSP would refuse
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    page.goto("/admin")
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Models").click()
+    expect(page).to_have_url(re.compile(r"/admin/models$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Models")
+    card = page.locator('[data-testid="admin-model"][data-model="placeholder"]')
+    expect(card.get_by_role("heading", level=2)).to_have_text(restore_placeholder_model["label"])
+    expect(card.get_by_test_id("model-available-state")).to_have_text("Available")
+    expect(card.get_by_label("Enabled", exact=True)).to_be_checked()
+    replacement = card.get_by_label("Replacement while unavailable")
+    expect(replacement).to_have_value("")
+    expect(replacement.locator('option[value="placeholder"]')).to_have_count(0)
+
+    output = card.get_by_label("Output image")
+    output.fill("-1")
+    card.get_by_test_id("save-model").click()
+    expect(output).to_have_attribute("aria-invalid", "true")
+    expect(output).to_be_focused()
+    output.fill("32.5")
+    card.get_by_label("Label", exact=True).fill("Offline sketches")
+    card.get_by_test_id("save-model").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("Offline sketches saved.")
+    expect(card.get_by_role("heading", level=2)).to_have_text("Offline sketches")
+    page.reload()
+    expect(card.get_by_label("Output image")).to_have_value("32.5")
+    screenshot(page, "admin-models")
+    problems = serious_violations(page)
+    assert not problems, "\n".join(problems)
+
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Pricing & settings").click()
+    rate = page.locator('[data-testid="rate-row"][data-model="placeholder"][data-unit="megapixel"]'
+                        '[data-quality="high"]')
+    credits = rate.get_by_test_id("rate-credits")
+    credits.fill("0")
+    page.get_by_test_id("save-prices").click()
+    expect(credits).to_have_attribute("aria-invalid", "true")
+    credits.fill("1.5")
+    expect(page.get_by_text("1 unsaved change.")).to_be_visible()
+    page.get_by_test_id("save-prices").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("1 rate saved")
+    page.reload()
+    expect(rate.get_by_test_id("rate-credits")).to_have_value("1.5")
+    screenshot(page, "admin-pricing-rates")
+    problems = serious_violations(page)
+    assert not problems, "\n".join(problems)
+    assert page.console_errors == [], page.console_errors
 
 
 def test_a_normal_user_cannot_open_the_admin_area(page, live_stack):

@@ -7,6 +7,7 @@ import '../admin.css';
 
 const SECTIONS = [
   { href: '/admin', label: 'Users' },
+  { href: '/admin/models', label: 'Models' },
   { href: '/admin/pricing', label: 'Pricing & settings' },
   { href: '/admin/catalog', label: 'Presets & templates' },
   { href: '/admin/packs', label: 'Credit packs' },

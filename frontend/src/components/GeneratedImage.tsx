@@ -47,15 +47,30 @@ interface ImageViewProps {
   height: number;
   testId?: string;
   class?: string;
+  /** Has an alpha channel: drawn on a checkerboard so the transparency shows. */
+  transparent?: boolean;
+  contentType?: string;
 }
 
-/** An API image in a box of its own aspect ratio, with a loading state and a retry when it fails. */
-export function ImageView({ url, alt, width, height, testId, class: className }: ImageViewProps) {
+/**
+ * An API image in a box of its own aspect ratio, with a loading state and a retry when it fails.
+ * Always an <img>, whatever the type: an SVG's scripts never run there, and a GIF plays.
+ */
+export function ImageView({ url, alt, width, height, testId, class: className, transparent, contentType }: ImageViewProps) {
   const { src, error, retry } = useImageUrl(url);
+  const classes = ['image-frame', className, transparent ? 'is-transparent' : null].filter(Boolean).join(' ');
   return (
-    <div class={`image-frame${className ? ' ' + className : ''}`} aria-busy={!src && !error ? 'true' : undefined}>
+    <div class={classes} aria-busy={!src && !error ? 'true' : undefined}>
       {/* Rendered from the start so the image and its alt text are in place; shown once loaded. */}
-      <img src={src ?? undefined} alt={alt} width={width} height={height} data-testid={testId} decoding="async" />
+      <img
+        src={src ?? undefined}
+        alt={alt}
+        width={width}
+        height={height}
+        data-testid={testId}
+        data-content-type={contentType}
+        decoding="async"
+      />
       {!src && !error && <span class="spinner image-spinner" aria-hidden="true" />}
       {error && (
         <span class="image-error">

@@ -14,6 +14,7 @@ export function GenerationThumb({ generation, decorative = false }: { generation
         width={image.width}
         height={image.height}
         class="thumb"
+        transparent={image.has_alpha}
         testId="generation-thumb"
       />
     );

@@ -33,18 +33,20 @@ interface LazyThumbProps {
   alt: string;
   width: number;
   height: number;
+  /** Has an alpha channel: a checkerboard shows through. */
+  transparent?: boolean;
 }
 
 /**
  * An API thumbnail fetched (with the session's token) only once its tile nears the viewport. The
  * width and height attributes hold the image's shape while it loads.
  */
-export function LazyThumb({ url, alt, width, height }: LazyThumbProps) {
+export function LazyThumb({ url, alt, width, height, transparent }: LazyThumbProps) {
   const { ref, near } = useNearViewport<HTMLDivElement>();
   const { src, error, retry } = useImageUrl(near ? url : null);
   const loading = near && !src && !error;
   return (
-    <div ref={ref} class="image-frame thumb" aria-busy={loading ? 'true' : undefined}>
+    <div ref={ref} class={transparent ? 'image-frame thumb is-transparent' : 'image-frame thumb'} aria-busy={loading ? 'true' : undefined}>
       <img src={src ?? undefined} alt={alt} width={width} height={height} decoding="async" />
       {loading && <span class="spinner image-spinner" aria-hidden="true" />}
       {error && (

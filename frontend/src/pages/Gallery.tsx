@@ -428,7 +428,7 @@ function GalleryTile({ image, selecting, checked, onCheck, models }: TileProps) 
       data-testid="gallery-tile"
       data-image-id={image.id}
     >
-      <LazyThumb url={image.thumbnail_url} alt="" width={image.width} height={image.height} />
+      <LazyThumb url={image.thumbnail_url} alt="" width={image.width} height={image.height} transparent={image.has_alpha} />
       {image.favorite && (
         <span class="tile-badge">
           <span aria-hidden="true">★</span>

@@ -8,9 +8,9 @@ import { RequireAuth } from '../components/RequireAuth';
 import { Toast, useToast } from '../components/Toast';
 import { formatDateTime } from '../format';
 import { describeError } from '../forms';
-import { creditsText } from '../generations';
+import { creditsText, imageExtension } from '../generations';
 import { useApiData, usePageTitle } from '../hooks';
-import { DOWNLOAD_WIDTHS, FORMAT_OPTIONS, absoluteUrl, imageName, loadModels, modelName, saveFile, setFlash } from '../library';
+import { DOWNLOAD_WIDTHS, absoluteUrl, formatOptions, imageName, keepsOriginalFormat, loadModels, modelName, saveFile, setFlash } from '../library';
 
 export function ImageDetail() {
   const { params } = useRoute();
@@ -129,6 +129,12 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
                 {image.width} × {image.height}
               </dd>
             </div>
+            {(image.frames ?? 1) > 1 && (
+              <div>
+                <dt>Frames</dt>
+                <dd data-testid="image-frames">{image.frames}</dd>
+              </div>
+            )}
             <div>
               <dt>Cost</dt>
               <dd data-testid="image-cost">
@@ -211,7 +217,10 @@ function CostText({ generation, loading, failed }: { generation: Generation | nu
   return <span class="muted">{failed ? 'Not available right now' : 'Not recorded'}</span>;
 }
 
-/** The thumbnail straight away, replaced by the full image once it has arrived. */
+/**
+ * The thumbnail straight away, replaced by the full image once it has arrived. Always an <img>: a GIF
+ * plays there, and an SVG is drawn as a picture, its scripts never run.
+ */
 function DetailImage({ image }: { image: LibraryImage }) {
   const thumb = useImageUrl(image.thumbnail_url);
   const full = useImageUrl(image.content_url);
@@ -219,7 +228,10 @@ function DetailImage({ image }: { image: LibraryImage }) {
   const failed = full.error && (thumb.error || !thumb.src);
   return (
     <div class="detail-media">
-      <div class="image-frame detail-frame" aria-busy={!full.src && !full.error ? 'true' : undefined}>
+      <div
+        class={image.has_alpha ? 'image-frame detail-frame is-transparent' : 'image-frame detail-frame'}
+        aria-busy={!full.src && !full.error ? 'true' : undefined}
+      >
         <img
           src={src ?? undefined}
           alt={image.alt}
@@ -228,6 +240,7 @@ function DetailImage({ image }: { image: LibraryImage }) {
           decoding="async"
           class={full.src ? undefined : 'is-preview'}
           data-testid="detail-image"
+          data-content-type={full.src ? image.content_type : undefined}
         />
         {!full.src && !failed && <span class="spinner image-spinner" aria-hidden="true" />}
         {failed && (
@@ -403,25 +416,26 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
   );
 }
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
-
 function DownloadForm({ image, onToast }: { image: LibraryImage; onToast: (message: string) => void }) {
   const [format, setFormat] = useState('');
   const [width, setWidth] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const widths = DOWNLOAD_WIDTHS.filter((value) => value < image.width);
+  // A GIF or SVG downloaded as itself stays whole: its animation or its vectors are not scaled.
+  const original = !format && keepsOriginalFormat(image.content_type);
+  const widths = original ? [] : DOWNLOAD_WIDTHS.filter((value) => value < image.width);
+  const options = formatOptions(image.content_type);
 
   async function handleSubmit(event: Event) {
     event.preventDefault();
     if (busy) return;
     setBusy(true);
     setError(null);
-    const extension = format ? format.replace('jpeg', 'jpg') : EXTENSIONS[image.content_type] ?? 'png';
+    const extension = format ? format.replace('jpeg', 'jpg') : imageExtension(image.content_type);
     try {
       const file = await api.imageFile(
         image.content_url,
-        { format: (format || undefined) as ImageFormat | undefined, width: width ? Number(width) : undefined },
+        { format: (format || undefined) as ImageFormat | undefined, width: width && !original ? Number(width) : undefined },
         `pixmint-${image.id}.${extension}`,
       );
       const filename = saveFile(file);
@@ -439,8 +453,15 @@ function DownloadForm({ image, onToast }: { image: LibraryImage; onToast: (messa
       <form class="download-form" onSubmit={handleSubmit} aria-labelledby="download-title">
         <div class="field">
           <label for="download-format">Format</label>
-          <select id="download-format" value={format} onChange={(event) => setFormat(event.currentTarget.value)}>
-            {FORMAT_OPTIONS.map((option) => (
+          <select
+            id="download-format"
+            value={format}
+            onChange={(event) => {
+              setFormat(event.currentTarget.value);
+              if (!event.currentTarget.value && keepsOriginalFormat(image.content_type)) setWidth('');
+            }}
+          >
+            {options.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
               </option>
@@ -451,7 +472,7 @@ function DownloadForm({ image, onToast }: { image: LibraryImage; onToast: (messa
           <label for="download-width">Width</label>
           <select
             id="download-width"
-            value={width}
+            value={original ? '' : width}
             onChange={(event) => setWidth(event.currentTarget.value)}
             aria-describedby="download-width-hint"
           >
@@ -464,6 +485,7 @@ function DownloadForm({ image, onToast }: { image: LibraryImage; onToast: (messa
           </select>
           <p id="download-width-hint" class="field-hint field-hint-after">
             The original is {image.width} × {image.height} px.
+            {original ? ` A ${imageExtension(image.content_type).toUpperCase()} keeps its own size.` : ''}
           </p>
         </div>
         <div class="download-submit">

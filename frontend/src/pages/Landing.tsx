@@ -145,7 +145,7 @@ function Pricing() {
       () => undefined, // The static packs stay.
     );
     api.models(controller.signal).then(
-      (result) => setModels(result.items.filter((model) => model.prices.length > 0)),
+      (result) => setModels(result.items.filter((model) => model.available && model.prices.length > 0)),
       () => setModels([]),
     );
     return () => controller.abort();

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../../api';
-import { adminApi, type AdminSettings, type PriceRow, type SettingsChange } from '../../admin';
+import { adminApi, type AdminSettings, type PriceRow, type RateRow, type SettingsChange } from '../../admin';
 import { AdminShell } from '../../components/AdminShell';
 import { Field } from '../../components/Field';
 import { FormAlert } from '../../components/FormAlert';
@@ -28,45 +28,58 @@ function PricingContent() {
   );
 }
 
-const rowKey = (row: PriceRow) => `${row.model}|${row.size}|${row.quality}`;
-const rowId = (row: PriceRow) => rowKey(row).replace(/[^a-zA-Z0-9_-]/g, '-');
+const priceKey = (row: PriceRow) => `price|${row.model}|${row.size}|${row.quality}`;
+const rateKey = (row: RateRow) => `rate|${row.model}|${row.unit}|${row.quality}`;
+const keyId = (key: string) => key.replace(/[^a-zA-Z0-9_-]/g, '-');
+const UNIT_LABELS: Record<RateRow['unit'], string> = { megapixel: 'per megapixel', frame: 'per GIF frame' };
 
 interface Draft {
   credits: string;
   cost: string;
 }
 
+type Drafts = Record<string, Draft>;
+
+function isChanged(draft: Draft | undefined, row: { credits: number; provider_cost_usd: number }): boolean {
+  return !!draft && (Number(draft.credits) !== row.credits || Number(draft.cost) !== row.provider_cost_usd);
+}
+
+/** The preset prices (credits per image) and the rates (credits per megapixel or per frame), saved together. */
 function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
   const pricing = useApiData((signal) => adminApi.pricing(signal));
   const [rows, setRows] = useState<PriceRow[]>([]);
-  const [drafts, setDrafts] = useState<Record<string, Draft>>({});
+  const [rates, setRates] = useState<RateRow[]>([]);
+  const [drafts, setDrafts] = useState<Drafts>({});
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const table = useRef<HTMLTableElement>(null);
+  const form = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     if (pricing.data) {
       setRows(pricing.data.items);
+      setRates(pricing.data.rates ?? []);
       setDrafts({});
     }
   }, [pricing.data]);
 
   useEffect(() => {
-    if (Object.keys(fieldErrors).length) table.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    if (Object.keys(fieldErrors).length) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [fieldErrors]);
 
-  const changed = rows.filter((row) => {
-    const draft = drafts[rowKey(row)];
-    return draft && (draft.credits.trim() !== String(row.credits) || Number(draft.cost) !== row.provider_cost_usd);
-  });
+  const changedRows = rows.filter((row) => isChanged(drafts[priceKey(row)], row));
+  const changedRates = rates.filter((row) => isChanged(drafts[rateKey(row)], row));
+  const changeCount = changedRows.length + changedRates.length;
 
-  function edit(row: PriceRow, part: Partial<Draft>) {
-    const key = rowKey(row);
+  function edit(key: string, row: { credits: number; provider_cost_usd: number }, part: Partial<Draft>) {
     setDrafts((previous) => ({
       ...previous,
       [key]: { ...(previous[key] ?? { credits: String(row.credits), cost: String(row.provider_cost_usd) }), ...part },
     }));
+  }
+
+  function checkCost(key: string, text: string, invalid: Record<string, string>) {
+    if (!/^\d+(\.\d+)?$/.test(text) || Number(text) > 1000) invalid[`${key}|cost`] = 'US dollars from 0 to 1000.';
   }
 
   async function save(event: Event) {
@@ -74,33 +87,50 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
     if (busy) return;
     setFormError(null);
     const invalid: Record<string, string> = {};
-    const items: PriceRow[] = changed.map((row) => {
-      const draft = drafts[rowKey(row)];
-      const credits = draft.credits.trim();
-      const cost = draft.cost.trim();
+    const items: PriceRow[] = changedRows.map((row) => {
+      const key = priceKey(row);
+      const credits = drafts[key].credits.trim();
+      const cost = drafts[key].cost.trim();
       if (!/^\d+$/.test(credits) || Number(credits) < 1 || Number(credits) > 100_000) {
-        invalid[`${rowKey(row)}|credits`] = 'A whole number from 1 to 100,000.';
+        invalid[`${key}|credits`] = 'A whole number from 1 to 100,000.';
       }
-      if (!/^\d+(\.\d+)?$/.test(cost) || Number(cost) > 1000) invalid[`${rowKey(row)}|cost`] = 'US dollars from 0 to 1000.';
+      checkCost(key, cost, invalid);
+      return { ...row, credits: Number(credits), provider_cost_usd: Number(cost) };
+    });
+    const rateItems: RateRow[] = changedRates.map((row) => {
+      const key = rateKey(row);
+      const credits = drafts[key].credits.trim();
+      const cost = drafts[key].cost.trim();
+      if (!/^\d+(\.\d+)?$/.test(credits) || Number(credits) < 0.001 || Number(credits) > 100_000) {
+        invalid[`${key}|credits`] = 'Credits from 0.001 to 100,000; decimals allowed.';
+      }
+      checkCost(key, cost, invalid);
       return { ...row, credits: Number(credits), provider_cost_usd: Number(cost) };
     });
     setFieldErrors(invalid);
     if (Object.keys(invalid).length) return;
-    if (items.length === 0) {
+    if (items.length + rateItems.length === 0) {
       setFormError('Nothing has changed yet.');
       return;
     }
     setBusy(true);
     try {
-      const result = await adminApi.setPricing(items);
+      const result = await adminApi.setPricing(items, rateItems);
       setRows(result.items);
+      setRates(result.rates ?? rates);
       setDrafts({});
-      onSaved(`${items.length} ${items.length === 1 ? 'price' : 'prices'} saved. New requests use them from now on.`);
+      const saved = [
+        items.length ? `${items.length} ${items.length === 1 ? 'price' : 'prices'}` : null,
+        rateItems.length ? `${rateItems.length} ${rateItems.length === 1 ? 'rate' : 'rates'}` : null,
+      ].filter(Boolean);
+      onSaved(`${saved.join(' and ')} saved. New requests use them from now on.`);
     } catch (failure) {
-      const match = failure instanceof ApiError ? /^items\[(\d+)\]\.(credits|provider_cost_usd)$/.exec(failure.field ?? '') : null;
-      const sent = match ? items[Number(match[1])] : undefined;
+      const field = failure instanceof ApiError ? (failure.field ?? '') : '';
+      const match = /^(items|rates)\[(\d+)\]\.(credits|provider_cost_usd)$/.exec(field);
+      const sent = match ? (match[1] === 'items' ? items : rateItems)[Number(match[2])] : undefined;
       if (match && sent && failure instanceof ApiError) {
-        setFieldErrors({ [`${rowKey(sent)}|${match[2] === 'credits' ? 'credits' : 'cost'}`]: failure.message });
+        const key = match[1] === 'items' ? priceKey(sent as PriceRow) : rateKey(sent as RateRow);
+        setFieldErrors({ [`${key}|${match[3] === 'credits' ? 'credits' : 'cost'}`]: failure.message });
       } else {
         setFormError(describeError(failure, []).form);
       }
@@ -112,94 +142,97 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
   return (
     <section class="section" aria-labelledby="prices-title">
       <h2 id="prices-title">Prices</h2>
-      <p class="muted">Credits charged per image, and what the provider charges us. Only new requests see a change.</p>
+      <p class="muted">
+        Credits charged per image at a preset size, per megapixel at a custom size and per frame of a GIF, and what the
+        provider charges us. Only new requests see a change.
+      </p>
       <LoadError message={pricing.error} onRetry={pricing.retry} />
       {pricing.loading && !pricing.data && (
         <p class="loading" role="status">
           <span class="spinner" aria-hidden="true" /> Loading prices…
         </p>
       )}
-      {rows.length > 0 && (
-        <form onSubmit={save} noValidate aria-labelledby="prices-title">
+      {(rows.length > 0 || rates.length > 0) && (
+        <form ref={form} onSubmit={save} noValidate aria-labelledby="prices-title">
           <FormAlert message={formError} />
-          <div class="table-wrap" role="region" aria-labelledby="prices-caption" tabIndex={0}>
-            <table class="data-table price-table" ref={table} data-testid="price-table">
-              <caption id="prices-caption">Price per image by model, size and quality</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Model</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Quality</th>
-                  <th scope="col">Credits</th>
-                  <th scope="col">Provider cost (USD)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => {
-                  const key = rowKey(row);
-                  const draft = drafts[key];
-                  const id = rowId(row);
-                  const label = `${row.model} ${row.size} ${row.quality}`;
-                  const creditsError = fieldErrors[`${key}|credits`];
-                  const costError = fieldErrors[`${key}|cost`];
-                  return (
-                    <tr key={key} data-testid="price-row" data-model={row.model} data-size={row.size} data-quality={row.quality}>
-                      <th scope="row">{row.model}</th>
-                      <td>{row.size}</td>
-                      <td>{row.quality}</td>
-                      <td>
-                        <label for={`credits-${id}`} class="visually-hidden">
-                          Credits for {label}
-                        </label>
-                        <input
-                          id={`credits-${id}`}
-                          class="cell-input"
-                          type="number"
-                          inputMode="numeric"
-                          min={1}
-                          max={100000}
-                          value={draft?.credits ?? String(row.credits)}
-                          onInput={(event) => edit(row, { credits: event.currentTarget.value })}
-                          aria-invalid={creditsError ? 'true' : undefined}
-                          aria-describedby={creditsError ? `credits-${id}-error` : undefined}
-                          data-testid="price-credits"
+          {rows.length > 0 && (
+            <div class="table-wrap" role="region" aria-labelledby="prices-caption" tabIndex={0}>
+              <table class="data-table price-table" data-testid="price-table">
+                <caption id="prices-caption">Price per image by model, preset size and quality</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Model</th>
+                    <th scope="col">Size</th>
+                    <th scope="col">Quality</th>
+                    <th scope="col">Credits</th>
+                    <th scope="col">Provider cost (USD)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((row) => {
+                    const key = priceKey(row);
+                    return (
+                      <tr key={key} data-testid="price-row" data-model={row.model} data-size={row.size} data-quality={row.quality}>
+                        <th scope="row">{row.model}</th>
+                        <td>{row.size}</td>
+                        <td>{row.quality}</td>
+                        <PriceCells
+                          rowKey={key}
+                          row={row}
+                          draft={drafts[key]}
+                          label={`${row.model} ${row.size} ${row.quality}`}
+                          errors={fieldErrors}
+                          wholeCredits
+                          testIdPrefix="price"
+                          onEdit={(part) => edit(key, row, part)}
                         />
-                        {creditsError && (
-                          <p id={`credits-${id}-error`} class="field-error">
-                            {creditsError}
-                          </p>
-                        )}
-                      </td>
-                      <td>
-                        <label for={`cost-${id}`} class="visually-hidden">
-                          Provider cost in US dollars for {label}
-                        </label>
-                        <input
-                          id={`cost-${id}`}
-                          class="cell-input"
-                          type="text"
-                          inputMode="decimal"
-                          value={draft?.cost ?? String(row.provider_cost_usd)}
-                          onInput={(event) => edit(row, { cost: event.currentTarget.value })}
-                          aria-invalid={costError ? 'true' : undefined}
-                          aria-describedby={costError ? `cost-${id}-error` : undefined}
-                          data-testid="price-cost"
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {rates.length > 0 && (
+            <div class="table-wrap rate-table" role="region" aria-labelledby="rates-caption" tabIndex={0}>
+              <table class="data-table price-table" data-testid="rate-table">
+                <caption id="rates-caption">Rates for custom sizes (per megapixel) and GIFs (per frame), by quality</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Model</th>
+                    <th scope="col">Unit</th>
+                    <th scope="col">Quality</th>
+                    <th scope="col">Credits</th>
+                    <th scope="col">Provider cost (USD)</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rates.map((row) => {
+                    const key = rateKey(row);
+                    return (
+                      <tr key={key} data-testid="rate-row" data-model={row.model} data-unit={row.unit} data-quality={row.quality}>
+                        <th scope="row">{row.model}</th>
+                        <td>{UNIT_LABELS[row.unit] ?? row.unit}</td>
+                        <td>{row.quality}</td>
+                        <PriceCells
+                          rowKey={key}
+                          row={row}
+                          draft={drafts[key]}
+                          label={`${row.model} ${UNIT_LABELS[row.unit] ?? row.unit} ${row.quality}`}
+                          errors={fieldErrors}
+                          testIdPrefix="rate"
+                          onEdit={(part) => edit(key, row, part)}
                         />
-                        {costError && (
-                          <p id={`cost-${id}-error`} class="field-error">
-                            {costError}
-                          </p>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
           <div class="form-footer">
             <p class="muted" aria-live="polite">
-              {changed.length === 0 ? 'No unsaved changes.' : `${changed.length} unsaved ${changed.length === 1 ? 'change' : 'changes'}.`}
+              {changeCount === 0 ? 'No unsaved changes.' : `${changeCount} unsaved ${changeCount === 1 ? 'change' : 'changes'}.`}
             </p>
             <SubmitButton busy={busy} busyText="Saving prices…" testId="save-prices">
               Save prices
@@ -208,6 +241,73 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
         </form>
       )}
     </section>
+  );
+}
+
+interface PriceCellsProps {
+  rowKey: string;
+  row: { credits: number; provider_cost_usd: number };
+  draft: Draft | undefined;
+  label: string;
+  errors: Record<string, string>;
+  /** Preset prices are whole credits; rates may be fractional. */
+  wholeCredits?: boolean;
+  testIdPrefix: string;
+  onEdit: (part: Partial<Draft>) => void;
+}
+
+function PriceCells({ rowKey, row, draft, label, errors, wholeCredits, testIdPrefix, onEdit }: PriceCellsProps) {
+  const id = keyId(rowKey);
+  const creditsError = errors[`${rowKey}|credits`];
+  const costError = errors[`${rowKey}|cost`];
+  return (
+    <>
+      <td>
+        <label for={`credits-${id}`} class="visually-hidden">
+          Credits for {label}
+        </label>
+        <input
+          id={`credits-${id}`}
+          class="cell-input"
+          // Preact's typings tie `type` to per-type attribute sets; number and text share the ones used here.
+          type={(wholeCredits ? 'number' : 'text') as 'text'}
+          inputMode={wholeCredits ? 'numeric' : 'decimal'}
+          min={wholeCredits ? 1 : undefined}
+          max={wholeCredits ? 100000 : undefined}
+          value={draft?.credits ?? String(row.credits)}
+          onInput={(event) => onEdit({ credits: event.currentTarget.value })}
+          aria-invalid={creditsError ? 'true' : undefined}
+          aria-describedby={creditsError ? `credits-${id}-error` : undefined}
+          data-testid={`${testIdPrefix}-credits`}
+        />
+        {creditsError && (
+          <p id={`credits-${id}-error`} class="field-error">
+            {creditsError}
+          </p>
+        )}
+      </td>
+      <td>
+        <label for={`cost-${id}`} class="visually-hidden">
+          Provider cost in US dollars for {label}
+        </label>
+        <input
+          id={`cost-${id}`}
+          class="cell-input"
+          type="text"
+          inputMode="decimal"
+          value={draft?.cost ?? String(row.provider_cost_usd)}
+          onInput={(event) => onEdit({ cost: event.currentTarget.value })}
+          aria-invalid={costError ? 'true' : undefined}
+          aria-describedby={costError ? `cost-${id}-error` : undefined}
+          data-testid={`${testIdPrefix}-cost`}
+        />
+        {costError && (
+          <p id={`cost-${id}-error`} class="field-error">
+            {costError}
+          </p>
+        )}
+      </td>
+    </>
   );
 }
 

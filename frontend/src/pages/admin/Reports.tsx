@@ -169,8 +169,9 @@ function ReportView({ report }: { report: UsageReport }) {
       <dl class="kpis">
         <Kpi label="Revenue" value={report.total.revenue_cents === null ? '—' : formatUsd(report.total.revenue_cents / 100)} />
         <Kpi label="Credits spent" value={formatCredits(report.total.credits_spent)} />
-        <Kpi label="Provider cost" value={formatUsd(report.total.provider_cost_usd)} />
-        <Kpi label="Gross margin" value={formatUsd(report.total.gross_margin_usd)} />
+        <Kpi label="Provider cost (list)" value={formatUsd(report.total.provider_cost_usd)} />
+        <Kpi label="Provider cost (billed)" value={formatUsd(report.total.actual_cost_usd)} />
+        <Kpi label="Gross margin (billed)" value={formatUsd(report.total.actual_margin_usd)} />
         <Kpi label="Generations" value={formatCredits(report.total.generations)} />
         <Kpi label="Failure rate" value={formatRate(report.total.failure_rate)} />
       </dl>
@@ -193,9 +194,11 @@ function ReportView({ report }: { report: UsageReport }) {
                 <th scope="col" class="num">Credits sold</th>
                 <th scope="col" class="num">Credits spent</th>
                 <th scope="col" class="num">Refunded credits</th>
-                <th scope="col" class="num">Provider cost</th>
-                <th scope="col" class="num">Gross margin</th>
+                <th scope="col" class="num">Provider cost (list)</th>
+                <th scope="col" class="num">Gross margin (list)</th>
                 <th scope="col" class="num">Margin</th>
+                <th scope="col" class="num">Provider cost (billed)</th>
+                <th scope="col" class="num">Gross margin (billed)</th>
                 <th scope="col" class="num">Active users</th>
                 <th scope="col" class="num">Generations</th>
                 <th scope="col" class="num">Failure rate</th>
@@ -236,6 +239,8 @@ function ReportRow({ row, total }: { row: UsageRow; total?: boolean }) {
       <td class="num">{formatUsd(row.provider_cost_usd)}</td>
       <td class="num">{formatUsd(row.gross_margin_usd)}</td>
       <td class="num">{row.margin_pct === null ? '—' : `${Number(row.margin_pct).toFixed(1)}%`}</td>
+      <td class="num">{formatUsd(row.actual_cost_usd)}</td>
+      <td class="num">{formatUsd(row.actual_margin_usd)}</td>
       <td class="num">{formatCredits(row.active_users)}</td>
       <td class="num">
         {formatCredits(row.generations)}

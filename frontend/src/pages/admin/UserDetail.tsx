@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import type { User } from '../../api';
-import { adminApi, type AdminUserDetail } from '../../admin';
+import { adminApi, formatUsd, type AdminUserDetail } from '../../admin';
 import { updateUser } from '../../auth';
 import { AdminShell } from '../../components/AdminShell';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -105,6 +105,12 @@ function UserDetailContent({ id, me }: { id: string; me: User }) {
             <dd>{formatCredits(user.usage.credits_spent)}</dd>
             <dt>Credits bought</dt>
             <dd>{formatCredits(user.usage.credits_bought)}</dd>
+            <dt>Provider cost (list estimate)</dt>
+            <dd data-testid="admin-user-estimated-cost">{formatUsd(user.usage.estimated_cost_usd, 4)}</dd>
+            <dt>Provider cost (billed)</dt>
+            <dd data-testid="admin-user-actual-cost">{formatUsd(user.usage.actual_cost_usd, 4)}</dd>
+            <dt>Margin (billed)</dt>
+            <dd>{formatUsd(user.usage.actual_margin_usd)}</dd>
           </dl>
         </section>
         <section class="card" aria-labelledby="user-account-title">

@@ -1,0 +1,85 @@
+import type { ComponentChildren } from 'preact';
+
+export interface Chip {
+  value: string;
+  label: string;
+  disabled?: boolean;
+  /** Why a disabled chip can't be picked; said beside the group and tied to the chip. */
+  hint?: string;
+}
+
+interface ChipGroupProps {
+  /** Also the radio group's `name`; ids derive from it. */
+  id: string;
+  legend: string;
+  value: string;
+  chips: Chip[];
+  onValue: (value: string) => void;
+  error?: string;
+  hint?: string;
+  testId?: string;
+  children?: ComponentChildren;
+}
+
+/**
+ * Native radio buttons drawn as chips: one tab stop, arrow keys move the choice, and the fieldset's
+ * legend names the group.
+ */
+export function ChipGroup({ id, legend, value, chips, onValue, error, hint, testId, children }: ChipGroupProps) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  return (
+    <fieldset class="chip-field" data-testid={testId} aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}>
+      <legend>{legend}</legend>
+      {hint && (
+        <p id={hintId} class="field-hint">
+          {hint}
+        </p>
+      )}
+      <div class="chips">
+        {chips.map((chip) => {
+          const inputId = `${id}-${chip.value.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
+          const chipHintId = chip.disabled && chip.hint ? `${inputId}-hint` : undefined;
+          const checked = chip.value === value;
+          return (
+            <label key={chip.value} class="chip" for={inputId}>
+              <input
+                id={inputId}
+                type="radio"
+                name={id}
+                value={chip.value}
+                checked={checked}
+                disabled={chip.disabled}
+                onChange={() => onValue(chip.value)}
+                aria-invalid={error && checked ? 'true' : undefined}
+                aria-describedby={[chipHintId, errorId].filter(Boolean).join(' ') || undefined}
+              />
+              {/* Not by colour alone: the chosen chip has a tick too (hidden from the name, the radio says it). */}
+              {checked && (
+                <span class="chip-check" aria-hidden="true">
+                  ✓
+                </span>
+              )}
+              <span>{chip.label}</span>
+            </label>
+          );
+        })}
+      </div>
+      {chips.map(
+        (chip) =>
+          chip.disabled &&
+          chip.hint && (
+            <p key={chip.value} id={`${id}-${chip.value.replace(/[^a-zA-Z0-9_-]/g, '-')}-hint`} class="field-hint field-hint-after">
+              {chip.hint}
+            </p>
+          ),
+      )}
+      {children}
+      {error && (
+        <p id={errorId} class="field-error">
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}

@@ -1,0 +1,50 @@
+import type { Generation } from '../api';
+import { GenerationThumb } from '../components/GenerationThumbs';
+import { LoadError } from '../components/LoadError';
+import { formatDateTime } from '../format';
+import { creditsText, generationStatusLabel } from '../generations';
+
+interface RecentProps {
+  items: Generation[] | null;
+  loading: boolean;
+  error: string | null;
+  onRetry: () => void;
+}
+
+export function RecentGenerations({ items, loading, error, onRetry }: RecentProps) {
+  return (
+    <section class="section" aria-labelledby="recent-title" aria-busy={loading ? 'true' : undefined}>
+      <h2 id="recent-title">Recent generations</h2>
+      <LoadError message={error} onRetry={onRetry} />
+      {loading && !items && (
+        <p class="loading" role="status">
+          <span class="spinner" aria-hidden="true" /> Loading your recent generations…
+        </p>
+      )}
+      {items && items.length === 0 && <p class="muted">Nothing yet: your generations will be listed here.</p>}
+      {items && items.length > 0 && (
+        <ul class="recent-list" data-testid="recent-generations">
+          {items.map((item) => (
+            <li key={item.id} class="recent-item" data-testid="recent-generation" data-status={item.status}>
+              <GenerationThumb generation={item} decorative />
+              <div class="recent-body">
+                <p class="recent-prompt">{item.prompt}</p>
+                <p class="recent-meta">
+                  <span class={`status-badge gen-status-${item.status}`}>
+                    <span class="visually-hidden">Status: </span>
+                    {generationStatusLabel(item.status)}
+                  </span>{' '}
+                  <span class="muted">
+                    {item.n === 1 ? '1 image' : `${item.n} images`} · {creditsText(item.cost_credits - item.refunded_credits)}{' '}
+                    spent ·{' '}
+                    <time dateTime={item.created_at}>{formatDateTime(item.created_at)}</time>
+                  </span>
+                </p>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
