@@ -301,7 +301,10 @@ def _rate_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str, 
     field = f"rates[{index}]"
     if not isinstance(item, dict) or set(item) - {"model", "unit", "quality", "credits", "provider_cost_usd"}:
         raise InvalidRequest("Each rate is {model, unit, quality, credits, provider_cost_usd}.", {"field": field})
-    model = models.get(item.get("model"))
+    for name in ("model", "unit", "quality"):
+        if not isinstance(item.get(name), str):
+            raise InvalidRequest(f"{name} is a string.", {"field": f"{field}.{name}"})
+    model = models.get(item["model"])
     if model is None:
         raise InvalidRequest("There is no such model.", {"field": f"{field}.model"})
     unit = item.get("unit")

@@ -420,3 +420,17 @@ def test_a_fallback_keeps_the_format_or_is_not_taken(api, chalice_client, openai
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert done["status"] == "failed" and openai_fake.calls == [], "flare no longer makes webp here"
     assert balance(api, token) == BONUS
+
+
+@pytest.mark.parametrize("rate, field", [
+    ({"model": {}, "unit": "frame", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "rates[0].model"),
+    ({"model": "gpt-image-2.5-flare", "unit": ["frame"], "quality": "low", "credits": 1, "provider_cost_usd": 0},
+     "rates[0].unit"),
+    ({"model": "gpt-image-2.5-flare", "unit": "frame", "quality": "low", "credits": 5e-324, "provider_cost_usd": 0},
+     "rates[0].credits"),
+    ({"model": "gpt-image-2.5-flare", "unit": "frame", "quality": "low", "credits": 1, "provider_cost_usd": True},
+     "rates[0].provider_cost_usd"),
+])
+def test_malformed_rates_are_400_naming_the_field(api, admin, rate, field):  # noqa: F811 - the fixture
+    reply = api.request("PUT", "/v1/admin/pricing", {"items": [], "rates": [rate]}, **as_admin(admin))
+    assert reply.status == 400 and reply.json["error"]["details"]["field"] == field, reply.body
