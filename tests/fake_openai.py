@@ -112,6 +112,8 @@ class RecordedRequest:
     fields: dict[str, str] = field(default_factory=dict)
     files: dict[str, tuple[str | None, str, bytes]] = field(default_factory=dict)
     file_lists: dict[str, list[tuple[str | None, str, bytes]]] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.monotonic)
+    event_times: list[float] = field(default_factory=list)
 
 
 class Refusal(Exception):
@@ -607,7 +609,7 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-            def _stream(self, events: Iterator[tuple[str, dict[str, Any]]]) -> None:
+            def _stream(self, events: Iterator[tuple[str, dict[str, Any]]], request: RecordedRequest) -> None:
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -617,6 +619,7 @@ class FakeOpenAI:
                     for name, data in events:
                         self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
                         self.wfile.flush()
+                        request.event_times.append(time.monotonic())
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -661,7 +664,7 @@ class FakeOpenAI:
                     fake.peak_in_flight = max(fake.peak_in_flight, fake.in_flight)
                 try:
                     if job.stream:
-                        self._stream(fake._events(job, behaviour))
+                        self._stream(fake._events(job, behaviour), request)
                     else:
                         self._reply(200, fake._images(job, behaviour))
                 finally:

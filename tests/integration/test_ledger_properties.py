@@ -271,7 +271,7 @@ def test_any_interleaving_through_the_api_keeps_every_account_exact(api, chalice
 
         @rule(size=st.sampled_from(SIZES), credits=st.integers(1, 30))
         def admin_changes_a_price(self, size, credits):
-            row = {"model": "placeholder", "size": size, "quality": "standard", "credits": credits,
+            row = {"model": "placeholder", "size": size, "quality": "medium", "credits": credits,
                    "provider_cost_usd": 0}
             assert api.request("PUT", "/v1/admin/pricing", {"items": [row]}, token=admin_token).status == 200
             self.prices[size] = credits
