@@ -22,8 +22,15 @@ def _migrate(args: argparse.Namespace) -> str:
 def _create_admin(args: argparse.Namespace) -> str:
     from .bootstrap import container
 
-    user, created = container().accounts.ensure_admin(args.email, args.password)
-    return f"{'created' if created else 'promoted'} admin {user.email}"
+    if not args.password and not args.promote_existing:
+        raise SettingsError("--password is required (or --promote-existing to promote a verified account)")
+    outcome = container().accounts.ensure_admin(args.email, args.password, promote_existing=args.promote_existing)
+    if outcome.action == "created":
+        return f"created admin {outcome.user.email}"
+    if outcome.action == "promoted":
+        return (f"promoted existing account {outcome.user.email} to admin (--promote-existing; its email is verified; "
+                "its own password was kept, no password was set)")
+    return f"admin {outcome.user.email} exists already; nothing changed (its password was not touched)"
 
 
 def _restore_images(args: argparse.Namespace) -> str:
@@ -64,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="apply the database migrations").set_defaults(run=_migrate)
-    admin = commands.add_parser("create-admin", help="create an admin, or promote an existing account")
+    admin = commands.add_parser("create-admin", help="create an admin; --promote-existing promotes a verified account")
     admin.add_argument("--email", required=True)
-    admin.add_argument("--password", required=True)
+    admin.add_argument("--password", help="the new admin's password (an existing account keeps its own)")
+    admin.add_argument("--promote-existing", action="store_true",
+                       help="promote the account that already has this email, once its email is verified")
     admin.set_defaults(run=_create_admin)
     restore = commands.add_parser("restore-images", help="rebuild missing image bytes from the S3 backup")
     restore.add_argument("--limit", type=int, default=10000)

@@ -40,6 +40,7 @@ class Settings:
     admin_email: str | None = None
     admin_password: str | None = field(default=None, repr=False)
     signup_bonus_credits: int = 50
+    signups_per_address_per_hour: int = 10
     email_from: str = "Pixmint <no-reply@pixmint.example>"
     log_level: str = "INFO"
     version: str = "0.1.0"
@@ -224,6 +225,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         admin_email=admin_email,
         admin_password=admin_password,
         signup_bonus_credits=_int(values, "SIGNUP_BONUS_CREDITS", 50, 0, 1_000_000),
+        signups_per_address_per_hour=_int(values, "PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR", 10, 1, 1_000_000),
         email_from=_text(values, "PIXMINT_EMAIL_FROM") or "Pixmint <no-reply@pixmint.example>",
         log_level=log_level,
         images_bucket=_text(values, "IMAGES_BUCKET") or "pixmint-images",

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess  # nosec B404 - only to stop child processes the local stack and tests started
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
@@ -126,12 +127,51 @@ def prepare_aws(settings: Any) -> dict[str, str]:
     return {"JOBS_QUEUE_URL": queue_url, "IMAGES_BUCKET": settings.images_bucket}
 
 
+class _TimedMessages(list):
+    """moto's list of sent messages, stamping each with the time it was accepted (moto keeps none)."""
+
+    def append(self, message: Any) -> None:
+        message.sent_at = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+        super().append(message)
+
+
+def record_send_times(region: str) -> None:
+    """From now on, emails the in-process moto SES accepts carry their sending time."""
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[MOTO_ACCOUNT][region]
+    if not isinstance(backend.sent_messages, _TimedMessages):
+        backend.sent_messages = _TimedMessages(backend.sent_messages)
+
+
 def sent_emails(region: str) -> list[dict[str, Any]]:
     """Emails that the in-process moto SES has accepted, newest first."""
     from moto.ses.models import ses_backends
 
     backend = ses_backends[MOTO_ACCOUNT][region]
     return [
-        {"to": list(m.destinations.get("ToAddresses", [])), "subject": m.subject, "body": m.body, "source": m.source}
+        {"to": list(m.destinations.get("ToAddresses", [])), "subject": m.subject, "body": m.body, "source": m.source,
+         "sent_at": getattr(m, "sent_at", None)}
         for m in reversed(backend.sent_messages)
     ]
+
+
+def verification_token(base_url: str, email: str, timeout: float = 15.0) -> str:
+    """The token of the newest verification link the local stack emailed to this address, read from
+    /_dev/outbox.json (which fills just after the registration's reply)."""
+    import json
+    import re
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        with urllib.request.urlopen(f"{base_url}/_dev/outbox.json", timeout=10) as reply:  # nosec B310 - local
+            mails = json.loads(reply.read())
+        for mail in reversed(mails):
+            match = re.search(r"/verify-email\?token=([A-Za-z0-9_\-]+)", mail["body"])
+            if match and mail["to"].lower() == email.lower():
+                return match.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no verification email to {email} in the outbox")
+        time.sleep(0.1)

@@ -1,8 +1,10 @@
-"""One origin, as CloudFront serves it: the frontend at /, the API at /v1/, a dev outbox at /_dev/outbox."""
+"""One origin, as CloudFront serves it: the frontend at /, the API at /v1/, a dev outbox at /_dev/outbox (and as
+JSON at /_dev/outbox.json)."""
 
 from __future__ import annotations
 
 import html
+import json
 import mimetypes
 import re
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -129,6 +131,12 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
             elif self.command in ("GET", "HEAD"):
                 if path == "/_dev/outbox" and outbox is not None:
                     self._send(self._outbox())
+                elif path == "/_dev/outbox.json" and outbox is not None:
+                    self._send(self._outbox_json(), head_only=self.command == "HEAD")
+                elif path.startswith("/_dev/"):
+                    # Only what the local stack enables lives under /_dev/; never the app shell.
+                    self._send(GatewayResponse(404, {"Content-Type": "text/plain; charset=utf-8",
+                                                     **FRONTEND_HEADERS}, b"Not found"))
                 else:
                     self._send(self._static(path), head_only=self.command == "HEAD")
             else:
@@ -167,6 +175,13 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
             )
             return GatewayResponse(200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                                          **FRONTEND_HEADERS}, page.encode())
+
+        def _outbox_json(self) -> GatewayResponse:
+            """Sent emails oldest first, for tests and scripts that follow emailed links."""
+            mails = [{"to": ", ".join(mail["to"]), "subject": mail["subject"], "body": mail["body"],
+                      "sent_at": mail.get("sent_at")} for mail in reversed(outbox())]  # type: ignore[misc]
+            return GatewayResponse(200, {"Content-Type": "application/json", "Cache-Control": "no-store",
+                                         **FRONTEND_HEADERS}, json.dumps(mails).encode())
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 

@@ -105,9 +105,21 @@ def aws():
 
 
 def sent_emails() -> list[dict[str, Any]]:
+    """What SES accepted, newest first, once the email outbox has delivered what was queued."""
+    from chalicelib import bootstrap
     from devstack.embedded import sent_emails as emails
 
+    bootstrap.flush_email_deliveries()
     return emails("us-east-1")
+
+
+def emailed_token(email: str, path: str) -> str:
+    """The token of the newest emailed link to {public_url}{path}?token=… (or #token=…) sent to this address."""
+    for mail in sent_emails():
+        match = re.search(re.escape(path) + r"[?#]token=([A-Za-z0-9_\-]+)", mail["body"])
+        if match and [to.lower() for to in mail["to"]] == [email.lower()]:
+            return match.group(1)
+    raise AssertionError(f"no email to {email} links to {path}")
 
 
 @pytest.fixture
@@ -127,6 +139,8 @@ def settings(db: str, tmp_path: Path, settings_overrides: dict[str, str]):
             "JWT_SECRET": JWT_SECRET,
             "DB_POOL_SIZE": "4",
             "PIXMINT_DATA_DIR": str(tmp_path / "data"),
+            # Every test client registers from one address; the throttle's own tests lower this.
+            "PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000000",
             **settings_overrides,
         },
         env_file=tmp_path / "no.env",
@@ -233,10 +247,19 @@ class Api:
     def delete(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.request("DELETE", path, body, **kw)
 
-    def register(self, email: str = "ada@example.com", password: str = "correct horse battery", **extra: Any) -> dict:
+    def register(self, email: str = "ada@example.com", password: str = "correct horse battery", verify: bool = True,
+                 **extra: Any) -> dict:
+        """A new account's session; with verify, its owner has followed the emailed link first, so it holds the
+        signup bonus (and `user` is as the verification answered)."""
         reply = self.post("/v1/auth/register", {"email": email, "password": password, **extra})
         assert reply.status == 201, reply.body
-        return reply.json
+        session = reply.json
+        if verify:
+            verified = self.post("/v1/auth/verify-email",
+                                 {"token": emailed_token(session["user"]["email"], "/verify-email")})
+            assert verified.status == 200, verified.body
+            session = {**session, "user": verified.json}
+        return session
 
 
 @pytest.fixture
@@ -275,6 +298,7 @@ def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmi
     env = {k: v for k, v in os.environ.items() if k not in EXTERNAL_SERVICE_SETTINGS}
     env.update(DATABASE_URL=ensure_database(pg_server_url, name), PIXMINT_DATA_DIR=str(data_dir),
                PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local",
+               PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000",
                PIXMINT_ADMIN_EMAIL=ADMIN_EMAIL, PIXMINT_ADMIN_PASSWORD=ADMIN_PASSWORD)
     log = data_dir / "stack.log"
     with log.open("w") as out:
@@ -307,6 +331,21 @@ def api_call(base_url: str, method: str, path: str, body: dict | None = None, to
     with urllib.request.urlopen(request, timeout=20) as reply:
         raw = reply.read()
     return json.loads(raw) if raw else {}
+
+
+def verify_through_outbox(base_url: str, email: str, timeout: float = 15.0) -> dict:
+    """Follows the newest verification link the local stack emailed to this address, as its owner would;
+    returns the verified user."""
+    from devstack.embedded import verification_token
+
+    return api_call(base_url, "POST", "/v1/auth/verify-email", {"token": verification_token(base_url, email, timeout)})
+
+
+def origin_of(page: Any) -> str:
+    """The local stack's base URL from a Playwright page on it."""
+    match = re.match(r"^https?://[^/]+", page.url)
+    assert match, page.url
+    return match.group(0)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from chalicelib.adapters.argon2_hasher import Argon2PasswordHasher
-from chalicelib.domain.model import FailureTally, LoginFailureCounts, RefreshTokenRecord, Role, User
+from chalicelib.domain.model import (FailureTally, LoginFailureCounts, OutboxItem, RefreshTokenRecord, Role,
+                                    SessionInfo, TwoFactorState, User)
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
@@ -37,6 +38,20 @@ class RecordingEmailSender:
         self.sent.append((to, subject, text))
 
 
+class InlineEmailDelivery:
+    """Delivers the outbox the moment it is woken, in the caller's thread: the unit tests' stand-in for the
+    background thread, so an email can be read right after the use case returns."""
+
+    def __init__(self) -> None:
+        self.drain = None
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+        if self.drain is not None:
+            self.drain()
+
+
 # --- In-memory persistence: the ports of chalicelib/domain/ports.py without a database. ---
 
 
@@ -46,6 +61,9 @@ class _FamilyRow:
     user_id: str
     created_at: datetime
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    user_agent: str | None = None
+    ip: str | None = None
 
 
 @dataclass
@@ -77,6 +95,20 @@ class _AttemptRow:
 
 
 @dataclass
+class _OutboxRow:
+    id: int
+    kind: str
+    user_id: str | None
+    email: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    attempts: int = 0
+    done_at: datetime | None = None
+    sent: bool = False
+    last_error: str | None = None
+
+
+@dataclass
 class InMemoryState:
     """The rows of the tables the accounts use cases touch."""
 
@@ -85,6 +117,13 @@ class InMemoryState:
     refresh_tokens: dict[str, _RefreshTokenRow] = field(default_factory=dict)
     password_resets: dict[str, _ResetRow] = field(default_factory=dict)
     login_attempts: list[_AttemptRow] = field(default_factory=list)
+    verifications: dict[str, _ResetRow] = field(default_factory=dict)
+    two_factor: dict[str, TwoFactorState] = field(default_factory=dict)
+    recovery_codes: dict[tuple[str, bytes], datetime | None] = field(default_factory=dict)
+    bonus_claims: dict[bytes, datetime] = field(default_factory=dict)
+    signups: list[tuple[str, datetime]] = field(default_factory=list)
+    outbox: dict[int, _OutboxRow] = field(default_factory=dict)
+    ledger: list[tuple[str, str, int, str]] = field(default_factory=list)
 
 
 class DuplicateKey(Exception):
@@ -148,25 +187,86 @@ class InMemoryUsers:
             self._state.users[user_id] = replace(self._state.users[user_id], role=role)
 
     def delete(self, user_id: str) -> None:
-        """Deletes the user and, like ON DELETE CASCADE, its sessions and reset tokens."""
+        """Deletes the user and, like ON DELETE CASCADE, its sessions, tokens, codes and queued emails."""
         self._state.users.pop(user_id, None)
         gone = {f.id for f in self._state.families.values() if f.user_id == user_id}
         for family_id in gone:
             del self._state.families[family_id]
         for token in [t for t in self._state.refresh_tokens.values() if t.family_id in gone]:
             del self._state.refresh_tokens[token.id]
-        for reset in [r for r in self._state.password_resets.values() if r.user_id == user_id]:
-            del self._state.password_resets[reset.id]
+        for table in (self._state.password_resets, self._state.verifications):
+            for row in [r for r in table.values() if r.user_id == user_id]:
+                del table[row.id]
+        self._state.two_factor.pop(user_id, None)
+        for key in [k for k in self._state.recovery_codes if k[0] == user_id]:
+            del self._state.recovery_codes[key]
+        for row_id in [r.id for r in self._state.outbox.values() if r.user_id == user_id]:
+            del self._state.outbox[row_id]
+
+    def _change(self, user_id: str, **changes) -> None:
+        if user_id in self._state.users:
+            self._state.users[user_id] = replace(self._state.users[user_id], **changes)
+
+    def mark_email_verified(self, user_id: str, now: datetime) -> bool:
+        user = self._state.users.get(user_id)
+        if user is None or user.email_verified:
+            return False
+        self._change(user_id, email_verified=True)
+        return True
+
+    def mark_signup_bonus(self, user_id: str, now: datetime) -> None:
+        self._change(user_id, signup_bonus_at=now)
+
+    def two_factor(self, user_id: str) -> TwoFactorState:
+        return self._state.two_factor.get(user_id, TwoFactorState())
+
+    def set_pending_totp(self, user_id: str, secret: str) -> None:
+        self._state.two_factor[user_id] = replace(self.two_factor(user_id), pending_secret=secret)
+
+    def enable_totp(self, user_id: str, secret: str, step: int) -> None:
+        self._state.two_factor[user_id] = TwoFactorState(secret=secret, last_step=step)
+        self._change(user_id, two_factor=True)
+
+    def disable_totp(self, user_id: str) -> None:
+        self._state.two_factor.pop(user_id, None)
+        self._change(user_id, two_factor=False)
+
+    def advance_totp_step(self, user_id: str, step: int) -> bool:
+        state = self.two_factor(user_id)
+        if state.last_step is not None and state.last_step >= step:
+            return False
+        self._state.two_factor[user_id] = replace(state, last_step=step)
+        return True
 
 
 class InMemoryRefreshTokens:
     def __init__(self, state: InMemoryState) -> None:
         self._state = state
 
-    def start_family(self, user_id: str, now: datetime) -> str:
-        family = _FamilyRow(id=_new_id(), user_id=user_id, created_at=now)
+    def start_family(self, user_id: str, now: datetime, user_agent: str | None = None, ip: str | None = None) -> str:
+        family = _FamilyRow(id=_new_id(), user_id=user_id, created_at=now, last_used_at=now, user_agent=user_agent,
+                            ip=ip)
         self._state.families[family.id] = family
         return family.id
+
+    def touch_family(self, family_id: str, now: datetime) -> None:
+        if family_id in self._state.families:
+            self._state.families[family_id].last_used_at = now
+
+    def live_families(self, user_id: str, now: datetime = START) -> list:
+        """The user's live sessions as SessionInfo, newest first (as the port says)."""
+        live = [f for f in self._state.families.values() if f.user_id == user_id and f.revoked_at is None
+                and any(t.family_id == f.id and t.rotated_at is None and t.expires_at > now
+                        for t in self._state.refresh_tokens.values())]
+        return [SessionInfo(f.id, f.created_at, f.last_used_at or f.created_at, f.user_agent, f.ip)
+                for f in sorted(live, key=lambda f: f.created_at, reverse=True)]
+
+    def revoke_users_family(self, user_id: str, family_id: str, now: datetime) -> bool:
+        family = self._state.families.get(family_id)
+        if family is None or family.user_id != user_id or family.revoked_at is not None:
+            return False
+        family.revoked_at = now
+        return True
 
     def add(self, family_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
         if family_id not in self._state.families:
@@ -201,7 +301,7 @@ class InMemoryRefreshTokens:
             if family.user_id == user_id and family.revoked_at is None and family.id != keep_family_id:
                 family.revoked_at = now
 
-    def live_families(self, user_id: str) -> list[str]:
+    def unrevoked_ids(self, user_id: str) -> list[str]:
         """Test helper: the ids of the user's unrevoked sessions."""
         return [f.id for f in self._state.families.values() if f.user_id == user_id and f.revoked_at is None]
 
@@ -225,6 +325,127 @@ class InMemoryPasswordResets:
 
     def count_since(self, user_id: str, since: datetime) -> int:
         return sum(1 for r in self._state.password_resets.values() if r.user_id == user_id and r.created_at >= since)
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        for row in self._state.password_resets.values():
+            if row.user_id == user_id and row.used_at is None:
+                row.used_at = now
+
+
+class InMemoryEmailVerifications:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def add(self, user_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
+        row = _ResetRow(id=_new_id(), user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at)
+        self._state.verifications[row.id] = row
+
+    def consume(self, token_hash: bytes, now: datetime) -> str | None:
+        for row in self._state.verifications.values():
+            if row.token_hash == token_hash and row.used_at is None and row.expires_at > now:
+                row.used_at = now
+                return row.user_id
+        return None
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        for row in self._state.verifications.values():
+            if row.user_id == user_id and row.used_at is None:
+                row.used_at = now
+
+
+class InMemoryBonusClaims:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def claim(self, email_key: bytes, now: datetime) -> bool:
+        if email_key in self._state.bonus_claims:
+            return False
+        self._state.bonus_claims[email_key] = now
+        return True
+
+
+class InMemorySignups:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def lock_recent(self, ip: str, since: datetime) -> list[datetime]:
+        return [at for who, at in self._state.signups if who == ip and at > since]
+
+    def record(self, ip: str, now: datetime) -> None:
+        self._state.signups.append((ip, now))
+
+
+class InMemoryEmailOutbox:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
+        row_id = max(self._state.outbox, default=0) + 1
+        self._state.outbox[row_id] = _OutboxRow(row_id, kind, user_id, email, now, now)
+        return row_id
+
+    def recent_for_user(self, user_id: str, kind: str, since: datetime) -> list[datetime]:
+        return [r.created_at for r in self._state.outbox.values()
+                if r.user_id == user_id and r.kind == kind and r.created_at > since]
+
+    def claim_due(self, now: datetime, lease_until: datetime, max_attempts: int) -> OutboxItem | None:
+        due = sorted((r for r in self._state.outbox.values()
+                      if r.done_at is None and r.next_attempt_at <= now and r.attempts < max_attempts),
+                     key=lambda r: (r.next_attempt_at, r.id))
+        if not due:
+            return None
+        row = due[0]
+        row.attempts += 1
+        row.next_attempt_at = lease_until
+        return OutboxItem(row.id, row.kind, row.user_id, row.email, row.attempts)
+
+    def finish(self, item_id: int, sent: bool, now: datetime) -> None:
+        row = self._state.outbox[item_id]
+        row.done_at, row.sent, row.email, row.last_error = now, sent, None, None
+
+    def failed(self, item_id: int, error: str) -> None:
+        self._state.outbox[item_id].last_error = error
+
+    def prune(self, before: datetime) -> int:
+        gone = [r.id for r in self._state.outbox.values() if r.done_at is not None and r.done_at < before]
+        for row_id in gone:
+            del self._state.outbox[row_id]
+        return len(gone)
+
+
+class InMemoryRecoveryCodes:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def replace(self, user_id: str, code_hashes: list[bytes], now: datetime) -> None:
+        self.delete_all(user_id)
+        for code_hash in code_hashes:
+            self._state.recovery_codes[(user_id, code_hash)] = None
+
+    def consume(self, user_id: str, code_hash: bytes, now: datetime) -> bool:
+        if (user_id, code_hash) not in self._state.recovery_codes or self._state.recovery_codes[(user_id, code_hash)]:
+            return False
+        self._state.recovery_codes[(user_id, code_hash)] = now
+        return True
+
+    def delete_all(self, user_id: str) -> None:
+        for key in [k for k in self._state.recovery_codes if k[0] == user_id]:
+            del self._state.recovery_codes[key]
+
+
+class InMemoryAccountLedger:
+    """The ledger as the accounts use cases credit it: a balance on the user and one row per credit."""
+
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def credit(self, user_id, amount, kind, reference, actor, now):
+        if any(row[1] == kind and row[3] == reference for row in self._state.ledger):
+            raise DuplicateKey("ledger (kind, reference)")
+        user = self._state.users[user_id]
+        self._state.users[user_id] = replace(user, credits=user.credits + amount)
+        self._state.ledger.append((user_id, kind, amount, reference))
+        return user.credits + amount
 
 
 class InMemoryLoginAttempts:
@@ -277,6 +498,11 @@ class InMemoryUnitOfWork:
     refresh_tokens: InMemoryRefreshTokens
     password_resets: InMemoryPasswordResets
     login_attempts: InMemoryLoginAttempts
+    email_verifications: InMemoryEmailVerifications
+    bonus_claims: InMemoryBonusClaims
+    signups: InMemorySignups
+    email_outbox: InMemoryEmailOutbox
+    recovery_codes: InMemoryRecoveryCodes
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
@@ -287,6 +513,12 @@ class InMemoryUnitOfWork:
         self.refresh_tokens = InMemoryRefreshTokens(self._state)
         self.password_resets = InMemoryPasswordResets(self._state)
         self.login_attempts = InMemoryLoginAttempts(self._state)
+        self.email_verifications = InMemoryEmailVerifications(self._state)
+        self.bonus_claims = InMemoryBonusClaims(self._state)
+        self.signups = InMemorySignups(self._state)
+        self.email_outbox = InMemoryEmailOutbox(self._state)
+        self.recovery_codes = InMemoryRecoveryCodes(self._state)
+        self.ledger = InMemoryAccountLedger(self._state)
         self.catalog = InMemorySettings(self._store.settings)
         return self
 

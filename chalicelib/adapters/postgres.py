@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -12,7 +12,9 @@ from psycopg_pool import ConnectionPool
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
-from ..domain.model import FailureTally, LoginFailureCounts, RefreshTokenRecord, Role, User
+from .postgres_webhooks import PostgresWebhooks
+from ..domain.model import (FailureTally, LoginFailureCounts, OutboxItem, RefreshTokenRecord, Role, SessionInfo,
+                            TwoFactorState, User)
 
 
 def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool:
@@ -33,7 +35,9 @@ def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool:
     )
 
 
-_USER_COLUMNS = "u.id::text AS id, u.email, u.display_name, u.role, u.suspended, u.credits, u.password_hash, u.created_at"
+_USER_COLUMNS = ("u.id::text AS id, u.email, u.display_name, u.role, u.suspended, u.credits, u.password_hash, u.created_at, "
+                 "u.email_verified_at IS NOT NULL AS email_verified, u.totp_secret IS NOT NULL AS two_factor, "
+                 "u.signup_bonus_at")
 
 
 def _user(row: dict[str, Any] | None) -> User | None:
@@ -48,6 +52,9 @@ def _user(row: dict[str, Any] | None) -> User | None:
         credits=row["credits"],
         password_hash=row["password_hash"],
         created_at=row["created_at"],
+        email_verified=row["email_verified"],
+        two_factor=row["two_factor"],
+        signup_bonus_at=row["signup_bonus_at"],
     )
 
 
@@ -111,18 +118,87 @@ class PostgresUsers:
         )
         self._conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
 
+    def mark_email_verified(self, user_id: str, now: datetime) -> bool:
+        row = self._conn.execute(
+            """UPDATE users SET email_verified_at = %s, updated_at = now()
+               WHERE id = %s AND email_verified_at IS NULL RETURNING id""",
+            (now, user_id),
+        ).fetchone()
+        return row is not None
+
+    def mark_signup_bonus(self, user_id: str, now: datetime) -> None:
+        self._conn.execute("UPDATE users SET signup_bonus_at = %s WHERE id = %s", (now, user_id))
+
+    def two_factor(self, user_id: str) -> TwoFactorState:
+        row = self._conn.execute(
+            """SELECT totp_secret AS secret, totp_pending_secret AS pending_secret, totp_last_step AS last_step
+               FROM users WHERE id = %s""",
+            (user_id,),
+        ).fetchone()
+        return TwoFactorState() if row is None else TwoFactorState(**row)
+
+    def set_pending_totp(self, user_id: str, secret: str) -> None:
+        self._conn.execute("UPDATE users SET totp_pending_secret = %s WHERE id = %s", (secret, user_id))
+
+    def enable_totp(self, user_id: str, secret: str, step: int) -> None:
+        self._conn.execute(
+            """UPDATE users SET totp_secret = %s, totp_pending_secret = NULL, totp_last_step = %s, updated_at = now()
+               WHERE id = %s""",
+            (secret, step, user_id),
+        )
+
+    def disable_totp(self, user_id: str) -> None:
+        self._conn.execute(
+            """UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL,
+                   updated_at = now() WHERE id = %s""",
+            (user_id,),
+        )
+
+    def advance_totp_step(self, user_id: str, step: int) -> bool:
+        row = self._conn.execute(
+            """UPDATE users SET totp_last_step = %(step)s
+               WHERE id = %(user)s AND (totp_last_step IS NULL OR totp_last_step < %(step)s) RETURNING id""",
+            {"step": step, "user": user_id},
+        ).fetchone()
+        return row is not None
+
 
 class PostgresRefreshTokens:
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
 
-    def start_family(self, user_id: str, now: datetime) -> str:
+    def start_family(self, user_id: str, now: datetime, user_agent: str | None = None, ip: str | None = None) -> str:
         row = self._conn.execute(
-            "INSERT INTO refresh_token_families (user_id, created_at) VALUES (%s, %s) RETURNING id::text AS id",
-            (user_id, now),
+            """INSERT INTO refresh_token_families (user_id, created_at, last_used_at, user_agent, ip)
+               VALUES (%s, %s, %s, %s, %s) RETURNING id::text AS id""",
+            (user_id, now, now, user_agent, ip),
         ).fetchone()
         assert row is not None
         return row["id"]
+
+    def touch_family(self, family_id: str, now: datetime) -> None:
+        self._conn.execute("UPDATE refresh_token_families SET last_used_at = %s WHERE id = %s", (now, family_id))
+
+    def live_families(self, user_id: str, now: datetime) -> list[SessionInfo]:
+        rows = self._conn.execute(
+            """SELECT f.id::text AS id, f.created_at, coalesce(f.last_used_at, f.created_at) AS last_used_at,
+                      f.user_agent, f.ip
+               FROM refresh_token_families f
+               WHERE f.user_id = %(user)s AND f.revoked_at IS NULL
+                 AND EXISTS (SELECT 1 FROM refresh_tokens t
+                             WHERE t.family_id = f.id AND t.rotated_at IS NULL AND t.expires_at > %(now)s)
+               ORDER BY f.created_at DESC, f.id""",
+            {"user": user_id, "now": now},
+        ).fetchall()
+        return [SessionInfo(**row) for row in rows]
+
+    def revoke_users_family(self, user_id: str, family_id: str, now: datetime) -> bool:
+        row = self._conn.execute(
+            """UPDATE refresh_token_families SET revoked_at = %s
+               WHERE id = %s AND user_id = %s AND revoked_at IS NULL RETURNING id""",
+            (now, family_id, user_id),
+        ).fetchone()
+        return row is not None
 
     def add(self, family_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
         self._conn.execute(
@@ -182,6 +258,137 @@ class PostgresPasswordResets:
         ).fetchone()
         assert row is not None
         return int(row["n"])
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE password_reset_tokens SET used_at = %s WHERE user_id = %s AND used_at IS NULL", (now, user_id)
+        )
+
+
+class PostgresEmailVerifications:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def add(self, user_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
+        self._conn.execute(
+            """INSERT INTO email_verification_tokens (user_id, token_hash, created_at, expires_at)
+               VALUES (%s, %s, %s, %s)""",
+            (user_id, token_hash, now, expires_at),
+        )
+
+    def consume(self, token_hash: bytes, now: datetime) -> str | None:
+        # One statement: of many callers with the same token, the row lock lets exactly one see it unused.
+        row = self._conn.execute(
+            """UPDATE email_verification_tokens SET used_at = %s
+               WHERE token_hash = %s AND used_at IS NULL AND expires_at > %s
+               RETURNING user_id::text AS user_id""",
+            (now, token_hash, now),
+        ).fetchone()
+        return None if row is None else row["user_id"]
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE email_verification_tokens SET used_at = %s WHERE user_id = %s AND used_at IS NULL", (now, user_id)
+        )
+
+
+class PostgresBonusClaims:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def claim(self, email_key: bytes, now: datetime) -> bool:
+        row = self._conn.execute(
+            """INSERT INTO signup_bonus_claims (email_key, claimed_at) VALUES (%s, %s)
+               ON CONFLICT (email_key) DO NOTHING RETURNING email_key""",
+            (email_key, now),
+        ).fetchone()
+        return row is not None
+
+
+class PostgresSignups:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def lock_recent(self, ip: str, since: datetime) -> list[datetime]:
+        # Serialises sign-ups per address, so parallel requests cannot all read the count before any is added.
+        self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('signup:' || %s, 0))", (ip,))
+        rows = self._conn.execute(
+            "SELECT created_at FROM signups WHERE ip = %s AND created_at > %s", (ip, since)
+        ).fetchall()
+        return [row["created_at"] for row in rows]
+
+    def record(self, ip: str, now: datetime) -> None:
+        self._conn.execute("INSERT INTO signups (ip, created_at) VALUES (%s, %s)", (ip, now))
+        self._conn.execute("DELETE FROM signups WHERE ip = %s AND created_at < %s", (ip, now - timedelta(days=1)))
+
+
+class PostgresEmailOutbox:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
+        row = self._conn.execute(
+            """INSERT INTO email_outbox (kind, user_id, email, created_at, next_attempt_at)
+               VALUES (%s, %s, %s, %s, %s) RETURNING id""",
+            (kind, user_id, email, now, now),
+        ).fetchone()
+        assert row is not None
+        return int(row["id"])
+
+    def recent_for_user(self, user_id: str, kind: str, since: datetime) -> list[datetime]:
+        self._conn.execute("SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
+        rows = self._conn.execute(
+            "SELECT created_at FROM email_outbox WHERE user_id = %s AND kind = %s AND created_at > %s",
+            (user_id, kind, since),
+        ).fetchall()
+        return [row["created_at"] for row in rows]
+
+    def claim_due(self, now: datetime, lease_until: datetime, max_attempts: int) -> OutboxItem | None:
+        row = self._conn.execute(
+            """UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = %(lease)s
+               WHERE id = (SELECT id FROM email_outbox
+                           WHERE done_at IS NULL AND next_attempt_at <= %(now)s AND attempts < %(max)s
+                           ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+               RETURNING id, kind, user_id::text AS user_id, email, attempts""",
+            {"now": now, "lease": lease_until, "max": max_attempts},
+        ).fetchone()
+        return None if row is None else OutboxItem(**row)
+
+    def finish(self, item_id: int, sent: bool, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE email_outbox SET done_at = %s, sent = %s, email = NULL, last_error = NULL WHERE id = %s",
+            (now, sent, item_id),
+        )
+
+    def failed(self, item_id: int, error: str) -> None:
+        self._conn.execute("UPDATE email_outbox SET last_error = %s WHERE id = %s", (error, item_id))
+
+    def prune(self, before: datetime) -> int:
+        return self._conn.execute("DELETE FROM email_outbox WHERE done_at < %s", (before,)).rowcount
+
+
+class PostgresRecoveryCodes:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def replace(self, user_id: str, code_hashes: list[bytes], now: datetime) -> None:
+        self.delete_all(user_id)
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (%s, %s, %s)",
+                [(user_id, code_hash, now) for code_hash in code_hashes],
+            )
+
+    def consume(self, user_id: str, code_hash: bytes, now: datetime) -> bool:
+        row = self._conn.execute(
+            """UPDATE recovery_codes SET used_at = %s
+               WHERE user_id = %s AND code_hash = %s AND used_at IS NULL RETURNING id""",
+            (now, user_id, code_hash),
+        ).fetchone()
+        return row is not None
+
+    def delete_all(self, user_id: str) -> None:
+        self._conn.execute("DELETE FROM recovery_codes WHERE user_id = %s", (user_id,))
 
 
 class PostgresLoginAttempts:
@@ -246,6 +453,11 @@ class PostgresUnitOfWork:
         self.refresh_tokens = PostgresRefreshTokens(self._conn)
         self.password_resets = PostgresPasswordResets(self._conn)
         self.login_attempts = PostgresLoginAttempts(self._conn)
+        self.email_verifications = PostgresEmailVerifications(self._conn)
+        self.bonus_claims = PostgresBonusClaims(self._conn)
+        self.signups = PostgresSignups(self._conn)
+        self.email_outbox = PostgresEmailOutbox(self._conn)
+        self.recovery_codes = PostgresRecoveryCodes(self._conn)
         self.ledger = PostgresLedger(self._conn)
         self.payments = PostgresPayments(self._conn)
         self.idempotency = PostgresIdempotencyKeys(self._conn)
@@ -256,6 +468,7 @@ class PostgresUnitOfWork:
         self.library = PostgresLibrary(self._conn)
         self.api_keys = PostgresApiKeys(self._conn)
         self.admin = PostgresAdmin(self._conn)
+        self.webhooks = PostgresWebhooks(self._conn)
         return self
 
     def commit(self) -> None:

@@ -1,38 +1,70 @@
-"""Account use cases: sign-up, sign-in, sessions, profile, passwords, deletion."""
+"""Account use cases: sign-up and verification, sign-in with two factors, sessions, profile, passwords, deletion,
+the email outbox and the operators' admin command."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import math
 import re
 import secrets
-from dataclasses import dataclass, replace
-from datetime import timedelta
-from typing import Callable
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
 
-from .errors import Conflict, Forbidden, InvalidRequest, InvalidToken, NotFound, Unauthorized
-from .model import Principal, Role, Session, TokenPair, User
+from .errors import (Conflict, Forbidden, InvalidCode, InvalidRequest, InvalidToken, NotFound, RateLimited,
+                     TwoFactorRequired, Unauthorized, Unavailable)
+from .model import AdminOutcome, OutboxItem, Principal, Role, Session, SessionInfo, TokenPair, TwoFactorSetup, User
 from .passwords import check_password_strength
-from .ports import AccessTokens, Clock, EmailSender, PasswordHasher, UnitOfWork
+from .ports import (AccessTokens, Clock, EmailSender, OneTimeCodes, OutboxWaker, PasswordHasher, PasswordStrength,
+                    UnitOfWork)
 from .throttle import ThrottlePolicy, check_login_allowed
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 254
 MAX_DISPLAY_NAME_LENGTH = 80
 BAD_CREDENTIALS = "Email or password is incorrect."
+# Shown wherever a name is public (shared images) until the user chooses one; never derived from the email.
+DEFAULT_DISPLAY_NAME = "Pixmint artist"
+VERIFY_EMAIL = "verify_email"
+RESET_LINK = "password_reset"
+# Zero-width and bidirectional controls: invisible, and able to make one text look like another.
+INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u061c"
+                      "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Joiners shape emoji sequences and Persian or Indic words, so a display name may keep them.
+NAME_JOINERS = frozenset("\u200c\u200d")
+RECOVERY_CODE_BYTES = 8
 
 
 def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
+def _invisible_or_control(text: str, allowed: frozenset[str] = frozenset()) -> bool:
+    return any(c not in allowed and (c in INVISIBLE or unicodedata.category(c) in ("Cc", "Cf", "Cs"))
+               for c in text)
+
+
 def normalize_email(email: str) -> str:
-    email = email.strip()
+    """The address as stored and compared: NFKC, trimmed, without a trailing dot on the domain; refuses invisible
+    and control characters rather than dropping them, so no two different-looking addresses collide."""
+    if _invisible_or_control(email.strip()):
+        raise InvalidRequest("The email address contains invisible or control characters.",
+                             {"field": "email", "reason": "invisible_characters"})
+    email = unicodedata.normalize("NFKC", email).strip()
+    if email.endswith(".") and "@" in email:
+        email = email[:-1]
     if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(email):
         raise InvalidRequest("Enter a valid email address.", {"field": "email"})
     return email
 
 
 def clean_display_name(name: str) -> str:
+    if _invisible_or_control(name.replace("\t", " ").replace("\n", " ").replace("\r", " "), NAME_JOINERS):
+        raise InvalidRequest("The display name contains invisible or control characters.",
+                             {"field": "display_name", "reason": "invisible_characters"})
     name = " ".join(name.split())
     if not name:
         raise InvalidRequest("The display name cannot be empty.", {"field": "display_name"})
@@ -44,12 +76,42 @@ def clean_display_name(name: str) -> str:
     return name
 
 
+def bonus_email_key(secret: bytes, email: str) -> bytes:
+    """A keyed hash of the mailbox behind an address: case, "+tags" and Gmail's dots do not make a new one."""
+    local, _, domain = normalize_email(email).casefold().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return hmac.new(secret, f"{local}@{domain}".encode("utf-8"), hashlib.sha256).digest()
+
+
+def recovery_digest(code: str) -> bytes:
+    return token_digest("".join(c for c in code.lower() if c.isalnum()))
+
+
+def _new_recovery_code() -> str:
+    raw = secrets.token_hex(RECOVERY_CODE_BYTES)
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds()))
+
+
 @dataclass(frozen=True)
 class AccountPolicy:
     refresh_lifetime: timedelta = timedelta(days=30)
     reset_lifetime: timedelta = timedelta(hours=1)
     resets_per_hour: int = 5
     throttle: ThrottlePolicy = ThrottlePolicy()
+    verification_lifetime: timedelta = timedelta(days=7)
+    verification_emails_per_hour: int = 5
+    signups_per_address_per_hour: int = 10
+    admin_needs_two_factor: bool = False
+    recovery_codes: int = 10
+    email_attempts: int = 10
+    email_lease: timedelta = timedelta(minutes=5)
+    outbox_memory: timedelta = timedelta(days=2)
 
 
 class AccountService:
@@ -65,6 +127,11 @@ class AccountService:
         public_url: str,
         policy: AccountPolicy = AccountPolicy(),
         signup_bonus: int = 0,
+        outbox: OutboxWaker | None = None,
+        codes: OneTimeCodes | None = None,
+        strength: PasswordStrength | None = None,
+        email_key_secret: bytes = b"",
+        log: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -74,31 +141,78 @@ class AccountService:
         self._public_url = public_url.rstrip("/")
         self._policy = policy
         self._signup_bonus = signup_bonus
+        self._outbox = outbox
+        self._codes = codes
+        self._strength = strength
+        self._email_key_secret = email_key_secret
+        self._log = log or (lambda message, extra: None)
         self._dummy_hash: str | None = None
 
-    def register(self, email: str, password: str, display_name: str | None = None, ip: str | None = None) -> Session:
+    # --- sign-up and email verification ---
+
+    def register(self, email: str, password: str, display_name: str | None = None, ip: str | None = None,
+                 user_agent: str | None = None) -> Session:
+        """Creates an unverified account and queues its verification email; the bonus waits for verification."""
         email = normalize_email(email)
-        name = clean_display_name(display_name if display_name is not None else email.split("@", 1)[0])
-        check_password_strength(password, email)
+        name = clean_display_name(display_name) if display_name is not None else DEFAULT_DISPLAY_NAME
+        self._check_password(password, email, name)
         password_hash = self._hasher.hash(password)
         now = self._clock.now()
         with self._uow() as uow:
+            if ip is not None:
+                self._check_signup_allowed(uow, ip, now)
             user = uow.users.add(email, name, password_hash, Role.USER, now)
             if user is None:
                 raise Conflict("An account with this email already exists.", {"field": "email"})
             if ip is not None:
+                uow.signups.record(ip, now)
                 # Counts as a sign-in, so this address is known and never held by the account-wide limit.
                 uow.login_attempts.record(email, ip, True, now)
-            bonus = uow.catalog.setting("signup_bonus", self._signup_bonus)  # the admin's setting, else the default
-            if bonus:
-                balance = uow.ledger.credit(user.id, bonus, "signup_bonus", f"signup:{user.id}", "system", now)
-                user = replace(user, credits=balance)
-            session = self._start_session(uow, user)
+            uow.email_outbox.add(VERIFY_EMAIL, user.id, None, now)
+            session = self._start_session(uow, user, user_agent, ip)
             uow.commit()
+        self._wake()
         return session
 
-    def login(self, email: str, password: str, ip: str) -> Session:
-        email = email.strip()
+    def verify_email(self, token: str) -> User:
+        """Marks the address verified and grants the signup bonus, once per mailbox ever."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            user_id = uow.email_verifications.consume(token_digest(token), now)
+            user = uow.users.get(user_id) if user_id is not None else None
+            if user is None:
+                raise InvalidToken("This verification link is invalid, used or expired. Ask for a new one.")
+            uow.users.mark_email_verified(user.id, now)
+            uow.email_verifications.void_all(user.id, now)
+            self._grant_signup_bonus(uow, user, now)
+            user = _existing(uow, user.id)
+            uow.commit()
+        return user
+
+    def resend_verification(self, principal: Principal) -> None:
+        """Queues another verification email, a few an hour at most; nothing when the address is verified."""
+        now = self._clock.now()
+        window = timedelta(hours=1)
+        with self._uow() as uow:
+            user = _existing(uow, principal.user.id)
+            if user.email_verified:
+                return
+            recent = uow.email_outbox.recent_for_user(user.id, VERIFY_EMAIL, now - window)
+            if len(recent) >= self._policy.verification_emails_per_hour:
+                raise RateLimited("Verification emails were sent recently; check your inbox or try again later.",
+                                  _seconds_until(min(recent) + window, now))
+            uow.email_outbox.add(VERIFY_EMAIL, user.id, None, now)
+            uow.commit()
+        self._wake()
+
+    def email_key(self, email: str) -> bytes:
+        return bonus_email_key(self._email_key_secret, email)
+
+    # --- sign-in and sessions ---
+
+    def login(self, email: str, password: str, ip: str, code: str | None = None,
+              user_agent: str | None = None) -> Session:
+        email = _sign_in_email(email)
         now = self._clock.now()
         with self._uow() as uow:
             counts = uow.login_attempts.failures(
@@ -112,13 +226,24 @@ class AccountService:
                 ok = False
             else:
                 ok = self._hasher.verify(user.password_hash, password)
-            uow.login_attempts.record(email, ip, ok, now)
             if not ok or user is None:
+                uow.login_attempts.record(email, ip, False, now)
                 uow.commit()
                 raise Unauthorized(BAD_CREDENTIALS)
+            if user.two_factor:
+                if code is None:
+                    raise TwoFactorRequired("Enter the code from your authenticator app, or a recovery code.",
+                                            {"field": "code", "reason": "code_required"})
+                if not self._second_factor_ok(uow, user.id, code, now):
+                    # A wrong code counts as a failed sign-in, so codes are throttled like passwords.
+                    uow.login_attempts.record(email, ip, False, now)
+                    uow.commit()
+                    raise TwoFactorRequired("That code is not right. Try the current one, or a recovery code.",
+                                            {"field": "code", "reason": "invalid_code"})
+            uow.login_attempts.record(email, ip, True, now)
             if self._hasher.needs_rehash(user.password_hash):
                 uow.users.set_password(user.id, self._hasher.hash(password))
-            session = self._start_session(uow, user)
+            session = self._start_session(uow, user, user_agent, ip)
             uow.commit()
         return session
 
@@ -136,6 +261,7 @@ class AccountService:
             if user is None:
                 raise Unauthorized("The session has ended; sign in again.")
             uow.refresh_tokens.mark_rotated(record.id, now)
+            uow.refresh_tokens.touch_family(record.family_id, now)
             tokens = self._issue_tokens(uow, user, record.family_id)
             uow.commit()
         return Session(user, tokens)
@@ -156,6 +282,81 @@ class AccountService:
             raise Unauthorized("The session has ended; sign in again.")
         return Principal(user=user, session_id=session_id)
 
+    def check_admin_access(self, principal: Principal) -> None:
+        """Raises Forbidden unless the caller is an admin, and outside the local stage one with two-factor sign-in."""
+        if not principal.user.is_admin:
+            raise Forbidden("Only admins can do this.", {"reason": "not_admin"})
+        if self._policy.admin_needs_two_factor and not principal.user.two_factor:
+            raise Forbidden("Turn on two-factor sign-in (Settings) to use the admin pages.",
+                            {"reason": "two_factor_required"})
+
+    def sessions(self, principal: Principal) -> list[SessionInfo]:
+        with self._uow() as uow:
+            return uow.refresh_tokens.live_families(principal.user.id, self._clock.now())
+
+    def end_session(self, principal: Principal, session_id: str) -> None:
+        try:
+            uuid.UUID(session_id)
+        except ValueError:
+            raise NotFound("No such session.") from None
+        with self._uow() as uow:
+            if not uow.refresh_tokens.revoke_users_family(principal.user.id, session_id, self._clock.now()):
+                raise NotFound("No such session.")
+            uow.commit()
+
+    # --- two-factor sign-in ---
+
+    def start_two_factor(self, principal: Principal) -> TwoFactorSetup:
+        """A new TOTP secret, pending until a code from it is confirmed."""
+        codes = self._one_time_codes()
+        with self._uow() as uow:
+            user = _existing(uow, principal.user.id)
+            if user.two_factor:
+                raise Conflict("Two-factor sign-in is on already; turn it off first to set up a new device.")
+            secret = codes.new_secret()
+            uow.users.set_pending_totp(user.id, secret)
+            uow.commit()
+        return TwoFactorSetup(secret, codes.provisioning_uri(secret, user.email, "Pixmint"))
+
+    def confirm_two_factor(self, principal: Principal, code: str, ip: str) -> list[str]:
+        """Turns two-factor sign-in on with the pending secret; returns recovery codes, shown this once."""
+        codes = self._one_time_codes()
+        now = self._clock.now()
+        with self._uow() as uow:
+            self._check_code_attempts(uow, principal, ip, now)
+            state = uow.users.two_factor(principal.user.id)
+            if state.secret is not None:
+                raise Conflict("Two-factor sign-in is on already.")
+            if state.pending_secret is None:
+                raise Conflict("Start the set-up first (POST /v1/me/2fa).")
+            step = codes.matching_step(state.pending_secret, "".join(code.split()), now)
+            if step is None:
+                uow.login_attempts.record(principal.user.email, ip, False, now)
+                uow.commit()
+                raise InvalidCode("That code is not right; enter the one your app shows now.", {"field": "code"})
+            uow.users.enable_totp(principal.user.id, state.pending_secret, step)
+            recovery = [_new_recovery_code() for _ in range(self._policy.recovery_codes)]
+            uow.recovery_codes.replace(principal.user.id, [recovery_digest(c) for c in recovery], now)
+            uow.commit()
+        return recovery
+
+    def disable_two_factor(self, principal: Principal, code: str, ip: str) -> None:
+        now = self._clock.now()
+        with self._uow() as uow:
+            self._check_code_attempts(uow, principal, ip, now)
+            if not _existing(uow, principal.user.id).two_factor:
+                raise Conflict("Two-factor sign-in is off already.")
+            if not self._second_factor_ok(uow, principal.user.id, code, now):
+                uow.login_attempts.record(principal.user.email, ip, False, now)
+                uow.commit()
+                raise InvalidCode("That code is not right; enter the current one or a recovery code.",
+                                  {"field": "code"})
+            uow.users.disable_totp(principal.user.id)
+            uow.recovery_codes.delete_all(principal.user.id)
+            uow.commit()
+
+    # --- profile, passwords, deletion ---
+
     def get_user(self, user_id: str) -> User:
         with self._uow() as uow:
             return _existing(uow, user_id)
@@ -170,46 +371,37 @@ class AccountService:
 
     def change_password(self, principal: Principal, current_password: str, new_password: str, ip: str) -> None:
         self._confirm_password(principal, current_password, ip, field="current_password")
-        check_password_strength(new_password, principal.user.email)
+        self._check_password(new_password, principal.user.email, principal.user.display_name)
         new_hash = self._hasher.hash(new_password)
+        now = self._clock.now()
         with self._uow() as uow:
             uow.users.set_password(principal.user.id, new_hash)
-            uow.refresh_tokens.revoke_all_for_user(
-                principal.user.id, self._clock.now(), keep_family_id=principal.session_id
-            )
+            uow.refresh_tokens.revoke_all_for_user(principal.user.id, now, keep_family_id=principal.session_id)
+            uow.password_resets.void_all(principal.user.id, now)
             uow.commit()
 
     def delete_account(self, principal: Principal, password: str, ip: str) -> None:
         self._confirm_password(principal, password, ip, field="password")
+        now = self._clock.now()
         with self._uow() as uow:
-            uow.users.delete(principal.user.id)
+            user = _existing(uow, principal.user.id)
+            if user.signup_bonus_at is not None:
+                # Left behind on purpose: the same mailbox signing up again earns no second bonus.
+                uow.bonus_claims.claim(self.email_key(user.email), now)
+            uow.users.delete(user.id)
             uow.commit()
 
     def request_password_reset(self, email: str) -> None:
-        """Sends a single-use reset link when the account exists; says nothing either way."""
+        """Queues a reset for the address, known or not: the same work either way, so the reply takes the same
+        time; the outbox sends a link only when the account exists."""
         try:
             email = normalize_email(email)
         except InvalidRequest:
             return
-        now = self._clock.now()
-        token = secrets.token_urlsafe(32)
         with self._uow() as uow:
-            user = uow.users.by_email(email)
-            if user is None:
-                return
-            if uow.password_resets.count_since(user.id, now - timedelta(hours=1)) >= self._policy.resets_per_hour:
-                return
-            uow.password_resets.add(user.id, token_digest(token), now + self._policy.reset_lifetime, now)
+            uow.email_outbox.add(RESET_LINK, None, email, self._clock.now())
             uow.commit()
-        minutes = int(self._policy.reset_lifetime.total_seconds() // 60)
-        self._mailer.send(
-            user.email,
-            "Reset your Pixmint password",
-            f"Hello {user.display_name},\n\n"
-            f"Someone asked to reset the password of your Pixmint account. If it was you, open this link "
-            f"within {minutes} minutes:\n\n{self._public_url}/reset-password#token={token}\n\n"
-            "If it was not you, ignore this email; your password stays as it is.\n",
-        )
+        self._wake()
 
     def confirm_password_reset(self, token: str, new_password: str) -> None:
         check_password_strength(new_password)
@@ -222,29 +414,159 @@ class AccountService:
             user = uow.users.get(user_id)
             if user is None:
                 raise InvalidToken("This reset link is invalid, used or expired. Ask for a new one.")
-            check_password_strength(new_password, user.email)
+            self._check_password(new_password, user.email, user.display_name)
             uow.users.set_password(user_id, new_hash)
             uow.refresh_tokens.revoke_all_for_user(user_id, now)
+            uow.password_resets.void_all(user_id, now)
             uow.commit()
 
-    def ensure_admin(self, email: str, password: str) -> tuple[User, bool]:
-        """Creates an admin, or promotes the existing account; returns (user, created)."""
+    # --- the email outbox ---
+
+    def deliver_due_emails(self, limit: int = 100) -> dict[str, int]:
+        """Sends what the outbox holds, one item per transaction; a failed send is retried after its lease."""
+        result = {"sent": 0, "skipped": 0, "failed": 0}
+        for _ in range(limit):
+            now = self._clock.now()
+            with self._uow() as uow:
+                item = uow.email_outbox.claim_due(now, now + self._policy.email_lease, self._policy.email_attempts)
+                if item is None:
+                    break
+                message = self._compose(uow, item, now)
+                if message is None:
+                    uow.email_outbox.finish(item.id, False, now)
+                uow.commit()
+            if message is None:
+                result["skipped"] += 1
+                continue
+            try:
+                self._mailer.send(*message)
+            except Exception as exc:  # noqa: BLE001 - any failure of the sender leaves the item for a retry
+                with self._uow() as uow:
+                    uow.email_outbox.failed(item.id, f"{type(exc).__name__}: {exc}"[:500])
+                    uow.commit()
+                self._log("email not sent; it will be retried", {"outbox_id": item.id, "kind": item.kind,
+                                                                 "error_type": type(exc).__name__})
+                result["failed"] += 1
+                continue
+            with self._uow() as uow:
+                uow.email_outbox.finish(item.id, True, self._clock.now())
+                uow.commit()
+            result["sent"] += 1
+        with self._uow() as uow:
+            uow.email_outbox.prune(self._clock.now() - self._policy.outbox_memory)
+            uow.commit()
+        return result
+
+    def _compose(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> tuple[str, str, str] | None:
+        if item.kind == VERIFY_EMAIL:
+            user = uow.users.get(item.user_id) if item.user_id else None
+            if user is None or user.email_verified:
+                return None
+            token = secrets.token_urlsafe(32)
+            uow.email_verifications.add(user.id, token_digest(token), now + self._policy.verification_lifetime, now)
+            days = self._policy.verification_lifetime.days
+            return (user.email, "Confirm your email address for Pixmint",
+                    f"{_greeting(user)}\n\nPlease confirm that this is your email address by opening this link "
+                    f"within {days} days:\n\n{self._public_url}/verify-email?token={token}\n\n"
+                    "If you did not sign up for Pixmint, ignore this email.\n")
+        if item.kind == RESET_LINK:
+            user = uow.users.by_email(item.email) if item.email else None
+            if user is None:
+                return None
+            if uow.password_resets.count_since(user.id, now - timedelta(hours=1)) >= self._policy.resets_per_hour:
+                return None
+            token = secrets.token_urlsafe(32)
+            uow.password_resets.void_all(user.id, now)
+            uow.password_resets.add(user.id, token_digest(token), now + self._policy.reset_lifetime, now)
+            minutes = int(self._policy.reset_lifetime.total_seconds() // 60)
+            # The token travels in the fragment, which browsers never send to a server or in a Referer.
+            return (user.email, "Reset your Pixmint password",
+                    f"{_greeting(user)}\n\nSomeone asked to reset the password of your Pixmint account. If it was you, "
+                    f"open this link within {minutes} minutes:\n\n{self._public_url}/reset-password#token={token}\n\n"
+                    "If it was not you, ignore this email; your password stays as it is.\n")
+        return None
+
+    # --- operators ---
+
+    def ensure_admin(self, email: str, password: str | None, promote_existing: bool = False) -> AdminOutcome:
+        """Creates an admin with this password. An existing account is never given a password here, so it is only
+        promoted when asked explicitly and once its owner has verified the address."""
         email = normalize_email(email)
         with self._uow() as uow:
             existing = uow.users.by_email(email)
             if existing is not None:
+                if existing.is_admin:
+                    return AdminOutcome(existing, "unchanged")
+                if not promote_existing:
+                    raise Conflict(f"{existing.email} is an existing account, not an admin; it was not promoted "
+                                   "(pass --promote-existing to promote it with its own password)",
+                                   {"field": "email", "reason": "account_exists"})
+                if not existing.email_verified:
+                    raise Forbidden(f"{existing.email} has not verified its email address, so it cannot be promoted",
+                                    {"field": "email", "reason": "email_not_verified"})
                 uow.users.set_role(existing.id, Role.ADMIN)
                 promoted = _existing(uow, existing.id)
                 uow.commit()
-                return promoted, False
-        check_password_strength(password, email)
+                return AdminOutcome(promoted, "promoted")
+        if not password:
+            raise InvalidRequest("A password is needed to create an admin.", {"field": "password"})
+        self._check_password(password, email, DEFAULT_DISPLAY_NAME)
         password_hash = self._hasher.hash(password)
+        now = self._clock.now()
         with self._uow() as uow:
-            user = uow.users.add(email, email.split("@", 1)[0], password_hash, Role.ADMIN, self._clock.now())
+            user = uow.users.add(email, DEFAULT_DISPLAY_NAME, password_hash, Role.ADMIN, now)
             if user is None:
                 raise Conflict("An account with this email appeared meanwhile; run the command again.")
+            uow.users.mark_email_verified(user.id, now)  # the operator chose this address
+            user = _existing(uow, user.id)
             uow.commit()
-        return user, True
+        return AdminOutcome(user, "created")
+
+    # --- helpers ---
+
+    def _check_password(self, password: str, email: str, display_name: str) -> None:
+        name = () if display_name == DEFAULT_DISPLAY_NAME else (display_name, *display_name.split())
+        check_password_strength(password, email, self._strength, ("pixmint", *name))
+
+    def _check_signup_allowed(self, uow: UnitOfWork, ip: str, now: datetime) -> None:
+        window = timedelta(hours=1)
+        recent = uow.signups.lock_recent(ip, now - window)
+        if len(recent) >= self._policy.signups_per_address_per_hour:
+            raise RateLimited("Too many accounts were made from this address; try again later.",
+                              _seconds_until(min(recent) + window, now))
+
+    def _grant_signup_bonus(self, uow: UnitOfWork, user: User, now: datetime) -> None:
+        bonus = uow.catalog.setting("signup_bonus", self._signup_bonus)  # the admin's setting, else the default
+        if not bonus or user.signup_bonus_at is not None:
+            return
+        if not uow.bonus_claims.claim(self.email_key(user.email), now):
+            return
+        uow.ledger.credit(user.id, bonus, "signup_bonus", f"signup:{user.id}", "system", now)
+        uow.users.mark_signup_bonus(user.id, now)
+
+    def _second_factor_ok(self, uow: UnitOfWork, user_id: str, code: str, now: datetime) -> bool:
+        code = "".join(code.split())
+        state = uow.users.two_factor(user_id)
+        if state.secret is not None and len(code) == 6 and code.isascii() and code.isdigit():
+            step = self._one_time_codes().matching_step(state.secret, code, now)
+            return step is not None and uow.users.advance_totp_step(user_id, step)
+        return bool(code) and uow.recovery_codes.consume(user_id, recovery_digest(code), now)
+
+    def _check_code_attempts(self, uow: UnitOfWork, principal: Principal, ip: str, now: datetime) -> None:
+        counts = uow.login_attempts.failures(
+            principal.user.email, ip, since=now - self._policy.throttle.window,
+            known_ip_since=now - self._policy.throttle.known_ip_memory,
+        )
+        check_login_allowed(counts, now, self._policy.throttle)
+
+    def _one_time_codes(self) -> OneTimeCodes:
+        if self._codes is None:
+            raise Unavailable("Two-factor sign-in is not configured.")
+        return self._codes
+
+    def _wake(self) -> None:
+        if self._outbox is not None:
+            self._outbox.wake()
 
     def _confirm_password(self, principal: Principal, password: str, ip: str, field: str) -> None:
         now = self._clock.now()
@@ -261,8 +583,9 @@ class AccountService:
                 uow.commit()
                 raise Forbidden("The password is incorrect.", {"field": field})
 
-    def _start_session(self, uow: UnitOfWork, user: User) -> Session:
-        family_id = uow.refresh_tokens.start_family(user.id, self._clock.now())
+    def _start_session(self, uow: UnitOfWork, user: User, user_agent: str | None = None,
+                       ip: str | None = None) -> Session:
+        family_id = uow.refresh_tokens.start_family(user.id, self._clock.now(), user_agent, ip)
         return Session(user, self._issue_tokens(uow, user, family_id))
 
     def _issue_tokens(self, uow: UnitOfWork, user: User, family_id: str) -> TokenPair:
@@ -276,6 +599,18 @@ class AccountService:
         if self._dummy_hash is None:
             self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
         return self._dummy_hash
+
+
+def _sign_in_email(email: str) -> str:
+    """The address to look up and to throttle on: normalised like at sign-up when it is valid, else as typed."""
+    try:
+        return normalize_email(email)
+    except InvalidRequest:
+        return email.strip()
+
+
+def _greeting(user: User) -> str:
+    return "Hello," if user.display_name == DEFAULT_DISPLAY_NAME else f"Hello {user.display_name},"
 
 
 def _existing(uow: UnitOfWork, user_id: str) -> User:

@@ -22,6 +22,10 @@ class Unauthorized(DomainError):
     code = "unauthorized"
 
 
+class TwoFactorRequired(Unauthorized):
+    code = "two_factor_required"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
 
@@ -40,6 +44,10 @@ class WeakPassword(DomainError):
 
 class InvalidToken(DomainError):
     code = "invalid_token"
+
+
+class InvalidCode(InvalidRequest):
+    code = "invalid_code"
 
 
 class RateLimited(DomainError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
@@ -22,6 +22,9 @@ class User:
     credits: int
     password_hash: str
     created_at: datetime
+    email_verified: bool = False
+    two_factor: bool = False
+    signup_bonus_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -73,3 +76,51 @@ class LoginFailureCounts:
     account_from_unknown_ips: FailureTally
     ip: FailureTally
     ip_known_for_account: bool
+
+
+@dataclass(frozen=True)
+class TwoFactorState:
+    secret: str | None = field(default=None, repr=False)
+    pending_secret: str | None = field(default=None, repr=False)
+    last_step: int | None = None
+
+
+@dataclass(frozen=True)
+class TwoFactorSetup:
+    secret: str = field(repr=False)
+    otpauth_url: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A sign-in session: one refresh-token family."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    ip: str | None
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    user_id: str | None
+    email: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class AdminOutcome:
+    """What ensure_admin did: "created", "promoted" or "unchanged"."""
+
+    user: User
+    action: str
+
+
+@dataclass(frozen=True)
+class StrengthEstimate:
+    score: int
+    warning: str
+    suggestions: tuple[str, ...]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from .model import LoginFailureCounts, RefreshTokenRecord, Role, User
+from .model import (LoginFailureCounts, OutboxItem, RefreshTokenRecord, Role, SessionInfo, StrengthEstimate,
+                    TwoFactorState, User)
 
 
 class Clock(Protocol):
@@ -34,6 +35,26 @@ class EmailSender(Protocol):
     def send(self, to: str, subject: str, text: str) -> None: ...
 
 
+class OutboxWaker(Protocol):
+    def wake(self) -> None:
+        """Says that emails were just committed to the outbox; delivery happens after the caller's reply."""
+        ...
+
+
+class OneTimeCodes(Protocol):
+    def new_secret(self) -> str: ...
+
+    def provisioning_uri(self, secret: str, account: str, issuer: str) -> str: ...
+
+    def matching_step(self, secret: str, code: str, now: datetime) -> int | None:
+        """The time step a valid code belongs to (one step of clock drift either way), else None."""
+        ...
+
+
+class PasswordStrength(Protocol):
+    def estimate(self, password: str, user_inputs: list[str]) -> StrengthEstimate: ...
+
+
 class Users(Protocol):
     def add(self, email: str, display_name: str, password_hash: str, role: Role, now: datetime) -> User | None:
         """Inserts a user; None when the email is taken (compared case-insensitively)."""
@@ -55,9 +76,90 @@ class Users(Protocol):
 
     def delete(self, user_id: str) -> None: ...
 
+    def mark_email_verified(self, user_id: str, now: datetime) -> bool:
+        """Sets the verification time once; False when it was set already."""
+        ...
+
+    def mark_signup_bonus(self, user_id: str, now: datetime) -> None: ...
+
+    def two_factor(self, user_id: str) -> TwoFactorState: ...
+
+    def set_pending_totp(self, user_id: str, secret: str) -> None: ...
+
+    def enable_totp(self, user_id: str, secret: str, step: int) -> None:
+        """Makes the secret the active one, with its first accepted time step."""
+        ...
+
+    def disable_totp(self, user_id: str) -> None: ...
+
+    def advance_totp_step(self, user_id: str, step: int) -> bool:
+        """Records a code's time step; False when that step or a later one was used already (a replay)."""
+        ...
+
+
+class EmailVerifications(Protocol):
+    def add(self, user_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None: ...
+
+    def consume(self, token_hash: bytes, now: datetime) -> str | None:
+        """Marks an unused, unexpired token used and returns its user id, in one step."""
+        ...
+
+    def void_all(self, user_id: str, now: datetime) -> None: ...
+
+
+class BonusClaims(Protocol):
+    def claim(self, email_key: bytes, now: datetime) -> bool:
+        """Records the key; False when it was recorded before (by any account, live or deleted)."""
+        ...
+
+
+class Signups(Protocol):
+    def lock_recent(self, ip: str, since: datetime) -> list[datetime]:
+        """Sign-ups from the address since then; holds a lock on the address for the rest of the transaction."""
+        ...
+
+    def record(self, ip: str, now: datetime) -> None: ...
+
+
+class EmailOutbox(Protocol):
+    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int: ...
+
+    def recent_for_user(self, user_id: str, kind: str, since: datetime) -> list[datetime]:
+        """When the user's emails of that kind were queued since then; locks the user's row first."""
+        ...
+
+    def claim_due(self, now: datetime, lease_until: datetime, max_attempts: int) -> OutboxItem | None:
+        """The oldest due item, leased until then so no other deliverer takes it meanwhile."""
+        ...
+
+    def finish(self, item_id: int, sent: bool, now: datetime) -> None: ...
+
+    def failed(self, item_id: int, error: str) -> None: ...
+
+    def prune(self, before: datetime) -> int: ...
+
+
+class RecoveryCodes(Protocol):
+    def replace(self, user_id: str, code_hashes: list[bytes], now: datetime) -> None: ...
+
+    def consume(self, user_id: str, code_hash: bytes, now: datetime) -> bool: ...
+
+    def delete_all(self, user_id: str) -> None: ...
+
 
 class RefreshTokens(Protocol):
-    def start_family(self, user_id: str, now: datetime) -> str: ...
+    def start_family(self, user_id: str, now: datetime, user_agent: str | None = None, ip: str | None = None) -> str:
+        ...
+
+    def touch_family(self, family_id: str, now: datetime) -> None: ...
+
+    def live_families(self, user_id: str, now: datetime) -> list[SessionInfo]:
+        """The user's sessions that are neither revoked nor expired, newest first."""
+        ...
+
+    def revoke_users_family(self, user_id: str, family_id: str, now: datetime) -> bool:
+        """Revokes one live session of this user; False when the user has no such live session."""
+        ...
 
     def add(self, family_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None: ...
 
@@ -81,6 +183,10 @@ class PasswordResets(Protocol):
 
     def count_since(self, user_id: str, since: datetime) -> int: ...
 
+    def void_all(self, user_id: str, now: datetime) -> None:
+        """Makes every unused reset token of the user unusable."""
+        ...
+
 
 class LoginAttempts(Protocol):
     def record(self, email: str, ip: str, succeeded: bool, now: datetime) -> None: ...
@@ -91,9 +197,15 @@ class LoginAttempts(Protocol):
 class UnitOfWork(Protocol):
     users: Users
     ledger: Any
+    catalog: Any
     refresh_tokens: RefreshTokens
     password_resets: PasswordResets
     login_attempts: LoginAttempts
+    email_verifications: EmailVerifications
+    bonus_claims: BonusClaims
+    signups: Signups
+    email_outbox: EmailOutbox
+    recovery_codes: RecoveryCodes
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -7,24 +7,19 @@ from typing import Any
 from chalice import Blueprint, Cron, Rate, Response
 
 from ..bootstrap import container
-from ..domain.errors import Forbidden, InvalidRequest
+from ..domain.errors import InvalidRequest
 from ..domain.model import Principal
 from ..domain.reports import parse_day
 from ..observability import logger, metrics, metrics_enabled
-from .api import api_view, authenticate
+from .api import api_view, require_admin
 
 bp = Blueprint(__name__)
 FORMATS = ("json", "csv")
 
 
 def admin_principal() -> Principal:
-    principal = authenticate(bp.current_request)
     # API keys act for scripts, never for administration, even when an admin made the key.
-    if principal.via_api_key:
-        raise Forbidden("API keys cannot use this endpoint; sign in instead.", {"reason": "api_key"})
-    if not principal.user.is_admin:
-        raise Forbidden("Only admins can do this.", {"reason": "not_admin"})
-    return principal
+    return require_admin(bp.current_request)
 
 
 @bp.route("/v1/admin/reports/usage", methods=["GET"])

@@ -1,16 +1,18 @@
-"""Sign-up, sign-in, token refresh, sign-out and password reset."""
+"""Sign-up, email verification, sign-in, token refresh, sign-out and password reset."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalice import Blueprint, Response
+from chalice.app import Request
 
 from ..bootstrap import container
 from ..domain.model import Session
-from .api import api_view, client_ip, fields, json_body, user_json
+from .api import api_view, authenticate, client_ip, fields, json_body, user_json
 
 bp = Blueprint(__name__)
+MAX_USER_AGENT = 300
 
 
 def session_json(session: Session) -> dict[str, Any]:
@@ -23,21 +25,44 @@ def session_json(session: Session) -> dict[str, Any]:
     }
 
 
+def user_agent(request: Request) -> str | None:
+    agent = (request.headers.get("user-agent") or "").strip()
+    return agent[:MAX_USER_AGENT] or None
+
+
 @bp.route("/v1/auth/register", methods=["POST"])
 @api_view
 def register() -> Response:
-    body = fields(json_body(bp.current_request), {"email": str, "password": str}, {"display_name": str})
+    request = bp.current_request
+    body = fields(json_body(request), {"email": str, "password": str}, {"display_name": str})
     session = container().accounts.register(
-        body["email"], body["password"], body.get("display_name"), client_ip(bp.current_request)
+        body["email"], body["password"], body.get("display_name"), client_ip(request), user_agent(request)
     )
     return Response(session_json(session), status_code=201)
+
+
+@bp.route("/v1/auth/verify-email", methods=["POST"])
+@api_view
+def verify_email() -> Response:
+    body = fields(json_body(bp.current_request), {"token": str})
+    return Response(user_json(container().accounts.verify_email(body["token"])), status_code=200)
+
+
+@bp.route("/v1/auth/verify-email/resend", methods=["POST"])
+@api_view
+def resend_verification() -> Response:
+    principal = authenticate(bp.current_request)
+    container().accounts.resend_verification(principal)
+    return Response({"status": "accepted"}, status_code=202)
 
 
 @bp.route("/v1/auth/login", methods=["POST"])
 @api_view
 def login() -> Response:
-    body = fields(json_body(bp.current_request), {"email": str, "password": str})
-    session = container().accounts.login(body["email"], body["password"], client_ip(bp.current_request))
+    request = bp.current_request
+    body = fields(json_body(request), {"email": str, "password": str}, {"code": str})
+    session = container().accounts.login(body["email"], body["password"], client_ip(request), body.get("code"),
+                                         user_agent(request))
     return Response(session_json(session), status_code=200)
 
 

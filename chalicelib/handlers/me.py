@@ -1,11 +1,11 @@
-"""The signed-in user's own account."""
+"""The signed-in user's own account: profile, password, deletion, two-factor sign-in and sessions."""
 
 from __future__ import annotations
 
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from .api import api_view, authenticate, client_ip, fields, json_body, user_json
+from .api import api_view, authenticate, client_ip, fields, json_body, rfc3339, user_json
 
 bp = Blueprint(__name__)
 
@@ -42,4 +42,48 @@ def delete_me() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
     body = fields(json_body(bp.current_request), {"password": str})
     container().accounts.delete_account(principal, body["password"], client_ip(bp.current_request))
+    return Response(body="", status_code=204)
+
+
+@bp.route("/v1/me/2fa", methods=["POST"])
+@api_view
+def start_two_factor() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    setup = container().accounts.start_two_factor(principal)
+    return Response({"secret": setup.secret, "otpauth_url": setup.otpauth_url})
+
+
+@bp.route("/v1/me/2fa/confirm", methods=["POST"])
+@api_view
+def confirm_two_factor() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    body = fields(json_body(bp.current_request), {"code": str}, max_length=100)
+    codes = container().accounts.confirm_two_factor(principal, body["code"], client_ip(bp.current_request))
+    return Response({"recovery_codes": codes})
+
+
+@bp.route("/v1/me/2fa", methods=["DELETE"])
+@api_view
+def disable_two_factor() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    body = fields(json_body(bp.current_request), {"code": str}, max_length=100)
+    container().accounts.disable_two_factor(principal, body["code"], client_ip(bp.current_request))
+    return Response(body="", status_code=204)
+
+
+@bp.route("/v1/me/sessions", methods=["GET"])
+@api_view
+def list_sessions() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    items = [{"id": s.id, "created_at": rfc3339(s.created_at), "last_used_at": rfc3339(s.last_used_at),
+              "user_agent": s.user_agent, "ip": s.ip, "current": s.id == principal.session_id}
+             for s in container().accounts.sessions(principal)]
+    return Response({"items": items, "next_cursor": None})
+
+
+@bp.route("/v1/me/sessions/{session_id}", methods=["DELETE"])
+@api_view
+def end_session(session_id: str) -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    container().accounts.end_session(principal, session_id)
     return Response(body="", status_code=204)

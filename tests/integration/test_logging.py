@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from chalicelib.observability import logger
+from tests.conftest import emailed_token
 
 PASSWORD = "correct horse battery"
 
@@ -25,7 +26,9 @@ def log_output():
 
 
 def test_logs_carry_request_ids_but_no_passwords_or_tokens(api, log_output):
-    session = api.register("ada@example.com", PASSWORD)
+    session = api.register("ada@example.com", PASSWORD, verify=False)
+    link = emailed_token("ada@example.com", "/verify-email")
+    api.post("/v1/auth/verify-email", {"token": link})
     api.post("/v1/auth/login", {"email": "ada@example.com", "password": "wrong password 123"})
     refreshed = api.post("/v1/auth/refresh", {"refresh_token": session["refresh_token"]}).json
     api.post("/v1/auth/password-reset", {"email": "ada@example.com"})
@@ -33,10 +36,10 @@ def test_logs_carry_request_ids_but_no_passwords_or_tokens(api, log_output):
     out = log_output.getvalue()
     records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     requests = [r for r in records if r.get("message") == "request"]
-    assert len(requests) == 5
+    assert len(requests) == 6
     assert all(r["request_id"] and r["status"] for r in requests)
     for secret in (PASSWORD, "wrong password 123", session["access_token"], session["refresh_token"],
-                   refreshed["access_token"], refreshed["refresh_token"]):
+                   refreshed["access_token"], refreshed["refresh_token"], link):
         assert secret not in out
 
 

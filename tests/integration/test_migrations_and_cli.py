@@ -85,7 +85,7 @@ def _cli(*args: str, database_url: str | None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_cli_migrate_then_create_admin_then_promote(empty_database):
+def test_cli_migrate_then_create_admin_then_leave_it_alone(empty_database):
     first = _cli("migrate", database_url=empty_database)
     assert first.returncode == 0, first.stderr
     assert "0001_accounts.sql" in first.stdout
@@ -96,9 +96,44 @@ def test_cli_migrate_then_create_admin_then_promote(empty_database):
     assert created.stdout.strip() == "created admin Boss@Example.com"
     again = _cli("create-admin", "--email", "boss@example.com", "--password", "whatever it is now",
                  database_url=empty_database)
-    assert again.stdout.strip() == "promoted admin Boss@Example.com"
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == "admin Boss@Example.com exists already; nothing changed (its password was not touched)"
     with psycopg.connect(empty_database) as conn:
-        assert conn.execute("SELECT role FROM users").fetchall() == [("admin",)]
+        assert conn.execute("SELECT role, email_verified_at IS NOT NULL FROM users").fetchall() == [("admin", True)]
+
+
+def _someone_registered(database_url: str, email: str, verified: bool) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute("INSERT INTO users (email, display_name, password_hash, email_verified_at) "
+                     "VALUES (%s, 'Pixmint artist', 'their own hash', CASE WHEN %s THEN now() END)", (email, verified))
+
+
+def test_cli_never_promotes_an_account_it_did_not_set_the_password_of(empty_database):
+    _cli("migrate", database_url=empty_database)
+    _someone_registered(empty_database, "boss@example.com", verified=True)
+    squat = _cli("create-admin", "--email", "boss@example.com", "--password", "a long admin secret",
+                 database_url=empty_database)
+    assert squat.returncode != 0 and squat.stderr.strip().count("\n") == 0
+    assert "not promoted" in squat.stderr and "--promote-existing" in squat.stderr
+    with psycopg.connect(empty_database) as conn:
+        assert conn.execute("SELECT role, password_hash FROM users").fetchall() == [("user", "their own hash")]
+
+
+def test_cli_promotes_an_existing_verified_account_only_when_asked_and_says_so(empty_database):
+    _cli("migrate", database_url=empty_database)
+    _someone_registered(empty_database, "new@example.com", verified=False)
+    unverified = _cli("create-admin", "--email", "new@example.com", "--promote-existing", database_url=empty_database)
+    assert unverified.returncode != 0 and "has not verified its email address" in unverified.stderr
+    _someone_registered(empty_database, "grace@example.com", verified=True)
+    promoted = _cli("create-admin", "--email", "GRACE@example.com", "--promote-existing", database_url=empty_database)
+    assert promoted.returncode == 0, promoted.stderr
+    assert promoted.stdout.strip().startswith("promoted existing account grace@example.com to admin (--promote-existing;")
+    assert "its own password was kept" in promoted.stdout
+    with psycopg.connect(empty_database) as conn:
+        rows = conn.execute("SELECT email, role, password_hash FROM users ORDER BY email").fetchall()
+    assert rows == [("grace@example.com", "admin", "their own hash"), ("new@example.com", "user", "their own hash")]
+    no_password = _cli("create-admin", "--email", "third@example.com", database_url=empty_database)
+    assert no_password.returncode != 0 and "--password is required" in no_password.stderr
 
 
 def test_cli_failures_exit_non_zero_with_one_line(empty_database):

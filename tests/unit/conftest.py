@@ -3,8 +3,10 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.adapters.jwt_tokens import JwtAccessTokens
+from chalicelib.adapters.pyotp_codes import PyOtpCodes
 from chalicelib.domain.accounts import AccountService
-from tests.fakes import FakeClock, InMemoryStore, InMemoryUnitOfWork, RecordingEmailSender, cheap_hasher
+from tests.fakes import (FakeClock, InlineEmailDelivery, InMemoryStore, InMemoryUnitOfWork, RecordingEmailSender,
+                         cheap_hasher)
 
 UNIT_JWT_SECRET = "unit-test-secret-" + "k" * 40
 
@@ -32,15 +34,18 @@ def tokens() -> JwtAccessTokens:
 @pytest.fixture
 def make_service(store, clock, mailer, tokens):
     def make(hasher=None, **kw) -> AccountService:
-        return AccountService(
+        delivery = InlineEmailDelivery()
+        service = AccountService(
             uow=lambda: InMemoryUnitOfWork(store),
             hasher=hasher or cheap_hasher(),
             tokens=tokens,
             clock=clock,
-            mailer=mailer,
             public_url="https://pixmint.example/",
-            **kw,
+            **{"mailer": mailer, "outbox": delivery, "codes": PyOtpCodes(), "email_key_secret": b"unit-test email key",
+               **kw},
         )
+        delivery.drain = service.deliver_due_emails
+        return service
 
     return make
 

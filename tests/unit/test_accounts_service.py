@@ -7,7 +7,7 @@ import re
 import pytest
 
 from chalicelib.adapters.argon2_hasher import Argon2PasswordHasher
-from chalicelib.domain.accounts import BAD_CREDENTIALS, token_digest
+from chalicelib.domain.accounts import BAD_CREDENTIALS, DEFAULT_DISPLAY_NAME, token_digest
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidToken, Unauthorized, WeakPassword
 from chalicelib.domain.model import Role
 from tests.fakes import InMemoryRefreshTokens
@@ -22,7 +22,7 @@ def stored_user(store, email):
 
 
 def live_sessions(store, user_id):
-    return InMemoryRefreshTokens(store.state).live_families(user_id)
+    return InMemoryRefreshTokens(store.state).unrevoked_ids(user_id)
 
 
 def reset_token_from(mailer):
@@ -30,6 +30,17 @@ def reset_token_from(mailer):
     match = re.search(r"/reset-password#token=([A-Za-z0-9_-]+)", text)
     assert match, text
     return match.group(1)
+
+
+def verification_token_from(mailer):
+    text = next(text for _, subject, text in reversed(mailer.sent) if "Confirm your email" in subject)
+    match = re.search(r"/verify-email\?token=([A-Za-z0-9_-]+)", text)
+    assert match, text
+    return match.group(1)
+
+
+def reset_emails(mailer):
+    return [m for m in mailer.sent if "Reset your" in m[1]]
 
 
 def test_register_creates_a_user_whose_access_token_authenticates(service, store):
@@ -50,8 +61,8 @@ def test_register_stores_a_hash_not_the_password(service, store):
     assert stored.password_hash.startswith("$argon2id$")
 
 
-def test_display_name_defaults_to_the_local_part_of_the_email(service):
-    assert service.register("grace@example.com", PASSWORD).user.display_name == "grace"
+def test_display_name_defaults_to_a_neutral_name_never_the_email(service):
+    assert service.register("grace@example.com", PASSWORD).user.display_name == DEFAULT_DISPLAY_NAME == "Pixmint artist"
 
 
 def test_register_refuses_an_email_taken_in_another_case_and_stores_nothing(service, store):
@@ -228,20 +239,22 @@ def test_weak_new_password_on_reset_commits_nothing_and_leaves_the_token_usable(
 
 
 def test_reset_request_for_an_unknown_or_malformed_email_sends_nothing(service, mailer, store):
-    service.request_password_reset("nobody@example.com")
     service.request_password_reset("not an email")
-    assert mailer.sent == []
     assert store.commits == 0
+    service.request_password_reset("nobody@example.com")
+    assert mailer.sent == []
+    assert [(r.kind, r.done_at is not None, r.sent, r.email) for r in store.state.outbox.values()] == [
+        ("password_reset", True, False, None)], "handled and forgotten, without an email"
 
 
 def test_reset_requests_are_capped_at_five_an_hour(service, mailer, clock):
     service.register("ada@example.com", PASSWORD)
     for _ in range(7):
         service.request_password_reset("ada@example.com")
-    assert len(mailer.sent) == 5
+    assert len(reset_emails(mailer)) == 5
     clock.advance(hours=1, seconds=1)
     service.request_password_reset("ada@example.com")
-    assert len(mailer.sent) == 6
+    assert len(reset_emails(mailer)) == 6
 
 
 def test_change_password_keeps_the_current_session_and_ends_the_others(service, store):
@@ -286,28 +299,44 @@ def test_update_profile_renames_the_user(service):
     assert service.get_user(session.user.id).display_name == "Countess of Lovelace"
 
 
-def test_ensure_admin_creates_an_admin_then_promotes_an_existing_user(service, store):
-    admin, created = service.ensure_admin("root@example.com", PASSWORD)
-    assert created is True
-    assert admin.role is Role.ADMIN
+def test_ensure_admin_creates_a_verified_admin_with_the_given_password(service, store):
+    outcome = service.ensure_admin("root@example.com", PASSWORD)
+    assert outcome.action == "created"
+    assert outcome.user.role is Role.ADMIN and outcome.user.email_verified
     assert service.login("root@example.com", PASSWORD, IP).user.is_admin
 
+
+def test_ensure_admin_never_promotes_an_account_it_did_not_set_the_password_of(service, store):
+    squatter = service.register("root@example.com", "the squatter's own pass 1").user
+    with pytest.raises(Conflict) as refused:
+        service.ensure_admin("ROOT@example.com", PASSWORD)
+    assert refused.value.details["reason"] == "account_exists"
+    assert stored_user(store, "root@example.com").role is Role.USER
+    assert not service.login("root@example.com", "the squatter's own pass 1", IP).user.is_admin
+    assert squatter.role is Role.USER
+
+
+def test_promoting_an_existing_account_needs_the_flag_and_a_verified_email(service, store, mailer):
     user = service.register("grace@example.com", PASSWORD).user
-    assert user.role is Role.USER
-    promoted, created = service.ensure_admin("GRACE@example.com", "ignored for existing 9")
-    assert created is False
-    assert promoted.id == user.id
-    assert promoted.role is Role.ADMIN
-    assert stored_user(store, "grace@example.com").role is Role.ADMIN
+    with pytest.raises(Forbidden) as unverified:
+        service.ensure_admin("grace@example.com", None, promote_existing=True)
+    assert unverified.value.details["reason"] == "email_not_verified"
+    assert stored_user(store, "grace@example.com").role is Role.USER
+
+    service.verify_email(verification_token_from(mailer))
+    outcome = service.ensure_admin("GRACE@example.com", "ignored for existing 9", promote_existing=True)
+    assert (outcome.action, outcome.user.id, outcome.user.role) == ("promoted", user.id, Role.ADMIN)
     assert service.login("grace@example.com", PASSWORD, IP).user.is_admin
+    with pytest.raises(Unauthorized):
+        service.login("grace@example.com", "ignored for existing 9", IP)
 
 
-def test_ensure_admin_is_idempotent(service, store):
-    first, _ = service.ensure_admin("root@example.com", PASSWORD)
-    again, created = service.ensure_admin("root@example.com", PASSWORD)
-    assert created is False
-    assert again.id == first.id
+def test_ensure_admin_leaves_an_existing_admin_unchanged(service, store):
+    first = service.ensure_admin("root@example.com", PASSWORD).user
+    again = service.ensure_admin("root@example.com", "another admin password 2")
+    assert again.action == "unchanged" and again.user.id == first.id
     assert len(store.state.users) == 1
+    assert service.login("root@example.com", PASSWORD, IP).user.is_admin
 
 
 def test_ensure_admin_refuses_a_weak_password_for_a_new_admin(service, store):
