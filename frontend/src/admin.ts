@@ -1,16 +1,68 @@
+import { useEffect, useState } from 'preact/hooks';
 import {
-  download,
-  request,
+  ApiError,
+  download as apiDownload,
+  request as apiRequest,
   type Generation,
   type ImageModel,
   type ModelRate,
   type Page,
   type Payment,
+  type RequestOptions,
   type Role,
   type Transaction,
   type User,
 } from './api';
+import { getSession } from './auth';
 import type { ApiKey } from './developer';
+
+/**
+ * Outside the local stage every admin endpoint answers an admin without two-factor sign-in with a 403 whose
+ * details.reason is two_factor_required. Each admin call goes through here, so the admin shell can say what to do
+ * instead of every page showing the error.
+ */
+let twoFactorMissingFor: string | null = null;
+const twoFactorListeners = new Set<() => void>();
+
+export function isTwoFactorRequired(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    error.status === 403 &&
+    (error.code === 'two_factor_required' || error.reason === 'two_factor_required')
+  );
+}
+
+function watched<T>(call: Promise<T>): Promise<T> {
+  return call.catch((error: unknown) => {
+    if (isTwoFactorRequired(error)) {
+      twoFactorMissingFor = getSession().user?.id ?? null;
+      twoFactorListeners.forEach((listener) => listener());
+    }
+    throw error;
+  });
+}
+
+function request<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
+  return watched(apiRequest<T>(method, path, options));
+}
+
+function download(...args: Parameters<typeof apiDownload>): ReturnType<typeof apiDownload> {
+  return watched(apiDownload(...args));
+}
+
+/** True once an admin call was refused for want of two-factor sign-in, until this user turns it on. */
+export function useTwoFactorMissing(user: User): boolean {
+  const [missingFor, setMissingFor] = useState(twoFactorMissingFor);
+  useEffect(() => {
+    const listener = () => setMissingFor(twoFactorMissingFor);
+    listener();
+    twoFactorListeners.add(listener);
+    return () => {
+      twoFactorListeners.delete(listener);
+    };
+  }, []);
+  return missingFor !== null && missingFor === user.id && !user.two_factor;
+}
 
 /** The admin endpoints; loaded only by the admin pages. */
 

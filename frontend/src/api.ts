@@ -3,9 +3,13 @@ export type Role = 'user' | 'admin';
 export interface User {
   id: string;
   email: string;
+  /** The signup bonus comes with confirming the address through the emailed link. */
+  email_verified: boolean;
   display_name: string | null;
   role: Role;
   credits: number;
+  /** Sign-in asks for a code from an authenticator app (or a recovery code). */
+  two_factor: boolean;
   created_at: string;
 }
 
@@ -48,6 +52,12 @@ export class ApiError extends Error {
   get field(): string | undefined {
     const field = this.details.field;
     return typeof field === 'string' ? field : undefined;
+  }
+
+  /** Why, where the API says more than the code does (e.g. 401 two_factor_required: code_required or invalid_code). */
+  get reason(): string | undefined {
+    const reason = this.details.reason;
+    return typeof reason === 'string' ? reason : undefined;
   }
 }
 
@@ -235,8 +245,13 @@ export function parseRetryAfter(value: string | null): number | undefined {
 export const api = {
   register: (body: { email: string; password: string; display_name?: string }) =>
     request<TokenPair>('POST', '/auth/register', { body, auth: false }),
-  login: (body: { email: string; password: string }) =>
+  /** With two-factor sign-in on, a 401 two_factor_required (reason code_required) asks for `code`. */
+  login: (body: { email: string; password: string; code?: string }) =>
     request<TokenPair>('POST', '/auth/login', { body, auth: false }),
+  /** A 400 invalid_token for an unknown, used or expired link. */
+  verifyEmail: (token: string) => request<User>('POST', '/auth/verify-email', { body: { token }, auth: false }),
+  /** Throttled: a 429 with Retry-After after a few in an hour. */
+  resendVerification: () => request<void>('POST', '/auth/verify-email/resend'),
   refresh: (refreshToken: string) =>
     request<TokenPair>('POST', '/auth/refresh', { body: { refresh_token: refreshToken }, auth: false }),
   logout: (refreshToken: string, accessToken: string | null) =>
@@ -250,6 +265,12 @@ export const api = {
   changePassword: (body: { current_password: string; new_password: string }) =>
     request<void>('POST', '/me/password', { body }),
   deleteAccount: (password: string) => request<void>('DELETE', '/me', { body: { password } }),
+  startTwoFactor: () => request<TwoFactorSetup>('POST', '/me/2fa'),
+  /** A wrong code is a 400 invalid_code naming the field `code`. */
+  confirmTwoFactor: (code: string) => request<{ recovery_codes: string[] }>('POST', '/me/2fa/confirm', { body: { code } }),
+  disableTwoFactor: (code: string) => request<void>('DELETE', '/me/2fa', { body: { code } }),
+  sessions: (signal?: AbortSignal) => request<Page<SignInSession>>('GET', '/me/sessions', { signal }),
+  endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
   credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
   creditPacks: (signal?: AbortSignal) => request<{ items: CreditPack[] }>('GET', '/credits/packs', { signal, auth: false }),
   checkout: (body: CheckoutRequest, idempotencyKey: string) =>
@@ -327,6 +348,25 @@ function query(params: Record<string, string | number | null | undefined>): stri
   }
   const text = search.toString();
   return text ? '?' + text : '';
+}
+
+// Two-factor sign-in and sessions.
+export interface TwoFactorSetup {
+  /** Base32, for typing into an app by hand. */
+  secret: string;
+  /** `otpauth://totp/...`: what the QR code holds. */
+  otpauth_url: string;
+}
+
+/** A signed-in device: one refresh-token family. */
+export interface SignInSession {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  /** The session this browser is using. */
+  current: boolean;
 }
 
 // Credits: 1 USD = 100 credits. Balances may be negative after a refund or dispute.

@@ -9,7 +9,7 @@ import { ResetPassword } from './pages/ResetPassword';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 
-// The credits, Generate, image, settings, developer and admin pages load on demand so the landing page stays small.
+// The credits, Generate, image, settings, email confirmation, developer and admin pages load on demand so the landing page stays small.
 const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
 const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
 const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
@@ -20,6 +20,7 @@ const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.Share
 const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, pageLoadFailed));
 const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
 const ApiKeys = lazy(() => import('./pages/ApiKeys').then((m) => m.ApiKeys, pageLoadFailed));
+const VerifyEmail = lazy(() => import('./pages/VerifyEmail').then((m) => m.VerifyEmail, pageLoadFailed));
 const DeveloperDocs = lazy(() => import('./pages/DeveloperDocs').then((m) => m.DeveloperDocs, pageLoadFailed));
 // The admin area: one chunk per section; the reports' chart library loads only with its chart.
 const AdminUsers = lazy(() => import('./pages/admin/Users').then((m) => m.AdminUsers, pageLoadFailed));
@@ -42,6 +43,7 @@ export function App() {
           <Route path="/signin" component={SignIn} />
           <Route path="/forgot-password" component={ForgotPassword} />
           <Route path="/reset-password" component={ResetPassword} />
+          <Route path="/verify-email" component={VerifyEmail} />
           <Route path="/dashboard" component={Dashboard} />
           <Route path="/generate" component={Generate} />
           <Route path="/credits" component={BuyCredits} />

@@ -77,9 +77,10 @@ export function takeNotice(): string | null {
   return notice;
 }
 
-export async function signIn(email: string, password: string): Promise<User> {
+/** With two-factor sign-in on, the first try (no code) is a 401 two_factor_required; send it again with the code. */
+export async function signIn(email: string, password: string, code?: string): Promise<User> {
   const previous = readStoredRefresh();
-  const pair = await api.login({ email, password });
+  const pair = await api.login({ email, password, ...(code ? { code } : {}) });
   begin(pair);
   if (previous && previous !== pair.refresh_token) api.logout(previous, null).catch(() => undefined);
   return pair.user;

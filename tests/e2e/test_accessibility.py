@@ -94,6 +94,7 @@ PUBLIC_PAGES = [
     ("share", "/s/{slug}", lambda p: p.get_by_test_id("shared-image-img")),
     ("not-found", "/no-such-page", lambda p: p.get_by_role("heading", name="Page not found")),
     ("developers", "/developers", lambda p: p.get_by_test_id("operation").first),
+    ("verify-email", "/verify-email?token=not-a-real-token", lambda p: p.get_by_test_id("verify-email-invalid")),
 ]
 SIGNED_IN_PAGES = [
     ("dashboard", "/dashboard", lambda p: p.get_by_test_id("generation-thumb-link").first),
@@ -106,6 +107,7 @@ SIGNED_IN_PAGES = [
     ("settings", "/settings", lambda p: p.get_by_label("Display name", exact=True)),
     ("api-keys", "/developers/keys", lambda p: p.get_by_test_id("api-key-row").first),
     ("admin-not-allowed", "/admin", lambda p: p.get_by_test_id("admin-not-allowed")),
+    ("verify-email-signed-in", "/verify-email?token=not-a-real-token", lambda p: p.get_by_test_id("verify-email-invalid")),
 ]
 ADMIN_PAGES = [
     ("admin-users", "/admin", lambda p: p.get_by_test_id("admin-user-row").first),

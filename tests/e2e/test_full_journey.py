@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import verify_through_outbox
 from tests.e2e.conftest import api_call, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +61,8 @@ def test_sign_up_buy_generate_find_download_share_and_sign_out(make_page, live_s
     shot("02-signup")
     press(page.get_by_role("button", name="Create account"))
     expect(page).to_have_url(re.compile(r"/dashboard$"))
+    verify_through_outbox(live_stack, email)  # the bonus comes with the emailed link
+    page.reload()
     expect(page.get_by_test_id("balance")).to_have_text("50")
     shot("03-dashboard")
 

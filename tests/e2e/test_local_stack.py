@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -39,6 +40,16 @@ def test_unknown_api_route_is_a_404_envelope_on_the_live_stack(live_stack):
 def test_password_reset_email_shows_in_the_dev_outbox(live_stack):
     status, _ = _post(f"{live_stack}/v1/auth/password-reset", {"email": ADMIN_EMAIL})
     assert status == 202
+    deadline = time.monotonic() + 15
+    while True:  # the email goes out just after the reply, so the answer's timing says nothing about the account
+        with urllib.request.urlopen(f"{live_stack}/_dev/outbox.json", timeout=10) as reply:
+            resets = [m for m in json.loads(reply.read()) if m["subject"] == "Reset your Pixmint password"]
+        if resets or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert resets, "no reset email within 15 s"
+    mail = resets[-1]
+    assert mail["to"] == ADMIN_EMAIL and mail["sent_at"] and f"{live_stack}/reset-password#token=" in mail["body"]
     with urllib.request.urlopen(f"{live_stack}/_dev/outbox", timeout=10) as reply:
         page = reply.read().decode()
     assert "Reset your Pixmint password" in page and f"{live_stack}/reset-password#token=" in page

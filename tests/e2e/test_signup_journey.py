@@ -8,6 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import origin_of, verify_through_outbox
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -29,6 +30,8 @@ def test_sign_up_lands_on_the_dashboard_and_the_session_survives_reload(page):
 
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     expect(page.get_by_role("heading", name=re.compile("Ada"))).to_be_visible()
+    verify_through_outbox(origin_of(page), email)  # the bonus comes with the emailed link
+    page.reload()
     expect(page.get_by_test_id("balance")).to_have_text(re.compile(r"\b50\b"))
     screenshot(page, "dashboard")
 

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import type { User } from '../api';
+import { useTwoFactorMissing } from '../admin';
 import { usePageTitle } from '../hooks';
 import { RequireAdmin } from './RequireAdmin';
 import '../admin.css';
@@ -20,28 +21,48 @@ const SECTIONS = [
 export function AdminShell({ title, children }: { title: string; children: (user: User) => ComponentChildren }) {
   usePageTitle(`${title} · Admin`);
   const { path } = useLocation();
+  return <RequireAdmin>{(user) => <AdminArea path={path} user={user} children={children} />}</RequireAdmin>;
+}
+
+function AdminArea({ path, user, children }: { path: string; user: User; children: (user: User) => ComponentChildren }) {
+  if (useTwoFactorMissing(user)) return <TwoFactorNeeded />;
   return (
-    <RequireAdmin>
-      {(user) => (
-        <div class="admin">
-          <p class="eyebrow">Admin</p>
-          <nav aria-label="Admin sections" class="admin-nav">
-            <ul>
-              {SECTIONS.map((section) => {
-                const active = section.href === '/admin' ? path === '/admin' || path.startsWith('/admin/users') : path === section.href;
-                return (
-                  <li key={section.href}>
-                    <a href={section.href} aria-current={active ? 'page' : undefined}>
-                      {section.label}
-                    </a>
-                  </li>
-                );
-              })}
-            </ul>
-          </nav>
-          {children(user)}
-        </div>
-      )}
-    </RequireAdmin>
+    <div class="admin">
+      <p class="eyebrow">Admin</p>
+      <nav aria-label="Admin sections" class="admin-nav">
+        <ul>
+          {SECTIONS.map((section) => {
+            const active = section.href === '/admin' ? path === '/admin' || path.startsWith('/admin/users') : path === section.href;
+            return (
+              <li key={section.href}>
+                <a href={section.href} aria-current={active ? 'page' : undefined}>
+                  {section.label}
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+      {children(user)}
+    </div>
+  );
+}
+
+/** Outside the local stage the admin API refuses admins without two-factor sign-in (403 two_factor_required). */
+function TwoFactorNeeded() {
+  return (
+    <div class="admin not-allowed" data-testid="admin-needs-two-factor">
+      <p class="eyebrow">Admin</p>
+      <h1 class="page-title">Turn on two-factor sign-in</h1>
+      <p>
+        The admin pages need two-factor sign-in on your account, so that a stolen password alone can't reach them. Set it up
+        in Settings with an authenticator app, then come back here.
+      </p>
+      <p>
+        <a href="/settings#two-factor" class="btn btn-primary">
+          Set up two-factor sign-in
+        </a>
+      </p>
+    </div>
   );
 }

@@ -15,15 +15,21 @@ interface FieldProps {
   min?: number;
   max?: number;
   step?: number;
+  /** Overrides the keyboard a phone shows, e.g. 'numeric' for a one-time code. */
+  inputMode?: 'text' | 'numeric';
   /** Shown under the input, e.g. what an amount buys. */
   children?: ComponentChildren;
+  /** Shown under the error, e.g. advice on a weak password; `afterId` names it for aria-describedby. */
+  after?: ComponentChildren;
+  afterId?: string;
 }
 
 export function Field(props: FieldProps) {
-  const { id, label, value, onValue, type = 'text', autoComplete, hint, error, required, inputRef, min, max, step, children } = props;
+  const { id, label, value, onValue, type = 'text', autoComplete, hint, error, required, inputRef, min, max, step, inputMode } = props;
+  const { children, after, afterId } = props;
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const describedBy = [hintId, errorId, after ? afterId : undefined].filter(Boolean).join(' ') || undefined;
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -44,7 +50,7 @@ export function Field(props: FieldProps) {
         min={min}
         max={max}
         step={step}
-        inputMode={type === 'number' ? 'numeric' : undefined}
+        inputMode={inputMode ?? (type === 'number' ? 'numeric' : undefined)}
         required={required}
         aria-required={required ? 'true' : undefined}
         aria-invalid={error ? 'true' : undefined}
@@ -58,6 +64,7 @@ export function Field(props: FieldProps) {
           {error}
         </p>
       )}
+      {after}
     </div>
   );
 }

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { Header } from './Header';
+import { VerifyEmailBanner } from './VerifyEmailBanner';
 
 export function Layout({ children }: { children: ComponentChildren }) {
   const { url } = useLocation();
@@ -24,6 +25,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
       </a>
       <Header />
       <main id="main" ref={main} tabIndex={-1} class="container">
+        <VerifyEmailBanner />
         {children}
       </main>
       <footer class="site-footer">

@@ -3,6 +3,7 @@ import { api, ApiError } from '../api';
 import { forgetSession } from '../auth';
 import { Field } from '../components/Field';
 import { FormAlert } from '../components/FormAlert';
+import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedback';
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
@@ -24,6 +25,7 @@ export function ResetPassword() {
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
   const [tokenRejected, setTokenRejected] = useState(false);
+  const { advice, track } = usePasswordAdvice();
   const { busy, errors, run, clear, formRef } = useFormSubmit(FIELDS, FIELD_ALIASES);
 
   // A second reset link opened in this same tab only changes the fragment.
@@ -46,7 +48,7 @@ export function ResetPassword() {
       () => requireFilled({ new_password: password }, { new_password: 'New password' }),
       async () => {
         try {
-          await api.confirmPasswordReset(token, password);
+          await track(() => api.confirmPasswordReset(token, password));
         } catch (error) {
           setTokenRejected(error instanceof ApiError && error.code === 'invalid_token');
           throw error;
@@ -109,6 +111,8 @@ export function ResetPassword() {
           value={password}
           onValue={setPassword}
           error={errors.fields.new_password}
+          after={errors.fields.new_password && advice ? <PasswordFeedback id="new_password-feedback" advice={advice} /> : null}
+          afterId="new_password-feedback"
         />
         <SubmitButton busy={busy} busyText="Saving your new password…">
           Set new password

@@ -1,16 +1,19 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, type User } from '../api';
 import { forgetSession, updateUser } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
 import { FormAlert } from '../components/FormAlert';
+import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedback';
 import { RequireAuth } from '../components/RequireAuth';
 import { SubmitButton } from '../components/SubmitButton';
 import { Toast, useToast } from '../components/Toast';
 import { setFlash } from '../flash';
 import { describeError, requireFilled, useFormSubmit, type FormErrors } from '../forms';
 import { usePageTitle } from '../hooks';
+import { SessionsSection } from '../settings/SessionsSection';
+import { TwoFactorSection } from '../settings/TwoFactorSection';
 
 const NAME_FIELDS = ['display_name'] as const;
 const PASSWORD_FIELDS = ['current_password', 'new_password'] as const;
@@ -26,6 +29,15 @@ export function Settings() {
 
 function SettingsContent({ user }: { user: User }) {
   const toast = useToast();
+
+  // /settings#two-factor (linked from the admin area) starts at that section.
+  useEffect(() => {
+    if (location.hash !== '#two-factor') return;
+    const section = document.getElementById('two-factor');
+    section?.scrollIntoView();
+    section?.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
+  }, []);
+
   return (
     <div class="settings">
       <h1 class="page-title">Settings</h1>
@@ -34,6 +46,8 @@ function SettingsContent({ user }: { user: User }) {
       </p>
       <ProfileForm user={user} onSaved={toast.show} />
       <PasswordForm onSaved={toast.show} />
+      <TwoFactorSection user={user} onNotice={toast.show} />
+      <SessionsSection onNotice={toast.show} />
       <section class="card settings-section" aria-labelledby="developer-title">
         <h2 id="developer-title">Developer API keys</h2>
         <p>
@@ -90,6 +104,7 @@ function ProfileForm({ user, onSaved }: { user: User; onSaved: (message: string)
 function PasswordForm({ onSaved }: { onSaved: (message: string) => void }) {
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
+  const { advice, track } = usePasswordAdvice();
   const { busy, errors, run, formRef } = useFormSubmit(PASSWORD_FIELDS, PASSWORD_ALIASES);
 
   function handleSubmit(event: Event) {
@@ -101,7 +116,7 @@ function PasswordForm({ onSaved }: { onSaved: (message: string) => void }) {
           { current_password: 'Current password', new_password: 'New password' },
         ),
       async () => {
-        await api.changePassword({ current_password: current, new_password: next });
+        await track(() => api.changePassword({ current_password: current, new_password: next }));
         setCurrent('');
         setNext('');
         onSaved('Your password has been changed. Other devices have been signed out.');
@@ -134,6 +149,8 @@ function PasswordForm({ onSaved }: { onSaved: (message: string) => void }) {
           value={next}
           onValue={setNext}
           error={errors.fields.new_password}
+          after={errors.fields.new_password && advice ? <PasswordFeedback id="new_password-feedback" advice={advice} /> : null}
+          afterId="new_password-feedback"
         />
         <SubmitButton busy={busy} busyText="Changing your password…" testId="change-password">
           Change password

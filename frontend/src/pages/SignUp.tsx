@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { signUp, useSession } from '../auth';
 import { Field } from '../components/Field';
 import { FormAlert } from '../components/FormAlert';
+import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedback';
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
@@ -16,6 +17,7 @@ export function SignUp() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
+  const { advice, track } = usePasswordAdvice();
   const { busy, errors, run, formRef } = useFormSubmit(FIELDS);
 
   function handleSubmit(event: Event) {
@@ -23,7 +25,7 @@ export function SignUp() {
     void run(
       () => requireFilled({ email, password }, { email: 'Email', password: 'Password' }),
       async () => {
-        await signUp(email.trim(), password, displayName.trim() || undefined);
+        await track(() => signUp(email.trim(), password, displayName.trim() || undefined));
         route('/dashboard');
       },
     );
@@ -32,7 +34,7 @@ export function SignUp() {
   return (
     <section class="auth-card" aria-labelledby="signup-title">
       <h1 id="signup-title">Create your account</h1>
-      <p class="muted">Start with 50 free credits. No card needed.</p>
+      <p class="muted">Start with 50 free credits once you confirm your email address. No card needed.</p>
       {session.status === 'authenticated' && session.user && (
         <p class="alert alert-info">
           You're signed in as {session.user.email}. <a href="/dashboard">Go to your dashboard</a>
@@ -47,10 +49,12 @@ export function SignUp() {
           type="password"
           autoComplete="new-password"
           required
-          hint="At least 10 characters."
+          hint="At least 10 characters, and hard to guess: a few uncommon words work well."
           value={password}
           onValue={setPassword}
           error={errors.fields.password}
+          after={errors.fields.password && advice ? <PasswordFeedback id="password-feedback" advice={advice} /> : null}
+          afterId="password-feedback"
         />
         <Field
           id="display_name"

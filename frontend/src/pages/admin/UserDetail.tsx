@@ -67,7 +67,8 @@ function UserDetailContent({ id, me }: { id: string; me: User }) {
           : { role: change.kind === 'promote' ? ('admin' as const) : ('user' as const) };
     try {
       const updated = await adminApi.updateUser(user.id, body);
-      if (isMe) updateUser(updated);
+      // The admin answer leaves out the account-only fields, which stay as the session has them.
+      if (isMe) updateUser({ ...me, ...updated });
       setChange(null);
       toast.show(CHANGE_DONE[change.kind](user.email));
       detail.retry();
