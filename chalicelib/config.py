@@ -52,6 +52,9 @@ class Settings:
     usage_plan_id: str | None = None
     jobs_dlq_url: str | None = None
     cors_origins: tuple[str, ...] = ("http://localhost:8000",)
+    # Issue 15 (limits and storage): what CloudFront sends the API origin; only a request that carries it may
+    # name the viewer's address (ORIGIN_SECRET_NAME in AWS, PIXMINT_ORIGIN_SECRET locally).
+    origin_secret: str | None = field(default=None, repr=False)
 
     @property
     def is_local(self) -> bool:
@@ -119,6 +122,7 @@ SECRET_FIELDS: dict[str, dict[str, str]] = {
                            "STRIPE_WEBHOOK_SECRET": "webhook_secret"},  # nosec B105 - a field name, as above
     "OPENAI_SECRET_NAME": {"OPENAI_API_KEY": "api_key"},
     "JWT_SECRET_NAME": {"JWT_SECRET": ""},  # nosec B105 - "" means the whole secret, not a password
+    "ORIGIN_SECRET_NAME": {"PIXMINT_ORIGIN_SECRET": ""},  # nosec B105 - as above
 }
 
 
@@ -235,6 +239,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         usage_plan_id=_text(values, "API_USAGE_PLAN_ID"),
         jobs_dlq_url=_text(values, "JOBS_DLQ_URL"),
         cors_origins=_origins(_text(values, "CORS_ALLOWED_ORIGINS"), public_url),
+        origin_secret=_text(values, "PIXMINT_ORIGIN_SECRET"),
     )
 
 

@@ -132,7 +132,9 @@ def start_stack(extra_env: dict[str, str] | None = None):
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET", "OPENAI_API_KEY",
                                                              "STRIPE_SECRET_KEY")}
     env.update(DATABASE_URL=database_url, PIXMINT_DATA_DIR=str(work / "data"), PIXMINT_ENV_FILE=str(work / "none"),
-               PIXMINT_STAGE="local", LOG_LEVEL="WARNING")
+               PIXMINT_STAGE="local", LOG_LEVEL="WARNING",
+               # Every simulated customer signs up from this one address, and the renderer should not be paced.
+               PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000", PLACEHOLDER_STAGE_MS="0")
     env.update(extra_env or {})
     log = open(work / "devstack.log", "w")
     stack = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,

@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOCAL_WORKERS = 2
 log = logging.getLogger("devstack")
 
 
@@ -57,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
             stoppers.append(moto.stop)
             os.environ["AWS_ENDPOINT_URL"] = moto.url
             region = settings.aws_region
-            outbox = lambda: embedded.sent_emails(region)  # noqa: E731
+            embedded.record_send_times(region)
+            if settings.is_local:  # nothing under /_dev/ outside the local stage
+                outbox = lambda: embedded.sent_emails(region)  # noqa: E731
             log.info("aws: in-process emulator (moto) at %s for SES, S3 and SQS; emails at /_dev/outbox", moto.url)
         log.info("image provider: %s", "OpenAI" if settings.openai_api_key
                  else "offline placeholder renderer (labelled pictures, not AI)")
@@ -77,8 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         from chalicelib import bootstrap
 
         if settings.admin_email and settings.admin_password:
-            user, created = bootstrap.container().accounts.ensure_admin(settings.admin_email, settings.admin_password)
-            log.info("admin %s: %s", "created" if created else "promoted", user.email)
+            from chalicelib.domain.errors import DomainError
+
+            try:  # never promotes an existing account: its password was not set here
+                outcome = bootstrap.container().accounts.ensure_admin(settings.admin_email, settings.admin_password)
+                log.info("admin %s: %s", outcome.action, outcome.user.email)
+            except DomainError as exc:
+                log.warning("admin not set up from PIXMINT_ADMIN_EMAIL: %s", exc.message)
 
         from app import app
 
@@ -86,22 +94,27 @@ def main(argv: list[str] | None = None) -> int:
         from .server import serve
 
         server = serve(PixmintGateway(app), PROJECT_DIR / "frontend" / "dist", settings.port, outbox, args.host,
-                       local_checkout=not settings.stripe_secret_key)
+                       local_checkout=settings.is_local and not settings.stripe_secret_key)
         from chalicelib.bootstrap import aws_client
         from chalicelib.handlers.worker import handle_batch
 
         from .jobs import QueuePoller, Schedule
 
+        # As many job consumers as the dev stage's worker Lambda may run at once (reserved concurrency 2).
         background = [
-            QueuePoller(aws_client(settings, "sqs"), bootstrap.jobs_queue_url(settings), handle_batch),
+            *(QueuePoller(aws_client(settings, "sqs"), bootstrap.jobs_queue_url(settings), handle_batch, n)
+              for n in range(LOCAL_WORKERS)),
             Schedule("sweeper", 60, lambda: bootstrap.container().worker.sweep()),
             Schedule("s3-deletions", 900, lambda: bootstrap.container().library.retry_s3_deletions()),
+            Schedule("housekeeping", 3600, lambda: (bootstrap.container().library.sweep_uploads(),
+                                                    bootstrap.container().api_keys.prune_throttle_records())),
             Schedule("metrics", 300, lambda: bootstrap.container().reports.metrics(bootstrap.container().clock.now())),
         ]
         for thread in background:
             thread.start()
         stoppers.append(lambda: [thread.stop() for thread in background])
-        log.info("worker: consuming %s in this process; sweeper every 60 s", bootstrap.jobs_queue_url(settings))
+        log.info("worker: %d consumers of %s in this process; sweeper every 60 s", LOCAL_WORKERS,
+                 bootstrap.jobs_queue_url(settings))
         log.info("Pixmint is running at http://localhost:%s (Ctrl-C stops everything)", settings.port)
 
         def stop(*_: object) -> None:

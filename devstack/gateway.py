@@ -7,9 +7,11 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+from chalice import Chalice
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from chalicelib.handlers.api import SECURITY_HEADERS
 
@@ -34,17 +36,55 @@ def _envelope(status: int, code: str, message: str) -> GatewayResponse:
     )
 
 
-class PixmintGateway:
-    """Routes HTTP requests to the Chalice app the way API Gateway does in production.
+class PerThreadChalice(LocalChalice):
+    """What `chalice local` makes of an app: the current request (and, here, the Lambda context) kept per thread,
+    so one app serves many requests at once, as many Lambda containers do."""
 
-    Unknown routes answer 404 in the envelope (infra/ sets the same gateway response), and
-    requests are serialised because a Chalice app keeps the current request on itself.
+    _STATE = threading.local()
+
+    @property  # type: ignore[override]
+    def current_request(self) -> Any:  # None, not AttributeError, on a thread that has served nothing yet
+        return getattr(self._STATE, "current_request", None)
+
+    @current_request.setter
+    def current_request(self, value: Any) -> None:
+        self._STATE.current_request = value
+
+    @property  # type: ignore[override]
+    def lambda_context(self) -> Any:
+        return getattr(self._STATE, "lambda_context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._STATE.lambda_context = value
+
+
+def serve_concurrently(app: Chalice) -> Chalice:
+    """Switches a Chalice app to per-thread request state, the way chalice.local.create_local_server does."""
+    if not isinstance(app, PerThreadChalice):
+        app.__class__ = type("ConcurrentChalice", (PerThreadChalice, app.__class__), {})
+    return app
+
+
+class PixmintGateway:
+    """Routes HTTP requests to the Chalice app the way API Gateway does in production, many at a time.
+
+    Unknown routes answer 404 in the envelope (infra/ sets the same gateway response). Each serving thread has
+    its own LocalGateway (its event converter holds the caller's address) over one app whose request state is
+    per thread.
     """
 
-    def __init__(self, app: object) -> None:
-        config = Config.create(chalice_stage="local", app_name="pixmint", lambda_timeout=30, lambda_memory_size=1024)
-        self._gateway = LocalGateway(app, config)  # type: ignore[arg-type]
-        self._lock = threading.Lock()
+    def __init__(self, app: Chalice) -> None:
+        self._app = serve_concurrently(app)
+        self._config = Config.create(chalice_stage="local", app_name="pixmint", lambda_timeout=30,
+                                     lambda_memory_size=1024)
+        self._local = threading.local()
+
+    def _gateway(self) -> LocalGateway:
+        gateway = getattr(self._local, "gateway", None)
+        if gateway is None:
+            gateway = self._local.gateway = LocalGateway(self._app, self._config)
+        return gateway
 
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes | None,
                source_ip: str = "127.0.0.1") -> GatewayResponse:
@@ -52,9 +92,9 @@ class PixmintGateway:
             return _envelope(413, "payload_too_large", "The request body is larger than 10 MB.")
         headers = {k: v for k, v in headers.items() if k.lower() != "x-forwarded-for"}
         try:
-            with self._lock:
-                self._gateway.event_converter.LOCAL_SOURCE_IP = source_ip
-                raw = self._gateway.handle_request(method=method, path=path, headers=headers, body=body)
+            gateway = self._gateway()
+            gateway.event_converter.LOCAL_SOURCE_IP = source_ip  # this thread's converter only
+            raw = gateway.handle_request(method=method, path=path, headers=headers, body=body)
         except LocalGatewayException as exc:
             if exc.CODE == 403:
                 return _envelope(404, "not_found", "There is no such endpoint.")

@@ -23,8 +23,9 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
 class QueuePoller(threading.Thread):
     """Long-polls the job queue and hands batches to the worker's handler, deleting what succeeded."""
 
-    def __init__(self, sqs: Any, queue_url: str, handle: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-        super().__init__(name="sqs-worker", daemon=True)
+    def __init__(self, sqs: Any, queue_url: str, handle: Callable[[dict[str, Any]], dict[str, Any]],
+                 number: int = 0) -> None:
+        super().__init__(name=f"sqs-worker-{number}", daemon=True)
         self._sqs, self._queue_url, self._handle = sqs, queue_url, handle
         self._stop = threading.Event()
         self._arn = "arn:aws:sqs:us-east-1:123456789012:" + queue_url.rsplit("/", 1)[-1]

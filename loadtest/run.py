@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "JWT_SECRET", "OPENAI_API_KEY",
                                                                  "STRIPE_SECRET_KEY")}
         env.update(DATABASE_URL=database_url, PIXMINT_DATA_DIR=data_dir, PIXMINT_ENV_FILE=f"{data_dir}/none.env",
-                   PIXMINT_STAGE="local", LOG_LEVEL="WARNING")
+                   PIXMINT_STAGE="local", LOG_LEVEL="WARNING",
+               # Every simulated customer signs up from this one address, and the renderer should not be paced.
+               PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000", PLACEHOLDER_STAGE_MS="0")
         log = open(f"{data_dir}/devstack.log", "w")
         stack = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
                                  stdout=log, stderr=subprocess.STDOUT)

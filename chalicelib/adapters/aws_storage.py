@@ -1,4 +1,4 @@
-"""S3 for the image backup copies and SQS for generation jobs."""
+"""S3 for the image backup copies, downloads and direct uploads, and SQS for generation jobs."""
 
 from __future__ import annotations
 
@@ -24,7 +24,15 @@ class S3ImageStore:
                               ServerSideEncryption="AES256")
 
     def get(self, key: str) -> bytes:
-        return self._s3().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        """The object's bytes; KeyError when there is none."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self._s3().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                raise KeyError(key) from None
+            raise
 
     def delete(self, key: str) -> None:
         self._s3().delete_object(Bucket=self._bucket, Key=key)
@@ -36,6 +44,16 @@ class S3ImageStore:
             Params={"Bucket": self._bucket, "Key": key,
                     "ResponseContentDisposition": f'attachment; filename="{filename}"'},
         )
+
+    def presigned_post(self, key: str, content_type: str, max_bytes: int, seconds: int) -> tuple[str, dict[str, str]]:
+        """A browser form upload of one file to key: that Content-Type only, 1 to max_bytes long, encrypted."""
+        fields = {"Content-Type": content_type, "x-amz-server-side-encryption": "AES256"}
+        post = self._s3().generate_presigned_post(
+            Bucket=self._bucket, Key=key, Fields=fields, ExpiresIn=seconds,
+            Conditions=[{"Content-Type": content_type}, {"x-amz-server-side-encryption": "AES256"},
+                        ["content-length-range", 1, max_bytes]],
+        )
+        return post["url"], dict(post["fields"])
 
 
 class SqsJobQueue:

@@ -85,12 +85,25 @@ class PostgresApiKeys:
         self._conn.execute("UPDATE api_keys SET last_used_at = %s WHERE id = %s", (now, key_id))
         return int(row["requests"])
 
+    def prune_windows(self, before: datetime, limit: int) -> int:
+        return self._conn.execute(
+            """DELETE FROM api_key_windows WHERE (key_id, window_start) IN (
+                   SELECT key_id, window_start FROM api_key_windows WHERE window_start < %s LIMIT %s)""",
+            (before, limit),
+        ).rowcount
+
     def lock_usage(self, key_id: str, month_start: datetime) -> tuple[int | None, int]:
-        row = self._conn.execute(
-            f"SELECT k.monthly_cap_credits, {_MONTH_USAGE} AS used FROM api_keys k WHERE k.id = %(key)s FOR UPDATE",
+        row = self._conn.execute("SELECT monthly_cap_credits FROM api_keys WHERE id = %s FOR NO KEY UPDATE",
+                                 (key_id,)).fetchone()
+        if row is None:
+            return None, 0
+        # A statement of its own: READ COMMITTED snapshots each statement, so this one, taken after the lock, sees
+        # every spend committed by whoever held the lock before (one statement would sum a snapshot from before it).
+        used = self._conn.execute(
+            f"SELECT {_MONTH_USAGE} AS used FROM api_keys k WHERE k.id = %(key)s",
             {"key": key_id, "month": month_start},
         ).fetchone()
-        return row["monthly_cap_credits"], int(row["used"])
+        return row["monthly_cap_credits"], int(used["used"])
 
 
 _SUMMARY = f"""SELECT {_USER_COLUMNS}, u.flagged_at, u.flag_reason,
@@ -241,6 +254,15 @@ class PostgresAdmin:
                    amount_cents = EXCLUDED.amount_cents, position = EXCLUDED.position, active = EXCLUDED.active""",
             (pack_id, label, credits, amount_cents, position, active),
         )
+
+    def prune_login_attempts(self, failed_before: datetime, succeeded_before: datetime, limit: int) -> int:
+        """Deletes up to `limit` sign-in attempts the login throttle no longer reads; returns how many."""
+        return self._conn.execute(
+            """DELETE FROM login_attempts WHERE id IN (
+                   SELECT id FROM login_attempts
+                   WHERE attempted_at < %s AND (NOT succeeded OR attempted_at < %s) LIMIT %s)""",
+            (failed_before, succeeded_before, limit),
+        ).rowcount
 
     def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
               now: datetime) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import psycopg
 
 from ..domain.catalogue import CustomSizes, ModelSpec, Price, Rate, TokenRates
-from ..domain.generation import Generation, GenerationFilters, ImageRecord, PromptTemplate, StylePreset
+from ..domain.generation import (Generation, GenerationFilters, ImageRecord, PendingUpload, PromptTemplate,
+                                 StylePreset)
 from ..domain.imaging import TokenUsage
 
 MODEL_COLUMNS = """id, provider, label, sizes, qualities, max_n, supports_edit, supports_mask, fallback_model, enabled,
@@ -162,6 +162,10 @@ class PostgresGenerations:
     def release(self, generation_id: str) -> None:
         self._conn.execute("UPDATE generations SET status = 'queued' WHERE id = %s AND status = 'running'",
                            (generation_id,))
+
+    def lock_spender(self, user_id: str) -> None:
+        # NO KEY UPDATE: waits for other spends of this user, but not for rows that merely reference the user.
+        self._conn.execute("SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
 
     def spent_since(self, user_id: str, since: datetime) -> int:
         row = self._conn.execute(
@@ -321,3 +325,40 @@ class PostgresImages:
         for row in rows:
             grouped.setdefault(row["generation_id"], []).append(ImageRecord(**row))
         return grouped
+
+    def lock_uploads(self, user_id: str) -> None:
+        self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 11))", (f"uploads:{user_id}",))
+
+    def upload_bytes(self, user_id: str, now: datetime, excluding: str | None = None) -> int:
+        row = self._conn.execute(
+            """SELECT (SELECT coalesce(sum(bytes), 0) FROM images WHERE user_id = %(user)s AND kind = 'upload')
+                    + (SELECT coalesce(sum(bytes), 0) FROM pending_uploads
+                       WHERE user_id = %(user)s AND completed_at IS NULL AND expires_at > %(now)s
+                         AND id IS DISTINCT FROM %(excluding)s::uuid) AS n""",
+            {"user": user_id, "now": now, "excluding": excluding},
+        ).fetchone()
+        return int(row["n"])
+
+    def add_pending(self, upload: PendingUpload) -> None:
+        self._conn.execute(
+            """INSERT INTO pending_uploads (id, user_id, s3_key, content_type, bytes, created_at, expires_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+            (upload.id, upload.user_id, upload.s3_key, upload.content_type, upload.bytes, upload.created_at,
+             upload.expires_at),
+        )
+
+    def pending(self, upload_id: str, user_id: str) -> PendingUpload | None:
+        row = self._conn.execute(
+            """SELECT id::text AS id, user_id::text AS user_id, s3_key, content_type, bytes, created_at, expires_at,
+                      image_id::text AS image_id, completed_at
+               FROM pending_uploads WHERE id = %s AND user_id = %s""",
+            (upload_id, user_id),
+        ).fetchone()
+        return None if row is None else PendingUpload(**row)
+
+    def complete_pending(self, upload_id: str, image_id: str, now: datetime) -> None:
+        self._conn.execute("UPDATE pending_uploads SET image_id = %s, completed_at = %s WHERE id = %s",
+                           (image_id, now, upload_id))
+
+    def drop_pending(self, upload_id: str) -> None:
+        self._conn.execute("DELETE FROM pending_uploads WHERE id = %s", (upload_id,))

@@ -65,20 +65,21 @@ class PostgresLibrary:
 
     def variant(self, image_id: str, fmt: str, width: int, quality: int) -> Variant | None:
         row = self._conn.execute(
-            """SELECT content_type, bytes, sha256, data, s3_key FROM image_variants
+            """SELECT content_type, bytes, sha256, data, s3_key, created_at FROM image_variants
                WHERE image_id = %s AND format = %s AND width = %s AND quality = %s""",
             (image_id, fmt, width, quality),
         ).fetchone()
         if row is None:
             return None
         return Variant(row["content_type"], row["bytes"], bytes(row["sha256"]),
-                       None if row["data"] is None else bytes(row["data"]), row["s3_key"], fmt, width)
+                       None if row["data"] is None else bytes(row["data"]), row["s3_key"], fmt, width,
+                       row["created_at"])
 
     def image_with_variant(self, user_id: str, image_id: str, fmt: str, width: int,
                            quality: int) -> tuple[ImageRecord, Variant | None] | None:
         row = self._conn.execute(
             f"""SELECT {IMAGE_COLUMNS}, v.content_type AS v_content_type, v.bytes AS v_bytes, v.sha256 AS v_sha256,
-                       v.data AS v_data, v.s3_key AS v_s3_key, v.width AS v_width
+                       v.data AS v_data, v.s3_key AS v_s3_key, v.width AS v_width, v.created_at AS v_created_at
                 FROM images i LEFT JOIN image_variants v
                   ON v.image_id = i.id AND v.format = %s AND v.width = %s AND v.quality = %s
                 WHERE i.id = %s AND i.user_id = %s""",
@@ -89,14 +90,17 @@ class PostgresLibrary:
         variant = None
         if row["v_content_type"] is not None:
             variant = Variant(row["v_content_type"], row["v_bytes"], row["v_sha256"], row["v_data"],
-                              row["v_s3_key"], fmt, row["v_width"])
+                              row["v_s3_key"], fmt, row["v_width"], row["v_created_at"])
         return _image(row), variant
 
     def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None:
         self._conn.execute(
             """INSERT INTO image_variants (image_id, format, width, quality, content_type, bytes, sha256, data, s3_key,
                                            created_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               ON CONFLICT (image_id, format, width, quality) DO UPDATE SET content_type = EXCLUDED.content_type,
+                   bytes = EXCLUDED.bytes, sha256 = EXCLUDED.sha256, data = EXCLUDED.data, s3_key = EXCLUDED.s3_key,
+                   created_at = EXCLUDED.created_at""",
             (image_id, fmt, width, quality, variant.content_type, variant.bytes, variant.sha256, variant.data,
              variant.s3_key, now),
         )
@@ -187,6 +191,32 @@ class PostgresLibrary:
             (limit,),
         ).fetchall()
         return [_image(row) for row in rows]
+
+    def delete_unused_uploads(self, before: datetime, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            """WITH doomed AS (
+                   SELECT u.id FROM images u
+                   WHERE u.kind = 'upload' AND u.created_at < %s AND NOT u.favorite AND u.share_slug IS NULL
+                     AND NOT EXISTS (SELECT 1 FROM generations g WHERE g.source_image_id = u.id)
+                     AND NOT EXISTS (SELECT 1 FROM generations g WHERE g.mask_image_id = u.id)
+                   ORDER BY u.created_at LIMIT %s FOR UPDATE SKIP LOCKED),
+               variant_keys AS (
+                   SELECT v.s3_key FROM image_variants v JOIN doomed d ON d.id = v.image_id WHERE v.s3_key IS NOT NULL),
+               gone AS (DELETE FROM images i USING doomed d WHERE i.id = d.id RETURNING i.s3_key)
+               SELECT s3_key FROM gone UNION ALL SELECT s3_key FROM variant_keys""",
+            (before, limit),
+        ).fetchall()
+        return [row["s3_key"] for row in rows]
+
+    def delete_old_tickets(self, before: datetime, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            """DELETE FROM pending_uploads WHERE id IN (
+                   SELECT id FROM pending_uploads WHERE created_at < %s ORDER BY created_at LIMIT %s
+                   FOR UPDATE SKIP LOCKED)
+               RETURNING s3_key, completed_at""",
+            (before, limit),
+        ).fetchall()
+        return [row["s3_key"] for row in rows if row["completed_at"] is None]
 
     def restore_blob(self, image_id: str, data: bytes, thumbnail: bytes) -> None:
         self._conn.execute(

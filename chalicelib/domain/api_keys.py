@@ -12,9 +12,11 @@ from typing import Any, Callable, Protocol
 
 from .errors import InvalidRequest, KeyCapReached, NotFound, RateLimited, Unauthorized
 from .model import Principal, User
+from .throttle import ThrottlePolicy
 
 KEY_PREFIX = "pxm_"
 MAX_KEYS = 20
+PRUNE_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,13 @@ class ApiKeys(Protocol):
         """Counts one request in the key's minute window and returns the window's total."""
         ...
 
+    def prune_windows(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` per-minute windows that started before `before`; returns how many."""
+        ...
+
     def lock_usage(self, key_id: str, month_start: datetime) -> tuple[int | None, int]:
-        """Locks the key for the transaction; returns (monthly cap, credits used this month)."""
+        """Locks the key for the transaction, then reads (monthly cap, credits used this month) as committed once
+        the lock is held, so concurrent spends through one key are checked one after another."""
         ...
 
 
@@ -151,3 +158,23 @@ class ApiKeyService:
             wait = math.ceil((window + timedelta(minutes=1) - now).total_seconds())
             raise RateLimited(f"This key allows {key.rate_limit_per_minute} requests a minute.", max(wait, 1))
         return Principal(user=user, via_api_key=True, api_key_id=key.id)
+
+    def prune_throttle_records(self, throttle: ThrottlePolicy = ThrottlePolicy(), batches: int = 20) -> dict[str, int]:
+        """Forgets what no rate limit reads any more: key windows older than an hour, failed sign-ins older than a
+        day (the throttle looks back one hour) and successful ones past the throttle's memory of known addresses."""
+        now = self._clock.now()
+        prunes = {
+            "key_windows": lambda uow: uow.api_keys.prune_windows(now - timedelta(hours=1), PRUNE_BATCH),
+            "login_attempts": lambda uow: uow.admin.prune_login_attempts(
+                now - max(throttle.window, timedelta(days=1)), now - throttle.known_ip_memory, PRUNE_BATCH),
+        }
+        counts = dict.fromkeys(prunes, 0)
+        for name, prune in prunes.items():
+            for _ in range(batches):  # batches of their own transactions: a first run may meet a long backlog
+                with self._uow() as uow:
+                    deleted = prune(uow)
+                    uow.commit()
+                counts[name] += deleted
+                if deleted < PRUNE_BATCH:
+                    break
+        return counts

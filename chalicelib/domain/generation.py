@@ -20,13 +20,15 @@ from .errors import (Conflict, ContentRejected, DailyCapReached, InvalidRequest,
 from .idempotency import claim_key, released_on_failure
 from .paging import decode_time_cursor, page_of
 from .imaging import (OUTPUT_TYPES, ImageCodec, ImageInfo, ImageProvider, InvalidImage, ModelWithdrawn, Moderator,
-                      ProviderError, ProviderImage, ProviderRejected, ProviderRequest, ProviderResult, TokenUsage)
+                      ProviderError, ProviderImage, ProviderRejected, ProviderRequest, TokenUsage)
 from .model import User
 
 MAX_PROMPT = 4000
 MAX_NEGATIVE_PROMPT = 2000
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
+DEFAULT_UPLOAD_QUOTA = 200 * 1024 * 1024  # the admin setting upload_quota_bytes, when it is not set
+UPLOAD_TICKET = timedelta(minutes=15)  # how long a presigned POST (and its reservation of quota) lasts
 MAX_ATTEMPTS = 3
 IMAGE_NAMESPACE = uuid.UUID("8a1d3c52-41f5-4c3e-9a57-1f0f0c7b6a10")
 UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
@@ -117,6 +119,29 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class PendingUpload:
+    """An upload handed a presigned POST: its declared size is held against the quota until it completes."""
+
+    id: str
+    user_id: str
+    s3_key: str
+    content_type: str
+    bytes: int
+    created_at: datetime
+    expires_at: datetime
+    image_id: str | None = None
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    upload: PendingUpload
+    url: str
+    fields: dict[str, str]
+    expires_in: int
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     prompt: str
     model: str | None = None
@@ -167,6 +192,10 @@ class Plan:
 class Generations(Protocol):
     def add(self, generation: Generation, api_key_id: str | None = None) -> None: ...
 
+    def lock_spender(self, user_id: str) -> None:
+        """Serialises this user's spends until the transaction ends; sums read after it see every earlier one."""
+        ...
+
     def spent_since(self, user_id: str, since: datetime) -> int: ...
 
     def get(self, generation_id: str, user_id: str | None = None) -> Generation | None: ...
@@ -210,6 +239,22 @@ class Images(Protocol):
 
     def for_generations(self, generation_ids: list[str]) -> dict[str, list[ImageRecord]]: ...
 
+    def lock_uploads(self, user_id: str) -> None:
+        """Serialises this user's uploads until the transaction ends, so the quota is checked one at a time."""
+        ...
+
+    def upload_bytes(self, user_id: str, now: datetime, excluding: str | None = None) -> int:
+        """Bytes of the user's uploads plus the sizes reserved by open upload tickets (but `excluding`'s)."""
+        ...
+
+    def add_pending(self, upload: PendingUpload) -> None: ...
+
+    def pending(self, upload_id: str, user_id: str) -> PendingUpload | None: ...
+
+    def complete_pending(self, upload_id: str, image_id: str, now: datetime) -> None: ...
+
+    def drop_pending(self, upload_id: str) -> None: ...
+
 
 class Previews(Protocol):
     def put(self, generation_id: str, position: int, s3_key: str, content_type: str, now: datetime) -> bool:
@@ -231,7 +276,17 @@ class Previews(Protocol):
 class ImageStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
-    def get(self, key: str) -> bytes: ...
+    def get(self, key: str) -> bytes:
+        """The object's bytes; KeyError when there is none."""
+        ...
+
+
+class UploadStore(ImageStore, Protocol):
+    def delete(self, key: str) -> None: ...
+
+    def presigned_post(self, key: str, content_type: str, max_bytes: int, seconds: int) -> tuple[str, dict[str, str]]:
+        """A URL and form fields that let a browser POST one file of that type and at most max_bytes to key."""
+        ...
 
 
 class JobQueue(Protocol):
@@ -396,6 +451,7 @@ class GenerationService:
                 check_monthly_cap(uow.api_keys, api_key_id, plan.cost, now)
             daily_cap = uow.catalog.setting("daily_spend_cap", None)
             if daily_cap is not None:
+                uow.generations.lock_spender(user.id)
                 spent = uow.generations.spent_since(user.id, now.replace(hour=0, minute=0, second=0, microsecond=0))
                 if spent + plan.cost > daily_cap:
                     raise DailyCapReached(f"The daily spending limit is {daily_cap} credits; {spent} spent today.",
@@ -471,7 +527,61 @@ class GenerationService:
             return _with_images(uow, page), next_cursor
 
     def upload(self, user: User, data: bytes, content_type: str) -> ImageRecord:
-        """Stores an uploaded picture, decoded and re-encoded without metadata, like a generated one."""
+        """Stores an uploaded picture, decoded and re-encoded without metadata, like a generated one, within the
+        user's upload quota."""
+        clean, info = self._sanitized(data, content_type)
+        return self._keep_upload(user, clean, info)
+
+    def start_upload(self, user: User, content_type: str, size: int) -> UploadTicket:
+        """Reserves `size` bytes of the quota and hands out a presigned POST for a file too large for the API's
+        own payload limit; complete_upload then validates it like a direct upload."""
+        if content_type not in UPLOAD_TYPES:
+            raise UnsupportedMediaType("Upload a PNG, JPEG or WebP image.", {"allowed": sorted(UPLOAD_TYPES)})
+        if size > MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge("Images are at most 10 MB.", {"max_bytes": MAX_UPLOAD_BYTES})
+        if size < 1:
+            raise InvalidRequest("bytes is the file's size, at least 1.", {"field": "bytes"})
+        now = self._clock.now()
+        upload_id = str(uuid.uuid4())
+        pending = PendingUpload(upload_id, user.id, f"uploads/{user.id}/{upload_id}", content_type, size, now,
+                                now + UPLOAD_TICKET)
+        with self._uow() as uow:
+            uow.images.lock_uploads(user.id)
+            self._check_quota(uow, user.id, size, now)
+            uow.images.add_pending(pending)
+            uow.commit()
+        seconds = int(UPLOAD_TICKET.total_seconds())
+        url, fields = self._store.presigned_post(pending.s3_key, content_type, size, seconds)
+        return UploadTicket(pending, url, fields, seconds)
+
+    def complete_upload(self, user: User, upload_id: str) -> ImageRecord:
+        """Turns the file POSTed for a ticket into an image, checked and cleaned as a direct upload is; once done,
+        asking again answers the same image."""
+        with self._uow() as uow:
+            pending = uow.images.pending(upload_id, user.id) if is_uuid(upload_id) else None
+            done = uow.images.get(pending.image_id, user.id) if pending and pending.image_id else None
+        if done is not None:
+            return done
+        if pending is None or pending.completed_at is not None:
+            raise NotFound("No such upload.")
+        try:
+            data = self._store.get(pending.s3_key)
+        except KeyError:
+            raise Conflict("Nothing has arrived for this upload yet: POST the file to its url with its fields first.",
+                           {"reason": "not_uploaded"}) from None
+        try:
+            if len(data) > pending.bytes:  # S3 enforces the policy's length range; this holds without it too
+                raise PayloadTooLarge(f"The file is larger than the {pending.bytes} bytes its upload declared.",
+                                      {"max_bytes": pending.bytes})
+            clean, info = self._sanitized(data, pending.content_type)
+        except (PayloadTooLarge, UnsupportedMediaType):
+            self._forget_staged(pending, drop=True)
+            raise
+        record = self._keep_upload(user, clean, info, pending)
+        self._forget_staged(pending)
+        return record
+
+    def _sanitized(self, data: bytes, content_type: str) -> tuple[bytes, ImageInfo]:
         if len(data) > MAX_UPLOAD_BYTES:
             raise PayloadTooLarge("Images are at most 10 MB.", {"max_bytes": MAX_UPLOAD_BYTES})
         if content_type not in UPLOAD_TYPES:
@@ -484,14 +594,29 @@ class GenerationService:
             raise PayloadTooLarge(f"Images are at most {MAX_UPLOAD_SIDE}x{MAX_UPLOAD_SIDE} pixels.",
                                   {"max_side": MAX_UPLOAD_SIDE})
         try:
-            clean, info = self._codec.sanitize(data, MAX_UPLOAD_SIDE)
+            return self._codec.sanitize(data, MAX_UPLOAD_SIDE)
         except InvalidImage:
             raise UnsupportedMediaType("That file is not a PNG, JPEG or WebP image we can read.") from None
-        image_id = str(uuid.uuid4())
-        record = _record(image_id, user.id, None, "upload", 0, info, clean, self._clock.now())
-        self._store.put(record.s3_key, clean, info.content_type)
+
+    def _keep_upload(self, user: User, clean: bytes, info: ImageInfo,
+                     pending: PendingUpload | None = None) -> ImageRecord:
+        now = self._clock.now()
+        record = _record(str(uuid.uuid4()), user.id, None, "upload", 0, info, clean, now)
+        thumbnail = self._codec.thumbnail(clean)
         with self._uow() as uow:
-            uow.images.add(record, clean, self._codec.thumbnail(clean))
+            uow.images.lock_uploads(user.id)
+            if pending is not None:
+                current = uow.images.pending(pending.id, user.id)
+                done = uow.images.get(current.image_id, user.id) if current and current.image_id else None
+                if done is not None:
+                    return done  # a concurrent completion of the same ticket got here first
+                if current is None or current.completed_at is not None:
+                    raise NotFound("No such upload.")
+            self._check_quota(uow, user.id, len(clean), now, excluding=pending.id if pending else None)
+            self._store.put(record.s3_key, clean, info.content_type)
+            uow.images.add(record, clean, thumbnail)
+            if pending is not None:
+                uow.images.complete_pending(pending.id, record.id, now)
             uow.commit()
         return record
 
@@ -513,6 +638,31 @@ def _choose_model(specs: dict[str, ModelSpec], wanted: str | None) -> ModelSpec:
         return replacement
     raise ModelUnavailable(f"{spec.label} is no longer available. {spec.unavailable_reason or ''}".strip(),
                            {"field": "model", "model": spec.id, "allowed": [m.id for m in available]})
+
+    def _check_quota(self, uow: GenerationUnitOfWork, user_id: str, size: int, now: datetime,
+                     excluding: str | None = None) -> None:
+        quota = int(uow.catalog.setting("upload_quota_bytes", DEFAULT_UPLOAD_QUOTA))
+        used = uow.images.upload_bytes(user_id, now, excluding)
+        if used + size > quota:
+            raise PayloadTooLarge(
+                f"Uploads may take {_megabytes(quota)} in all and {_megabytes(used)} are in use; delete some, or "
+                "wait: uploads no generation uses are deleted after a day.",
+                {"reason": "upload_quota", "quota_bytes": quota, "used_bytes": used, "bytes": size})
+
+    def _forget_staged(self, pending: PendingUpload, drop: bool = False) -> None:
+        """Deletes the raw file a ticket received (the uploads/ lifecycle rule catches any this misses)."""
+        try:
+            self._store.delete(pending.s3_key)
+        except Exception as exc:  # noqa: BLE001 - S3 expires uploads/ after a day anyway
+            self._log("could not delete a staged upload", {"upload_id": pending.id, "error_type": type(exc).__name__})
+        if drop:
+            with self._uow() as uow:
+                uow.images.drop_pending(pending.id)
+                uow.commit()
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):,.1f} MB".replace(".0 MB", " MB")
 
 
 def _with_images(uow: GenerationUnitOfWork, generations: list[Generation]) -> list[Generation]:
@@ -740,11 +890,12 @@ class GenerationWorker:
             stored = sum(uow.images.add(record, data, thumbnail) for record, data, thumbnail in made or [])
             refund = (generation.n - stored) * generation.unit_credits
             status = "succeeded" if stored else "failed"
-            closed = uow.generations.finish(replace(
+            finished = replace(
                 generation, status=status, provider=provider, provider_cost_usd=provider_cost,
                 provider_latency_ms=latency_ms, refunded_credits=refund,
                 error=error if (error or not stored) else None, completed_at=now, usage=usage, actual_cost_usd=actual,
-            ), now)
+            )
+            closed = uow.generations.finish(finished, now)
             if not closed:
                 return "skipped"
             if refund:

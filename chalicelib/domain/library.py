@@ -19,10 +19,20 @@ from .generation import ImageRecord, ImageStore
 
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 DEFAULT_QUALITY = {"png": 100, "jpeg": 90, "webp": 90}
+# Scaled copies are made only at these widths (a request rounds up to the next), so an image has a bounded number
+# of stored variants however many widths are asked for. Thumbnails and avatars (64-256), cards and feeds (512,
+# 768), full-width and Retina layouts (1024-2048), 4K screens up to the largest upload side (3072, 4096), and 1200,
+# the Open Graph width the share page asks for; no step is more than twice the one below.
+WIDTH_LADDER = (64, 128, 256, 512, 768, 1024, 1200, 1536, 2048, 3072, 4096)
+QUALITY_STEPS = (50, 75, 90)  # low, medium, high (the default); a request takes the nearest
+VARIANT_S3_DAYS = 30  # the variants/ lifecycle rule; copies kept in S3 are remade before it deletes them
 # Kept as made: a GIF's frames and an SVG's vectors would be lost by scaling, so they are only converted away from.
 ORIGINAL_ONLY = {"image/gif": "gif", "image/svg+xml": "svg"}
 MAX_INLINE_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB response once base64 and headers are counted
 MAX_BULK = 100
+LINK_SECONDS = 300
+UNUSED_UPLOAD_LIFETIME = timedelta(days=1)  # also the uploads/ lifecycle rule, for files never completed
+SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Variant:
     s3_key: str | None
     format: str = ""
     width: int = 0
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class Download:
     etag: str
     data: bytes | None = None
     redirect_url: str | None = None
+    expires_in: int = LINK_SECONDS
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,9 @@ class Library(Protocol):
         """The user's image and, when asked for and already made, its variant; None when no such image."""
         ...
 
-    def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None: ...
+    def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None:
+        """Stores a variant, or replaces the one at the same format, width and quality."""
+        ...
 
     def share(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
         """Shares an image; returns its slug (an existing one is kept), None when no such image."""
@@ -107,6 +121,15 @@ class Library(Protocol):
 
     def missing_blobs(self, limit: int) -> list[ImageRecord]: ...
 
+    def delete_unused_uploads(self, before: datetime, limit: int) -> list[str]:
+        """Deletes uploads made before `before` that no generation took as source or mask, and that are neither
+        favourites nor shared; returns the S3 keys to remove."""
+        ...
+
+    def delete_old_tickets(self, before: datetime, limit: int) -> list[str]:
+        """Forgets upload tickets issued before `before`; returns the staging keys of those never completed."""
+        ...
+
     def restore_blob(self, image_id: str, data: bytes, thumbnail: bytes) -> None: ...
 
 
@@ -116,6 +139,16 @@ class BlobStore(ImageStore, Protocol):
     def delete(self, key: str) -> None: ...
 
     def presigned_url(self, key: str, filename: str, seconds: int) -> str: ...
+
+
+def snap_width(width: int) -> int:
+    """The smallest ladder width at least as wide as asked (the widest step for anything wider)."""
+    return next((step for step in WIDTH_LADDER if step >= width), WIDTH_LADDER[-1])
+
+
+def snap_quality(quality: int) -> int:
+    """The nearest quality step; halfway rounds up."""
+    return min(QUALITY_STEPS, key=lambda step: (abs(step - quality), -step))
 
 
 def etag_of(sha256: bytes) -> str:
@@ -180,8 +213,9 @@ class LibraryService:
             return uow.library.share_slug(image_id)
 
     def download(self, user_id: str, image_id: str, fmt: str | None, width: int | None,
-                 quality: int | None) -> Download:
-        """The original, or a converted and scaled variant made once and cached."""
+                 quality: int | None, as_link: bool = False) -> Download:
+        """The original, or a converted and scaled variant made once and cached; with as_link, always a
+        short-lived URL instead of the bytes."""
         try:
             image_id = str(uuid.UUID(image_id))
         except ValueError:
@@ -193,7 +227,7 @@ class LibraryService:
         if found is None:
             raise NotFound("No such image.")
         image, variant = found
-        return self._download(image, fmt, width, quality, lambda: self._original(image), variant)
+        return self._download(image, fmt, width, quality, lambda: self._original(image), variant, as_link)
 
     def _original(self, image: ImageRecord) -> bytes:
         with self._uow() as uow:
@@ -212,14 +246,15 @@ class LibraryService:
         if quality is not None and not 1 <= quality <= 100:
             raise InvalidRequest("quality is from 1 to 100.", {"field": "quality"})
         if fmt is not None:
-            quality = quality if (quality is not None and fmt != "png") else DEFAULT_QUALITY[fmt]
-        return fmt, width, quality
+            quality = snap_quality(quality) if (quality is not None and fmt != "png") else DEFAULT_QUALITY[fmt]
+        return fmt, None if width is None else snap_width(width), quality
 
     def _download(self, image: ImageRecord, fmt: str | None, width: int | None, quality: int | None,
-                  original: Callable[[], bytes], cached: Variant | None = None) -> Download:
+                  original: Callable[[], bytes], cached: Variant | None = None, as_link: bool = False) -> Download:
         if image.content_type in ORIGINAL_ONLY and fmt in (None, ORIGINAL_ONLY[image.content_type]):
             filename = download_name(image.prompt, image.id, ORIGINAL_ONLY[image.content_type])
-            return self._deliver(image.content_type, filename, image.sha256, image.bytes, image.s3_key, original)
+            return self._deliver(image.content_type, filename, image.sha256, image.bytes, image.s3_key, original,
+                                 as_link)
         fmt, width, quality = self._normalise(fmt, width, quality)
         original_fmt = image.content_type.split("/")[1]
         fmt = fmt or original_fmt
@@ -227,11 +262,13 @@ class LibraryService:
         quality = quality if (quality is not None and fmt != "png") else DEFAULT_QUALITY[fmt]
         filename = download_name(image.prompt, image.id, "jpg" if fmt == "jpeg" else fmt)
         if fmt == original_fmt and width == image.width:
-            return self._deliver(FORMATS[fmt], filename, image.sha256, image.bytes, image.s3_key, original)
+            return self._deliver(FORMATS[fmt], filename, image.sha256, image.bytes, image.s3_key, original, as_link)
         variant = cached if cached is not None and (cached.width, cached.format) == (width, fmt) else None
         if variant is None:
             with self._uow() as uow:
                 variant = uow.library.variant(image.id, fmt, width, quality)
+        if variant is not None and variant.s3_key and self._expiring(variant):
+            variant = None
         if variant is None:
             data = self._codec.convert(original(), fmt, width, quality)
             digest = hashlib.sha256(data).digest()
@@ -243,16 +280,26 @@ class LibraryService:
             with self._uow() as uow:
                 uow.library.add_variant(image.id, fmt, width, quality, variant, self._clock.now())
                 uow.commit()
-            if key is None:
-                return Download(variant.content_type, filename, etag_of(digest), data=data)
+        data_of = variant.data
+        link_key = f"exports/links/{image.user_id}/{image.id}/{width}-{quality}.{fmt}"
         return self._deliver(variant.content_type, filename, variant.sha256, variant.bytes, variant.s3_key,
-                             lambda: variant.data or b"")
+                             lambda: data_of or b"", as_link, link_key)
+
+    def _expiring(self, variant: Variant) -> bool:
+        """An S3 copy the lifecycle rule deletes within a day: remade now rather than linked to."""
+        return variant.created_at is None or \
+            self._clock.now() - variant.created_at > timedelta(days=VARIANT_S3_DAYS - 1)
 
     def _deliver(self, content_type: str, filename: str, sha256: bytes, size: int, s3_key: str | None,
-                 data: Callable[[], bytes]) -> Download:
-        if size > MAX_INLINE_BYTES and s3_key:
+                 data: Callable[[], bytes], as_link: bool = False, link_key: str | None = None) -> Download:
+        if (as_link or size > MAX_INLINE_BYTES) and s3_key:
             return Download(content_type, filename, etag_of(sha256),
-                            redirect_url=self._store.presigned_url(s3_key, filename, 300))
+                            redirect_url=self._store.presigned_url(s3_key, filename, LINK_SECONDS))
+        if as_link and link_key:
+            # Kept in PostgreSQL only: a copy under exports/, which S3 deletes after a day, backs the link.
+            self._store.put(link_key, data(), content_type)
+            return Download(content_type, filename, etag_of(sha256),
+                            redirect_url=self._store.presigned_url(link_key, filename, LINK_SECONDS))
         return Download(content_type, filename, etag_of(sha256), data=data())
 
     def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]:
@@ -319,8 +366,25 @@ class LibraryService:
             done += 1
         return {"deleted": done, "failed": failed}
 
-    def zip(self, user_id: str, image_ids: list[str]) -> Download:
-        """A ZIP of the originals; large archives go through S3 and a short-lived link."""
+    def sweep_uploads(self, batches: int = 20) -> dict[str, int]:
+        """Deletes uploads unused a day after they were made, and upload tickets (with any file they received)
+        a day after they were issued; S3 copies go now or through the deletion retry schedule."""
+        before = self._clock.now() - UNUSED_UPLOAD_LIFETIME
+        counts = {"uploads_deleted": 0, "abandoned_uploads": 0}
+        for counter, sweep in (("uploads_deleted", lambda uow: uow.library.delete_unused_uploads),
+                               ("abandoned_uploads", lambda uow: uow.library.delete_old_tickets)):
+            for _ in range(batches):
+                with self._uow() as uow:
+                    keys = sweep(uow)(before, SWEEP_BATCH)
+                    uow.commit()
+                self._delete_from_s3(keys)
+                counts[counter] += len(keys)
+                if len(keys) < SWEEP_BATCH:
+                    break
+        return counts
+
+    def zip(self, user_id: str, image_ids: list[str], as_link: bool = False) -> Download:
+        """A ZIP of the originals; large archives (or any, with as_link) go through S3 and a short-lived link."""
         ids = _ids(image_ids)
         buffer = io.BytesIO()
         names: set[str] = set()
@@ -336,11 +400,11 @@ class LibraryService:
         data = buffer.getvalue()
         digest = hashlib.sha256(data).digest()
         filename = f"pixmint-{len(ids)}-images.zip"
-        if len(data) > MAX_INLINE_BYTES:
+        if len(data) > MAX_INLINE_BYTES or as_link:
             key = f"exports/{user_id}/{digest.hex()[:32]}.zip"
             self._store.put(key, data, "application/zip")
             return Download("application/zip", filename, etag_of(digest),
-                            redirect_url=self._store.presigned_url(key, filename, 900))
+                            redirect_url=self._store.presigned_url(key, filename, 900), expires_in=900)
         return Download("application/zip", filename, etag_of(digest), data=data)
 
     def share(self, user_id: str, image_id: str) -> tuple[str, str]:
@@ -364,9 +428,10 @@ class LibraryService:
             raise NotFound("This image is not shared.")
         return shared
 
-    def shared_download(self, slug: str, fmt: str | None, width: int | None) -> Download:
+    def shared_download(self, slug: str, fmt: str | None, width: int | None, as_link: bool = False) -> Download:
+        """A shared image for anyone, on the same width ladder as the owner's downloads."""
         shared = self.shared(slug)
-        return self._download(shared.image, fmt, width, None, lambda: self._original(shared.image))
+        return self._download(shared.image, fmt, width, None, lambda: self._original(shared.image), None, as_link)
 
     def shared_thumbnail(self, slug: str) -> bytes:
         self.shared(slug)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hmac
+import ipaddress
 import json
+import re
 import time
 import uuid
 from typing import Any, Callable
@@ -16,6 +19,13 @@ from ..domain import errors
 from ..domain.model import Principal
 from ..observability import logger, metrics, metrics_enabled, traced
 
+
+class NotAcceptable(errors.DomainError):
+    """Content negotiation failed: the Accept header names nothing this endpoint can send."""
+
+    code = "not_acceptable"
+
+
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidRequest: 400,
     errors.InvalidToken: 400,
@@ -26,6 +36,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.DailyCapReached: 402,
     errors.Forbidden: 403,
     errors.NotFound: 404,
+    NotAcceptable: 406,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
@@ -42,6 +53,7 @@ CHALICE_CODES = {
     403: ("forbidden", "You are not allowed to do this."),
     404: ("not_found", "There is nothing here."),
     405: ("method_not_allowed", "This method is not allowed here."),
+    406: ("not_acceptable", "Send an Accept header naming a type this endpoint answers with."),
     413: ("payload_too_large", "The request body is too large."),
     415: ("unsupported_media_type", "Send JSON with Content-Type: application/json."),
     500: ("internal_error", "Something went wrong on our side. Try again later."),
@@ -129,13 +141,17 @@ def _rewrite_chalice_error(response: Response, request_id: str) -> Response:
     code, message = CHALICE_CODES.get(status, CHALICE_CODES[500] if status >= 500 else ("invalid_request", "The request is not valid."))
     if status >= 500:
         status = 500
+    elif isinstance(body["Message"], str) and body["Message"].strip():
+        # Chalice's own 4xx messages name what was wrong ("Unsupported media type: text/plain", the Accept header a
+        # binary reply needs); only 5xx messages are replaced, as they could say something internal.
+        message = body["Message"].strip()[:500]
     headers = {k: v for k, v in response.headers.items() if k.lower() in ("allow", "retry-after")}
     return envelope(status, code, message, request_id, headers=headers)
 
 
 def http_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
     request_id = _request_id(event)
-    logger.append_keys(request_id=request_id)
+    logger.thread_safe_append_keys(request_id=request_id)  # the local stack serves requests in parallel threads
     started = time.perf_counter()
     try:
         _check_query(event)
@@ -163,7 +179,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
         if response.status_code >= 500:
             metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
         metrics.flush_metrics()
-    logger.remove_keys(["request_id"])
+    logger.thread_safe_remove_keys(["request_id"])
     return response
 
 
@@ -188,6 +204,10 @@ def _cors_headers(event: Request) -> dict[str, str]:
     return cors.cors_headers(event, allowed)
 
 
+MAX_JSON_DEPTH = 32  # the deepest body the API takes is 3 levels; this leaves room without risking recursion
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object, or InvalidRequest."""
     raw = request.raw_body
@@ -195,24 +215,70 @@ def json_body(request: Request) -> dict[str, Any]:
         raise errors.InvalidRequest("The request body must be a JSON object.")
     try:
         body = json.loads(raw)
+    except RecursionError:
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError):
         raise errors.InvalidRequest("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise errors.InvalidRequest("The request body must be a JSON object.")
-    if _contains_nul(body):
-        raise errors.InvalidRequest("Text may not contain NUL characters.", {"reason": "nul_character"})
+    _check_storable(body)
     return body
 
 
-def _contains_nul(value: Any) -> bool:
-    """PostgreSQL cannot store U+0000 in text, so it is refused at the edge rather than failing in SQL."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
+def _too_deep() -> errors.InvalidRequest:
+    return errors.InvalidRequest(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.",
+                                 {"reason": "too_deep", "max_depth": MAX_JSON_DEPTH})
+
+
+def _check_storable(body: dict[str, Any]) -> None:
+    """Refuses what PostgreSQL and UTF-8 cannot hold: U+0000, lone surrogates (JSON allows "\\ud800", UTF-8 does
+    not), and nesting deep enough to exhaust the stack of code that recurses into it; walked without recursion."""
+    pending: list[tuple[Any, int]] = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            found = _UNSTORABLE.search(value)
+            if found and found.group() == "\x00":
+                raise errors.InvalidRequest("Text may not contain NUL characters.", {"reason": "nul_character"})
+            if found:
+                raise errors.InvalidRequest("Text may not contain lone surrogates (\\ud800 to \\udfff); send "
+                                            "characters as UTF-8 or as surrogate pairs.", {"reason": "lone_surrogate"})
+        elif isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise _too_deep()
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                pending.append((item, depth + 1))
+                if isinstance(key, str):
+                    pending.append((key, depth + 1))
+
+
+def accept_quality(header: str | None, media_type: str, wildcard: bool = True) -> float:
+    """How much an Accept header wants media_type (RFC 9110 12.5.1): the most specific matching range decides, 0
+    when none matches or there is no header. wildcard=False ignores */*, for types a client must name to get."""
+    wanted_type = media_type.lower().split("/")[0]
+    best: tuple[int, float] = (-1, 0.0)
+    for part in (header or "").split(","):
+        kind, *params = [p.strip() for p in part.split(";")]
+        kind = kind.lower()
+        if kind == media_type.lower():
+            specificity = 2
+        elif kind == f"{wanted_type}/*":
+            specificity = 1
+        elif kind == "*/*" and wildcard:
+            specificity = 0
+        else:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        best = max(best, (specificity, q), key=lambda pair: pair[0])
+    return best[1]
 
 
 def whole_number(raw: str) -> bool:
@@ -267,9 +333,30 @@ def idempotency_key(request: Request) -> str | None:
     return key.strip() if key else None
 
 
+# Set on /v1/* by CloudFront (a viewer-request function, over anything the viewer sent) and as an origin header.
+VIEWER_ADDRESS_HEADER = "x-viewer-address"
+ORIGIN_SECRET_HEADER = "x-origin-secret"
+
+
 def client_ip(request: Request) -> str:
+    """The caller's address, which throttles key on: the viewer's as CloudFront saw it when the request came
+    through the distribution (it carries the origin secret), else the address API Gateway saw."""
     identity = (request.context or {}).get("identity") or {}
+    viewer = (request.headers.get(VIEWER_ADDRESS_HEADER) or "").strip()
+    if viewer and _through_cloudfront(request):
+        try:
+            return str(ipaddress.ip_address(viewer))
+        except ValueError:
+            pass
     return str(identity.get("sourceIp") or "unknown")
+
+
+def _through_cloudfront(request: Request) -> bool:
+    from ..bootstrap import container
+
+    secret = container().settings.origin_secret
+    sent = request.headers.get(ORIGIN_SECRET_HEADER) or ""
+    return bool(secret) and hmac.compare_digest(sent.encode(), (secret or "").encode())
 
 
 def bearer_token(request: Request) -> str:
@@ -297,9 +384,11 @@ def authenticate(request: Request, allow_suspended: bool = False, allow_api_key:
 
 
 def require_admin(request: Request) -> Principal:
+    """An admin signed in with a bearer token, who outside the local stage has two-factor sign-in on."""
+    from ..bootstrap import container
+
     principal = authenticate(request, allow_api_key=False)
-    if not principal.user.is_admin:
-        raise errors.Forbidden("Only admins can do this.", {"reason": "not_admin"})
+    container().accounts.check_admin_access(principal)
     return principal
 
 
@@ -311,6 +400,8 @@ def user_json(user: Any) -> dict[str, Any]:
         "role": user.role.value,
         "credits": user.credits,
         "suspended": user.suspended,
+        "email_verified": user.email_verified,
+        "two_factor": user.two_factor,
         "created_at": rfc3339(user.created_at),
     }
 

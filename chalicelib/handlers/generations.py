@@ -11,7 +11,7 @@ from ..bootstrap import container
 from ..domain.credits import request_fingerprint
 from ..domain.catalogue import ModelSpec, Price, Rate
 from ..domain.errors import InvalidRequest, NotFound
-from ..domain.generation import Generation, GenerationFilters, GenerationRequest
+from ..domain.generation import Generation, GenerationFilters, GenerationRequest, ImageRecord
 from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339, whole_number
 from .images import image_json
 
@@ -167,11 +167,31 @@ def list_generations() -> Response:
     return Response({"items": [generation_json(g) for g in items], "next_cursor": next_cursor})
 
 
-@bp.route("/v1/uploads", methods=["POST"], content_types=UPLOAD_TYPES)
+def _upload_json(image: ImageRecord) -> dict[str, Any]:
+    return {"id": image.id, "width": image.width, "height": image.height, "content_type": image.content_type,
+            "bytes": image.bytes}
+
+
+@bp.route("/v1/uploads", methods=["POST"], content_types=[*UPLOAD_TYPES, "application/json"])
 @api_view
 def upload() -> Response:
+    """The image as the body (up to what Lambda's 6 MB payload allows), or JSON {content_type, bytes} for a
+    presigned S3 POST of anything up to 10 MB."""
     principal = authenticate(bp.current_request)
     content_type = bp.current_request.headers.get("content-type", "").split(";")[0].strip().lower()
-    image = container().generations.upload(principal.user, bp.current_request.raw_body or b"", content_type)
-    return Response({"id": image.id, "width": image.width, "height": image.height,
-                     "content_type": image.content_type, "bytes": image.bytes}, status_code=201)
+    service = container().generations
+    if content_type == "application/json":
+        body = fields(json_body(bp.current_request), {"content_type": str, "bytes": int})
+        ticket = service.start_upload(principal.user, body["content_type"].strip().lower(), body["bytes"])
+        return Response({"upload_id": ticket.upload.id, "url": ticket.url, "fields": ticket.fields,
+                         "expires_in": ticket.expires_in}, status_code=201)
+    image = service.upload(principal.user, bp.current_request.raw_body or b"", content_type)
+    return Response(_upload_json(image), status_code=201)
+
+
+@bp.route("/v1/uploads/{upload_id}/complete", methods=["POST"])
+@api_view
+def complete_upload(upload_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    return Response(_upload_json(container().generations.complete_upload(principal.user, upload_id)),
+                    status_code=201)

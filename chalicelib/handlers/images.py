@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
-from typing import Any
+from typing import Any, Callable
 
-from chalice import Blueprint, Response
+from chalice import Blueprint, Rate, Response
 
 from ..bootstrap import container
 from ..domain.errors import InvalidRequest
 from ..domain.generation import ImageRecord
 from ..domain.library import MAX_BULK, Download, ImageFilters, SharedImage
-from .api import api_view, authenticate, fields, json_body, page_params, rfc3339, whole_number
+from ..observability import logger
+from .api import (NotAcceptable, accept_quality, api_view, authenticate, fields, json_body, page_params, rfc3339,
+                  whole_number)
 
 bp = Blueprint(__name__)
 BULK_ACTIONS = ("delete", "favorite", "unfavorite")
@@ -61,18 +64,38 @@ def _int(query: dict[str, str], name: str) -> int | None:
 
 SVG = "image/svg+xml"
 SVG_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+JSON = "application/json"
 
 
-def _binary(download: Download, cache: str, attachment: bool = True) -> Response:
-    """Sends bytes with validators, or redirects to S3 for files Lambda cannot return; 304 when unchanged."""
+def wants_link() -> bool:
+    """Whether to make a link straight away: the client names JSON and no image type nor */* at all."""
+    accept = (bp.current_request.headers.get("accept") or "").lower()
+    return accept_quality(accept, JSON, wildcard=False) > 0 and "image/" not in accept and "*/*" not in accept
+
+
+def _binary(download: Download, cache: str, attachment: bool = True,
+            link: Callable[[], Download] | None = None) -> Response:
+    """Bytes with validators, a redirect to S3 for files Lambda cannot return, or {url, filename, expires_in} for a
+    client that asks for JSON (the link comes from `link` when the bytes were inline); 304 when unchanged, 406 when
+    the Accept header takes neither the file's type nor JSON."""
+    accept = bp.current_request.headers.get("accept")
+    as_bytes = accept_quality(accept, download.content_type)
+    as_json = accept_quality(accept, JSON, wildcard=False)  # named, not */*: a browser's <img> wants the picture
     headers = {"ETag": download.etag, "Cache-Control": cache}
+    if download.redirect_url is None and link is not None and as_json > 0 and as_json > as_bytes:
+        download = link()
     if download.redirect_url:
-        if "application/json" in (bp.current_request.headers.get("accept") or ""):
+        if as_json > 0:
             # Browsers' fetch cannot follow a cross-origin redirect to S3; they get the link to open instead.
-            return Response({"url": download.redirect_url, "filename": download.filename, "expires_in": 300},
-                            headers={"Cache-Control": "no-store"})
-        return Response("", status_code=302, headers={**headers, "Location": download.redirect_url,
-                                                       "Cache-Control": "no-store"})
+            return Response({"url": download.redirect_url, "filename": download.filename,
+                             "expires_in": download.expires_in}, headers={"Cache-Control": "no-store"})
+        if as_bytes > 0:
+            return Response("", status_code=302, headers={**headers, "Location": download.redirect_url,
+                                                           "Cache-Control": "no-store"})
+    if as_bytes == 0:
+        options = f"Accept: {download.content_type}" + (f" or Accept: {JSON} for a short-lived link" if link else "")
+        raise NotAcceptable(f"This download is {download.content_type}; send {options}.",
+                            {"header": "Accept", "types": [download.content_type] + ([JSON] if link else [])})
     if download.etag in (bp.current_request.headers.get("if-none-match") or "").replace(" ", "").split(","):
         return Response("", status_code=304, headers=headers)
     if download.content_type == SVG:
@@ -126,8 +149,10 @@ def delete_image(image_id: str) -> Response:
 @api_view
 def image_content(image_id: str) -> Response:
     principal = authenticate(bp.current_request)
-    download = container().library.download(principal.user.id, image_id, *_download_params())
-    return _binary(download, "private, max-age=31536000, immutable")
+    library, params = container().library, _download_params()
+    download = library.download(principal.user.id, image_id, *params, as_link=wants_link())
+    return _binary(download, "private, max-age=31536000, immutable",
+                   link=lambda: library.download(principal.user.id, image_id, *params, as_link=True))
 
 
 @bp.route("/v1/images/{image_id}/thumbnail", methods=["GET"])
@@ -192,7 +217,9 @@ def bulk() -> Response:
 def download_zip() -> Response:
     principal = authenticate(bp.current_request)
     body = fields(json_body(bp.current_request), {"ids": list})
-    return _binary(container().library.zip(principal.user.id, _bulk_ids(body)), "private, no-store")
+    ids, library = _bulk_ids(body), container().library
+    return _binary(library.zip(principal.user.id, ids, as_link=wants_link()), "private, no-store",
+                   link=lambda: library.zip(principal.user.id, ids, as_link=True))
 
 
 @bp.route("/v1/public/images/{slug}", methods=["GET"])
@@ -205,15 +232,19 @@ def public_image(slug: str) -> Response:
 @api_view
 def public_content(slug: str) -> Response:
     query = bp.current_request.query_params or {}
-    download = container().library.shared_download(slug, query.get("format") or None, _int(query, "width"))
-    return _binary(download, "public, no-cache", attachment=False)  # revalidated, so unsharing stops it at once
+    library, fmt, width = container().library, query.get("format") or None, _int(query, "width")
+    download = library.shared_download(slug, fmt, width, as_link=wants_link())
+    # Revalidated, so unsharing stops it at once.
+    return _binary(download, "public, no-cache", attachment=False,
+                   link=lambda: library.shared_download(slug, fmt, width, as_link=True))
 
 
 @bp.route("/v1/public/images/{slug}/thumbnail", methods=["GET"])
 @api_view
 def public_thumbnail(slug: str) -> Response:
     data = container().library.shared_thumbnail(slug)
-    return Response(data, headers={"Content-Type": "image/webp", "Cache-Control": "public, no-cache"})
+    download = Download("image/webp", "thumbnail.webp", f'"t{hashlib.sha256(data).hexdigest()[:31]}"', data=data)
+    return _binary(download, "public, no-cache", attachment=False)
 
 
 @bp.route("/v1/public/images/{slug}/page", methods=["GET"])
@@ -247,3 +278,12 @@ def community() -> Response:
     items, next_cursor = container().library.community(cursor, limit)
     return Response({"items": [public_json(s) for s in items], "next_cursor": next_cursor},
                     headers={"Cache-Control": "public, max-age=30"})
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS))
+def housekeeping(event: Any) -> dict[str, int]:
+    """Deletes uploads no generation used within a day, and throttle records no limit reads any more."""
+    services = container()
+    result = {**services.library.sweep_uploads(), **services.api_keys.prune_throttle_records()}
+    logger.info("housekeeping", extra=result)
+    return result

@@ -164,3 +164,57 @@ def test_the_document_states_the_monthly_cap_range_the_api_enforces(api, user):
 def test_a_query_parameter_sent_twice_is_a_400_not_a_silent_choice(api, user, path):
     name = path.split("?", 1)[1].split("=", 1)[0]
     assert_invalid_request(api.get(path, token=user["access_token"]), name)
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("method, path, raw", [
+    ("POST", "/v1/auth/login", '{"email": %s, "password": "x"}' % nested(40)),
+    ("POST", "/v1/auth/register", '{"email": %s, "password": "correct horse battery"}' % nested(100_000)),
+    ("POST", "/v1/auth/password-reset", '{"email": "a@example.com", "x": %s}' % ('{"a":' * 5000 + "1" + "}" * 5000)),
+])
+def test_deeply_nested_json_is_a_400_not_a_500(api, method, path, raw):
+    reply = api.request(method, path, raw=raw)
+    assert_invalid_request(reply)
+    assert reply.json["error"]["details"] == {"reason": "too_deep", "max_depth": 32}
+
+
+def test_deeply_nested_json_from_a_signed_in_user_is_a_400_not_a_500(api, user):
+    reply = api.request("POST", "/v1/generations", raw='{"prompt": "a fox", "n": %s}' % nested(1000),
+                        token=user["access_token"])
+    assert_invalid_request(reply)
+    assert reply.json["error"]["details"]["reason"] == "too_deep"
+
+
+LONE = "\\ud800"  # the JSON escape, as a client would send it: valid JSON, not encodable as UTF-8
+
+
+@pytest.mark.parametrize("method, path, raw", [
+    ("POST", "/v1/auth/register", '{"email": "a%s@example.com", "password": "correct horse battery"}' % LONE),
+    ("POST", "/v1/auth/login", '{"email": "a@example.com", "password": "x%s"}' % LONE),
+    ("POST", "/v1/auth/password-reset", '{"email": "a@example.com", "%s": 1}' % LONE),
+])
+def test_a_lone_surrogate_in_a_public_json_field_is_a_400_not_a_500(api, method, path, raw):
+    reply = api.request(method, path, raw=raw)
+    assert_invalid_request(reply)
+    assert reply.json["error"]["details"] == {"reason": "lone_surrogate"}
+
+
+@pytest.mark.parametrize("method, path, raw", [
+    ("PATCH", "/v1/me", '{"display_name": "Ada %s"}' % LONE),
+    ("POST", "/v1/api-keys", '{"name": "\\udfff"}'),
+    ("POST", "/v1/generations", '{"prompt": "a fox %s"}' % LONE),
+    ("POST", "/v1/generations/quote", '{"prompt": "a fox", "negative_prompt": "%s"}' % LONE),
+])
+def test_a_lone_surrogate_in_a_signed_in_json_field_is_a_400_not_a_500(api, user, method, path, raw):
+    reply = api.request(method, path, raw=raw, token=user["access_token"])
+    assert_invalid_request(reply)
+    assert reply.json["error"]["details"] == {"reason": "lone_surrogate"}
+
+
+def test_a_surrogate_pair_is_an_ordinary_character(api, user):
+    reply = api.request("POST", "/v1/generations/quote", raw='{"prompt": "a fox \\ud83e\\udd8a"}',
+                        token=user["access_token"])
+    assert reply.status == 200, reply.body

@@ -53,7 +53,7 @@ def test_images_are_listed_newest_first_with_filters_and_cursor(api, owner):
 
 @pytest.mark.parametrize("fmt, mime", [(None, "image/png"), ("png", "image/png"), ("jpeg", "image/jpeg"),
                                        ("webp", "image/webp")])
-@pytest.mark.parametrize("width, expected", [(None, (1024, 1024)), (512, (512, 512)), (100, (100, 100)),
+@pytest.mark.parametrize("width, expected", [(None, (1024, 1024)), (512, (512, 512)), (100, (128, 128)),
                                              (4000, (1024, 1024))])
 def test_every_format_and_width_round_trips_with_the_right_type_and_size(api, owner, fmt, mime, width, expected):
     token, images = owner
@@ -262,3 +262,112 @@ def test_admins_can_hide_community_entries_and_others_cannot(api, owner, contain
                    ).status == 200, "hidden from the feed, the link itself still works"
     assert api.request("DELETE", path, token=admin["access_token"]).status == 204
     assert len(api.get("/v1/community").json["items"]) == 1
+
+
+# ---------------------------------------------------------------------------------------------- bounded variants
+
+def variant_rows(db, image_id: str) -> list[tuple[str, int, int]]:
+    with psycopg.connect(db) as conn:
+        return conn.execute("SELECT format, width, quality FROM image_variants WHERE image_id = %s ORDER BY 1, 2, 3",
+                            (image_id,)).fetchall()
+
+
+def test_150_distinct_widths_of_a_shared_image_store_at_most_ladder_many_variants(api, owner, db):
+    from chalicelib.domain.library import WIDTH_LADDER
+
+    token, images = owner
+    slug = api.post(f"/v1/images/{images[0]['id']}/share", token=token).json["slug"]
+    sizes = set()
+    for width in range(16, 1066, 7)[:150]:  # every width an anonymous visitor might try, up to past the image's own
+        reply = api.request("GET", f"/v1/public/images/{slug}/content?format=webp&width={width}",
+                            headers={"Accept": "image/webp"})
+        assert reply.status == 200
+        sizes.add(Image.open(io.BytesIO(reply.body)).size[0])
+    rows = variant_rows(db, images[0]["id"])
+    assert len(range(16, 1066, 7)[:150]) == 150
+    assert len(rows) <= len(WIDTH_LADDER)
+    assert {w for _, w, _ in rows} == sizes == {64, 128, 256, 512, 768, 1024}, "the ladder up to the image's width"
+
+
+def test_a_width_rounds_up_to_the_ladder_and_quality_to_its_nearest_step(api, owner, db):
+    token, images = owner
+    for query in ("?format=jpeg&width=300&quality=70", "?format=jpeg&width=500&quality=80",
+                  "?format=jpeg&width=512&quality=75"):
+        reply = content(api, token, images[0]["id"], query)
+        assert reply.status == 200 and Image.open(io.BytesIO(reply.body)).size == (512, 512)
+    assert variant_rows(db, images[0]["id"]) == [("jpeg", 512, 75)]
+    content(api, token, images[0]["id"], "?format=jpeg&width=512&quality=100")
+    content(api, token, images[0]["id"], "?format=jpeg&width=512&quality=1")
+    assert variant_rows(db, images[0]["id"]) == [("jpeg", 512, 50), ("jpeg", 512, 75), ("jpeg", 512, 90)]
+
+
+def test_a_variant_kept_in_s3_is_remade_before_the_lifecycle_rule_deletes_it(api, owner, container, clock, db):
+    from chalicelib.domain.library import VARIANT_S3_DAYS
+
+    token, images = owner
+    with psycopg.connect(db) as conn:  # as if it had been too large for PostgreSQL
+        conn.execute("""INSERT INTO image_variants (image_id, format, width, quality, content_type, bytes, sha256,
+                            s3_key, created_at) VALUES (%s, 'webp', 512, 90, 'image/webp', 6000000, '\\x00',
+                            'variants/old.webp', %s)""", (images[0]["id"], clock.now()))
+    clock.advance(days=VARIANT_S3_DAYS - 1, seconds=1)
+    token = api.post("/v1/auth/login", {"email": "owner@example.com", "password": "correct horse battery"}).json[
+        "access_token"]
+    reply = content(api, token, images[0]["id"], "?format=webp&width=512")
+    assert reply.status == 200 and Image.open(io.BytesIO(reply.body)).size == (512, 512), "remade, not linked to"
+    with psycopg.connect(db) as conn:
+        row = conn.execute("SELECT s3_key, created_at FROM image_variants WHERE image_id = %s",
+                           (images[0]["id"],)).fetchone()
+    assert row == (None, clock.now())
+
+
+# ---------------------------------------------------------------------------------------------- JSON-only clients
+
+def test_a_download_asked_for_as_json_is_a_short_lived_link_to_the_bytes(api, owner):
+    import requests
+
+    token, images = owner
+    for query in ("", "?format=webp&width=256"):
+        reply = content(api, token, images[0]["id"], query, Accept="application/json")
+        assert reply.status == 200 and reply.headers["content-type"] == "application/json"
+        assert set(reply.json) == {"url", "filename", "expires_in"} and reply.json["expires_in"] == 300
+        assert "X-Amz-Signature" in reply.json["url"] or "Signature=" in reply.json["url"]
+        fetched = requests.get(reply.json["url"], timeout=30)  # moto serves the presigned GET as S3 would
+        assert fetched.status_code == 200
+        assert Image.open(io.BytesIO(fetched.content)).size == ((256, 256) if query else (1024, 1024))
+    assert reply.json["filename"].startswith("pixmint-a-red-fox-") and reply.json["filename"].endswith(".webp")
+
+
+def test_shared_images_and_zips_answer_json_clients_with_a_link_too(api, owner):
+    token, images = owner
+    slug = api.post(f"/v1/images/{images[0]['id']}/share", token=token).json["slug"]
+    public = api.request("GET", f"/v1/public/images/{slug}/content?width=128", headers={"Accept": "application/json"})
+    assert public.status == 200 and public.json["url"].startswith("https://")
+    archive = api.post("/v1/images/download", {"ids": [i["id"] for i in images]}, token=token,
+                       headers={"Accept": "application/json"})
+    assert archive.status == 200 and archive.json["filename"] == "pixmint-3-images.zip"
+    assert archive.json["expires_in"] == 900
+
+
+@pytest.mark.parametrize("accept", ["text/html", "image/png;q=0, application/json;q=0", None])
+def test_a_download_nothing_in_accept_can_take_is_406_naming_the_header(api, owner, accept):
+    token, images = owner
+    headers = {"Accept": accept} if accept else {}
+    reply = api.request("GET", f"/v1/images/{images[0]['id']}/content?format=webp", token=token, headers=headers)
+    assert reply.status == 406 and reply.error_code == "not_acceptable"
+    assert "Accept: image/webp" in reply.json["error"]["message"]
+    assert "Accept: application/json" in reply.json["error"]["message"]
+    assert reply.json["error"]["details"] == {"header": "Accept", "types": ["image/webp", "application/json"]}
+
+
+def test_a_thumbnail_asked_for_as_json_is_406_naming_its_image_type(api, owner):
+    token, images = owner
+    reply = api.request("GET", f"/v1/images/{images[0]['id']}/thumbnail", token=token,
+                        headers={"Accept": "application/json"})
+    assert reply.status == 406 and "Accept: image/webp" in reply.json["error"]["message"]
+
+
+def test_browsers_still_get_the_bytes_and_large_files_their_redirect(api, owner):
+    token, images = owner
+    browser = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
+    assert content(api, token, images[0]["id"], Accept=browser).status == 200
+    assert content(api, token, images[0]["id"], Accept="*/*").headers["content-type"] == "image/png"

@@ -8,6 +8,9 @@ import boto3
 import psycopg
 import pytest
 from PIL import Image
+from psycopg.rows import dict_row
+
+from chalicelib.adapters.postgres_credits import PostgresLedger
 
 
 def encoded(fmt: str, size=(64, 48), **save) -> bytes:
@@ -104,3 +107,186 @@ def test_another_users_upload_cannot_be_edited(api):
     reply = api.post("/v1/generations", {"prompt": "x", "model": "placeholder", "source_image_id": image["id"]},
                      token=stranger)
     assert reply.status == 400 and reply.json["error"]["details"]["field"] == "source_image_id"
+
+
+# ---------------------------------------------------------------------------------------------- straight to S3
+
+S3 = lambda: boto3.client("s3", region_name="us-east-1")  # noqa: E731
+
+
+def s3_keys(prefix: str = "") -> list[str]:
+    return [o["Key"] for o in S3().list_objects_v2(Bucket="pixmint-images", Prefix=prefix).get("Contents", [])]
+
+
+def ticket(api, token, size: int, content_type: str = "image/png"):
+    return api.post("/v1/uploads", {"content_type": content_type, "bytes": size}, token=token)
+
+
+def post_form(found: dict, data: bytes, content_type: str = "image/png"):
+    """What a browser's form POST to the presigned URL does (moto answers it as S3 would)."""
+    import requests
+
+    return requests.post(found["url"], data=found["fields"], files={"file": ("upload", data, content_type)},
+                         timeout=30)
+
+
+def noise_png(side: int) -> bytes:
+    import os
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def test_a_file_beyond_lambdas_payload_goes_to_s3_by_presigned_post_and_is_validated_on_completion(api, db):
+    token = api.register()["access_token"]
+    big = noise_png(1600)
+    assert 6 * 1024 * 1024 < len(big) <= 10 * 1024 * 1024, "more than Lambda's 6 MB payload, within the 10 MB limit"
+    reply = ticket(api, token, len(big))
+    assert reply.status == 201, reply.body
+    found = reply.json
+    assert found["expires_in"] == 900 and s3_keys("uploads/") == []
+    assert found["fields"]["key"].startswith("uploads/") and found["fields"]["Content-Type"] == "image/png"
+    assert post_form(found, big).status_code in (200, 201, 204)
+    assert s3_keys("uploads/") == [found["fields"]["key"]]
+    done = api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token)
+    assert done.status == 201, done.body
+    assert {k: done.json[k] for k in ("width", "height", "content_type")} == {
+        "width": 1600, "height": 1600, "content_type": "image/png"}
+    assert s3_keys("uploads/") == [], "the raw file is gone once it is an image"
+    assert len(s3_keys("images/")) == 1 and stored(db) == 1
+    again = api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token)
+    assert again.status == 201 and again.json == done.json and stored(db) == 1
+
+
+def test_completing_before_the_file_arrived_is_409_and_someone_elses_upload_is_404(api, db):
+    token = api.register()["access_token"]
+    found = ticket(api, token, 1000).json
+    early = api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token)
+    assert early.status == 409 and early.json["error"]["details"] == {"reason": "not_uploaded"}
+    stranger = api.register("stranger@example.com")["access_token"]
+    post_form(found, encoded("PNG"))
+    assert api.post(f"/v1/uploads/{found['upload_id']}/complete", token=stranger).status == 404
+    assert api.post("/v1/uploads/not-an-id/complete", token=token).status == 404
+    assert stored(db) == 0
+
+
+def test_a_presigned_upload_that_is_not_a_supported_image_is_415_and_leaves_nothing(api, db):
+    token = api.register()["access_token"]
+    found = ticket(api, token, 5000).json
+    post_form(found, encoded("GIF"))
+    reply = api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token)
+    assert reply.status == 415 and reply.error_code == "unsupported_media_type"
+    assert stored(db) == 0 and s3_keys() == []
+    assert api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token).status == 404
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"content_type": "image/gif", "bytes": 100}, 415),
+    ({"content_type": "image/png", "bytes": 10 * 1024 * 1024 + 1}, 413),
+    ({"content_type": "image/png", "bytes": 0}, 400),
+    ({"content_type": "image/png"}, 400),
+])
+def test_a_ticket_is_refused_for_other_types_and_sizes(api, db, body, status):
+    token = api.register()["access_token"]
+    assert api.post("/v1/uploads", body, token=token).status == status
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM pending_uploads").fetchone()[0] == 0
+
+
+# ---------------------------------------------------------------------------------------------- the quota
+
+def set_quota(db, size: int) -> None:
+    with psycopg.connect(db) as conn:
+        conn.execute("UPDATE settings SET value = %s WHERE key = 'upload_quota_bytes'", (str(size),))
+
+
+def test_uploads_stop_at_the_quota_and_open_tickets_hold_their_size(api, db):
+    token = api.register()["access_token"]
+    first = upload(api, token, encoded("PNG"), "image/png")
+    assert first.status == 201
+    set_quota(db, first.json["bytes"] + 4050)
+    held = ticket(api, token, 4000)
+    assert held.status == 201
+    refused = upload(api, token, encoded("PNG"), "image/png")
+    assert refused.status == 413 and refused.json["error"]["details"]["reason"] == "upload_quota"
+    assert refused.json["error"]["details"]["used_bytes"] == first.json["bytes"] + 4000
+    assert ticket(api, token, 2000).status == 413
+    api.delete(f"/v1/images/{first.json['id']}", token=token)
+    assert upload(api, token, encoded("PNG"), "image/png").status == 201, "deleting frees the quota"
+
+
+def test_the_quota_is_per_user(api, db):
+    set_quota(db, 1)
+    assert upload(api, api.register()["access_token"], encoded("PNG"), "image/png").status == 413
+    set_quota(db, 10_000_000)
+    assert upload(api, api.register("other@example.com")["access_token"], encoded("PNG"), "image/png").status == 201
+
+
+def test_concurrent_uploads_cannot_overshoot_the_quota(api, container, db):
+    import threading
+
+    session = api.register()
+    user = container.accounts.authenticate(session["access_token"]).user
+    data = encoded("PNG")
+    size = upload(api, session["access_token"], data, "image/png").json["bytes"]
+    api.delete("/v1/images/" + api.get("/v1/images", token=session["access_token"]).json["items"][0]["id"],
+               token=session["access_token"])
+    set_quota(db, size * 3)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            container.generations.upload(user, data, "image/png")
+            outcomes.append("stored")
+        except Exception as exc:  # noqa: BLE001 - the assertion names what happened
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["PayloadTooLarge"] * 5 + ["stored"] * 3
+    assert stored(db) == 3
+
+
+# ---------------------------------------------------------------------------------------------- the sweeper
+
+def test_uploads_unused_after_a_day_are_deleted_with_their_backup(api, db, clock, container, chalice_client):
+    session = api.register()
+    token = session["access_token"]
+    with psycopg.connect(db, row_factory=dict_row) as conn:
+        PostgresLedger(conn).credit(session["user"]["id"], 10, "admin_grant", "top-up", "test", clock.now())
+        conn.commit()
+    unused, used, kept = (upload(api, token, encoded("PNG"), "image/png").json for _ in range(3))
+    edit = api.post("/v1/generations", {"prompt": "make it blue", "model": "placeholder",
+                                        "source_image_id": used["id"]}, token=token)
+    assert edit.status == 202, edit.body
+    api.request("PUT", f"/v1/images/{kept['id']}/favorite", token=token)
+    abandoned = ticket(api, token, 3000).json
+    post_form(abandoned, encoded("PNG"))
+    clock.advance(hours=23)
+    assert container.library.sweep_uploads() == {"uploads_deleted": 0, "abandoned_uploads": 0}
+    clock.advance(hours=2)
+    event = chalice_client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
+                                                    resources=[])
+    result = chalice_client.lambda_.invoke("housekeeping", event).payload
+    assert result["uploads_deleted"] == 1 and result["abandoned_uploads"] == 1
+    with psycopg.connect(db) as conn:
+        ids = {str(row[0]) for row in conn.execute("SELECT id FROM images WHERE kind = 'upload'")}
+    assert ids == {used["id"], kept["id"]}
+    assert len(s3_keys("images/")) == 2 and s3_keys("uploads/") == []
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM pending_uploads").fetchone()[0] == 0
+
+
+def test_a_file_larger_than_its_ticket_declared_is_413_even_if_s3_let_it_through(api, db):
+    token = api.register()["access_token"]
+    found = ticket(api, token, 50).json
+    post_form(found, encoded("PNG"))  # moto does not check the policy's content-length-range; S3 would refuse
+    reply = api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token)
+    assert reply.status == 413 and reply.json["error"]["details"] == {"max_bytes": 50}
+    assert stored(db) == 0 and s3_keys() == []

@@ -23,7 +23,9 @@ pytestmark = pytest.mark.timeout(600)  # the first test packages both stages (pi
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-SECRET_VALUE_SETTINGS = {"DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "OPENAI_API_KEY", "JWT_SECRET"}
+SECRET_VALUE_SETTINGS = {"DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "OPENAI_API_KEY", "JWT_SECRET",
+                         "PIXMINT_ORIGIN_SECRET"}
+APP_SECRETS = ("DatabaseSecret", "StripeSecret", "OpenAISecret", "JwtSecret", "OriginSecret")
 # Services whose data a wildcard resource would expose; IAM must name their resources.
 DATA_SERVICES = {"s3", "sqs", "secretsmanager", "rds", "rds-db", "dynamodb", "kms", "ses", "apigateway", "sns",
                  "bedrock", "lambda", "logs"}
@@ -188,9 +190,9 @@ def test_lambdas_reach_the_database_through_rds_proxy_with_tls(prod):
 
 def test_secrets_are_in_secrets_manager_and_only_their_names_in_the_environment(prod):
     secrets = resources(prod, "AWS::SecretsManager::Secret")
-    assert set(secrets) == {"DatabaseSecret", "StripeSecret", "OpenAISecret", "JwtSecret"}
-    assert "GenerateSecretString" in secrets["DatabaseSecret"]["Properties"]
-    assert "GenerateSecretString" in secrets["JwtSecret"]["Properties"]
+    assert set(secrets) == set(APP_SECRETS)
+    for generated in ("DatabaseSecret", "JwtSecret", "OriginSecret"):
+        assert "GenerateSecretString" in secrets[generated]["Properties"]
     for name, function in functions(prod).items():
         env = function["Properties"]["Environment"]["Variables"]
         assert not SECRET_VALUE_SETTINGS & set(env), name
@@ -198,20 +200,20 @@ def test_secrets_are_in_secrets_manager_and_only_their_names_in_the_environment(
         assert env["STRIPE_SECRET_NAME"] == ref("StripeSecret")
         assert env["OPENAI_SECRET_NAME"] == ref("OpenAISecret")
         assert env["JWT_SECRET_NAME"] == ref("JwtSecret")
+        assert env.get("ORIGIN_SECRET_NAME") == (ref("OriginSecret") if name == "APIHandler" else None), name
         for key, value in env.items():
             if isinstance(value, str):
                 assert not re.search(r"(sk|rk)_(live|test)_|whsec_|sk-|postgres(ql)?://|-----BEGIN", value), key
 
 
-def test_each_function_may_read_exactly_the_four_secrets(prod):
+def test_each_function_may_read_exactly_the_apps_secrets(prod):
     roles = {fn["Properties"]["Role"]["Fn::GetAtt"][0] for fn in functions(prod).values()}
     readers = []
     for name, document in policy_documents(prod):
         for statement in as_list(document["Statement"]):
             if "secretsmanager:GetSecretValue" in as_list(statement["Action"]) and name != "DatabaseProxyRole":
                 readers.append(name)
-                assert sorted(as_list(statement["Resource"]), key=str) == sorted(
-                    [ref(s) for s in ("DatabaseSecret", "StripeSecret", "OpenAISecret", "JwtSecret")], key=str)
+                assert sorted(as_list(statement["Resource"]), key=str) == sorted([ref(s) for s in APP_SECRETS], key=str)
     assert readers == ["ReadSecretsPolicy"]
     assert {r["Ref"] for r in props(prod, "ReadSecretsPolicy")["Roles"]} == roles
 
@@ -277,6 +279,7 @@ def test_reports_and_sweepers_run_on_schedules(prod):
     scheduled = {name: [e["Properties"]["Schedule"] for e in fn["Properties"].get("Events", {}).values()
                         if e["Type"] == "Schedule"] for name, fn in functions(prod).items()}
     assert scheduled["SweepGenerations"] == ["rate(1 minute)"]
+    assert scheduled["Housekeeping"] == ["rate(1 hour)"]  # unused uploads, old sign-in attempts and key windows
     for name in ("RetryS3Deletions", "DailyUsageReport", "WeeklyUsageReport", "PublishOperationalMetrics"):
         assert len(scheduled[name]) == 1, name
 
@@ -298,6 +301,29 @@ def test_buckets_are_private_and_encrypted(prod):
 def test_previews_expire_a_day_after_they_are_written(prod):
     rules = {r["Id"]: r for r in props(prod, "ImagesBucket")["LifecycleConfiguration"]["Rules"]}
     assert rules["previews"] == {"Id": "previews", "Status": "Enabled", "Prefix": "previews/", "ExpirationInDays": 1}
+
+
+def test_exports_uploads_and_variants_expire_as_the_app_expects(prod):
+    from chalicelib.domain.library import UNUSED_UPLOAD_LIFETIME, VARIANT_S3_DAYS
+
+    rules = {r["Id"]: r for r in props(prod, "ImagesBucket")["LifecycleConfiguration"]["Rules"]}
+    expected = {"exports": 1, "uploads": UNUSED_UPLOAD_LIFETIME.days, "variants": VARIANT_S3_DAYS}
+    for prefix, days in expected.items():
+        rule = rules[prefix]
+        assert (rule["Status"], rule["Prefix"], rule["ExpirationInDays"]) == ("Enabled", f"{prefix}/", days), prefix
+        assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}, "the bucket is versioned"
+    # The images themselves never expire; only the original infrequent-access rule touches them.
+    assert not any(r.get("Prefix", "").startswith("images") for r in rules.values())
+
+
+def test_the_app_may_write_every_prefix_it_uses_and_browsers_may_post_uploads(prod):
+    statement = next(s for s in props(prod, "ImagesAndJobsPolicy")["PolicyDocument"]["Statement"]
+                     if s["Sid"] == "ImageBackups")
+    prefixes = {r["Fn::Sub"].split("/", 1)[1] for r in statement["Resource"]}
+    assert prefixes == {"images/*", "variants/*", "exports/*", "reports/*", "previews/*", "uploads/*"}
+    assert {"Ref": "HousekeepingRole"} in props(prod, "ImagesAndJobsPolicy")["Roles"]
+    cors = props(prod, "ImagesBucket")["CorsConfiguration"]["Fn::If"]
+    assert cors[0] == "HasSiteOrigin" and cors[1]["CorsRules"][0]["AllowedMethods"] == ["POST"]
 
 
 def test_frontend_bucket_is_read_only_by_this_distribution_through_oac(prod):
@@ -330,6 +356,40 @@ def test_cloudfront_serves_the_app_and_routes_v1_to_api_gateway(prod):
     for behaviour in [default, *config["CacheBehaviors"]]:
         assert behaviour["ResponseHeadersPolicyId"] == ref("SecurityHeadersPolicy")
         assert behaviour["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+
+
+def test_throttles_see_the_viewers_address_and_only_requests_through_cloudfront_may_name_it(prod):
+    """API Gateway's sourceIp behind CloudFront is an edge server's: every viewer of an edge would share one
+    throttle. CloudFront sets the viewer's address on /v1/* and proves the request came through it with a secret
+    origin header; a caller of execute-api directly can send neither, so the app falls back to sourceIp."""
+    config = props(prod, "Distribution")["DistributionConfig"]
+    [api] = config["CacheBehaviors"]
+    assert api["FunctionAssociations"] == [{"EventType": "viewer-request",
+                                            "FunctionARN": {"Fn::GetAtt": ["ViewerAddressFunction", "FunctionARN"]}}]
+    # The function's header travels as a viewer header: the origin request policy forwards all of them (but Host).
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    origin = {o["Id"]: o for o in config["Origins"]}["api"]
+    assert origin["OriginCustomHeaders"] == [{
+        "HeaderName": "X-Origin-Secret",
+        "HeaderValue": {"Fn::Sub": "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"}}]
+    from chalicelib.handlers.api import ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER
+
+    assert (ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER) == ("x-origin-secret", "x-viewer-address")
+    assert functions(prod)["APIHandler"]["Properties"]["Environment"]["Variables"]["ORIGIN_SECRET_NAME"] == \
+        ref("OriginSecret")
+    code = props(prod, "ViewerAddressFunction")["FunctionCode"]
+    assert "event.viewer.ip" in code and "'x-viewer-address'" in code
+
+
+@pytest.mark.skipif(shutil.which("node") is None and not IN_CI, reason="Node.js runs the CloudFront function")
+def test_the_viewer_address_function_overwrites_what_a_viewer_sends(prod):
+    code = props(prod, "ViewerAddressFunction")["FunctionCode"]
+    event = {"viewer": {"ip": "203.0.113.7"}, "request": {"uri": "/v1/auth/login", "headers": {
+        "x-viewer-address": {"value": "198.51.100.1"}, "host": {"value": "example.com"}}}}
+    script = code + f"console.log(JSON.stringify(handler({json.dumps(event)}).headers));"
+    out = json.loads(subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True,
+                                    timeout=30).stdout)
+    assert out == {"x-viewer-address": {"value": "203.0.113.7"}, "host": {"value": "example.com"}}
 
 
 def test_custom_domain_and_certificate_are_optional_parameters(prod):
@@ -392,6 +452,13 @@ def test_email_goes_out_through_a_verified_ses_identity(prod):
     assert identity == {"Fn::If": ["HasEmailDomain", ref("EmailDomain"), ref("EmailFrom")]}
     statement = props(prod, "SendEmailPolicy")["PolicyDocument"]["Statement"][0]
     assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": ref("EmailFrom")}}
+
+
+def test_the_sweeper_that_delivers_queued_emails_may_send_them(prod):
+    # In Lambda the email outbox is delivered by the one-minute sweep_generations schedule.
+    roles = props(prod, "SendEmailPolicy")["Roles"]
+    assert roles == [ref("ApiHandlerRole"), ref("DailyUsageReportRole"), ref("WeeklyUsageReportRole"),
+                     ref("SweepGenerationsRole")]
 
 
 def test_stack_parameters_have_defaults_except_the_stage(prod):
