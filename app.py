@@ -1,12 +1,12 @@
 from chalice import Chalice
 
-from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, cors, credits, generations, images, me, system,
-                                 webhooks, worker)
+from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, cors, credits, generations, images, me,
+                                 openai_compat, system, webhook_endpoints, webhooks, worker)
 from chalicelib.handlers import deploy
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml", "image/*",
-                             "application/zip"])
+                             "application/zip", "multipart/form-data"])
 app.register_middleware(api.http_middleware, "http")
 app.register_blueprint(system.bp)
 app.register_blueprint(auth.bp)
@@ -20,4 +20,6 @@ app.register_blueprint(api_keys.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(admin_reports.bp)
 app.register_blueprint(deploy.bp)
+app.register_blueprint(openai_compat.bp)
+app.register_blueprint(webhook_endpoints.bp)
 cors.register_preflight_routes(app)  # last: it adds OPTIONS beside every path registered above

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .config import Settings, SettingsError, get_settings
-from .domain.accounts import AccountService
+from .domain.accounts import AccountPolicy, AccountService
 from .domain.credits import CreditService
 from .domain.generation import GenerationService, GenerationWorker
 from .domain.admin import AdminService
@@ -35,8 +35,16 @@ class Container:
     admin: AdminService
     reports: ReportService
     webhook_secret: str = field(repr=False, default="")
+    emails: Any = None
+    webhook_endpoints: Any = None
+    openai_images: Any = None
+    webhook_delivery: Any = None
 
     def close(self) -> None:
+        if self.emails is not None:
+            self.emails.close()
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.close()
         self.pool.close()
 
     def database_ok(self) -> bool:
@@ -57,8 +65,16 @@ def aws_client(settings: Settings, service: str) -> Any:
         # into a gateway timeout (clients retry those and pay twice); the sweeper sends what was not sent.
         config = config.merge(Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2,
                                      read_timeout=3))
-    return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url,
-                        config=config)
+    if service == "ses":
+        # Sent from the outbox, which retries: a hanging SES must not hold its worker (or a shutdown) for minutes.
+        config = config.merge(Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=3,
+                                     read_timeout=10))
+    with _client_lock:  # boto3's default session is not thread-safe while it builds a client (email goes on a thread)
+        return boto3.client(service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url,
+                            config=config)
+
+
+_client_lock = threading.Lock()
 
 
 def local_secret(settings: Settings, name: str, prefix: str = "") -> str:
@@ -163,7 +179,17 @@ def build_container(
     )
     from .adapters.stripe_payments import StripeWebhookVerifier
 
+    from .adapters.email_delivery import BackgroundEmailDelivery, ScheduledEmailDelivery
+    from .adapters.pyotp_codes import PyOtpCodes
+    from .adapters.zxcvbn_strength import ZxcvbnStrength
+    from .observability import logger
+
     mailer = mailer or SesEmailSender(lambda: aws_client(settings, "ses"), settings.email_from)
+    # A Lambda container is frozen once it has replied, so a thread there would send late or never; the sweeper
+    # schedule delivers instead. A long-running local process sends at once, just after the reply.
+    emails = (BackgroundEmailDelivery(lambda: accounts.deliver_due_emails(),
+                                      lambda exc: logger.exception("email outbox delivery failed"))
+              if settings.is_local else ScheduledEmailDelivery())
     accounts = AccountService(
         uow=lambda: PostgresUnitOfWork(pool),
         hasher=hasher or Argon2PasswordHasher(),
@@ -171,7 +197,15 @@ def build_container(
         clock=clock,
         mailer=mailer,
         public_url=settings.public_url,
+        policy=AccountPolicy(signups_per_address_per_hour=settings.signups_per_address_per_hour,
+                             admin_needs_two_factor=not settings.is_local),
         signup_bonus=settings.signup_bonus_credits,
+        outbox=emails,
+        codes=PyOtpCodes(),
+        strength=ZxcvbnStrength(),
+        # Derived like the safety identifier below: a stable key only this deployment holds.
+        email_key_secret=hmac.new(jwt_secret.encode(), b"pixmint signup bonus email key", hashlib.sha256).digest(),
+        log=lambda message, extra: logger.warning(message, extra=extra),
     )
 
     def user_email(user_id: str) -> str | None:
@@ -179,6 +213,13 @@ def build_container(
             user = uow.users.get(user_id)
         return None if user is None else user.email
 
+    from .domain.webhooks import WebhookEvents
+
+    # Deliveries carry the API's own JSON for a generation and a ledger row.
+    from .handlers.credits import entry_json
+    from .handlers.generations import generation_json
+
+    events = WebhookEvents(clock, generation_json, entry_json)
     credits = CreditService(
         uow=lambda: PostgresUnitOfWork(pool),
         gateway=payment_gateway(settings),
@@ -186,12 +227,12 @@ def build_container(
         notify=mailer.send,
         user_email=user_email,
         public_url=settings.public_url,
+        events=events,
     )
     webhook_secret = settings.stripe_webhook_secret or local_secret(settings, "stripe_webhook_secret", "whsec_local_")
 
     from .adapters.aws_storage import S3ImageStore, SqsJobQueue
     from .adapters.pillow_codec import PillowImageCodec
-    from .observability import logger
 
     def log(message: str, extra: dict[str, Any]) -> None:
         logger.info(message, extra=extra)
@@ -202,13 +243,13 @@ def build_container(
     codec = PillowImageCodec()
     generations = GenerationService(
         uow=lambda: PostgresUnitOfWork(pool), queue=queue, store=store, codec=codec,
-        moderators=moderators(settings), clock=clock, available_providers=set(providers), log=log,
+        moderators=moderators(settings), clock=clock, available_providers=set(providers), log=log, events=events,
     )
     # Derived, not stored: the provider sees a stable pseudonym per user that only this deployment can link back.
     safety_secret = hmac.new(jwt_secret.encode(), b"pixmint safety identifier", hashlib.sha256).digest()
     worker = GenerationWorker(uow=lambda: PostgresUnitOfWork(pool), providers=providers, codec=codec, store=store,
                               queue=queue, clock=clock, log=log, safety_secret=safety_secret,
-                              on_model_withdrawn=lambda model: model_withdrawn_alarm(model))
+                              on_model_withdrawn=lambda model: model_withdrawn_alarm(model), events=events)
     library = LibraryService(uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec, clock=clock,
                              public_url=settings.public_url, log=log)
     gateway_keys = None
@@ -224,9 +265,27 @@ def build_container(
         queries=lambda: reports_session(pool),
         queue_stats=SqsQueueStats(lambda: aws_client(settings, "sqs"), jobs_queue_url(settings), settings.jobs_dlq_url),
         clock=clock, store=store, mailer=mailer, log=log)
+    from .adapters.http_webhooks import BackgroundWebhookDelivery, HttpWebhookSender, resolve
+    from .domain.compatible_images import CompatibleImages
+    from .domain.webhooks import WebhookService
+
+    # Only the local stages may deliver to private addresses (a receiver on localhost while developing).
+    webhook_endpoints = WebhookService(uow=lambda: PostgresUnitOfWork(pool),
+                                       sender=HttpWebhookSender(allow_private=settings.is_local), clock=clock,
+                                       resolve=resolve, allow_private=settings.is_local, log=log)
+    webhook_delivery = None
+    if settings.stage == "local":  # `make dev`; in Lambda the sweeper schedule delivers, tests drive it themselves
+        webhook_delivery = BackgroundWebhookDelivery(
+            lambda: webhook_endpoints.deliver_due(budget_seconds=5),
+            lambda exc: logger.exception("webhook delivery failed"))
+        webhook_delivery.start()
+    openai_images = CompatibleImages(generations, uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec,
+                                     log=log)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
                      webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,
-                     library=library, api_keys=api_keys, admin=admin, reports=reports, webhook_secret=webhook_secret)
+                     library=library, api_keys=api_keys, admin=admin, reports=reports, webhook_secret=webhook_secret,
+                     emails=emails, webhook_endpoints=webhook_endpoints, openai_images=openai_images,
+                     webhook_delivery=webhook_delivery)
 
 
 _lock = threading.Lock()
@@ -241,6 +300,13 @@ def container() -> Container:
             if _container is None:
                 _container = _factory()
     return _container
+
+
+def flush_email_deliveries() -> None:
+    """Waits for the email outbox deliveries the running container has started (tests read the outbox after)."""
+    current = _container
+    if current is not None and current.emails is not None:
+        current.emails.flush()
 
 
 def use_container(factory: Callable[[], Container] | None) -> None:

@@ -5,18 +5,27 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from .domain.accounts import DEFAULT_DISPLAY_NAME
 from .domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
+from .domain.generation import MAX_PROMPT, MAX_UPLOAD_BYTES
 from .domain.imaging import OUTPUT_TYPES
+from .domain.library import WIDTH_LADDER
+from .domain.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
+from .domain.webhooks import LOW_CREDITS_RANGE
+from .domain.webhooks import MAX_DESCRIPTION as WEBHOOK_MAX_DESCRIPTION
+from .domain.webhooks import MAX_URL as WEBHOOK_MAX_URL
 
 IMAGE_TYPES = tuple(OUTPUT_TYPES.values())
 COUNT = {"type": "integer", "minimum": 0}
 
 ERROR_STATUSES = {
     "400": "Malformed JSON, wrong types, missing fields or values out of range.",
-    "401": "No, bad or expired credentials.",
+    "401": "No, bad or expired credentials (`two_factor_required` when a sign-in also needs its code).",
     "402": "Not enough credits; details carry cost and balance.",
-    "403": "Authenticated but not allowed.",
+    "403": "Authenticated but not allowed; details.reason says why (for example not_admin, or two_factor_required "
+           "for an admin without 2FA outside the local stage).",
     "404": "No such resource.",
+    "406": "The Accept header takes neither the file's type nor application/json; details name the types to send.",
     "409": "Conflict.",
     "413": "Body too large.",
     "415": "Unsupported media type.",
@@ -44,6 +53,7 @@ STRING = {"type": "string"}
 EMAIL = {"type": "string", "format": "email", "maxLength": 254}
 PASSWORD = {"type": "string", "minLength": 1, "maxLength": 10000}
 NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": 128}
+CODE = {"type": "string", "minLength": 1, "maxLength": 100, "description": "6 digits from the app, or a recovery code"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
 UUID = {"type": "string", "format": "uuid"}
 POSITION = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
@@ -60,9 +70,12 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": STRING,
             "email": STRING,
-            "display_name": STRING,
+            "email_verified": {"type": "boolean"},
+            "display_name": {"type": "string", "description": f'"{DEFAULT_DISPLAY_NAME}" until the user sets one; '
+                                                              "public on shared images"},
             "role": {"type": "string", "enum": ["user", "admin"]},
             "credits": {"type": "integer"},
+            "two_factor": {"type": "boolean"},
             "created_at": TIMESTAMP,
         },
         {"suspended": {"type": "boolean"}},
@@ -171,6 +184,9 @@ SCHEMAS: dict[str, Any] = {
     "Models": _obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}),
     "Upload": _obj({"id": STRING, "width": {"type": "integer"}, "height": {"type": "integer"},
                     "content_type": STRING, "bytes": {"type": "integer"}}),
+    "UploadTicket": _obj({"upload_id": UUID, "url": {"type": "string", "format": "uri"},
+                          "fields": {"type": "object", "additionalProperties": STRING},
+                          "expires_in": {"type": "integer", "minimum": 1}}),
     "StylePresets": _obj({"items": {"type": "array", "items": _obj({"id": STRING, "label": STRING, "prompt_suffix": STRING})},
                           "next_cursor": {"type": "null"}}),
     "PromptTemplates": _obj({"items": {"type": "array", "items": _obj({
@@ -204,13 +220,24 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
+SCHEMAS["TwoFactorSetup"] = _obj({"secret": {"type": "string", "description": "Base32, for manual entry"},
+                                  "otpauth_url": {"type": "string", "pattern": "^otpauth://totp/"}})
+SCHEMAS["RecoveryCodes"] = _obj({"recovery_codes": {
+    "type": "array", "items": STRING, "minItems": 1,
+    "description": "Each works once in place of a code; shown this once, stored hashed"}})
+SCHEMAS["SignInSession"] = _obj({"id": STRING, "created_at": TIMESTAMP, "last_used_at": TIMESTAMP,
+                                 "user_agent": {"type": ["string", "null"]}, "ip": {"type": ["string", "null"]},
+                                 "current": {"type": "boolean"}})
+SCHEMAS["SignInSessionPage"] = _obj({"items": {"type": "array", "items": _ref("SignInSession")},
+                                     "next_cursor": {"type": "null"}})
 SCHEMAS["AdminUser"] = {**SCHEMAS["User"], "description": "A user with flags and usage totals", "properties": {
     **SCHEMAS["User"]["properties"], "flagged": {"type": "boolean"}, "flag_reason": {"type": ["string", "null"]},
     "flagged_at": {"type": ["string", "null"], "format": "date-time"},
     "usage": _obj({"generations": {"type": "integer", "minimum": 0}, "credits_spent": {"type": "integer"},
                    "credits_bought": {"type": "integer"}, "estimated_cost_usd": {"type": "number"},
                    "actual_cost_usd": {"type": "number"}, "actual_margin_usd": {"type": "number"}})},
-    "required": [*SCHEMAS["User"]["required"], "suspended", "flagged", "flag_reason", "flagged_at", "usage"]}
+    "required": [*SCHEMAS["User"]["required"], "suspended",
+                 "flagged", "flag_reason", "flagged_at", "usage"]}
 SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"], "description": "A user with recent payments, generations and keys",
                               "properties": {**SCHEMAS["AdminUser"]["properties"],
                                              "payments": {"type": "array", "items": _ref("Payment")},
@@ -231,7 +258,9 @@ SCHEMAS["Settings"] = _obj({"provider_fallback": {"type": "boolean"},
                             "models": {"type": "object", "additionalProperties": {"type": "boolean"},
                                        "description": "Each model id and whether it is enabled"}},
                            {"signup_bonus": {"type": "integer", "minimum": 0,
-                                             "description": "Absent until an admin sets it; the default applies"}})
+                                             "description": "Absent until an admin sets it; the default applies"},
+                            "upload_quota_bytes": {"type": "integer", "minimum": 0,
+                                                   "description": "Bytes of uploads one user may keep"}})
 
 
 def _path(name: str) -> dict[str, Any]:
@@ -250,7 +279,9 @@ PAGE_PARAMETERS = [
 FORMAT_PARAMETER = {"name": "format", "in": "query", "required": False,
                     "schema": {"type": "string", "enum": ["png", "jpeg", "webp"]}}
 WIDTH_PARAMETER = {"name": "width", "in": "query", "required": False,
-                   "schema": {"type": "integer", "minimum": 16, "maximum": 8192}}
+                   "schema": {"type": "integer", "minimum": 16, "maximum": 8192},
+                   "description": "Rounded up to the next of " + ", ".join(map(str, WIDTH_LADDER)) +
+                                  " and never wider than the image."}
 IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": False,
                          "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 
@@ -279,7 +310,7 @@ SCHEMAS["GenerationRequest"] = _nullable_optional(SCHEMAS["GenerationRequest"])
 
 def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
         auth: bool = True, errors: tuple[str, ...] = ("400",), parameters: list[dict[str, Any]] | None = None,
-        content_type: str = "application/json", api_key: bool = True) -> dict[str, Any]:
+        content_type: str = "application/json", api_key: bool = True, description: str | None = None) -> dict[str, Any]:
     responses: dict[str, Any] = {ok: {"description": summary}}
     if ok_schema is not None:
         responses[ok]["content"] = {content_type: {"schema": ok_schema}}
@@ -288,6 +319,8 @@ def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None
     for code in sorted(codes):
         responses[code] = {"$ref": f"#/components/responses/E{code}"}
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if description:
+        op["description"] = description
     # API keys act as their owner everywhere except administration, key management and password or account changes.
     keys_allowed = api_key and tag not in ("admin", "api keys")
     op["security"] = ([{"bearer": []}, {"apiKey": []}] if keys_allowed else [{"bearer": []}]) if auth else []
@@ -321,13 +354,34 @@ PATHS: dict[str, dict[str, Any]] = {
         }
     },
     "/v1/auth/register": {
-        "post": _op("Create an account", "accounts", "201", _ref("Session"),
+        "post": _op("Create an account; a verification link is emailed", "accounts", "201", _ref("Session"),
                     _obj({"email": EMAIL, "password": NEW_PASSWORD}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
-                    auth=False, errors=("400", "409", "422"))
+                    auth=False, errors=("400", "409", "422", "429"),
+                    description="400 `invalid_request` for invisible or control characters in the email or name; "
+                                "409 `conflict` when the email is taken; 422 `weak_password` with zxcvbn's "
+                                "`score`, `warning` and `suggestions` in details; 429 `rate_limited` after too many "
+                                "sign-ups from one address in an hour (Retry-After). The signup bonus comes with "
+                                "verification, once per email address ever.")
+    },
+    "/v1/auth/verify-email": {
+        "post": _op("Verify the email address with the emailed token; grants the signup bonus once", "accounts", "200",
+                    _ref("User"), _obj({"token": STRING}), auth=False, errors=("400",),
+                    description="400 `invalid_token` for an unknown, used or expired token.")
+    },
+    "/v1/auth/verify-email/resend": {
+        "post": _op("Email another verification link", "accounts", "202",
+                    _obj({"status": {"type": "string", "enum": ["accepted"]}}),
+                    errors=(), description="429 `rate_limited` after a few in an hour (Retry-After).")
     },
     "/v1/auth/login": {
-        "post": _op("Sign in", "accounts", "200", _ref("Session"), _obj({"email": STRING, "password": PASSWORD}),
-                    auth=False, errors=("400", "401", "429"))
+        "post": _op("Sign in", "accounts", "200", _ref("Session"),
+                    _obj({"email": STRING, "password": PASSWORD},
+                         {"code": {"type": "string", "minLength": 1, "maxLength": 100,
+                                   "description": "The authenticator's 6 digits or a recovery code, with 2FA on"}}),
+                    auth=False, errors=("400", "401", "429"),
+                    description="401 `unauthorized` for a wrong email or password (the same answer for both); "
+                                "401 `two_factor_required` for an account with 2FA until `code` is sent, and for a "
+                                "wrong code (details.reason `code_required` or `invalid_code`).")
     },
     "/v1/auth/refresh": {
         "post": _op("Rotate a refresh token for a new pair", "accounts", "200", _ref("Session"),
@@ -415,10 +469,26 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/generations/{generation_id}": {"get": _op("One generation", "generation", "200", _ref("Generation"),
                                                    errors=("403", "404"), parameters=[_path("generation_id")])},
     "/v1/uploads": {"post": {**_op("Upload a PNG, JPEG or WebP (≤ 10 MB, ≤ 4096×4096) to edit", "generation", "201",
-                                   _ref("Upload"), errors=("400", "403", "413", "415")),
+                                   {"oneOf": [_ref("Upload"), _ref("UploadTicket")]},
+                                   errors=("400", "403", "413", "415"),
+                                   description="Send the image as the body when it fits Lambda's 6 MB payload; "
+                                               "otherwise send JSON {content_type, bytes} for an UploadTicket: POST "
+                                               "the fields and then the file (as `file`) to its url as a form, then "
+                                               "POST /v1/uploads/{upload_id}/complete. Uploads count against a "
+                                               "per-user quota (413 with details.reason upload_quota), and uploads "
+                                               "no generation uses are deleted after a day."),
                              "requestBody": {"required": True, "content": {
-                                 t: {"schema": {"type": "string", "format": "binary"}}
-                                 for t in ("image/png", "image/jpeg", "image/webp")}}}},
+                                 **{t: {"schema": {"type": "string", "format": "binary"}}
+                                    for t in ("image/png", "image/jpeg", "image/webp")},
+                                 "application/json": {"schema": _obj({
+                                     "content_type": {"type": "string", "enum": ["image/png", "image/jpeg",
+                                                                                 "image/webp"]},
+                                     "bytes": {"type": "integer", "minimum": 1, "maximum": MAX_UPLOAD_BYTES}})}}}}},
+    "/v1/uploads/{upload_id}/complete": {"post": _op(
+        "Validate and keep the file POSTed for an upload ticket, as a direct upload is", "generation", "201",
+        _ref("Upload"), errors=("403", "404", "409", "413", "415"), parameters=[_path("upload_id")],
+        description="409 with details.reason not_uploaded while nothing has arrived; 413 or 415 discard the file. "
+                    "Asking again for a completed upload answers the same image.")},
     "/v1/images": {"get": _op("Your images, newest first", "images", "200", _ref("ImagePage"), errors=("400", "403"),
                               parameters=PAGE_PARAMETERS + [
                                   {"name": "favorite", "in": "query", "required": False,
@@ -571,6 +641,26 @@ PATHS: dict[str, dict[str, Any]] = {
                                                     errors=("400", "403"), parameters=[_item_id("pack_id")])},
     "/v1/admin/audit-log": {"get": _op("Every admin action, newest first (admin)", "admin", "200", _ref("AuditPage"),
                                        errors=("400", "403"), parameters=PAGE_PARAMETERS)},
+    "/v1/me/2fa": {
+        "post": _op("Start two-factor set-up: a TOTP secret to scan", "accounts", "200", _ref("TwoFactorSetup"),
+                    errors=("409",), api_key=False, description="409 `conflict` when 2FA is on already."),
+        "delete": _op("Turn two-factor sign-in off", "accounts", "204", None, _obj({"code": CODE}),
+                      errors=("400", "409"), api_key=False,
+                      description="400 `invalid_code` for a wrong code; 409 `conflict` when 2FA is off."),
+    },
+    "/v1/me/2fa/confirm": {
+        "post": _op("Turn two-factor sign-in on with a code from the app; returns recovery codes", "accounts", "200",
+                    _ref("RecoveryCodes"), _obj({"code": CODE}), errors=("400", "409"), api_key=False,
+                    description="400 `invalid_code` for a wrong code; 409 `conflict` without a set-up begun.")
+    },
+    "/v1/me/sessions": {
+        "get": _op("Signed-in sessions, newest first", "accounts", "200", _ref("SignInSessionPage"), errors=(),
+                   api_key=False)
+    },
+    "/v1/me/sessions/{session_id}": {
+        "delete": _op("End a session (its refresh token stops working at once)", "accounts", "204", None,
+                      errors=("404",), api_key=False, parameters=[_path("session_id")])
+    },
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
                     _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"), api_key=False)
@@ -588,9 +678,11 @@ LINK = _obj({"url": {"type": "string", "format": "uri"}, "filename": STRING, "ex
 
 def _with_cache_answers(operation: dict[str, Any], redirect: bool = True) -> dict[str, Any]:
     operation["responses"]["304"] = NOT_MODIFIED
+    operation["responses"]["406"] = {"$ref": "#/components/responses/E406"}
     if redirect:
         operation["responses"]["302"] = REDIRECT
-        # With application/json in Accept, a file too large to send comes back as a link instead of a redirect.
+        # Asked for with Accept: application/json (or too large to send to a client that names JSON), the
+        # answer is a short-lived link instead of the bytes.
         operation["responses"]["200"]["content"]["application/json"] = {"schema": LINK}
     return operation
 
@@ -598,6 +690,7 @@ def _with_cache_answers(operation: dict[str, Any], redirect: bool = True) -> dic
 for _path_name in ("/v1/images/{image_id}/content", "/v1/public/images/{slug}/content"):
     _with_cache_answers(PATHS[_path_name]["get"])
 _with_cache_answers(PATHS["/v1/images/{image_id}/thumbnail"]["get"], redirect=False)
+_with_cache_answers(PATHS["/v1/public/images/{slug}/thumbnail"]["get"], redirect=False)
 _with_cache_answers(PATHS["/v1/images/download"]["post"])
 
 
@@ -642,6 +735,145 @@ PATHS["/v1/admin/reports/usage"]["get"]["responses"]["200"]["content"]["text/csv
 PATHS["/v1/admin/metrics"] = {"get": _op(
     "Generations by status, failure rate, provider latency, stuck generations and queue depths (admin)", "admin",
     "200", _ref("Metrics"), errors=("403",))}
+
+
+# Developers (issue 16): OpenAI's Images API under /v1/openai, answered in OpenAI's shapes, and webhook endpoints.
+OPENAI_ERROR_STATUSES = {
+    "400": "`invalid_value` naming `param`, or `moderation_blocked`.",
+    "401": "`invalid_api_key`: no, bad or revoked key.",
+    "402": "`insufficient_quota`: not enough credits, or a key's or the daily spending cap (the SDKs raise "
+           "APIStatusError).",
+    "403": "`permission_denied`: a suspended account.",
+    "404": "`model_not_found`.",
+    "409": "`conflict`: an Idempotency-Key reused with another body (x-should-retry: false).",
+    "413": "Body too large.",
+    "415": "Not the content type this operation takes.",
+    "429": "`rate_limit_exceeded`: the key's per-minute limit; see Retry-After.",
+    "500": "`generation_failed` (every credit returned; `generation_id` names it; x-should-retry: false), or an "
+           "unexpected failure.",
+    "503": "A dependency is down; safe to retry.",
+    "504": "`generation_pending`: still rendering when the time ran out; fetch `status_url` (x-should-retry: false, "
+           "as asking again would charge another generation).",
+}
+SCHEMAS["OpenAIError"] = _obj({"error": _obj(
+    {"message": STRING, "type": STRING, "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}},
+    {"generation_id": STRING, "status_url": STRING})})
+SCHEMAS["OpenAIUsage"] = _obj({
+    "input_tokens": COUNT, "output_tokens": COUNT, "total_tokens": COUNT,
+    "input_tokens_details": _obj({"text_tokens": COUNT, "image_tokens": COUNT})})
+SCHEMAS["OpenAIImagesResponse"] = _obj({
+    "created": {"type": "integer"},
+    "data": {"type": "array", "items": _obj({"b64_json": {"type": "string", "contentEncoding": "base64"}})},
+    "background": {"type": "string", "enum": ["transparent", "opaque"]},
+    "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)}, "quality": STRING, "size": STRING,
+    "usage": _ref("OpenAIUsage"),
+    "pixmint": _obj({"generation_id": STRING, "model": STRING, "cost_credits": {"type": "integer"},
+                     "refunded_credits": {"type": "integer"}}),
+})
+SCHEMAS["OpenAIModelList"] = _obj({"object": {"type": "string", "enum": ["list"]}, "data": {"type": "array", "items": _obj({
+    "id": STRING, "object": {"type": "string", "enum": ["model"]}, "created": {"type": "integer"},
+    "owned_by": STRING})}})
+_OPENAI_COMMON = {
+    "model": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 10}, "size": STRING,
+    "quality": STRING, "background": {"type": "string", "enum": list(BACKGROUNDS)},
+    "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
+    "output_compression": {"type": "integer", "minimum": 0, "maximum": 100},
+    "frame_count": {"type": "integer", "minimum": FRAME_RANGE[0], "maximum": FRAME_RANGE[1]},
+    "partial_images": {"type": "integer", "minimum": 0, "maximum": 3},
+    "stream": {"type": "boolean"}, "response_format": {"type": "string", "enum": ["b64_json"]},
+    "user": STRING, "safety_identifier": STRING,
+}
+SCHEMAS["OpenAIImageRequest"] = _nullable_optional(_obj(
+    {"prompt": {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT}},
+    {**_OPENAI_COMMON, "moderation": {"type": "string", "enum": ["auto", "low"]}}))
+SCHEMAS["OpenAIEditRequest"] = _obj(
+    {"prompt": {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT},
+     "image": {"type": "string", "contentMediaType": "image/png", "format": "binary"}},
+    {**_OPENAI_COMMON, "mask": {"type": "string", "contentMediaType": "image/png", "format": "binary"},
+     "input_fidelity": {"type": "string", "enum": ["high", "low"]}})
+_STREAM = {"type": "string", "description": "Server-sent events (stream=true): image_generation.partial_image (or "
+                                            "image_edit.partial_image) events, then one completed event per image, "
+                                            "or an error event; sent whole once the generation ends."}
+
+
+def _openai_op(summary: str, ok_schema: dict[str, Any], errors: tuple[str, ...], description: str,
+               body: dict[str, Any] | None = None, body_type: str = "application/json") -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": summary, "content": {"application/json": {"schema": ok_schema}},
+                                         "headers": {"Pixmint-Generation-Id": {"schema": STRING}}}}
+    for code in sorted(set(errors) | {"401", "403", "429", "500", "503"}):
+        # A body over the gateway's 10 MB is refused before the app sees it, in the API's own envelope.
+        schema = {"anyOf": [_ref("OpenAIError"), _ref("Error")]} if code == "413" else _ref("OpenAIError")
+        responses[code] = {"description": OPENAI_ERROR_STATUSES[code], "content": {"application/json": {"schema": schema}}}
+    op: dict[str, Any] = {"summary": summary, "tags": ["openai compatible"], "description": description,
+                          "responses": responses, "security": [{"bearer": []}, {"apiKey": []}]}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {body_type: {"schema": body}}}
+    return op
+
+
+_OPENAI_AUTH = ("Send a Pixmint API key as `Authorization: Bearer pxm_…` (the OpenAI SDK's `api_key`); X-API-Key "
+                "and a signed-in access token work too. ")
+_OPENAI_RUN = ("Each call is an ordinary Pixmint generation (quoted, charged, refunded on failure, in the history) "
+               "and the answer waits for its images; an `Idempotency-Key` header is honoured. In AWS a call waits "
+               "up to 150 s (README, \"Long calls\").")
+PATHS["/v1/openai/models"] = {"get": _openai_op(
+    "The models a request may name, in OpenAI's list shape", _ref("OpenAIModelList"), (), _OPENAI_AUTH)}
+PATHS["/v1/openai/images/generations"] = {"post": _openai_op(
+    "Generate images as OpenAI's Images API does", _ref("OpenAIImagesResponse"),
+    ("400", "402", "404", "409", "415", "504"), _OPENAI_AUTH + _OPENAI_RUN, _ref("OpenAIImageRequest"))}
+PATHS["/v1/openai/images/edits"] = {"post": _openai_op(
+    "Edit an image (multipart, as the OpenAI SDK sends it)", _ref("OpenAIImagesResponse"),
+    ("400", "402", "404", "409", "413", "415", "504"), _OPENAI_AUTH + _OPENAI_RUN + " The image and mask are "
+    "PNG, JPEG or WebP, at most 10 MB each; they are kept as uploads.", _ref("OpenAIEditRequest"),
+    "multipart/form-data")}
+for _compatible in ("/v1/openai/images/generations", "/v1/openai/images/edits"):
+    PATHS[_compatible]["post"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": _STREAM}
+    PATHS[_compatible]["post"]["parameters"] = [IDEMPOTENCY_PARAMETER]
+
+WEBHOOK_EVENT = {"type": "string", "enum": list(WEBHOOK_EVENTS)}
+SCHEMAS["WebhookEndpoint"] = _obj({
+    "id": STRING, "url": STRING, "events": {"type": "array", "items": WEBHOOK_EVENT},
+    "description": {"type": ["string", "null"]}, "low_credits_threshold": {"type": "integer"},
+    "created_at": TIMESTAMP}, {"secret": {"type": "string", "pattern": "^whsec_",
+                                          "description": "Only in the answer that created the endpoint"}})
+SCHEMAS["WebhookEndpointPage"] = _obj({"items": {"type": "array", "items": _ref("WebhookEndpoint")},
+                                       "next_cursor": {"type": ["string", "null"]}})
+SCHEMAS["WebhookDelivery"] = _obj({
+    "id": {"type": "string", "description": "The webhook-id header of every attempt"},
+    "event_type": STRING, "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+    "attempts": COUNT, "last_status": {"type": ["integer", "null"]}, "last_error": {"type": ["string", "null"]},
+    "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+    "last_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+    "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+    "failed_at": {"type": ["string", "null"], "format": "date-time"}, "created_at": TIMESTAMP})
+SCHEMAS["WebhookDeliveryPage"] = _obj({"items": {"type": "array", "items": _ref("WebhookDelivery")},
+                                       "next_cursor": {"type": ["string", "null"]}})
+_WEBHOOK_RULES = ("Deliveries are signed as Standard Webhooks says (webhook-id, webhook-timestamp, webhook-signature) "
+                  "and retried with backoff for about a day under the same webhook-id. Outside the local stage "
+                  "only https URLs on public addresses are taken, and redirects are not followed.")
+PATHS["/v1/webhook-endpoints"] = {
+    "post": _op("Add a webhook endpoint; its signing secret is shown this once", "webhooks", "201",
+                _ref("WebhookEndpoint"),
+                _obj({"url": {"type": "string", "minLength": 1, "maxLength": WEBHOOK_MAX_URL},
+                      "events": {"type": "array", "minItems": 1, "items": WEBHOOK_EVENT}},
+                     {"description": {"type": "string", "maxLength": WEBHOOK_MAX_DESCRIPTION},
+                      "low_credits_threshold": {"type": "integer", "minimum": LOW_CREDITS_RANGE[0],
+                                                "maximum": LOW_CREDITS_RANGE[1],
+                                                "description": "credits.low fires when the balance falls below "
+                                                               "this (100 when omitted)"}}),
+                description=_WEBHOOK_RULES),
+    "get": _op("Your webhook endpoints, newest first, without their secrets", "webhooks", "200",
+               _ref("WebhookEndpointPage"), errors=()),
+}
+PATHS["/v1/webhook-endpoints/{endpoint_id}"] = {"delete": _op(
+    "Delete a webhook endpoint and its delivery log", "webhooks", "204", None, errors=("404",),
+    parameters=[_path("endpoint_id")])}
+PATHS["/v1/webhook-endpoints/{endpoint_id}/deliveries"] = {"get": _op(
+    "The endpoint's deliveries, newest first", "webhooks", "200", _ref("WebhookDeliveryPage"), errors=("400", "404"),
+    parameters=[_path("endpoint_id"), *PAGE_PARAMETERS])}
+PATHS["/v1/webhook-endpoints/{endpoint_id}/test"] = {"post": _op(
+    "Send a webhook.test event now (retried like any other when it fails)", "webhooks", "202",
+    _ref("WebhookDelivery"), errors=("404",), parameters=[_path("endpoint_id")])}
 
 
 def _blank_reads_as_absent(parameter: dict[str, Any]) -> dict[str, Any]:

@@ -212,8 +212,10 @@ class CreditService:
 
     def __init__(self, uow: Callable[[], CreditsUnitOfWork], gateway: PaymentGateway, clock: Any,
                  notify: Callable[[str, str, str], None], user_email: Callable[[str], str | None],
-                 public_url: str) -> None:
+                 public_url: str, events: Any = None) -> None:
+        """events: records credits.purchased for webhooks in the transaction that credits the purchase."""
         self._uow = uow
+        self._events = events
         self._gateway = gateway
         self._clock = clock
         self._notify = notify
@@ -366,6 +368,8 @@ class CreditService:
                                 "account deleted before payment; nothing credited")
             return "no_account"
         uow.ledger.credit(payment.user_id, payment.credits, "purchase", payment.checkout_session_id, "stripe", now)
+        if self._events is not None:
+            self._events.credits_purchased(uow, payment.user_id)
         payment = _with(payment, status="paid", payment_intent_id=intent, credited=payment.credits)
         uow.payments.update(payment, now, event_id)
         adjustment = uow.payments.take_adjustment(intent) if intent else None

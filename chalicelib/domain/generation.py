@@ -293,6 +293,12 @@ class JobQueue(Protocol):
     def send(self, generation_id: str) -> None: ...
 
 
+class GenerationEvents(Protocol):
+    def generation_finished(self, uow: Any, generation: Generation) -> None:
+        """Records what subscribers hear of a closed generation, inside the transaction that closed it."""
+        ...
+
+
 class GenerationUnitOfWork(Protocol):
     ledger: Ledger
     catalog: Catalog
@@ -351,10 +357,12 @@ def _parse_uuid(value: str | None, field_name: str) -> str | None:
 class GenerationService:
     """Quotes, accepts, cancels and reads generations, and takes uploads."""
 
-    def __init__(self, uow: Callable[[], GenerationUnitOfWork], queue: JobQueue, store: ImageStore,
+    def __init__(self, uow: Callable[[], GenerationUnitOfWork], queue: JobQueue, store: UploadStore,
                  codec: ImageCodec, moderators: list[Moderator], clock: Any, available_providers: set[str],
-                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
+                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None,
+                 events: GenerationEvents | None = None) -> None:
         self._uow = uow
+        self._events = events
         self._queue = queue
         self._store = store
         self._codec = codec
@@ -478,6 +486,8 @@ class GenerationService:
                                {"status": current.status})
             uow.ledger.credit(user_id, cancelled.cost_credits, "generation_refund", f"refund:{cancelled.id}",
                               "system", now)
+            if self._events is not None:
+                self._events.generation_finished(uow, cancelled)
             uow.commit()
         self._log("generation cancelled", {"generation_id": generation_id, "refunded": cancelled.cost_credits})
         return cancelled
@@ -620,25 +630,6 @@ class GenerationService:
             uow.commit()
         return record
 
-
-def _choose_model(specs: dict[str, ModelSpec], wanted: str | None) -> ModelSpec:
-    """The model asked for (or the first available one); a withdrawn model answers with its replacement or a 409."""
-    available = [m for m in specs.values() if m.available]
-    if wanted is None:
-        if not available:
-            raise InvalidRequest("No image model is available right now.", {"field": "model"})
-        return available[0]
-    spec = specs.get(wanted)
-    if spec is None:
-        raise InvalidRequest("There is no such model.", {"field": "model", "allowed": [m.id for m in available]})
-    if spec.available:
-        return spec
-    replacement = specs.get(spec.replacement_model or "")
-    if replacement is not None and replacement.available:
-        return replacement
-    raise ModelUnavailable(f"{spec.label} is no longer available. {spec.unavailable_reason or ''}".strip(),
-                           {"field": "model", "model": spec.id, "allowed": [m.id for m in available]})
-
     def _check_quota(self, uow: GenerationUnitOfWork, user_id: str, size: int, now: datetime,
                      excluding: str | None = None) -> None:
         quota = int(uow.catalog.setting("upload_quota_bytes", DEFAULT_UPLOAD_QUOTA))
@@ -663,6 +654,25 @@ def _choose_model(specs: dict[str, ModelSpec], wanted: str | None) -> ModelSpec:
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):,.1f} MB".replace(".0 MB", " MB")
+
+
+def _choose_model(specs: dict[str, ModelSpec], wanted: str | None) -> ModelSpec:
+    """The model asked for (or the first available one); a withdrawn model answers with its replacement or a 409."""
+    available = [m for m in specs.values() if m.available]
+    if wanted is None:
+        if not available:
+            raise InvalidRequest("No image model is available right now.", {"field": "model"})
+        return available[0]
+    spec = specs.get(wanted)
+    if spec is None:
+        raise InvalidRequest("There is no such model.", {"field": "model", "allowed": [m.id for m in available]})
+    if spec.available:
+        return spec
+    replacement = specs.get(spec.replacement_model or "")
+    if replacement is not None and replacement.available:
+        return replacement
+    raise ModelUnavailable(f"{spec.label} is no longer available. {spec.unavailable_reason or ''}".strip(),
+                           {"field": "model", "model": spec.id, "allowed": [m.id for m in available]})
 
 
 def _with_images(uow: GenerationUnitOfWork, generations: list[Generation]) -> list[Generation]:
@@ -713,8 +723,10 @@ class GenerationWorker:
                  policy: WorkerPolicy = WorkerPolicy(),
                  log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None,
                  safety_secret: bytes = b"",
-                 on_model_withdrawn: Callable[[str], None] = lambda model: None) -> None:
+                 on_model_withdrawn: Callable[[str], None] = lambda model: None,
+                 events: GenerationEvents | None = None) -> None:
         self._uow = uow
+        self._events = events
         self._providers = providers
         self._codec = codec
         self._store = store
@@ -901,6 +913,8 @@ class GenerationWorker:
             if refund:
                 uow.ledger.credit(generation.user_id, refund, "generation_refund", f"refund:{generation.id}",
                                   "system", now)
+            if self._events is not None:
+                self._events.generation_finished(uow, finished)
             uow.commit()
         self._log("generation finished", {"generation_id": generation.id, "status": status, "stored": stored,
                                           "refunded": refund, "latency_ms": latency_ms})

@@ -1,4 +1,5 @@
-"""The SQS-triggered generation worker and the sweeper schedule."""
+"""The SQS-triggered generation worker and the sweeper schedule (which also delivers the email outbox and the
+webhook deliveries)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ def process_jobs(event: Any) -> dict[str, Any]:
 def sweep_generations(event: Any) -> dict[str, int]:
     result = container().worker.sweep()
     logger.info("sweep", extra=result)
+    # The email outbox rides on this schedule: in Lambda it is what sends verification and reset emails.
+    logger.info("email outbox delivered", extra=container().accounts.deliver_due_emails())
+    # So do developers' webhooks: one run a minute is what makes "the first retry within a minute" hold.
+    logger.info("webhooks delivered", extra=container().webhook_endpoints.deliver_due())
     return result
 
 

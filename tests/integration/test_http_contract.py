@@ -57,6 +57,23 @@ def assert_envelope(reply, status: int, code: str) -> None:
     assert body["request_id"] == reply.headers["x-request-id"]
 
 
+def assert_refused(reply, path: str, field: str | None = None) -> None:
+    """A 400 in the error shape of the path's API: OpenAI's (naming the field as param) under /v1/openai/, the
+    envelope (naming it in details) everywhere else."""
+    if not path.startswith("/v1/openai/"):
+        assert_envelope(reply, 400, "invalid_request")
+        if field is not None:
+            assert reply.json["error"]["details"]["field"] == field
+        return
+    assert reply.status == 400, reply.body
+    assert set(reply.json) == {"error"}
+    error = reply.json["error"]
+    assert error["type"] == "invalid_request_error" and error["code"] == "invalid_value"
+    assert isinstance(error["message"], str) and error["message"]
+    if field is not None:
+        assert error["param"] == field
+
+
 def test_every_route_is_in_the_openapi_document_and_nothing_else():
     # OPTIONS beside every path answers CORS preflights (test_cors.py); it is not an operation of its own.
     routed = {(path, method.lower()) for path, methods in app.routes.items() for method in methods if method != "OPTIONS"}
@@ -78,7 +95,7 @@ def test_openapi_document_is_valid_openapi_3_1(api):
 def test_malformed_json_gets_400_in_the_envelope(api, container, method, path, schema, raw):
     token = token_for(api, container, path)
     reply = api.request(method, path, token=token, raw=raw)
-    assert_envelope(reply, 400, "invalid_request")
+    assert_refused(reply, path)
 
 
 @pytest.mark.parametrize("method, path, schema", list(_operations_with_bodies()))
@@ -88,8 +105,7 @@ def test_wrong_types_get_400_naming_the_field(api, container, method, path, sche
         body = {name: valid_value(schema["properties"][name]) for name in schema["required"]}
         body[field] = wrong_value(prop)
         reply = api.request(method, path, body, token=token)
-        assert_envelope(reply, 400, "invalid_request")
-        assert reply.json["error"]["details"]["field"] == field
+        assert_refused(reply, path, field)
     me = api.get("/v1/me", token=token)
     assert me.status == 200, "a refused request must change nothing"
 
@@ -100,8 +116,7 @@ def test_missing_required_fields_get_400(api, container, method, path, schema):
     for field in schema["required"]:
         body = {name: valid_value(schema["properties"][name]) for name in schema["required"] if name != field}
         reply = api.request(method, path, body, token=token)
-        assert_envelope(reply, 400, "invalid_request")
-        assert reply.json["error"]["details"]["field"] == field
+        assert_refused(reply, path, field)
 
 
 @pytest.mark.parametrize("method, path", [("GET", "/v1/me"), ("PATCH", "/v1/me"), ("DELETE", "/v1/me"),
@@ -125,6 +140,14 @@ def test_wrong_method_is_405_in_the_envelope(api):
     assert "GET" in reply.headers["allow"]
 
 
+def test_chalices_own_refusals_keep_their_specific_message_in_the_envelope(api):
+    wrong_type = api.request("POST", "/v1/uploads", raw="a picture", headers={"Content-Type": "text/plain"})
+    assert_envelope(wrong_type, 415, "unsupported_media_type")
+    assert wrong_type.json["error"]["message"] == "Unsupported media type: text/plain"
+    wrong_method = api.request("PUT", "/v1/me", {})
+    assert wrong_method.json["error"]["message"] == "Unsupported method: PUT"
+
+
 def test_unknown_route_is_404_in_the_envelope_through_the_gateway(container):
     from devstack.gateway import PixmintGateway
 
@@ -135,6 +158,36 @@ def test_unknown_route_is_404_in_the_envelope_through_the_gateway(container):
     assert body["request_id"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_the_local_gateway_serves_requests_in_parallel_each_with_its_own_request(api, container, monkeypatch):
+    import threading
+
+    from devstack.gateway import PixmintGateway
+
+    gateway = PixmintGateway(app)
+    tokens = {api.register(f"user{n}@example.com")["access_token"]: f"user{n}@example.com" for n in range(4)}
+    inside = threading.Barrier(len(tokens), timeout=10)  # met only if every request is in the app at once
+    authenticate = container.accounts.authenticate
+
+    def meet_then_authenticate(token: str):
+        inside.wait()
+        return authenticate(token)
+
+    monkeypatch.setattr(container.accounts, "authenticate", meet_then_authenticate)
+    answers: dict[str, tuple[int, str | None]] = {}
+
+    def ask(token: str) -> None:
+        reply = gateway.handle("GET", "/v1/me", {"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                               None, source_ip="127.0.0.2")
+        answers[token] = (reply.status, json.loads(reply.body).get("email"))
+
+    threads = [threading.Thread(target=ask, args=(token,)) for token in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers == {token: (200, email) for token, email in tokens.items()}
 
 
 def test_oversized_body_is_413_through_the_gateway(container):

@@ -55,6 +55,51 @@ export function DeveloperDocs() {
         <CodeBlock labelledBy="python-title" code={pythonExample(origin)} testId="python-example" />
       </section>
 
+      <section class="section" aria-labelledby="openai-title">
+        <h2 id="openai-title">Use the OpenAI SDK</h2>
+        <p>
+          Pixmint answers OpenAI's Images API under <code>/v1/openai</code>, so the official OpenAI SDKs work unchanged: set
+          the base URL to <code>{origin}/v1/openai</code> and the API key to a Pixmint API key (sent as{' '}
+          <code>Authorization: Bearer</code>). Each call is an ordinary Pixmint generation: priced and charged when it is
+          accepted, refunded for any image that could not be made, and kept in your history and library. Images come back
+          as <code>b64_json</code>; errors come in OpenAI's shape, so the SDK raises what you expect.
+        </p>
+        <h3 id="openai-python-title">Python (openai)</h3>
+        <CodeBlock labelledBy="openai-python-title" code={openaiPythonExample(origin)} testId="openai-python-example" />
+        <h3 id="openai-js-title">JavaScript (openai on npm)</h3>
+        <CodeBlock labelledBy="openai-js-title" code={openaiJsExample(origin)} testId="openai-js-example" />
+        <h3 id="openai-curl-title">curl</h3>
+        <CodeBlock labelledBy="openai-curl-title" code={openaiCurlExample(origin)} testId="openai-curl-example" />
+        <p class="muted">
+          The SDKs send no <code>Idempotency-Key</code> by themselves; pass one (<code>extra_headers</code> in Python) to
+          make a retried call return the first one's images instead of paying again.
+        </p>
+      </section>
+
+      <section class="section" aria-labelledby="webhooks-title">
+        <h2 id="webhooks-title">Webhooks</h2>
+        <p>
+          Instead of polling, register an endpoint and Pixmint POSTs <code>{'{"type", "timestamp", "data"}'}</code> to it
+          for <code>generation.succeeded</code>, <code>generation.failed</code>, <code>credits.purchased</code> and{' '}
+          <code>credits.low</code>. Deliveries are signed as the Standard Webhooks specification says (
+          <code>webhook-id</code>, <code>webhook-timestamp</code> and <code>webhook-signature</code> headers); anything
+          but a 2xx within 10 seconds is retried with backoff for about a day under the same <code>webhook-id</code>, so
+          dedupe on it. Outside the local stack the URL must be <code>https</code> on a public address.
+        </p>
+        <h3 id="webhook-register-title">Register an endpoint</h3>
+        <CodeBlock labelledBy="webhook-register-title" code={webhookRegisterExample(origin)} testId="webhook-register-example" />
+        <h3 id="webhook-python-title">Verify a delivery in Python (standardwebhooks)</h3>
+        <CodeBlock labelledBy="webhook-python-title" code={WEBHOOK_PYTHON} testId="webhook-python-example" />
+        <h3 id="webhook-node-title">Verify a delivery in Node (standardwebhooks)</h3>
+        <CodeBlock labelledBy="webhook-node-title" code={WEBHOOK_NODE} testId="webhook-node-example" />
+        <h3 id="webhook-manual-title">Verify without a library</h3>
+        <p>
+          The key is the base64 after <code>whsec_</code>; the signature is <code>v1,</code> and the base64 HMAC-SHA256 of{' '}
+          <code>{'{webhook-id}.{webhook-timestamp}.{raw body}'}</code>. Check the raw body, before any JSON parsing.
+        </p>
+        <CodeBlock labelledBy="webhook-manual-title" code={WEBHOOK_MANUAL} testId="webhook-manual-example" />
+      </section>
+
       <section class="section" aria-labelledby="reference-title">
         <h2 id="reference-title">Reference</h2>
         <LoadError message={doc.error} onRetry={doc.retry} />
@@ -283,3 +328,97 @@ for number, image in enumerate(generation["images"], start=1):
     with open(f"image-{number}.{extension}", "wb") as file:
         file.write(content.content)`;
 }
+
+function openaiPythonExample(origin: string): string {
+  return `import base64
+
+from openai import OpenAI
+
+client = OpenAI(base_url="${origin}/v1/openai", api_key="YOUR_API_KEY")
+
+print([model.id for model in client.models.list()])
+
+result = client.images.generate(prompt="a lighthouse at dusk, oil painting", size="1024x1024", n=1)
+with open("lighthouse.png", "wb") as file:
+    file.write(base64.b64decode(result.data[0].b64_json))
+print(result.model_extra["pixmint"])  # generation_id, model, cost_credits, refunded_credits
+
+edited = client.images.edit(image=open("lighthouse.png", "rb"), prompt="add a full moon")`;
+}
+
+function openaiJsExample(origin: string): string {
+  return `import fs from "node:fs";
+import OpenAI from "openai";
+
+const client = new OpenAI({ baseURL: "${origin}/v1/openai", apiKey: "YOUR_API_KEY" });
+
+const result = await client.images.generate({ prompt: "a lighthouse at dusk", size: "1024x1024" });
+fs.writeFileSync("lighthouse.png", Buffer.from(result.data[0].b64_json, "base64"));
+
+const edited = await client.images.edit({
+  image: fs.createReadStream("lighthouse.png"),
+  prompt: "add a full moon",
+});`;
+}
+
+function openaiCurlExample(origin: string): string {
+  return `curl -s "${origin}/v1/openai/images/generations" \\
+  -H "Authorization: Bearer YOUR_API_KEY" \\
+  -H "Content-Type: application/json" \\
+  -d '{"prompt": "a lighthouse at dusk", "size": "1024x1024"}' \\
+  | jq -r '.data[0].b64_json' | base64 -d > lighthouse.png
+
+curl -s "${origin}/v1/openai/images/edits" \\
+  -H "Authorization: Bearer YOUR_API_KEY" \\
+  -F image=@lighthouse.png -F prompt="add a full moon" | jq '.pixmint'`;
+}
+
+function webhookRegisterExample(origin: string): string {
+  return `curl -s "${origin}/v1/webhook-endpoints" \\
+  -H "X-API-Key: YOUR_API_KEY" \\
+  -H "Content-Type: application/json" \\
+  -d '{"url": "https://example.com/pixmint",
+       "events": ["generation.succeeded", "generation.failed", "credits.purchased", "credits.low"],
+       "low_credits_threshold": 200}'
+# → 201 {"id": "...", "secret": "whsec_...", ...}: keep the secret, it is shown this once
+
+# Send a webhook.test event now, then read the delivery log
+curl -s -X POST "${origin}/v1/webhook-endpoints/ENDPOINT_ID/test" -H "X-API-Key: YOUR_API_KEY"
+curl -s "${origin}/v1/webhook-endpoints/ENDPOINT_ID/deliveries" -H "X-API-Key: YOUR_API_KEY"`;
+}
+
+const WEBHOOK_PYTHON = `# pip install standardwebhooks
+from standardwebhooks import Webhook, WebhookVerificationError
+
+def pixmint_webhook(body: bytes, headers: dict[str, str]) -> dict:
+    try:
+        # Raises when the signature is wrong or the timestamp too far off.
+        return Webhook(PIXMINT_WEBHOOK_SECRET).verify(body, headers)
+    except WebhookVerificationError:
+        raise PermissionError("not from Pixmint")`;
+
+const WEBHOOK_NODE = `// npm install standardwebhooks
+import express from "express";
+import { Webhook } from "standardwebhooks";
+
+const app = express();
+
+app.post("/pixmint", express.raw({ type: "application/json" }), (req, res) => {
+  const event = new Webhook(process.env.PIXMINT_WEBHOOK_SECRET).verify(req.body, req.headers);
+  // event.type, event.data …
+  res.sendStatus(204);
+});`;
+
+const WEBHOOK_MANUAL = `import base64
+import hashlib
+import hmac
+import time
+
+def verify(secret: str, headers: dict[str, str], body: bytes) -> None:
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    if not any(hmac.compare_digest(expected, sig) for sig in headers["webhook-signature"].split()):
+        raise PermissionError("bad signature")
+    if abs(time.time() - int(headers["webhook-timestamp"])) > 300:
+        raise PermissionError("too old")`;

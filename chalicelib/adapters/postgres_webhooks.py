@@ -1,0 +1,117 @@
+"""PostgreSQL adapter for webhook endpoints and the outbox of their deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from ..domain.webhooks import ClaimedDelivery, Delivery, WebhookEndpoint
+
+_ENDPOINT_COLUMNS = """id::text AS id, user_id::text AS user_id, url, events, description, low_credits_threshold,
+    created_at, secret, low_credits_notified"""
+_DELIVERY_COLUMNS = """d.id, d.endpoint_id::text AS endpoint_id, d.event_type, d.payload, d.created_at, d.attempts,
+    d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.failed_at"""
+
+
+def _endpoint(row: dict[str, Any]) -> WebhookEndpoint:
+    return WebhookEndpoint(**{**row, "events": tuple(row["events"])})
+
+
+class PostgresWebhooks:
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        self._conn.execute(
+            """INSERT INTO webhook_endpoints (id, user_id, url, events, description, secret, low_credits_threshold,
+                                              created_at)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+            (endpoint.id, endpoint.user_id, endpoint.url, list(endpoint.events), endpoint.description,
+             endpoint.secret, endpoint.low_credits_threshold, endpoint.created_at),
+        )
+
+    def count_endpoints(self, user_id: str) -> int:
+        row = self._conn.execute("SELECT count(*) AS n FROM webhook_endpoints WHERE user_id = %s",
+                                 (user_id,)).fetchone()
+        return int(row["n"]) if row else 0
+
+    def endpoints(self, user_id: str) -> list[WebhookEndpoint]:
+        rows = self._conn.execute(
+            f"""SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE user_id = %s
+                ORDER BY created_at DESC, id DESC""",
+            (user_id,),
+        ).fetchall()
+        return [_endpoint(row) for row in rows]
+
+    def endpoint(self, endpoint_id: str, user_id: str) -> WebhookEndpoint | None:
+        row = self._conn.execute(
+            f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = %s AND user_id = %s",
+            (endpoint_id, user_id),
+        ).fetchone()
+        return None if row is None else _endpoint(row)
+
+    def delete_endpoint(self, endpoint_id: str, user_id: str) -> bool:
+        row = self._conn.execute("DELETE FROM webhook_endpoints WHERE id = %s AND user_id = %s RETURNING id",
+                                 (endpoint_id, user_id)).fetchone()
+        return row is not None
+
+    def set_low_notified(self, endpoint_id: str, notified: bool) -> bool:
+        row = self._conn.execute(
+            """UPDATE webhook_endpoints SET low_credits_notified = %(flag)s
+               WHERE id = %(id)s AND low_credits_notified <> %(flag)s RETURNING id""",
+            {"id": endpoint_id, "flag": notified},
+        ).fetchone()
+        return row is not None
+
+    def add_delivery(self, delivery: Delivery) -> None:
+        self._conn.execute(
+            """INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, created_at, next_attempt_at)
+               VALUES (%s, %s, %s, %s, %s, %s)""",
+            (delivery.id, delivery.endpoint_id, delivery.event_type, delivery.payload, delivery.created_at,
+             delivery.next_attempt_at),
+        )
+
+    def claim(self, now: datetime, lease_until: datetime, limit: int,
+              delivery_id: str | None = None) -> list[ClaimedDelivery]:
+        rows = self._conn.execute(
+            f"""WITH due AS (
+                    SELECT id FROM webhook_deliveries
+                    WHERE next_attempt_at <= %(now)s AND (%(id)s::text IS NULL OR id = %(id)s)
+                    ORDER BY next_attempt_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+                UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = %(lease)s
+                FROM due, webhook_endpoints e
+                WHERE d.id = due.id AND e.id = d.endpoint_id
+                RETURNING {_DELIVERY_COLUMNS}, e.url, e.secret""",
+            {"now": now, "lease": lease_until, "limit": limit, "id": delivery_id},
+        ).fetchall()
+        claimed = []
+        for row in rows:
+            url, secret = row.pop("url"), row.pop("secret")
+            claimed.append(ClaimedDelivery(Delivery(**row), url, secret))
+        return claimed
+
+    def record_attempt(self, delivery: Delivery) -> bool:
+        row = self._conn.execute(
+            """UPDATE webhook_deliveries SET next_attempt_at = %(next)s, last_attempt_at = %(last)s,
+                   last_status = %(status)s, last_error = %(error)s, delivered_at = %(delivered)s,
+                   failed_at = %(failed)s
+               WHERE id = %(id)s AND attempts = %(attempts)s AND delivered_at IS NULL AND failed_at IS NULL
+               RETURNING id""",
+            {"id": delivery.id, "attempts": delivery.attempts, "next": delivery.next_attempt_at,
+             "last": delivery.last_attempt_at, "status": delivery.last_status, "error": delivery.last_error,
+             "delivered": delivery.delivered_at, "failed": delivery.failed_at},
+        ).fetchone()
+        return row is not None
+
+    def deliveries(self, endpoint_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Delivery]:
+        rows = self._conn.execute(
+            f"""SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d
+                WHERE d.endpoint_id = %(endpoint)s
+                  AND (%(at)s::timestamptz IS NULL OR (d.created_at, d.id) < (%(at)s::timestamptz, %(id)s::text))
+                ORDER BY d.created_at DESC, d.id DESC LIMIT %(limit)s""",
+            {"endpoint": endpoint_id, "at": before[0] if before else None, "id": before[1] if before else None,
+             "limit": limit},
+        ).fetchall()
+        return [Delivery(**row) for row in rows]

@@ -1,0 +1,82 @@
+"""Developers' webhook endpoints, their delivery log and test events (the deliveries go out from the sweeper
+schedule in AWS, and from a thread of the local stack)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ..bootstrap import container
+from ..domain.webhooks import Delivery, WebhookEndpoint
+from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+
+bp = Blueprint(__name__)
+
+
+def endpoint_json(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events), "description": endpoint.description,
+        "low_credits_threshold": endpoint.low_credits_threshold, "created_at": rfc3339(endpoint.created_at),
+    }
+    if with_secret:
+        body["secret"] = endpoint.secret
+    return body
+
+
+def _moment(value: Any) -> str | None:
+    return None if value is None else rfc3339(value)
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id, "event_type": delivery.event_type, "state": delivery.state,
+        "attempts": delivery.attempts, "last_status": delivery.last_status, "last_error": delivery.last_error,
+        "next_attempt_at": _moment(delivery.next_attempt_at), "last_attempt_at": _moment(delivery.last_attempt_at),
+        "delivered_at": _moment(delivery.delivered_at), "failed_at": _moment(delivery.failed_at),
+        "created_at": rfc3339(delivery.created_at),
+    }
+
+
+@bp.route("/v1/webhook-endpoints", methods=["POST"])
+@api_view
+def create_endpoint() -> Response:
+    principal = authenticate(bp.current_request)
+    body = fields(json_body(bp.current_request), {"url": str, "events": list},
+                  {"description": str, "low_credits_threshold": int})
+    endpoint = container().webhook_endpoints.create(principal.user.id, body["url"], body["events"],
+                                                    body.get("description"), body.get("low_credits_threshold"))
+    return Response(endpoint_json(endpoint, with_secret=True), status_code=201)
+
+
+@bp.route("/v1/webhook-endpoints", methods=["GET"])
+@api_view
+def list_endpoints() -> Response:
+    principal = authenticate(bp.current_request)
+    items = [endpoint_json(e) for e in container().webhook_endpoints.endpoints(principal.user.id)]
+    return Response({"items": items, "next_cursor": None})
+
+
+@bp.route("/v1/webhook-endpoints/{endpoint_id}", methods=["DELETE"])
+@api_view
+def delete_endpoint(endpoint_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    container().webhook_endpoints.delete(principal.user.id, endpoint_id)
+    return Response(body="", status_code=204)
+
+
+@bp.route("/v1/webhook-endpoints/{endpoint_id}/deliveries", methods=["GET"])
+@api_view
+def list_deliveries(endpoint_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    items, next_cursor = container().webhook_endpoints.deliveries(principal.user.id, endpoint_id, cursor, limit)
+    return Response({"items": [delivery_json(d) for d in items], "next_cursor": next_cursor})
+
+
+@bp.route("/v1/webhook-endpoints/{endpoint_id}/test", methods=["POST"])
+@api_view
+def send_test(endpoint_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    delivery = container().webhook_endpoints.send_test(principal.user.id, endpoint_id)
+    return Response(delivery_json(delivery), status_code=202)

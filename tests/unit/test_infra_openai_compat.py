@@ -1,0 +1,69 @@
+"""A two-minute image through /v1/openai/* in AWS, proved offline on the packaged templates: API Gateway's
+integration, the API Lambda and CloudFront's origin all outlast the wait of the compatible API, which answers
+with the generation id before any of them cuts it off.
+
+Skipped until infra/resources.json carries the issue 16 change (the snippet in its hand-over); enabling it also
+means test_infra_template.py's `APIHandler Timeout <= 30` and `[api] = config["CacheBehaviors"]` change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.compatible_images import TIME_MARGIN, WAIT_CEILING
+from tests.unit.test_infra_template import (ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, functions, props, ref,
+                                            templates)
+
+pytestmark = [pytest.mark.timeout(600),
+              pytest.mark.skip(reason="enable with the /v1/openai/* infra change of issue 16")]
+__all__ = ["templates"]  # the session fixture that packages both stages
+LONG_ROUTES = ("/v1/openai/images/generations", "/v1/openai/images/edits")
+INTEGRATION_MS = 170_000  # above 29 s needs the Regional API's quota raised (README, "Long calls")
+
+
+def _integration(template: dict[str, Any], path: str, method: str) -> dict[str, Any]:
+    return props(template, "RestAPI")["DefinitionBody"]["paths"][path][method]["x-amazon-apigateway-integration"]
+
+
+def test_the_compatible_image_routes_get_a_long_integration_timeout_and_the_rest_keep_29_s(templates):
+    for stage, template in templates.items():
+        for path in LONG_ROUTES:
+            assert _integration(template, path, "post")["timeoutInMillis"] == INTEGRATION_MS, (stage, path)
+        assert _integration(template, "/v1/openai/models", "get").get("timeoutInMillis", 29_000) <= 29_000
+        assert _integration(template, "/v1/generations", "post").get("timeoutInMillis", 29_000) <= 29_000
+        assert props(template, "RestAPI")["EndpointConfiguration"] == "REGIONAL", "longer timeouts are Regional-only"
+
+
+def test_the_wait_ends_before_the_lambda_and_the_integration_do(templates):
+    for template in templates.values():
+        timeout = functions(template)["APIHandler"]["Properties"]["Timeout"]
+        assert WAIT_CEILING + TIME_MARGIN <= timeout <= 900
+        assert WAIT_CEILING + TIME_MARGIN < INTEGRATION_MS / 1000 < timeout + 1
+
+
+def test_multipart_edits_reach_the_lambda_as_bytes(templates):
+    for template in templates.values():
+        body = props(template, "RestAPI")["DefinitionBody"]
+        assert "multipart/form-data" in body["x-amazon-apigateway-binary-media-types"]
+
+
+def test_cloudfront_waits_longer_than_the_integration_on_the_compatible_routes_only(templates):
+    for template in templates.values():
+        config = props(template, "Distribution")["DistributionConfig"]
+        origins = {o["Id"]: o for o in config["Origins"]}
+        patterns = [b["PathPattern"] for b in config["CacheBehaviors"]]
+        assert patterns.index("/v1/openai/*") < patterns.index("/v1/*"), "the first matching behaviour wins"
+        long = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/v1/openai/*")
+        general = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/v1/*")
+        origin = origins[long["TargetOriginId"]]
+        assert origin["DomainName"] == origins[general["TargetOriginId"]]["DomainName"]
+        assert origin["OriginPath"] == origins[general["TargetOriginId"]]["OriginPath"]
+        assert origin["CustomOriginConfig"]["OriginReadTimeout"] * 1000 > INTEGRATION_MS
+        assert origins[general["TargetOriginId"]]["CustomOriginConfig"]["OriginReadTimeout"] <= 60
+        assert long["CachePolicyId"] == CACHING_DISABLED and long["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+        assert set(long["AllowedMethods"]) == set(general["AllowedMethods"])
+        assert long["ResponseHeadersPolicyId"] == ref("SecurityHeadersPolicy")
+        assert long["ViewerProtocolPolicy"] == "https-only"
+        # Whatever the general origin sends API Gateway (an origin-verify header, say), the long one sends too.
+        assert origin.get("OriginCustomHeaders") == origins[general["TargetOriginId"]].get("OriginCustomHeaders")
