@@ -122,7 +122,7 @@ SECRET_FIELDS: dict[str, dict[str, str]] = {
                            "STRIPE_WEBHOOK_SECRET": "webhook_secret"},  # nosec B105 - a field name, as above
     "OPENAI_SECRET_NAME": {"OPENAI_API_KEY": "api_key"},
     "JWT_SECRET_NAME": {"JWT_SECRET": ""},  # nosec B105 - "" means the whole secret, not a password
-    "ORIGIN_SECRET_NAME": {"PIXMINT_ORIGIN_SECRET": ""},  # nosec B105 - as above
+    "ORIGIN_SECRET_NAME": {"PIXMINT_ORIGIN_SECRET": ""},  # nosec B105 - "" means the whole secret
 }
 
 

@@ -166,7 +166,7 @@ def verification_token(base_url: str, email: str, timeout: float = 15.0) -> str:
 
     deadline = time.monotonic() + timeout
     while True:
-        with urllib.request.urlopen(f"{base_url}/_dev/outbox.json", timeout=10) as reply:  # nosec B310 - local
+        with urllib.request.urlopen(f"{base_url}/_dev/outbox.json", timeout=10) as reply:  # nosec B310 - the local stack's own http URL
             mails = json.loads(reply.read())
         for mail in reversed(mails):
             match = re.search(r"/verify-email\?token=([A-Za-z0-9_\-]+)", mail["body"])

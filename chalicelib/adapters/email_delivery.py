@@ -50,7 +50,7 @@ class BackgroundEmailDelivery:
         if last is not None:
             try:
                 last.result(timeout=timeout)
-            except Exception:  # noqa: BLE001 - a timeout or a failed drain; the outbox keeps the items
+            except Exception:  # noqa: BLE001  # nosec B110 - a timeout or a failed drain; the outbox keeps them
                 pass
 
     def _run(self) -> None:
