@@ -8,6 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import origin_of, verify_through_outbox
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -16,6 +17,7 @@ NEW_PASSWORD = "a brand new passphrase"
 
 
 def sign_up(page) -> str:
+    """Signs up and follows the emailed verification link, so the account holds its bonus row."""
     email = f"settings-{uuid.uuid4().hex[:8]}@example.com"
     page.goto("/signup")
     page.get_by_label("Email").fill(email)
@@ -23,6 +25,8 @@ def sign_up(page) -> str:
     page.get_by_label("Display name").fill("Ada")
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"))
+    verify_through_outbox(origin_of(page), email)
+    page.reload()
     return email
 
 

@@ -184,8 +184,8 @@ def test_transparent_gif_and_svg_images_are_stored_and_served_as_made(api, chali
     assert "sandbox" in served.headers["content-security-policy"]
     assert served.body.lstrip().startswith((b"<svg", b"<?xml"))
     assert Image.open(io.BytesIO(fetch(api, svg_image["thumbnail_url"], token).body)).format == "WEBP"
-    rasterised = fetch(api, svg_image["content_url"] + "?format=png&width=300", token)
-    assert Image.open(io.BytesIO(rasterised.body)).size[0] == 300
+    rasterised = fetch(api, svg_image["content_url"] + "?format=png&width=512", token)
+    assert Image.open(io.BytesIO(rasterised.body)).size[0] == 512
 
 
 def test_shared_svgs_are_never_served_as_a_page(api, chalice_client):
