@@ -25,6 +25,8 @@ class PyOtpCodes:
     def matching_step(self, secret: str, code: str, now: datetime) -> int | None:
         import pyotp
 
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
+            return None  # compare_digest refuses non-ASCII text, and nothing else can match
         totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
         for drift in range(-DRIFT_STEPS, DRIFT_STEPS + 1):
             moment = now + timedelta(seconds=drift * STEP_SECONDS)

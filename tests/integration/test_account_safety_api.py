@@ -312,6 +312,8 @@ def turn_on_two_factor(api, token, clock) -> tuple[str, list[str]]:
     secret = setup.json["secret"]
     wrong = api.post("/v1/me/2fa/confirm", {"code": "000000"}, token=token)
     assert wrong.status == 400 and wrong.error_code == "invalid_code"
+    odd = api.post("/v1/me/2fa/confirm", {"code": "\u00e0\u442c\u00d5y\u001c6"}, token=token)  # found by the fuzzer
+    assert odd.status == 400 and odd.error_code == "invalid_code"
     confirmed = api.post("/v1/me/2fa/confirm", {"code": pyotp.TOTP(secret).at(clock.now())}, token=token)
     assert confirmed.status == 200 and len(confirmed.json["recovery_codes"]) == 10
     return secret, confirmed.json["recovery_codes"]
