@@ -233,24 +233,37 @@ class PostgresRefreshTokens:
         )
 
 
-class PostgresPasswordResets:
+class _PostgresSingleUseTokens:
+    """Hashed single-use tokens of one table (reset links, verification links): add, consume once, void."""
+
+    TABLE = ""
+
     def __init__(self, conn: psycopg.Connection) -> None:
         self._conn = conn
 
     def add(self, user_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
         self._conn.execute(
-            "INSERT INTO password_reset_tokens (user_id, token_hash, created_at, expires_at) VALUES (%s, %s, %s, %s)",
+            f"INSERT INTO {self.TABLE} (user_id, token_hash, created_at, expires_at) VALUES (%s, %s, %s, %s)",
             (user_id, token_hash, now, expires_at),
         )
 
     def consume(self, token_hash: bytes, now: datetime) -> str | None:
+        # One statement: of many callers with the same token, the row lock lets exactly one see it unused.
         row = self._conn.execute(
-            """UPDATE password_reset_tokens SET used_at = %s
-               WHERE token_hash = %s AND used_at IS NULL AND expires_at > %s
-               RETURNING user_id::text AS user_id""",
+            f"""UPDATE {self.TABLE} SET used_at = %s
+                WHERE token_hash = %s AND used_at IS NULL AND expires_at > %s
+                RETURNING user_id::text AS user_id""",
             (now, token_hash, now),
         ).fetchone()
         return None if row is None else row["user_id"]
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        self._conn.execute(f"UPDATE {self.TABLE} SET used_at = %s WHERE user_id = %s AND used_at IS NULL",
+                           (now, user_id))
+
+
+class PostgresPasswordResets(_PostgresSingleUseTokens):
+    TABLE = "password_reset_tokens"
 
     def count_since(self, user_id: str, since: datetime) -> int:
         row = self._conn.execute(
@@ -259,37 +272,9 @@ class PostgresPasswordResets:
         assert row is not None
         return int(row["n"])
 
-    def void_all(self, user_id: str, now: datetime) -> None:
-        self._conn.execute(
-            "UPDATE password_reset_tokens SET used_at = %s WHERE user_id = %s AND used_at IS NULL", (now, user_id)
-        )
 
-
-class PostgresEmailVerifications:
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self._conn = conn
-
-    def add(self, user_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
-        self._conn.execute(
-            """INSERT INTO email_verification_tokens (user_id, token_hash, created_at, expires_at)
-               VALUES (%s, %s, %s, %s)""",
-            (user_id, token_hash, now, expires_at),
-        )
-
-    def consume(self, token_hash: bytes, now: datetime) -> str | None:
-        # One statement: of many callers with the same token, the row lock lets exactly one see it unused.
-        row = self._conn.execute(
-            """UPDATE email_verification_tokens SET used_at = %s
-               WHERE token_hash = %s AND used_at IS NULL AND expires_at > %s
-               RETURNING user_id::text AS user_id""",
-            (now, token_hash, now),
-        ).fetchone()
-        return None if row is None else row["user_id"]
-
-    def void_all(self, user_id: str, now: datetime) -> None:
-        self._conn.execute(
-            "UPDATE email_verification_tokens SET used_at = %s WHERE user_id = %s AND used_at IS NULL", (now, user_id)
-        )
+class PostgresEmailVerifications(_PostgresSingleUseTokens):
+    TABLE = "email_verification_tokens"
 
 
 class PostgresBonusClaims:
