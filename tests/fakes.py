@@ -74,6 +74,7 @@ class _RefreshTokenRow:
     created_at: datetime
     expires_at: datetime
     rotated_at: datetime | None = None
+    superseded_at: datetime | None = None
 
 
 @dataclass
@@ -282,14 +283,23 @@ class InMemoryRefreshTokens:
         if row is None:
             return None
         family = self._state.families[row.family_id]
+        spent = row.rotated_at is not None and any(
+            t.family_id == row.family_id and t.id != row.id and t.created_at >= row.rotated_at
+            and t.rotated_at is not None for t in self._state.refresh_tokens.values())
         return RefreshTokenRecord(
             id=row.id, family_id=row.family_id, user_id=family.user_id, expires_at=row.expires_at,
-            rotated=row.rotated_at is not None, family_revoked=family.revoked_at is not None,
+            rotated_at=row.rotated_at, family_revoked=family.revoked_at is not None,
+            superseded=row.superseded_at is not None, successor_spent=spent,
         )
 
     def mark_rotated(self, token_id: str, now: datetime) -> None:
         if token_id in self._state.refresh_tokens:
             self._state.refresh_tokens[token_id].rotated_at = now
+
+    def supersede_live(self, family_id: str, now: datetime) -> None:
+        for token in self._state.refresh_tokens.values():
+            if token.family_id == family_id and token.rotated_at is None:
+                token.rotated_at = token.superseded_at = now
 
     def revoke_family(self, family_id: str, now: datetime) -> None:
         family = self._state.families.get(family_id)

@@ -209,7 +209,11 @@ class PostgresRefreshTokens:
     def lock(self, token_hash: bytes) -> RefreshTokenRecord | None:
         row = self._conn.execute(
             """SELECT t.id::text AS id, t.family_id::text AS family_id, f.user_id::text AS user_id,
-                      t.expires_at, t.rotated_at IS NOT NULL AS rotated, f.revoked_at IS NOT NULL AS family_revoked
+                      t.expires_at, t.rotated_at, f.revoked_at IS NOT NULL AS family_revoked,
+                      t.superseded_at IS NOT NULL AS superseded,
+                      EXISTS (SELECT 1 FROM refresh_tokens s
+                              WHERE s.family_id = t.family_id AND s.id <> t.id AND s.created_at >= t.rotated_at
+                                AND s.rotated_at IS NOT NULL) AS successor_spent
                FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
                WHERE t.token_hash = %s
                FOR UPDATE OF t, f""",
@@ -219,6 +223,13 @@ class PostgresRefreshTokens:
 
     def mark_rotated(self, token_id: str, now: datetime) -> None:
         self._conn.execute("UPDATE refresh_tokens SET rotated_at = %s WHERE id = %s", (now, token_id))
+
+    def supersede_live(self, family_id: str, now: datetime) -> None:
+        self._conn.execute(
+            "UPDATE refresh_tokens SET rotated_at = %(now)s, superseded_at = %(now)s "
+            "WHERE family_id = %(family)s AND rotated_at IS NULL",
+            {"now": now, "family": family_id},
+        )
 
     def revoke_family(self, family_id: str, now: datetime) -> None:
         self._conn.execute(

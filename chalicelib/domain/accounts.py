@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from .errors import (Conflict, Forbidden, InvalidCode, InvalidRequest, InvalidToken, NotFound, RateLimited,
                      TwoFactorRequired, Unauthorized, Unavailable)
-from .model import AdminOutcome, OutboxItem, Principal, Role, Session, SessionInfo, TokenPair, TwoFactorSetup, User
+from .model import (AdminOutcome, OutboxItem, Principal, RefreshTokenRecord, Role, Session, SessionInfo, TokenPair,
+                    TwoFactorSetup, User)
 from .passwords import check_password_strength
 from .ports import (AccessTokens, Clock, EmailSender, OneTimeCodes, OutboxWaker, PasswordHasher, PasswordStrength,
                     UnitOfWork)
@@ -101,6 +102,9 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 @dataclass(frozen=True)
 class AccountPolicy:
     refresh_lifetime: timedelta = timedelta(days=30)
+    # A spent refresh token still works this long after, once, if its successor was never used: the reply that
+    # carried the successor was lost (a reload or a click while it was on its way). Okta's grace is 0-60 s.
+    refresh_reuse_grace: timedelta = timedelta(seconds=30)
     reset_lifetime: timedelta = timedelta(hours=1)
     resets_per_hour: int = 5
     throttle: ThrottlePolicy = ThrottlePolicy()
@@ -253,18 +257,28 @@ class AccountService:
             record = uow.refresh_tokens.lock(token_digest(refresh_token))
             if record is None or record.family_revoked or record.expires_at <= now:
                 raise Unauthorized("The session has ended; sign in again.")
-            if record.rotated:
+            if record.rotated and not self._reply_was_lost(record, now):
+                # Two holders of one session: a stolen token was replayed. End the session for both.
                 uow.refresh_tokens.revoke_family(record.family_id, now)
                 uow.commit()
                 raise Unauthorized("The session has ended; sign in again.")
             user = uow.users.get(record.user_id)
             if user is None:
                 raise Unauthorized("The session has ended; sign in again.")
-            uow.refresh_tokens.mark_rotated(record.id, now)
+            if record.rotated:
+                uow.refresh_tokens.supersede_live(record.family_id, now)
+            else:
+                uow.refresh_tokens.mark_rotated(record.id, now)
             uow.refresh_tokens.touch_family(record.family_id, now)
             tokens = self._issue_tokens(uow, user, record.family_id)
             uow.commit()
         return Session(user, tokens)
+
+    def _reply_was_lost(self, record: RefreshTokenRecord, now: datetime) -> bool:
+        """A spent token presented again soon, before anyone used what it was exchanged for."""
+        assert record.rotated_at is not None
+        return (not record.superseded and not record.successor_spent
+                and now - record.rotated_at <= self._policy.refresh_reuse_grace)
 
     def logout(self, refresh_token: str) -> None:
         now = self._clock.now()

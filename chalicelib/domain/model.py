@@ -37,8 +37,14 @@ class RefreshTokenRecord:
     family_id: str
     user_id: str
     expires_at: datetime
-    rotated: bool
+    rotated_at: datetime | None
     family_revoked: bool
+    superseded: bool = False  # retired unseen, when the token before it was spent again within the grace
+    successor_spent: bool = False  # a token issued after this one has been spent or retired since
+
+    @property
+    def rotated(self) -> bool:
+        return self.rotated_at is not None
 
 
 @dataclass(frozen=True)

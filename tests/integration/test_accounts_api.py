@@ -60,16 +60,27 @@ def test_wrong_password_and_unknown_email_get_the_same_401(api):
     assert wrong.json["error"] == unknown.json["error"]
 
 
-def test_refresh_rotates_and_reuse_revokes_the_whole_family(api):
+def test_refresh_rotates_and_reuse_revokes_the_whole_family(api, clock):
     first = api.register()
     second = api.post("/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
     assert second.status == 200
     assert second.json["refresh_token"] != first["refresh_token"]
+    clock.advance(seconds=31)  # past the grace for a refresh whose reply was lost
     replay = api.post("/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
     assert replay.status == 401
     # The thief's replay ended the family: the legitimate newer token is dead too.
     assert api.post("/v1/auth/refresh", {"refresh_token": second.json["refresh_token"]}).status == 401
     assert api.get("/v1/me", token=second.json["access_token"]).status == 401
+
+
+def test_a_refresh_redone_at_once_after_a_lost_reply_keeps_the_session(api):
+    first = api.register()
+    lost = api.post("/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    redone = api.post("/v1/auth/refresh", {"refresh_token": first["refresh_token"]})
+    assert lost.status == redone.status == 200
+    assert api.get("/v1/me", token=redone.json["access_token"]).status == 200
+    assert api.post("/v1/auth/refresh", {"refresh_token": redone.json["refresh_token"]}).status == 200
+    assert api.post("/v1/auth/refresh", {"refresh_token": lost.json["refresh_token"]}).status == 401
 
 
 def test_logout_ends_the_session_at_once(api):
