@@ -285,6 +285,9 @@ EXTERNAL_SERVICE_SETTINGS = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRI
                              "JWT_SECRET", "JWT_SECRET_NAME", "DATABASE_SECRET_NAME", "AWS_ENDPOINT_URL")
 
 
+STACK_LOGS: dict[str, Path] = {}  # each running local stack's log, by its URL, for failure reports
+
+
 @contextmanager
 def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmint_e2e",
                         need_frontend: bool = True) -> Iterator[str]:
@@ -305,12 +308,14 @@ def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmi
         process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
+    STACK_LOGS[url] = log
     try:
         wait_for_http(f"{url}/v1/health", process, log=log)
         yield url
     finally:
         stop_process(process, timeout=20)
         drop_database(pg_server_url, name)
+        STACK_LOGS.pop(url, None)
 
 
 @pytest.fixture(scope="session")

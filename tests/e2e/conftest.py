@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 # The local stack (live_stack) and its helpers live in tests/conftest.py, shared with tests/fuzz.
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_DIR, api_call  # noqa: F401 - re-exported
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_DIR, STACK_LOGS, api_call  # noqa: F401 - re-exported
 
 SCREENSHOTS = PROJECT_DIR / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -27,14 +27,50 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_stack):
-    context = browser.new_context(base_url=live_stack, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
+def _watched(page, item) -> None:
+    """Keeps the page's console errors and failed requests on it, and the page on the test, for failure reports."""
     errors: list[str] = []
+    failed: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda request: failed.append(f"{request.method} {request.url}: {request.failure}"))
+    page.on("response", lambda reply: failed.append(f"{reply.request.method} {reply.url}: {reply.status}")
+            if reply.status >= 500 else None)
     page.console_errors = errors  # type: ignore[attr-defined]
+    page.failed_requests = failed  # type: ignore[attr-defined]
+    item.stash.setdefault(PAGES, []).append(page)
+
+
+PAGES = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test reports what each of its pages showed, what failed to load, and the stack's log."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for number, page in enumerate(item.stash.get(PAGES, [])):
+        try:
+            text = page.locator("body").inner_text(timeout=2000)[:3000]
+            screenshot(page, f"failed-{item.name}-{number}")
+            shown = f"url: {page.url}\n--- text ---\n{text}"
+        except Exception as exc:  # noqa: BLE001 - a closed page still lets the rest be reported
+            shown = f"(page unreadable: {exc})"
+        extra = "\n".join(["--- console errors ---", *page.console_errors,
+                            "--- failed requests ---", *page.failed_requests])
+        report.sections.append((f"page {number}", f"{shown}\n{extra}"))
+    for url, log in STACK_LOGS.items():
+        if log.exists():
+            report.sections.append((f"stack log {url}", "\n".join(log.read_text(errors="replace").splitlines()[-80:])))
+
+
+@pytest.fixture
+def page(browser, live_stack, request):
+    context = browser.new_context(base_url=live_stack, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    _watched(page, request.node)
     yield page
     context.close()
 
@@ -45,7 +81,7 @@ def screenshot(page, name: str) -> None:
 
 
 @pytest.fixture
-def make_page(browser, live_stack):
+def make_page(browser, live_stack, request):
     """Pages in contexts of their own (viewport, color scheme, touch...); console errors kept as in `page`."""
     contexts = []
 
@@ -53,10 +89,7 @@ def make_page(browser, live_stack):
         context = browser.new_context(**{"base_url": live_stack, "viewport": {"width": 1280, "height": 900}, **options})
         contexts.append(context)
         page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.console_errors = errors  # type: ignore[attr-defined]
+        _watched(page, request.node)
         return page
 
     yield make
