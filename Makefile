@@ -33,7 +33,7 @@ FUZZ_SEED ?= 20261124
 fuzz: $(INSTALLED)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest tests/fuzz -p no:cacheprovider --timeout=3600
 
-# dist/$(STAGE)/sam.json (Chalice's template merged with infra/resources.json) and deployment.zip; no AWS access.
+# dist/$(STAGE)/sam.json (Chalice's template merged with infra/resources.yaml) and deployment.zip; no AWS access.
 package: $(INSTALLED)
 	scripts/deploy package $(STAGE)
 

@@ -64,9 +64,12 @@ FAKE_AWS = textwrap.dedent('''\
 
 FAKE_CHALICE = textwrap.dedent('''\
     #!/usr/bin/env bash
-    # Stands in for `chalice package --stage S --merge-template T OUT`: a template and an empty bundle.
+    # Stands in for `chalice package --stage S --merge-template T OUT`: a template and an empty bundle, and a note
+    # of the merge template it was given.
     out="${@: -1}"
     mkdir -p "$out"
+    previous=""
+    for arg in "$@"; do [ "$previous" = --merge-template ] && echo "$arg" > "$out/merge-template"; previous="$arg"; done
     echo '{"Resources": {}}' > "$out/sam.json"
     python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").close()' "$out/deployment.zip"
     ''')
@@ -100,6 +103,13 @@ def deploy(project: Path, stage: str = "dev", **env: str) -> tuple[subprocess.Co
                          capture_output=True, text=True, timeout=120)
     state = json.loads((project / "aws-state.json").read_text())
     return run, state
+
+
+def package(project: Path, stage: str = "dev") -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environ.update(PATH=f"{project / 'bin'}:{environ['PATH']}", VENV_BIN=str(project / "bin"))
+    return subprocess.run([str(project / "scripts" / "deploy"), "package", stage], cwd=project, env=environ,
+                          capture_output=True, text=True, timeout=120)
 
 
 def commands(state: dict) -> list[str]:
@@ -147,3 +157,25 @@ def test_deploy_refuses_an_unknown_stage(project: Path):
     run = subprocess.run([str(project / "scripts" / "deploy"), "deploy", "staging"], cwd=project,
                          capture_output=True, text=True, timeout=30)
     assert run.returncode != 0 and "dev or prod" in run.stderr
+
+
+def test_package_hands_chalice_the_yaml_template_as_json(project: Path):
+    from cfnlint.decode.cfn_yaml import load
+
+    run = package(project)
+    assert run.returncode == 0, run.stderr
+    merged = project / (project / "dist" / "dev" / "merge-template").read_text().strip()
+    # Given a .yaml merge template, Chalice writes sam.yaml, which nothing downstream reads.
+    assert merged.suffix == ".json"
+    template = json.loads(merged.read_text())
+    assert template == load(str(ROOT / "infra" / "resources.yaml"))
+    assert template["Resources"]["JobsQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == \
+        {"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]}
+
+
+def test_package_refuses_a_template_with_a_key_written_twice(project: Path):
+    template = project / "infra" / "resources.yaml"
+    template.write_text(template.read_text() + "\nOutputs:\n  Extra:\n    Value: x\n")
+    run = package(project)
+    assert run.returncode != 0 and "Duplicate found 'Outputs'" in run.stderr
+    assert not (project / "dist" / "dev" / "sam.json").exists()

@@ -10,8 +10,9 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -121,8 +122,12 @@ def test_stage_config_sets_memory_timeouts_and_a_regional_api(templates):
         fns = functions(template)
         assert fns["ProcessJobs"]["Properties"]["Timeout"] == 300
         assert fns["ProcessJobs"]["Properties"]["MemorySize"] >= 1024
-        assert fns["APIHandler"]["Properties"]["Timeout"] <= 30  # API Gateway's integration limit
-        assert fns["Migrate"]["Properties"]["Timeout"] == 300
+        # The /v1/openai image calls wait up to 160 s (test_infra_openai_compat.py); the rest stay as they were.
+        timeouts = {name: fn["Properties"]["Timeout"] for name, fn in fns.items()}
+        assert timeouts.pop("APIHandler") == 180
+        assert timeouts == {"ProcessJobs": 300, "SweepGenerations": 120, "Migrate": 300, "Operations": 900,
+                            "RetryS3Deletions": 30, "Housekeeping": 30, "DailyUsageReport": 30,
+                            "WeeklyUsageReport": 30, "PublishOperationalMetrics": 30}, stage
         assert props(template, "RestAPI")["EndpointConfiguration"] == "REGIONAL", stage  # CloudFront is the edge
 
 
@@ -246,7 +251,7 @@ def test_every_function_has_its_own_role_with_the_vpc_and_log_permissions(prod):
 
 
 def test_jobs_queue_redrives_to_a_dlq_and_outlasts_six_worker_timeouts(templates):
-    for stage, template in templates.items():
+    for template in templates.values():
         queue = props(template, "JobsQueue")
         worker = functions(template)["ProcessJobs"]["Properties"]
         assert queue["QueueName"] == {"Fn::Sub": "pixmint-jobs-${Stage}"}
@@ -349,8 +354,19 @@ def test_cloudfront_serves_the_app_and_routes_v1_to_api_gateway(prod):
     assert default["TargetOriginId"] == "frontend"
     assert default["FunctionAssociations"] == [{"EventType": "viewer-request",
                                                 "FunctionARN": {"Fn::GetAtt": ["SpaRewriteFunction", "FunctionARN"]}}]
-    [api] = config["CacheBehaviors"]
+    # /v1/openai/* differs only in its origin's read timeout (test_infra_openai_compat.py).
+    long_calls, api = config["CacheBehaviors"]
+    assert (long_calls["PathPattern"], long_calls["TargetOriginId"]) == ("/v1/openai/*", "api-long-calls")
     assert api["PathPattern"] == "/v1/*" and api["TargetOriginId"] == "api"
+    assert set(origins) == {"frontend", "api", "api-long-calls"}
+    assert origins["api"]["CustomOriginConfig"]["OriginReadTimeout"] == 30
+
+    def but_the_wait(origin: dict[str, Any]) -> dict[str, Any]:
+        return {**origin, "Id": None, "CustomOriginConfig": {**origin["CustomOriginConfig"], "OriginReadTimeout": None}}
+
+    assert but_the_wait(origins["api-long-calls"]) == but_the_wait(origins["api"])
+    assert {k: v for k, v in long_calls.items() if k not in ("PathPattern", "TargetOriginId")} == \
+        {k: v for k, v in api.items() if k not in ("PathPattern", "TargetOriginId")}
     assert api["CachePolicyId"] == CACHING_DISABLED and api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
     assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
     for behaviour in [default, *config["CacheBehaviors"]]:
@@ -363,15 +379,16 @@ def test_throttles_see_the_viewers_address_and_only_requests_through_cloudfront_
     throttle. CloudFront sets the viewer's address on /v1/* and proves the request came through it with a secret
     origin header; a caller of execute-api directly can send neither, so the app falls back to sourceIp."""
     config = props(prod, "Distribution")["DistributionConfig"]
-    [api] = config["CacheBehaviors"]
-    assert api["FunctionAssociations"] == [{"EventType": "viewer-request",
-                                            "FunctionARN": {"Fn::GetAtt": ["ViewerAddressFunction", "FunctionARN"]}}]
-    # The function's header travels as a viewer header: the origin request policy forwards all of them (but Host).
-    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
-    origin = {o["Id"]: o for o in config["Origins"]}["api"]
-    assert origin["OriginCustomHeaders"] == [{
-        "HeaderName": "X-Origin-Secret",
-        "HeaderValue": {"Fn::Sub": "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"}}]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert [b["PathPattern"] for b in config["CacheBehaviors"]] == ["/v1/openai/*", "/v1/*"]
+    for api in config["CacheBehaviors"]:
+        assert api["FunctionAssociations"] == [{
+            "EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["ViewerAddressFunction", "FunctionARN"]}}]
+        # The function's header travels as a viewer header: the origin request policy forwards all of them (but Host).
+        assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+        assert origins[api["TargetOriginId"]]["OriginCustomHeaders"] == [{
+            "HeaderName": "X-Origin-Secret",
+            "HeaderValue": {"Fn::Sub": "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"}}]
     from chalicelib.handlers.api import ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER
 
     assert (ORIGIN_SECRET_HEADER, VIEWER_ADDRESS_HEADER) == ("x-origin-secret", "x-viewer-address")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from cfnlint.decode.cfn_yaml import load
 
 from devstack.server import CONTENT_SECURITY_POLICY
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "resources.json"
+TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "resources.yaml"
 
 
 def test_cloudfront_and_the_local_stack_share_one_strict_policy():
-    policy = json.loads(TEMPLATE.read_text())["Resources"]["SecurityHeadersPolicy"]["Properties"]
+    policy = load(str(TEMPLATE))["Resources"]["SecurityHeadersPolicy"]["Properties"]
     headers = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     cloudfront_csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
     assert cloudfront_csp == CONTENT_SECURITY_POLICY
