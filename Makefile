@@ -9,7 +9,8 @@ FRONTEND_BUILT := frontend/dist/index.html
 # checkov pins its own boto3 and jsonschema, so it lives apart from .venv.
 SCAN_VENV := .venv-scan
 SCAN_INSTALLED := $(SCAN_VENV)/.installed
-FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json \
+	chalicelib/openapi.py $(wildcard chalicelib/domain/*.py) scripts/openapi-json
 
 .PHONY: dev test test-fast bench package deploy lint-infra install frontend chromium clean
 STAGE ?= dev
@@ -66,7 +67,7 @@ $(NODE_INSTALLED): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(FRONTEND_BUILT): $(NODE_INSTALLED) $(FRONTEND_SOURCES)
+$(FRONTEND_BUILT): $(INSTALLED) $(NODE_INSTALLED) $(FRONTEND_SOURCES)
 	cd frontend && npm run build --silent
 
 chromium:

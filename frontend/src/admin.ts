@@ -1,20 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import {
-  ApiError,
-  download as apiDownload,
-  request as apiRequest,
-  type Generation,
-  type ImageModel,
-  type ModelRate,
-  type Page,
-  type Payment,
-  type RequestOptions,
-  type Role,
-  type Transaction,
-  type User,
-} from './api';
+import { ApiError, download as apiDownload, request as apiRequest, type RequestOptions, type Transaction, type User } from './api';
+import type { JsonAnswer, JsonBody, Schemas } from './api-types';
 import { getSession } from './auth';
-import type { ApiKey } from './developer';
 
 /**
  * Outside the local stage every admin endpoint answers an admin without two-factor sign-in with a 403 whose
@@ -66,169 +53,30 @@ export function useTwoFactorMissing(user: User): boolean {
 
 /** The admin endpoints; loaded only by the admin pages. */
 
-export interface AdminUser extends User {
-  suspended: boolean;
-  flagged: boolean;
-  flag_reason: string | null;
-  flagged_at: string | null;
-  usage: {
-    generations: number;
-    credits_spent: number;
-    credits_bought: number;
-    /** The providers' list prices of what was made. */
-    estimated_cost_usd: number;
-    /** What the providers billed by their reported token usage (the estimate where none was reported). */
-    actual_cost_usd: number;
-    actual_margin_usd: number;
-  };
-}
-
-export interface AdminUserDetail extends AdminUser {
-  payments: Payment[];
-  generations: Generation[];
-  api_keys: ApiKey[];
-}
-
-export interface PriceRow {
-  model: string;
-  size: string;
-  quality: string;
-  credits: number;
-  provider_cost_usd: number;
-}
-
+export type AdminUser = Schemas['AdminUser'];
+export type AdminUserDetail = Schemas['AdminUserDetail'];
+export type PriceRow = Schemas['PriceRow'];
 /** Credits per megapixel (custom sizes) or per frame (GIFs); fractional credits allowed. */
-export interface RateRow {
-  model: string;
-  unit: ModelRate['unit'];
-  quality: string;
-  credits: number;
-  provider_cost_usd: number;
-}
-
-export interface Pricing {
-  items: PriceRow[];
-  rates: RateRow[];
-}
-
+export type RateRow = Schemas['RateRow'];
+export type Pricing = Schemas['Pricing'];
+export type AdminModel = Schemas['AdminModel'];
 /** US dollars per million tokens, as the provider bills them. */
-export interface TokenRates {
-  input_text: number;
-  input_image: number;
-  output_image: number;
-}
-
-export interface AdminModel extends ImageModel {
-  enabled: boolean;
-  position: number;
-  /** Why it is unavailable (e.g. the provider answered model_not_found), when it is. */
-  unavailable_reason: string | null;
-  /** Requests for this model go to that one while it is unavailable. */
-  replacement_model: string | null;
-  token_rates: TokenRates;
-}
-
-export interface ModelChange {
-  enabled?: boolean;
-  available?: boolean;
-  label?: string;
-  position?: number;
-  /** null clears it. */
-  replacement_model?: string | null;
-  token_rates?: Partial<TokenRates>;
-}
-
-export interface AdminSettings {
-  signup_bonus?: number;
-  daily_spend_cap: number | null;
-  provider_fallback: boolean;
-  models: Record<string, boolean>;
-}
-
-export interface SettingsChange {
-  signup_bonus?: number;
-  daily_spend_cap?: number | null;
-  provider_fallback?: boolean;
-}
-
-export interface StylePresetInput {
-  label: string;
-  prompt_suffix: string;
-  position?: number;
-  active?: boolean;
-}
-
-export interface PromptTemplateInput {
-  label: string;
-  template: string;
-  position?: number;
-  active?: boolean;
-}
-
-export interface CreditPackInput {
-  label: string;
-  credits: number;
-  amount_cents: number;
-  position?: number;
-  active?: boolean;
-}
-
-export interface AuditEntry {
-  id: string;
-  actor_email: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  before: unknown;
-  after: unknown;
-  created_at: string;
-}
-
-export type GroupBy = 'day' | 'model' | 'user';
-
-export interface UsageRow {
-  group: string;
-  email: string | null;
-  revenue_cents: number | null;
-  credits_sold: number | null;
-  credits_spent: number;
-  refunds_credits: number;
-  payment_refunds_credits: number | null;
-  provider_cost_usd: number;
-  gross_margin_usd: number;
-  margin_pct: number | null;
-  actual_cost_usd: number;
-  actual_margin_usd: number;
-  active_users: number;
-  generations: number;
-  failed_generations: number;
-  failure_rate: number | null;
-}
-
-export interface UsageReport {
-  from: string;
-  to: string;
-  group_by: GroupBy;
-  generated_at: string;
-  rows: UsageRow[];
-  total: UsageRow;
-}
-
-export interface StatusCounts {
-  queued: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-}
-
-export interface Metrics {
-  generated_at: string;
-  generations: { last_hour: StatusCounts; last_day: StatusCounts };
-  failure_rate: number | null;
-  provider_latency_ms: { p50: number | null; p95: number | null };
-  stuck: { queued: number; running: number; total: number };
-  queue: { visible: number | null; in_flight: number | null; delayed: number | null; dead_letters: number | null };
-}
+export type TokenRates = AdminModel['token_rates'];
+/** null clears replacement_model. */
+export type ModelChange = JsonBody<'/v1/admin/models/{model_id}', 'patch'>;
+export type AdminSettings = Schemas['Settings'];
+// TODO(schema): PATCH /v1/admin/settings has an anyOf branch with `required` and no `properties` (daily_spend_cap),
+// which openapi-typescript reads as `unknown`, so the generated body type is unknown.
+export type SettingsChange = Partial<Pick<AdminSettings, 'signup_bonus' | 'daily_spend_cap' | 'provider_fallback'>>;
+export type StylePresetInput = JsonBody<'/v1/admin/style-presets/{preset_id}', 'put'>;
+export type PromptTemplateInput = JsonBody<'/v1/admin/prompt-templates/{template_id}', 'put'>;
+export type CreditPackInput = JsonBody<'/v1/admin/credit-packs/{pack_id}', 'put'>;
+export type AuditEntry = Schemas['AuditEntry'];
+export type UsageReport = Schemas['UsageReport'];
+export type UsageRow = Schemas['UsageReportRow'];
+export type GroupBy = UsageReport['group_by'];
+export type Metrics = Schemas['Metrics'];
+export type StatusCounts = Metrics['generations']['last_hour'];
 
 export interface ReportQuery {
   from: string;
@@ -249,15 +97,15 @@ function query(params: Record<string, string | number | null | undefined>): stri
 
 export const adminApi = {
   users: (options: { q?: string; limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
-    request<Page<AdminUser>>('GET', '/admin/users' + query(options), { signal }),
+    request<JsonAnswer<'/v1/admin/users', 'get'>>('GET', '/admin/users' + query(options), { signal }),
   user: (userId: string, signal?: AbortSignal) => request<AdminUserDetail>('GET', `/admin/users/${id(userId)}`, { signal }),
-  updateUser: (userId: string, body: { suspended?: boolean; role?: Role }) =>
+  updateUser: (userId: string, body: JsonBody<'/v1/admin/users/{user_id}', 'patch'>) =>
     request<AdminUser>('PATCH', `/admin/users/${id(userId)}`, { body }),
-  adjustCredits: (userId: string, body: { delta: number; reason: string }) =>
+  adjustCredits: (userId: string, body: JsonBody<'/v1/admin/users/{user_id}/credits', 'post'>) =>
     request<Transaction>('POST', `/admin/users/${id(userId)}/credits`, { body }),
   pricing: (signal?: AbortSignal) => request<Pricing>('GET', '/admin/pricing', { signal }),
   setPricing: (items: PriceRow[], rates: RateRow[]) => request<Pricing>('PUT', '/admin/pricing', { body: { items, rates } }),
-  models: (signal?: AbortSignal) => request<{ items: AdminModel[] }>('GET', '/admin/models', { signal }),
+  models: (signal?: AbortSignal) => request<Schemas['AdminModelPage']>('GET', '/admin/models', { signal }),
   updateModel: (modelId: string, body: ModelChange) => request<AdminModel>('PATCH', `/admin/models/${id(modelId)}`, { body }),
   settings: (signal?: AbortSignal) => request<AdminSettings>('GET', '/admin/settings', { signal }),
   updateSettings: (body: SettingsChange) => request<AdminSettings>('PATCH', '/admin/settings', { body }),
@@ -272,7 +120,7 @@ export const adminApi = {
   setCommunityHidden: (imageId: string, hidden: boolean) =>
     request<void>(hidden ? 'PUT' : 'DELETE', `/admin/community/${id(imageId)}/hidden`),
   auditLog: (options: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>
-    request<Page<AuditEntry>>('GET', '/admin/audit-log' + query(options), { signal }),
+    request<Schemas['AuditPage']>('GET', '/admin/audit-log' + query(options), { signal }),
   usageReport: (options: ReportQuery, signal?: AbortSignal) =>
     request<UsageReport>('GET', '/admin/reports/usage' + query({ ...options }), { signal }),
   usageReportCsv: (options: ReportQuery, signal?: AbortSignal) =>

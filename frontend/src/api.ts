@@ -1,35 +1,18 @@
-export type Role = 'user' | 'admin';
+import type { JsonAnswer, JsonBody, Schemas } from './api-types';
 
-export interface User {
-  id: string;
-  email: string;
-  /** The signup bonus comes with confirming the address through the emailed link. */
-  email_verified: boolean;
-  display_name: string | null;
-  role: Role;
-  credits: number;
-  /** Sign-in asks for a code from an authenticator app (or a recovery code). */
-  two_factor: boolean;
-  created_at: string;
-}
-
-export interface TokenPair {
-  user: User;
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-}
-
-interface ErrorEnvelope {
-  error: { code: string; message: string; details?: Record<string, unknown> | null };
-  request_id?: string;
-}
+export type User = Schemas['User'];
+export type Role = User['role'];
+/** The answer to sign-up, sign-in and refresh. */
+export type TokenPair = Schemas['Session'];
+type ErrorEnvelope = Schemas['Error'];
 
 export const NETWORK_ERROR = 'network_error';
 
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  // TODO(schema): the Error schema's details is a bare object; what each code puts there (field, reason, cost and
+  // balance, zxcvbn's score and suggestions) is only in prose, so readers check each value's type.
   readonly details: Record<string, unknown>;
   readonly requestId: string | undefined;
   readonly retryAfterSeconds: number | undefined;
@@ -108,6 +91,9 @@ export async function download(path: string, accept: string, fallbackName: strin
   return { blob, filename: filenameFrom(response.headers.get('Content-Disposition')) ?? fallbackName };
 }
 
+/** What a file's address answers instead of the bytes when they are too large to send. */
+type FileLink = JsonAnswer<'/v1/images/download', 'post'>;
+
 /** A file from the API: its bytes, or a short-lived address to hand to the browser (a redirect for very large files). */
 export type FileResult = { kind: 'blob'; blob: Blob; filename: string } | { kind: 'url'; url: string };
 
@@ -136,9 +122,8 @@ export async function fetchFile(
   const type = response.headers.get('Content-Type') ?? '';
   if (type.includes('application/json')) {
     // A body naming the address instead of a redirect the browser can't see through.
-    const body = (await response.json()) as { url?: unknown; download_url?: unknown };
-    const url = typeof body.url === 'string' ? body.url : typeof body.download_url === 'string' ? body.download_url : null;
-    if (url) return { kind: 'url', url };
+    const body = (await response.json()) as Partial<FileLink> | null;
+    if (typeof body?.url === 'string' && body.url) return { kind: 'url', url: body.url };
     throw new ApiError(response.status, 'unexpected_response', 'The download could not be prepared. Please try again.');
   }
   const blob = await response.blob();
@@ -243,10 +228,10 @@ export function parseRetryAfter(value: string | null): number | undefined {
 }
 
 export const api = {
-  register: (body: { email: string; password: string; display_name?: string }) =>
+  register: (body: JsonBody<'/v1/auth/register', 'post'>) =>
     request<TokenPair>('POST', '/auth/register', { body, auth: false }),
   /** With two-factor sign-in on, a 401 two_factor_required (reason code_required) asks for `code`. */
-  login: (body: { email: string; password: string; code?: string }) =>
+  login: (body: JsonBody<'/v1/auth/login', 'post'>) =>
     request<TokenPair>('POST', '/auth/login', { body, auth: false }),
   /** A 400 invalid_token for an unknown, used or expired link. */
   verifyEmail: (token: string) => request<User>('POST', '/auth/verify-email', { body: { token }, auth: false }),
@@ -261,31 +246,31 @@ export const api = {
   confirmPasswordReset: (token: string, newPassword: string) =>
     request<void>('POST', '/auth/password-reset/confirm', { body: { token, new_password: newPassword }, auth: false }),
   me: (signal?: AbortSignal) => request<User>('GET', '/me', { signal }),
-  updateMe: (body: { display_name: string }) => request<User>('PATCH', '/me', { body }),
-  changePassword: (body: { current_password: string; new_password: string }) =>
+  updateMe: (body: JsonBody<'/v1/me', 'patch'>) => request<User>('PATCH', '/me', { body }),
+  changePassword: (body: JsonBody<'/v1/me/password', 'post'>) =>
     request<void>('POST', '/me/password', { body }),
   deleteAccount: (password: string) => request<void>('DELETE', '/me', { body: { password } }),
   startTwoFactor: () => request<TwoFactorSetup>('POST', '/me/2fa'),
   /** A wrong code is a 400 invalid_code naming the field `code`. */
-  confirmTwoFactor: (code: string) => request<{ recovery_codes: string[] }>('POST', '/me/2fa/confirm', { body: { code } }),
+  confirmTwoFactor: (code: string) => request<Schemas['RecoveryCodes']>('POST', '/me/2fa/confirm', { body: { code } }),
   disableTwoFactor: (code: string) => request<void>('DELETE', '/me/2fa', { body: { code } }),
-  sessions: (signal?: AbortSignal) => request<Page<SignInSession>>('GET', '/me/sessions', { signal }),
+  sessions: (signal?: AbortSignal) => request<Schemas['SignInSessionPage']>('GET', '/me/sessions', { signal }),
   endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
   credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
-  creditPacks: (signal?: AbortSignal) => request<{ items: CreditPack[] }>('GET', '/credits/packs', { signal, auth: false }),
+  creditPacks: (signal?: AbortSignal) => request<Schemas['CreditPacks']>('GET', '/credits/packs', { signal, auth: false }),
   checkout: (body: CheckoutRequest, idempotencyKey: string) =>
     request<CheckoutSession>('POST', '/credits/checkout', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
   payment: (checkoutId: string, signal?: AbortSignal) =>
     request<Payment>('GET', `/credits/payments/${encodeURIComponent(checkoutId)}`, { signal }),
   payments: (cursor?: string | null, signal?: AbortSignal) =>
-    request<Page<Payment>>('GET', '/credits/payments' + query({ cursor }), { signal }),
+    request<Schemas['PaymentPage']>('GET', '/credits/payments' + query({ cursor }), { signal }),
   transactions: (options: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
-    request<Page<Transaction>>('GET', '/credits/transactions' + query(options), { signal }),
+    request<Schemas['TransactionPage']>('GET', '/credits/transactions' + query(options), { signal }),
   exportTransactions: (signal?: AbortSignal) =>
     download('/credits/transactions/export', 'text/csv', 'pixmint-transactions.csv', signal),
-  models: (signal?: AbortSignal) => request<{ items: ImageModel[] }>('GET', '/models', { signal, auth: false }),
-  stylePresets: (signal?: AbortSignal) => request<{ items: StylePreset[] }>('GET', '/style-presets', { signal }),
-  promptTemplates: (signal?: AbortSignal) => request<{ items: PromptTemplate[] }>('GET', '/prompt-templates', { signal }),
+  models: (signal?: AbortSignal) => request<Schemas['Models']>('GET', '/models', { signal, auth: false }),
+  stylePresets: (signal?: AbortSignal) => request<Schemas['StylePresets']>('GET', '/style-presets', { signal }),
+  promptTemplates: (signal?: AbortSignal) => request<Schemas['PromptTemplates']>('GET', '/prompt-templates', { signal }),
   quote: (body: GenerationRequest, signal?: AbortSignal) =>
     request<Quote>('POST', '/generations/quote', { body, signal }),
   generate: (body: GenerationRequest, idempotencyKey: string) =>
@@ -295,14 +280,14 @@ export const api = {
   /** Only while the generation is queued: it fails at once with every credit refunded (409 once it has started). */
   cancelGeneration: (id: string) => request<Generation>('POST', `/generations/${encodeURIComponent(id)}/cancel`),
   generations: (options: { limit?: number; cursor?: string | null; status?: GenerationStatus } = {}, signal?: AbortSignal) =>
-    request<Page<Generation>>('GET', '/generations' + query(options), { signal }),
+    request<Schemas['GenerationPage']>('GET', '/generations' + query(options), { signal }),
   upload: (file: Blob, signal?: AbortSignal) => request<Upload>('POST', '/uploads', { rawBody: file, signal }),
   /** An image's content or thumbnail; `url` is the API's own `/v1/images/...` address. */
   image: (url: string, fallbackName: string, signal?: AbortSignal) => download(apiPath(url), IMAGE_ACCEPT, fallbackName, signal),
 
   // The image library.
   images: (options: ImageListOptions = {}, signal?: AbortSignal) =>
-    request<Page<LibraryImage>>(
+    request<Schemas['ImagePage']>(
       'GET',
       '/images' + query({ ...options, favorite: options.favorite ? 'true' : undefined }),
       { signal },
@@ -315,7 +300,7 @@ export const api = {
   shareImage: (id: string) => request<ShareResult>('POST', `/images/${encodeURIComponent(id)}/share`),
   unshareImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}/share`),
   bulkImages: (action: BulkAction, ids: string[]) =>
-    request<{ done: string[] }>('POST', '/images/bulk', { body: { action, ids } }),
+    request<Schemas['BulkResult']>('POST', '/images/bulk', { body: { action, ids } }),
   /** A ZIP of up to 100 images. */
   downloadImages: (ids: string[], signal?: AbortSignal) =>
     fetchFile('POST', '/images/download', 'application/zip', 'pixmint-images.zip', { body: { ids }, signal }),
@@ -327,7 +312,7 @@ export const api = {
   publicImage: (slug: string, signal?: AbortSignal) =>
     request<PublicImage>('GET', `/public/images/${encodeURIComponent(slug)}`, { signal, auth: false }),
   community: (options: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
-    request<Page<PublicImage>>('GET', '/community' + query(options), { signal, auth: false }),
+    request<Schemas['PublicImagePage']>('GET', '/community' + query(options), { signal, auth: false }),
 };
 
 /**
@@ -351,224 +336,47 @@ function query(params: Record<string, string | number | null | undefined>): stri
 }
 
 // Two-factor sign-in and sessions.
-export interface TwoFactorSetup {
-  /** Base32, for typing into an app by hand. */
-  secret: string;
-  /** `otpauth://totp/...`: what the QR code holds. */
-  otpauth_url: string;
-}
-
+export type TwoFactorSetup = Schemas['TwoFactorSetup'];
 /** A signed-in device: one refresh-token family. */
-export interface SignInSession {
-  id: string;
-  created_at: string;
-  last_used_at: string;
-  user_agent: string | null;
-  ip: string | null;
-  /** The session this browser is using. */
-  current: boolean;
-}
+export type SignInSession = Schemas['SignInSession'];
 
 // Credits: 1 USD = 100 credits. Balances may be negative after a refund or dispute.
-export interface CreditBalance {
-  balance: number;
-  pending: number;
-}
-
-export interface CreditPack {
-  id: string;
-  credits: number;
-  amount_cents: number;
-  currency: string;
-  label: string;
-}
-
-export type CheckoutRequest = { pack_id: string } | { amount_cents: number };
-
-export interface CheckoutSession {
-  checkout_id: string;
-  checkout_url: string;
-}
-
-export type PaymentStatus =
-  | 'open'
-  | 'processing'
-  | 'paid'
-  | 'failed'
-  | 'expired'
-  | 'refunded'
-  | 'partially_refunded'
-  | 'disputed';
-
-export interface Payment {
-  id: string;
-  status: PaymentStatus;
-  credits: number;
-  amount_cents: number;
-  currency: string;
-  pack_id: string | null;
-  /** Why a failed or expired payment did not go through, when the provider said. */
-  failure_reason?: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export type TransactionKind =
-  | 'purchase'
-  | 'generation'
-  | 'generation_refund'
-  | 'signup_bonus'
-  | 'admin_grant'
-  | 'admin_debit'
-  | 'payment_refund'
-  | 'dispute';
-
-export interface Transaction {
-  id: string | number;
-  kind: TransactionKind;
-  delta: number;
-  balance_after: number;
-  reference: string;
-  created_at: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+export type CreditBalance = Schemas['Credits'];
+export type CreditPack = Schemas['CreditPacks']['items'][number];
+export type CheckoutRequest = JsonBody<'/v1/credits/checkout', 'post'>;
+export type CheckoutSession = Schemas['Checkout'];
+export type Payment = Schemas['Payment'];
+export type PaymentStatus = Payment['status'];
+export type Transaction = Schemas['Transaction'];
+export type TransactionKind = Transaction['kind'];
 
 // Image generation.
-export interface ModelPrice {
-  size: string;
-  quality: string;
-  credits: number;
-}
-
-export type Background = 'auto' | 'opaque' | 'transparent';
-export type OutputFormat = 'png' | 'webp' | 'jpeg' | 'gif' | 'svg';
-
-/** The bounds of the WIDTHxHEIGHT sizes a model takes besides its presets. */
-export interface CustomSizes {
-  multiple_of: number;
-  max_edge: number;
-  max_pixels: number;
-  /** Long side over short side. */
-  max_aspect: number;
-}
-
+export type ImageModel = Schemas['Model'];
+export type ModelPrice = ImageModel['prices'][number];
 /** Credits per megapixel (custom sizes) or per frame (GIFs), per quality; may be fractional. */
-export interface ModelRate {
-  unit: 'megapixel' | 'frame';
-  quality: string;
-  credits: number;
-}
-
-export interface ImageModel {
-  id: string;
-  provider: string;
-  label: string;
-  /** False once the provider has withdrawn it: requests for it are a 409 model_unavailable. */
-  available: boolean;
-  unavailable_reason?: string | null;
-  /** The preset WxH sizes. */
-  sizes: string[];
-  custom_sizes: CustomSizes | null;
-  qualities: string[];
-  backgrounds: Background[];
-  output_formats: OutputFormat[];
-  max_n: number;
-  supports_edit: boolean;
-  supports_mask: boolean;
-  /** Partial images stream while it renders. */
-  previews: boolean;
-  /** The offline placeholder renderer: labelled pictures, not AI. */
-  offline: boolean;
-  /** The model used when a request names none. */
-  default: boolean;
-  prices: ModelPrice[];
-  rates: ModelRate[];
-}
-
-export interface StylePreset {
-  id: string;
-  label: string;
-  prompt_suffix: string;
-}
-
-export interface PromptTemplate {
-  id: string;
-  label: string;
-  /** With {variable} placeholders, e.g. "A portrait of {subject} in {setting}". */
-  template: string;
-  variables: string[];
-}
-
-export interface GenerationRequest {
-  prompt: string;
-  model?: string;
-  size?: string;
-  quality?: string;
-  n?: number;
-  style_preset?: string;
-  negative_prompt?: string;
-  source_image_id?: string;
-  mask_image_id?: string;
-  background?: Background;
-  output_format?: OutputFormat;
-  /** GIF only. */
-  frame_count?: number;
-}
-
+export type ModelRate = ImageModel['rates'][number];
+/** The bounds of the WIDTHxHEIGHT sizes a model takes besides its presets. */
+export type CustomSizes = NonNullable<ImageModel['custom_sizes']>;
+export type Background = ImageModel['backgrounds'][number];
+export type OutputFormat = ImageModel['output_formats'][number];
+export type StylePreset = Schemas['StylePresets']['items'][number];
+/** `template` has {variable} placeholders, e.g. "A portrait of {subject} in {setting}". */
+export type PromptTemplate = Schemas['PromptTemplates']['items'][number];
+export type GenerationRequest = Schemas['GenerationRequest'];
+export type Quote = Schemas['Quote'];
 /** How a quote was reached: a preset's price, or a rate times megapixels or frames, per image, times n. */
-export interface QuoteBreakdown {
-  basis: 'preset' | 'megapixel' | 'frame';
-  rate_credits: number;
-  quantity: number;
-  unit_credits: number;
-  n: number;
-  cost_credits: number;
-}
-
-export interface Quote {
-  cost_credits: number;
-  unit_credits: number;
-  model: string;
-  size: string;
-  quality: string;
-  n: number;
-  background: Background;
-  output_format: OutputFormat;
-  frame_count: number | null;
-  breakdown: QuoteBreakdown;
-}
-
-export type GenerationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
-
-export interface GeneratedImage {
-  id: string;
-  generation_id: string | null;
-  width: number;
-  height: number;
-  content_type: string;
-  bytes: number;
-  favorite: boolean;
-  shared: boolean;
-  prompt: string | null;
-  model: string | null;
-  created_at: string;
-  alt: string;
-  content_url: string;
-  thumbnail_url: string;
-  /** Kept with its alpha channel: shown on a checkerboard. */
-  has_alpha?: boolean;
-  /** A GIF's frame count, else 1. */
-  frames?: number;
-  /** The public page's address while the image is shared. */
-  share_url?: string | null;
-}
-
+export type QuoteBreakdown = Quote['breakdown'];
+export type Generation = Schemas['Generation'];
+export type GenerationStatus = Generation['status'];
+/** The latest partial image of an image position while the generation is queued or running; its url needs the token. */
+export type GenerationPreview = Generation['previews'][number];
+/** Tokens the provider reported; shown to the owner. */
+export type TokenUsage = NonNullable<Generation['usage']>;
+export type GeneratedImage = Schemas['Image'];
 /** An image in the library (GET /v1/images): the same shape as a generation's image. */
 export type LibraryImage = GeneratedImage;
+// TODO(schema): POST /v1/uploads answers oneOf Upload | UploadTicket without saying that raw bytes always get an Upload.
+export type Upload = Schemas['Upload'];
 
 export interface ImageListOptions {
   limit?: number;
@@ -578,8 +386,9 @@ export interface ImageListOptions {
   model?: string;
 }
 
-export type BulkAction = 'delete' | 'favorite' | 'unfavorite';
+export type BulkAction = JsonBody<'/v1/images/bulk', 'post'>['action'];
 
+// TODO(schema): the `format` query parameter's enum is widened to string by its blank-means-absent anyOf branch.
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 export interface ImageFileOptions {
@@ -588,72 +397,6 @@ export interface ImageFileOptions {
   quality?: number;
 }
 
-export interface ShareResult {
-  share_url: string;
-  slug: string;
-}
-
+export type ShareResult = Schemas['Share'];
 /** A shared image as anyone may see it; its addresses work in a plain <img>. */
-export interface PublicImage {
-  slug: string;
-  prompt: string;
-  model: string;
-  width: number;
-  height: number;
-  alt: string;
-  created_at: string;
-  shared_at: string;
-  author: string | null;
-  content_url: string;
-  thumbnail_url: string;
-}
-
-export interface Generation {
-  id: string;
-  status: GenerationStatus;
-  prompt: string;
-  negative_prompt?: string | null;
-  style_preset?: string | null;
-  model: string;
-  size: string;
-  quality: string;
-  n: number;
-  background: Background;
-  output_format: OutputFormat;
-  frame_count: number | null;
-  operation: 'generate' | 'edit';
-  /** The edited image (the request's source_image_id). */
-  parent_image_id: string | null;
-  source_image_id?: string | null;
-  mask_image_id?: string | null;
-  cost_credits: number;
-  refunded_credits: number;
-  images: GeneratedImage[];
-  /** The latest partial image of each image position, while it is queued or running. */
-  previews: GenerationPreview[];
-  /** Tokens the provider reported; shown to the owner. */
-  usage: TokenUsage | null;
-  error?: string | null;
-  created_at: string;
-  completed_at: string | null;
-}
-
-export interface GenerationPreview {
-  index: number;
-  /** `/v1/generations/{id}/previews/{index}`: needs the session's token, like every image address. */
-  url: string;
-}
-
-export interface TokenUsage {
-  input_text_tokens: number;
-  input_image_tokens: number;
-  output_image_tokens: number;
-}
-
-export interface Upload {
-  id: string;
-  width: number;
-  height: number;
-  content_type: string;
-  bytes: number;
-}
+export type PublicImage = Schemas['PublicImage'];

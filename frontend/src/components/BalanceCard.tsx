@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { formatCredits } from '../format';
+import './BalanceCard.css';
 
 interface BalanceCardProps {
   credits: number;

@@ -1,5 +1,6 @@
 import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import './ConfirmDialog.css';
 
 interface ConfirmDialogProps {
   open: boolean;

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { describeError } from '../forms';
 import { saveBlob } from '../generations';
+import '../styles/images.css';
 
 interface ImageState {
   src: string | null;

@@ -2,6 +2,7 @@ import type { Generation } from '../api';
 import { formatDateTime } from '../format';
 import { generationStatusLabel } from '../generations';
 import { ImageView } from './GeneratedImage';
+import '../styles/images.css';
 
 /** A generation's first image as a thumbnail, or its status while it has none. */
 export function GenerationThumb({ generation, decorative = false }: { generation: Generation; decorative?: boolean }) {

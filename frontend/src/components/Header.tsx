@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { signOut, useSession } from '../auth';
 import { formatCredits } from '../format';
 import { Logo } from './Logo';
+import './Header.css';
 
 const NAV_ID = 'site-nav';
 

@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { Header } from './Header';
 import { VerifyEmailBanner } from './VerifyEmailBanner';
+import './Layout.css';
 
 export function Layout({ children }: { children: ComponentChildren }) {
   const { url } = useLocation();

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useImageUrl } from './GeneratedImage';
+import '../styles/images.css';
 
 /** True once the element has come within `margin` of the viewport (and stays true). */
 export function useNearViewport<T extends Element>(margin = '300px') {

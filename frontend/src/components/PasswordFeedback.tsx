@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'preact/hooks';
 import { ApiError } from '../api';
+import './PasswordFeedback.css';
 
 /** zxcvbn's verdict on a refused password, from the details of a 422 weak_password. */
 export interface PasswordAdvice {

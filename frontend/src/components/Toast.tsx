@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import './Toast.css';
 
 const SHOW_MS = 6_000;
 

@@ -4,6 +4,7 @@ import { ApiError, api } from '../api';
 import { updateUser, useSession } from '../auth';
 import { formatWait } from '../format';
 import { describeError } from '../forms';
+import './VerifyEmailBanner.css';
 
 // The address may be confirmed in another tab or on a phone; look again when this tab comes back, not more often.
 const RECHECK_MS = 15_000;

@@ -7,6 +7,7 @@ import { creditsText, imageExtension, isFinished } from '../generations';
 import { parseSize } from './options';
 import { PendingSlot, PreviewImage } from './PreviewImage';
 import type { PollPhase } from './useGenerationPoll';
+import '../styles/images.css';
 
 interface OutputProps {
   generation: Generation;

@@ -1,4 +1,4 @@
-import type { Background, ImageModel, OutputFormat } from '../api';
+import type { ImageModel } from '../api';
 import { SelectField } from '../components/SelectField';
 import type { FieldErrors } from '../forms';
 import { ChipGroup } from './ChipGroup';
@@ -127,40 +127,41 @@ export function OutputOptions({ model, state, resolved, onChange, errors }: Outp
       )}
 
       {model.qualities.length > 0 && (
-        <ChipGroup
+        <OptionChips
           id="quality"
           legend="Quality"
+          values={model.qualities}
           value={resolved.quality}
-          chips={model.qualities.map((item) => ({ value: item, label: qualityLabel(item) }))}
-          onValue={(value) => onChange({ quality: value })}
+          label={qualityLabel}
+          onValue={(quality) => onChange({ quality })}
           error={errors.quality}
         />
       )}
 
       {model.output_formats.length > 1 && (
-        <ChipGroup
+        <OptionChips
           id="output-format"
           legend="Format"
-          value={resolved.format ?? ''}
-          chips={model.output_formats.map((item) => ({ value: item, label: formatLabel(item) }))}
-          onValue={(value) => onChange({ format: value as OutputFormat })}
+          values={model.output_formats}
+          value={resolved.format}
+          label={formatLabel}
+          onValue={(format) => onChange({ format })}
           error={errors.output_format}
           testId="format-chips"
         />
       )}
 
       {model.backgrounds.length > 1 && (
-        <ChipGroup
+        <OptionChips
           id="background"
           legend="Background"
-          value={resolved.background ?? ''}
-          chips={model.backgrounds.map((item) => ({
-            value: item,
-            label: backgroundLabel(item),
-            disabled: item === 'transparent' && !resolved.transparentAllowed,
-            hint: 'Transparent needs the PNG or WebP format.',
-          }))}
-          onValue={(value) => onChange({ background: value as Background })}
+          values={model.backgrounds}
+          value={resolved.background}
+          label={backgroundLabel}
+          unavailable={(item) =>
+            item === 'transparent' && !resolved.transparentAllowed ? 'Transparent needs the PNG or WebP format.' : undefined
+          }
+          onValue={(background) => onChange({ background })}
           error={errors.background}
         />
       )}
@@ -189,6 +190,35 @@ export function OutputOptions({ model, state, resolved, onChange, errors }: Outp
         </div>
       )}
     </div>
+  );
+}
+
+interface OptionChipsProps<T extends string> {
+  id: string;
+  legend: string;
+  values: readonly T[];
+  value: T | null;
+  label: (value: T) => string;
+  /** Why a value can't be picked with the other choices, if it can't. */
+  unavailable?: (value: T) => string | undefined;
+  onValue: (value: T) => void;
+  error?: string;
+  testId?: string;
+}
+
+/** One of the model's lists (qualities, formats, backgrounds) as a radio group of chips. */
+function OptionChips<T extends string>({ values, value, label, unavailable, onValue, ...group }: OptionChipsProps<T>) {
+  return (
+    <ChipGroup
+      {...group}
+      value={value ?? ''}
+      chips={values.map((item) => {
+        const reason = unavailable?.(item);
+        return { value: item, label: label(item), disabled: !!reason, hint: reason };
+      })}
+      // The group offers only `values`.
+      onValue={(picked) => onValue(picked as T)}
+    />
   );
 }
 

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
+import '../styles/images.css';
 
 /** How long a replaced preview's blob: URL lives on, until the next picture is on screen. */
 const REVOKE_AFTER_MS = 1_000;

@@ -1,8 +1,19 @@
-import type { Generation } from '../api';
+import { useState } from 'preact/hooks';
+import { api, type Generation } from '../api';
 import { GenerationThumb } from '../components/GenerationThumbs';
 import { LoadError } from '../components/LoadError';
 import { formatDateTime } from '../format';
 import { creditsText, generationStatusLabel } from '../generations';
+import { useApiData } from '../hooks';
+
+const RECENT_COUNT = 10;
+
+/** The latest generations, and a way to load them again after one was made or changed. */
+export function useRecentGenerations() {
+  const [round, setRound] = useState(0);
+  const recent = useApiData((signal) => api.generations({ limit: RECENT_COUNT }, signal), [round]);
+  return { recent, refresh: () => setRound((n) => n + 1) };
+}
 
 interface RecentProps {
   items: Generation[] | null;

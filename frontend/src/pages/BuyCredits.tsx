@@ -12,6 +12,7 @@ import { CUSTOM_MAX_DOLLARS, CUSTOM_MIN_DOLLARS, newIdempotencyKey, parseDollars
 import { formatCredits, formatMoney } from '../format';
 import { type FieldErrors, useFormSubmit } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
+import './BuyCredits.css';
 
 const CUSTOM = 'custom';
 const FIELDS = ['amount_cents'] as const;

@@ -1,18 +1,16 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { ApiError, api, type CreditBalance, type Payment, type PaymentStatus } from '../api';
+import { api, type CreditBalance, type Payment, type PaymentStatus } from '../api';
 import { updateCredits } from '../auth';
 import { BalanceCard } from '../components/BalanceCard';
 import { RequireAuth } from '../components/RequireAuth';
 import { formatCredits, formatMoney } from '../format';
-import { describeError } from '../forms';
 import { usePageTitle } from '../hooks';
+import { usePoll, type PollPhase, type PollSchedule } from '../poll';
+import './CheckoutReturn.css';
 
 /** Poll every second at first, backing off to every 5 s, for about a minute. */
-const FIRST_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 5_000;
-const BACKOFF = 1.5;
-const GIVE_UP_AFTER_MS = 60_000;
+const SCHEDULE: PollSchedule = { firstMs: 1_000, maxMs: 5_000, backoff: 1.5, giveUpMs: 60_000, atOnce: true };
 
 const WAITING: readonly PaymentStatus[] = ['open', 'processing'];
 const CREDITED: readonly PaymentStatus[] = ['paid', 'refunded', 'partially_refunded', 'disputed'];
@@ -22,68 +20,26 @@ export function CheckoutReturn() {
   return <RequireAuth>{() => <CheckoutReturnContent />}</RequireAuth>;
 }
 
-type Phase = 'polling' | 'done' | 'gave_up' | 'error';
-
 function CheckoutReturnContent() {
   const { query } = useLocation();
   const checkoutId = query.checkout_id?.trim() ?? '';
   const [payment, setPayment] = useState<Payment | null>(null);
-  const [phase, setPhase] = useState<Phase>('polling');
-  const [error, setError] = useState<string | null>(null);
   const [balance, setBalance] = useState<CreditBalance | null>(null);
-  const [round, setRound] = useState(0);
-
-  useEffect(() => {
-    if (!checkoutId) return;
-    const controller = new AbortController();
-    const startedAt = Date.now();
-    let delay = FIRST_DELAY_MS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    setPhase('polling');
-    setError(null);
-
-    const loadBalance = () =>
-      api
-        .credits(controller.signal)
-        .then((result) => {
-          updateCredits(result.balance);
-          if (!controller.signal.aborted) setBalance(result);
+  const { phase, error, checkAgain } = usePoll(checkoutId || null, (id, signal) => api.payment(id, signal), {
+    schedule: SCHEDULE,
+    isFinal: (result) => !WAITING.includes(result.status),
+    onValue: setPayment,
+    onFinal: (result, signal) => {
+      if (!CREDITED.includes(result.status)) return;
+      return api
+        .credits(signal)
+        .then((credits) => {
+          updateCredits(credits.balance);
+          if (!signal.aborted) setBalance(credits);
         })
         .catch(() => undefined); // The payment outcome matters more; the header keeps the old number.
-
-    async function poll() {
-      try {
-        const result = await api.payment(checkoutId, controller.signal);
-        if (controller.signal.aborted) return;
-        setPayment(result);
-        if (!WAITING.includes(result.status)) {
-          if (CREDITED.includes(result.status)) await loadBalance();
-          if (!controller.signal.aborted) setPhase('done');
-          return;
-        }
-      } catch (failure) {
-        if (controller.signal.aborted) return;
-        // A definite "no" (not found, not yours) ends it; network trouble and server errors are retried.
-        if (failure instanceof ApiError && failure.status >= 400 && failure.status < 500 && failure.status !== 429) {
-          setError(describeError(failure, []).form);
-          setPhase('error');
-          return;
-        }
-      }
-      if (Date.now() - startedAt + delay > GIVE_UP_AFTER_MS) {
-        setPhase('gave_up');
-        return;
-      }
-      timer = setTimeout(poll, delay);
-      delay = Math.min(MAX_DELAY_MS, Math.round(delay * BACKOFF));
-    }
-
-    void poll();
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [checkoutId, round]);
+    },
+  });
 
   if (!checkoutId) {
     return (
@@ -136,7 +92,7 @@ function CheckoutReturnContent() {
 
         <p class="card-actions">
           {phase === 'gave_up' && (
-            <button type="button" class="btn btn-secondary" onClick={() => setRound((n) => n + 1)}>
+            <button type="button" class="btn btn-secondary" onClick={checkAgain}>
               Check again
             </button>
           )}
@@ -159,7 +115,7 @@ function CheckoutReturnContent() {
   );
 }
 
-function describe(phase: Phase, status: PaymentStatus | undefined, payment: Payment | null, error: string | null): string[] {
+function describe(phase: PollPhase, status: PaymentStatus | undefined, payment: Payment | null, error: string | null): string[] {
   if (phase === 'error') return [error ?? "We couldn't find this payment.", 'If you were charged, your credits will still arrive.'];
   const credits = payment ? formatCredits(payment.credits) : '';
   const reason = payment?.failure_reason?.trim();

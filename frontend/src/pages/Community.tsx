@@ -6,6 +6,8 @@ import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import { imagesText, loadModels, modelName } from '../library';
 import { LoadMore } from '../components/LoadMore';
+import '../styles/images.css';
+import '../styles/tiles.css';
 
 const PAGE_SIZE = 24;
 

@@ -5,6 +5,7 @@ import { FormAlert } from '../components/FormAlert';
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
+import './auth.css';
 
 const FIELDS = ['email'] as const;
 

@@ -9,6 +9,8 @@ import { describeError } from '../forms';
 import { useApiData, useDebounced, usePageTitle } from '../hooks';
 import { MAX_BULK, batches, imageName, imagesText, loadModels, modelName, saveFile, takeFlash } from '../library';
 import { LoadMore } from '../components/LoadMore';
+import '../styles/tiles.css';
+import './Gallery.css';
 
 const PAGE_SIZE = 24;
 const SEARCH_DEBOUNCE_MS = 300;

@@ -11,6 +11,8 @@ import { describeError } from '../forms';
 import { creditsText, imageExtension } from '../generations';
 import { useApiData, usePageTitle } from '../hooks';
 import { DOWNLOAD_WIDTHS, absoluteUrl, formatOptions, imageName, keepsOriginalFormat, loadModels, modelName, saveFile, setFlash } from '../library';
+import '../styles/images.css';
+import './image-detail.css';
 
 export function ImageDetail() {
   const { params } = useRoute();

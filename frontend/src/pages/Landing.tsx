@@ -5,6 +5,7 @@ import { Toast, useToast } from '../components/Toast';
 import { takeFlash } from '../flash';
 import { formatCredits, formatMoney } from '../format';
 import { usePageTitle } from '../hooks';
+import './Landing.css';
 
 const EXAMPLES = [
   {

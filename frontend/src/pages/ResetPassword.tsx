@@ -7,6 +7,7 @@ import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedb
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
+import './auth.css';
 
 const FIELDS = ['new_password'] as const;
 // The API names the new password `password` when it is too weak.

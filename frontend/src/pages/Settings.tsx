@@ -14,6 +14,7 @@ import { describeError, requireFilled, useFormSubmit, type FormErrors } from '..
 import { usePageTitle } from '../hooks';
 import { SessionsSection } from '../settings/SessionsSection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
+import '../settings/settings.css';
 
 const NAME_FIELDS = ['display_name'] as const;
 const PASSWORD_FIELDS = ['current_password', 'new_password'] as const;

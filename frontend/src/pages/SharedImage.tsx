@@ -7,6 +7,8 @@ import { Logo } from '../components/Logo';
 import { formatDateTime } from '../format';
 import { useApiData, usePageTitle } from '../hooks';
 import { loadModels, modelName } from '../library';
+import '../styles/images.css';
+import './image-detail.css';
 
 /** The public page of a shared image: anyone may see it, signed in or not. */
 export function SharedImage() {

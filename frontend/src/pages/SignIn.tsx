@@ -7,6 +7,7 @@ import { FormAlert } from '../components/FormAlert';
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit, type FieldErrors } from '../forms';
 import { usePageTitle } from '../hooks';
+import './auth.css';
 
 const FIELDS = ['email', 'password', 'code'] as const;
 

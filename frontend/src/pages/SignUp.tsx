@@ -7,6 +7,7 @@ import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedb
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
+import './auth.css';
 
 const FIELDS = ['email', 'password', 'display_name'] as const;
 

@@ -7,6 +7,7 @@ import { formatCredits, formatDateTime, formatDelta, formatMoney } from '../form
 import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import { LoadMore } from '../components/LoadMore';
+import './Transactions.css';
 
 const PAGE_SIZE = 20;
 const RECENT_PAYMENTS = 5;

@@ -6,6 +6,7 @@ import { LoadError } from '../components/LoadError';
 import { ResendVerification } from '../components/VerifyEmailBanner';
 import { describeError } from '../forms';
 import { usePageTitle } from '../hooks';
+import './auth.css';
 
 type Outcome =
   | { kind: 'checking' }

@@ -28,10 +28,9 @@ function PricingContent() {
   );
 }
 
-const priceKey = (row: PriceRow) => `price|${row.model}|${row.size}|${row.quality}`;
-const rateKey = (row: RateRow) => `rate|${row.model}|${row.unit}|${row.quality}`;
 const keyId = (key: string) => key.replace(/[^a-zA-Z0-9_-]/g, '-');
 const UNIT_LABELS: Record<RateRow['unit'], string> = { megapixel: 'per megapixel', frame: 'per GIF frame' };
+const unitLabel = (row: RateRow) => UNIT_LABELS[row.unit] ?? row.unit;
 
 interface Draft {
   credits: string;
@@ -40,8 +39,62 @@ interface Draft {
 
 type Drafts = Record<string, Draft>;
 
+/** The two tables differ in their second column, their credits rule and their names; the rest is shared. */
+interface RowKind<Row extends PriceRow | RateRow> {
+  /** The list of PUT /v1/admin/pricing the rows go in. */
+  list: 'items' | 'rates';
+  testId: 'price' | 'rate';
+  key: (row: Row) => string;
+  caption: string;
+  wrapClass: string;
+  /** The column between model and quality: the preset size, or the unit a rate is per. */
+  variant: { header: string; text: (row: Row) => string; data: (row: Row) => Record<string, string> };
+  /** Preset prices are whole credits; rates may be fractional. */
+  wholeCredits: boolean;
+  creditsValid: (credits: number, text: string) => boolean;
+  creditsRule: string;
+}
+
+const PRICES: RowKind<PriceRow> = {
+  list: 'items',
+  testId: 'price',
+  key: (row) => `price|${row.model}|${row.size}|${row.quality}`,
+  caption: 'Price per image by model, preset size and quality',
+  wrapClass: 'table-wrap',
+  variant: { header: 'Size', text: (row) => row.size, data: (row) => ({ 'data-size': row.size }) },
+  wholeCredits: true,
+  creditsValid: (credits, text) => /^\d+$/.test(text) && credits >= 1 && credits <= 100_000,
+  creditsRule: 'A whole number from 1 to 100,000.',
+};
+
+const RATES: RowKind<RateRow> = {
+  list: 'rates',
+  testId: 'rate',
+  key: (row) => `rate|${row.model}|${row.unit}|${row.quality}`,
+  caption: 'Rates for custom sizes (per megapixel) and GIFs (per frame), by quality',
+  wrapClass: 'table-wrap rate-table',
+  variant: { header: 'Unit', text: unitLabel, data: (row) => ({ 'data-unit': row.unit }) },
+  wholeCredits: false,
+  creditsValid: (credits, text) => /^\d+(\.\d+)?$/.test(text) && credits >= 0.001 && credits <= 100_000,
+  creditsRule: 'Credits from 0.001 to 100,000; decimals allowed.',
+};
+
 function isChanged(draft: Draft | undefined, row: { credits: number; provider_cost_usd: number }): boolean {
   return !!draft && (Number(draft.credits) !== row.credits || Number(draft.cost) !== row.provider_cost_usd);
+}
+
+/** The changed rows of one kind as they would be sent, with a message per invalid cell in `invalid`. */
+function editedRows<Row extends PriceRow | RateRow>(kind: RowKind<Row>, rows: Row[], drafts: Drafts, invalid: FieldErrors): Row[] {
+  return rows
+    .filter((row) => isChanged(drafts[kind.key(row)], row))
+    .map((row) => {
+      const key = kind.key(row);
+      const credits = drafts[key].credits.trim();
+      const cost = drafts[key].cost.trim();
+      if (!kind.creditsValid(Number(credits), credits)) invalid[`${key}|credits`] = kind.creditsRule;
+      if (!/^\d+(\.\d+)?$/.test(cost) || Number(cost) > 1000) invalid[`${key}|cost`] = 'US dollars from 0 to 1000.';
+      return { ...row, credits: Number(credits), provider_cost_usd: Number(cost) };
+    });
 }
 
 /** The preset prices (credits per image) and the rates (credits per megapixel or per frame), saved together. */
@@ -50,7 +103,7 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
   const [rows, setRows] = useState<PriceRow[]>([]);
   const [rates, setRates] = useState<RateRow[]>([]);
   const [drafts, setDrafts] = useState<Drafts>({});
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
@@ -67,9 +120,9 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
     if (Object.keys(fieldErrors).length) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [fieldErrors]);
 
-  const changedRows = rows.filter((row) => isChanged(drafts[priceKey(row)], row));
-  const changedRates = rates.filter((row) => isChanged(drafts[rateKey(row)], row));
-  const changeCount = changedRows.length + changedRates.length;
+  const changeCount =
+    rows.filter((row) => isChanged(drafts[PRICES.key(row)], row)).length +
+    rates.filter((row) => isChanged(drafts[RATES.key(row)], row)).length;
 
   function edit(key: string, row: { credits: number; provider_cost_usd: number }, part: Partial<Draft>) {
     setDrafts((previous) => ({
@@ -78,35 +131,13 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
     }));
   }
 
-  function checkCost(key: string, text: string, invalid: Record<string, string>) {
-    if (!/^\d+(\.\d+)?$/.test(text) || Number(text) > 1000) invalid[`${key}|cost`] = 'US dollars from 0 to 1000.';
-  }
-
   async function save(event: Event) {
     event.preventDefault();
     if (busy) return;
     setFormError(null);
-    const invalid: Record<string, string> = {};
-    const items: PriceRow[] = changedRows.map((row) => {
-      const key = priceKey(row);
-      const credits = drafts[key].credits.trim();
-      const cost = drafts[key].cost.trim();
-      if (!/^\d+$/.test(credits) || Number(credits) < 1 || Number(credits) > 100_000) {
-        invalid[`${key}|credits`] = 'A whole number from 1 to 100,000.';
-      }
-      checkCost(key, cost, invalid);
-      return { ...row, credits: Number(credits), provider_cost_usd: Number(cost) };
-    });
-    const rateItems: RateRow[] = changedRates.map((row) => {
-      const key = rateKey(row);
-      const credits = drafts[key].credits.trim();
-      const cost = drafts[key].cost.trim();
-      if (!/^\d+(\.\d+)?$/.test(credits) || Number(credits) < 0.001 || Number(credits) > 100_000) {
-        invalid[`${key}|credits`] = 'Credits from 0.001 to 100,000; decimals allowed.';
-      }
-      checkCost(key, cost, invalid);
-      return { ...row, credits: Number(credits), provider_cost_usd: Number(cost) };
-    });
+    const invalid: FieldErrors = {};
+    const items = editedRows(PRICES, rows, drafts, invalid);
+    const rateItems = editedRows(RATES, rates, drafts, invalid);
     setFieldErrors(invalid);
     if (Object.keys(invalid).length) return;
     if (items.length + rateItems.length === 0) {
@@ -127,9 +158,9 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
     } catch (failure) {
       const field = failure instanceof ApiError ? (failure.field ?? '') : '';
       const match = /^(items|rates)\[(\d+)\]\.(credits|provider_cost_usd)$/.exec(field);
-      const sent = match ? (match[1] === 'items' ? items : rateItems)[Number(match[2])] : undefined;
-      if (match && sent && failure instanceof ApiError) {
-        const key = match[1] === 'items' ? priceKey(sent as PriceRow) : rateKey(sent as RateRow);
+      const sent = { items: items.map(PRICES.key), rates: rateItems.map(RATES.key) };
+      const key = match ? sent[match[1] as keyof typeof sent][Number(match[2])] : undefined;
+      if (match && key && failure instanceof ApiError) {
         setFieldErrors({ [`${key}|${match[3] === 'credits' ? 'credits' : 'cost'}`]: failure.message });
       } else {
         setFormError(describeError(failure, []).form);
@@ -139,6 +170,7 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
     }
   }
 
+  const table = { drafts, errors: fieldErrors, onEdit: edit };
   return (
     <section class="section" aria-labelledby="prices-title">
       <h2 id="prices-title">Prices</h2>
@@ -155,81 +187,8 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
       {(rows.length > 0 || rates.length > 0) && (
         <form ref={form} onSubmit={save} noValidate aria-labelledby="prices-title">
           <FormAlert message={formError} />
-          {rows.length > 0 && (
-            <div class="table-wrap" role="region" aria-labelledby="prices-caption" tabIndex={0}>
-              <table class="data-table price-table" data-testid="price-table">
-                <caption id="prices-caption">Price per image by model, preset size and quality</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Model</th>
-                    <th scope="col">Size</th>
-                    <th scope="col">Quality</th>
-                    <th scope="col">Credits</th>
-                    <th scope="col">Provider cost (USD)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((row) => {
-                    const key = priceKey(row);
-                    return (
-                      <tr key={key} data-testid="price-row" data-model={row.model} data-size={row.size} data-quality={row.quality}>
-                        <th scope="row">{row.model}</th>
-                        <td>{row.size}</td>
-                        <td>{row.quality}</td>
-                        <PriceCells
-                          rowKey={key}
-                          row={row}
-                          draft={drafts[key]}
-                          label={`${row.model} ${row.size} ${row.quality}`}
-                          errors={fieldErrors}
-                          wholeCredits
-                          testIdPrefix="price"
-                          onEdit={(part) => edit(key, row, part)}
-                        />
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
-          {rates.length > 0 && (
-            <div class="table-wrap rate-table" role="region" aria-labelledby="rates-caption" tabIndex={0}>
-              <table class="data-table price-table" data-testid="rate-table">
-                <caption id="rates-caption">Rates for custom sizes (per megapixel) and GIFs (per frame), by quality</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Model</th>
-                    <th scope="col">Unit</th>
-                    <th scope="col">Quality</th>
-                    <th scope="col">Credits</th>
-                    <th scope="col">Provider cost (USD)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rates.map((row) => {
-                    const key = rateKey(row);
-                    return (
-                      <tr key={key} data-testid="rate-row" data-model={row.model} data-unit={row.unit} data-quality={row.quality}>
-                        <th scope="row">{row.model}</th>
-                        <td>{UNIT_LABELS[row.unit] ?? row.unit}</td>
-                        <td>{row.quality}</td>
-                        <PriceCells
-                          rowKey={key}
-                          row={row}
-                          draft={drafts[key]}
-                          label={`${row.model} ${UNIT_LABELS[row.unit] ?? row.unit} ${row.quality}`}
-                          errors={fieldErrors}
-                          testIdPrefix="rate"
-                          onEdit={(part) => edit(key, row, part)}
-                        />
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )}
+          {rows.length > 0 && <EditableTable kind={PRICES} rows={rows} {...table} />}
+          {rates.length > 0 && <EditableTable kind={RATES} rows={rates} {...table} />}
           <div class="form-footer">
             <p class="muted" aria-live="polite">
               {changeCount === 0 ? 'No unsaved changes.' : `${changeCount} unsaved ${changeCount === 1 ? 'change' : 'changes'}.`}
@@ -244,14 +203,64 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
   );
 }
 
+interface EditableTableProps<Row extends PriceRow | RateRow> {
+  kind: RowKind<Row>;
+  rows: Row[];
+  drafts: Drafts;
+  errors: FieldErrors;
+  onEdit: (key: string, row: Row, part: Partial<Draft>) => void;
+}
+
+function EditableTable<Row extends PriceRow | RateRow>({ kind, rows, drafts, errors, onEdit }: EditableTableProps<Row>) {
+  const captionId = `${kind.list === 'items' ? 'prices' : 'rates'}-caption`;
+  return (
+    <div class={kind.wrapClass} role="region" aria-labelledby={captionId} tabIndex={0}>
+      <table class="data-table price-table" data-testid={`${kind.testId}-table`}>
+        <caption id={captionId}>{kind.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">{kind.variant.header}</th>
+            <th scope="col">Quality</th>
+            <th scope="col">Credits</th>
+            <th scope="col">Provider cost (USD)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const key = kind.key(row);
+            const variant = kind.variant.text(row);
+            return (
+              <tr key={key} data-testid={`${kind.testId}-row`} data-model={row.model} {...kind.variant.data(row)} data-quality={row.quality}>
+                <th scope="row">{row.model}</th>
+                <td>{variant}</td>
+                <td>{row.quality}</td>
+                <PriceCells
+                  rowKey={key}
+                  row={row}
+                  draft={drafts[key]}
+                  label={`${row.model} ${variant} ${row.quality}`}
+                  errors={errors}
+                  wholeCredits={kind.wholeCredits}
+                  testIdPrefix={kind.testId}
+                  onEdit={(part) => onEdit(key, row, part)}
+                />
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 interface PriceCellsProps {
   rowKey: string;
   row: { credits: number; provider_cost_usd: number };
   draft: Draft | undefined;
   label: string;
-  errors: Record<string, string>;
-  /** Preset prices are whole credits; rates may be fractional. */
-  wholeCredits?: boolean;
+  errors: FieldErrors;
+  wholeCredits: boolean;
   testIdPrefix: string;
   onEdit: (part: Partial<Draft>) => void;
 }

@@ -1,0 +1,53 @@
+import { useState } from 'preact/hooks';
+import type { PromptTemplate } from '../api';
+import type { FieldErrors, FormErrors } from '../forms';
+import { fillTemplate, titleCase, unfilledVariables } from '../generations';
+import { MAX_PROMPT } from './PromptFields';
+
+interface FormState {
+  errors: FormErrors;
+  clear: () => void;
+}
+
+/** The prompt, typed or filled in from a template's blanks; editing clears the errors it answers. */
+export function usePromptFields(templates: PromptTemplate[] | null, form: FormState) {
+  const [prompt, setPrompt] = useState('');
+  const [templateId, setTemplateId] = useState('');
+  const [templateValues, setTemplateValues] = useState<Record<string, string>>({});
+  const template = templates?.find((item) => item.id === templateId);
+
+  function changeTemplate(id: string) {
+    setTemplateId(id);
+    setTemplateValues({});
+    const next = templates?.find((item) => item.id === id);
+    if (next) setPrompt(fillTemplate(next, {}));
+    form.clear();
+  }
+
+  function changeTemplateValue(name: string, value: string) {
+    const values = { ...templateValues, [name]: value };
+    setTemplateValues(values);
+    if (template) setPrompt(fillTemplate(template, values));
+    if (form.errors.fields[`template-${name}`] || form.errors.fields.prompt) form.clear();
+  }
+
+  function editPrompt(value: string) {
+    setPrompt(value);
+    if (form.errors.fields.prompt) form.clear();
+  }
+
+  /** Blanks of the template left unfilled, then the prompt's own rules. */
+  function problems(): FieldErrors {
+    const invalid: FieldErrors = {};
+    if (template) {
+      for (const name of unfilledVariables(template, prompt)) {
+        invalid[`template-${name}`] = `Fill in the ${titleCase(name).toLowerCase()}, or edit the prompt yourself.`;
+      }
+    }
+    if (!prompt.trim()) invalid.prompt = 'Describe the image you want.';
+    else if (prompt.length > MAX_PROMPT) invalid.prompt = `The prompt is at most ${MAX_PROMPT} characters.`;
+    return invalid;
+  }
+
+  return { prompt, template, templateValues, changeTemplate, changeTemplateValue, editPrompt, problems };
+}
