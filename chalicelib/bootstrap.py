@@ -6,18 +6,19 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .config import Settings, SettingsError, get_settings
 from .domain.accounts import AccountPolicy, AccountService
-from .domain.credits import CreditService
-from .domain.generation import GenerationService, GenerationWorker
 from .domain.admin import AdminService
 from .domain.api_keys import ApiKeyService
+from .domain.credits import CreditService
+from .domain.generation import GenerationService, GenerationWorker
 from .domain.library import LibraryService
-from .domain.reports import ReportService
 from .domain.ports import Clock, EmailSender
+from .domain.reports import ReportService
 
 
 @dataclass
@@ -177,10 +178,9 @@ def build_container(
     tokens = JwtAccessTokens(
         jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
-    from .adapters.stripe_payments import StripeWebhookVerifier
-
     from .adapters.email_delivery import BackgroundEmailDelivery, ScheduledEmailDelivery
     from .adapters.pyotp_codes import PyOtpCodes
+    from .adapters.stripe_payments import StripeWebhookVerifier
     from .adapters.zxcvbn_strength import ZxcvbnStrength
     from .observability import logger
 
@@ -257,8 +257,9 @@ def build_container(
         from .adapters.apigateway_keys import ApiGatewayKeys
 
         gateway_keys = ApiGatewayKeys(lambda: aws_client(settings, "apigateway"), settings.usage_plan_id)
-    api_keys = ApiKeyService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, gateway=gateway_keys, log=log)
-    admin = AdminService(uow=lambda: PostgresUnitOfWork(pool), clock=clock)
+    api_keys = ApiKeyService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, gateway=gateway_keys, log=log,
+                             known_models=lambda: {spec.id for spec, _, _ in generations.models()})
+    admin = AdminService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, events=events)
     from .adapters.postgres_reports import SqsQueueStats, reports_session
 
     reports = ReportService(
@@ -288,9 +289,13 @@ def build_container(
                      webhook_delivery=webhook_delivery)
 
 
+def _from_settings() -> Container:
+    return build_container(get_settings())
+
+
 _lock = threading.Lock()
 _container: Container | None = None
-_factory: Callable[[], Container] = lambda: build_container(get_settings())
+_factory: Callable[[], Container] = _from_settings
 
 
 def container() -> Container:
@@ -316,4 +321,4 @@ def use_container(factory: Callable[[], Container] | None) -> None:
         if _container is not None:
             _container.close()
         _container = None
-        _factory = factory or (lambda: build_container(get_settings()))
+        _factory = factory or _from_settings

@@ -6,8 +6,9 @@ from functools import cache
 from typing import Any
 
 from .domain.accounts import DEFAULT_DISPLAY_NAME
+from .domain.api_keys import MAX_LIST, SCOPES
 from .domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
-from .domain.generation import MAX_PROMPT, MAX_UPLOAD_BYTES
+from .domain.generation import FAILURE_CODES, MAX_PROMPT, MAX_UPLOAD_BYTES
 from .domain.imaging import OUTPUT_TYPES
 from .domain.library import WIDTH_LADDER
 from .domain.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
@@ -120,7 +121,8 @@ SCHEMAS: dict[str, Any] = {
         "alt": STRING, "content_url": STRING, "thumbnail_url": STRING,
         "share_url": {"type": ["string", "null"]}, "frames": {"type": "integer", "minimum": 1},
         "has_alpha": {"type": "boolean"}}),
-    "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")}, "next_cursor": {"type": ["string", "null"]}}),
+    "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")},
+                       "next_cursor": {"type": ["string", "null"]}}),
     "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}),
     "PublicImage": _obj({
         "slug": STRING, "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]},
@@ -145,7 +147,9 @@ SCHEMAS: dict[str, Any] = {
         "usage": {"oneOf": [{"type": "null"}, _obj({"input_text_tokens": COUNT, "input_image_tokens": COUNT,
                                                     "output_image_tokens": COUNT})]},
         "created_at": TIMESTAMP,
-        "completed_at": {"type": ["string", "null"], "format": "date-time"}}, {"error": STRING}),
+        "completed_at": {"type": ["string", "null"], "format": "date-time"}},
+        {"error": STRING, "error_code": {"type": "string", "enum": list(FAILURE_CODES),
+                                         "description": "Why it failed, for code to branch on"}}),
     "GenerationPage": _obj({"items": {"type": "array", "items": _ref("Generation")},
                             "next_cursor": {"type": ["string", "null"]}}),
     "GenerationRequest": _obj({"prompt": {"type": "string", "minLength": 1, "maxLength": 4000}}, {
@@ -187,7 +191,8 @@ SCHEMAS: dict[str, Any] = {
     "UploadTicket": _obj({"upload_id": UUID, "url": {"type": "string", "format": "uri"},
                           "fields": {"type": "object", "additionalProperties": STRING},
                           "expires_in": {"type": "integer", "minimum": 1}}),
-    "StylePresets": _obj({"items": {"type": "array", "items": _obj({"id": STRING, "label": STRING, "prompt_suffix": STRING})},
+    "StylePresets": _obj({"items": {"type": "array",
+                                    "items": _obj({"id": STRING, "label": STRING, "prompt_suffix": STRING})},
                           "next_cursor": {"type": "null"}}),
     "PromptTemplates": _obj({"items": {"type": "array", "items": _obj({
         "id": STRING, "label": STRING, "template": STRING, "variables": {"type": "array", "items": STRING}})},
@@ -197,11 +202,17 @@ SCHEMAS: dict[str, Any] = {
         "last_used_at": {"type": ["string", "null"], "format": "date-time"},
         "revoked_at": {"type": ["string", "null"], "format": "date-time"},
         "rate_limit_per_minute": {"type": "integer"}, "monthly_cap_credits": {"type": ["integer", "null"]},
-        "used_this_month": {"type": "integer"}}, {"key": STRING}),
+        "used_this_month": {"type": "integer"},
+        "scopes": {"type": "array", "items": _ref("KeyScope")},
+        "allowed_models": {"type": ["array", "null"], "items": STRING},
+        "allowed_ips": {"type": ["array", "null"], "items": STRING, "description": "CIDR ranges"},
+        "expires_at": {"type": ["string", "null"], "format": "date-time"}}, {"key": STRING}),
+    "KeyScope": {"type": "string", "enum": list(SCOPES)},
     "ApiKeyPage": _obj({"items": {"type": "array", "items": _ref("ApiKey")}, "next_cursor": {"type": "null"}}),
     "AuditState": {"type": ["object", "array", "null"], "description": "What the action changed, as it was or became"},
     "PriceRow": _obj({"model": STRING, "size": STRING, "quality": STRING,
-                      "credits": {"type": "integer", "minimum": 1}, "provider_cost_usd": {"type": "number", "minimum": 0}}),
+                      "credits": {"type": "integer", "minimum": 1},
+                      "provider_cost_usd": {"type": "number", "minimum": 0}}),
     "RateRow": _obj({"model": STRING, "unit": {"type": "string", "enum": ["megapixel", "frame"]}, "quality": STRING,
                      "credits": {"type": "number", "exclusiveMinimum": 0, "maximum": 100_000},
                      "provider_cost_usd": {"type": "number", "minimum": 0, "maximum": 1000}}),
@@ -210,7 +221,8 @@ SCHEMAS: dict[str, Any] = {
     "AuditEntry": _obj({"id": STRING, "actor_email": STRING, "action": STRING, "target_type": STRING,
                         "target_id": {"type": ["string", "null"]}, "before": _ref("AuditState"),
                         "after": _ref("AuditState"), "created_at": TIMESTAMP}),
-    "AuditPage": _obj({"items": {"type": "array", "items": _ref("AuditEntry")}, "next_cursor": {"type": ["string", "null"]}}),
+    "AuditPage": _obj({"items": {"type": "array", "items": _ref("AuditEntry")},
+                       "next_cursor": {"type": ["string", "null"]}}),
     "Health": _obj(
         {
             "status": {"type": "string", "enum": ["ok", "unavailable"]},
@@ -238,7 +250,8 @@ SCHEMAS["AdminUser"] = {**SCHEMAS["User"], "description": "A user with flags and
                    "actual_cost_usd": {"type": "number"}, "actual_margin_usd": {"type": "number"}})},
     "required": [*SCHEMAS["User"]["required"], "suspended",
                  "flagged", "flag_reason", "flagged_at", "usage"]}
-SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"], "description": "A user with recent payments, generations and keys",
+SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"],
+                              "description": "A user with recent payments, generations and keys",
                               "properties": {**SCHEMAS["AdminUser"]["properties"],
                                              "payments": {"type": "array", "items": _ref("Payment")},
                                              "generations": {"type": "array", "items": _ref("Generation")},
@@ -288,7 +301,7 @@ IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": 
 
 def _or_null(prop: dict[str, Any]) -> dict[str, Any]:
     kind = prop.get("type")
-    if kind is None or kind == "null" or isinstance(kind, list) and "null" in kind:
+    if kind is None or kind == "null" or (isinstance(kind, list) and "null" in kind):
         return prop
     nullable = {**prop, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
     if "enum" in prop:
@@ -339,7 +352,8 @@ PATHS: dict[str, dict[str, Any]] = {
             "security": [],
             "responses": {
                 "200": {"description": "Healthy", "content": {"application/json": {"schema": _ref("Health")}}},
-                "503": {"description": "Database unreachable", "content": {"application/json": {"schema": _ref("Health")}}},
+                "503": {"description": "Database unreachable",
+                        "content": {"application/json": {"schema": _ref("Health")}}},
             },
         }
     },
@@ -355,7 +369,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/register": {
         "post": _op("Create an account; a verification link is emailed", "accounts", "201", _ref("Session"),
-                    _obj({"email": EMAIL, "password": NEW_PASSWORD}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
+                    _obj({"email": EMAIL, "password": NEW_PASSWORD},
+                         {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
                     auth=False, errors=("400", "409", "422", "429"),
                     description="400 `invalid_request` for invisible or control characters in the email or name; "
                                 "409 `conflict` when the email is taken; 422 `weak_password` with zxcvbn's "
@@ -402,12 +417,15 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/me": {
         "get": _op("The signed-in user", "accounts", "200", _ref("User"), errors=()),
         "patch": _op("Update the profile", "accounts", "200", _ref("User"),
-                     _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}), errors=("400", "403")),
+                     _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
+                     errors=("400", "403")),
         "delete": _op("Delete the account, its images and keys", "accounts", "204", None,
                       _obj({"password": PASSWORD}), errors=("400", "403", "429"), api_key=False),
     },
-    "/v1/credits": {"get": _op("Balance and credits awaiting payment", "credits", "200", _ref("Credits"), errors=("403",))},
-    "/v1/credits/packs": {"get": _op("Credit packs for sale", "credits", "200", _ref("CreditPacks"), auth=False, errors=())},
+    "/v1/credits": {"get": _op("Balance and credits awaiting payment", "credits", "200", _ref("Credits"),
+                               errors=("403",))},
+    "/v1/credits/packs": {"get": _op("Credit packs for sale", "credits", "200", _ref("CreditPacks"), auth=False,
+                                     errors=())},
     "/v1/credits/checkout": {
         "post": _op("Start a Stripe Checkout for a pack or a custom amount", "credits", "201", _ref("Checkout"),
                     {**_obj({}, {"pack_id": {"type": "string", "minLength": 1},
@@ -423,7 +441,8 @@ PATHS: dict[str, dict[str, Any]] = {
                    parameters=PAGE_PARAMETERS)
     },
     "/v1/credits/transactions/export": {
-        "get": _op("All ledger rows as CSV", "credits", "200", {"type": "string"}, errors=("403",), content_type="text/csv")
+        "get": _op("All ledger rows as CSV", "credits", "200", {"type": "string"}, errors=("403",),
+                   content_type="text/csv")
     },
     "/v1/credits/payments": {
         "get": _op("Payments, newest first", "credits", "200", _ref("PaymentPage"), errors=("400", "403"),
@@ -440,7 +459,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/models": {"get": _op("Image models with their sizes, qualities and prices", "generation", "200",
                               _ref("Models"), auth=False, errors=())},
-    "/v1/style-presets": {"get": _op("Style presets", "generation", "200", _ref("StylePresets"), auth=False, errors=())},
+    "/v1/style-presets": {"get": _op("Style presets", "generation", "200", _ref("StylePresets"), auth=False,
+                                     errors=())},
     "/v1/prompt-templates": {"get": _op("Prompt templates", "generation", "200", _ref("PromptTemplates"), auth=False,
                                         errors=())},
     "/v1/generations/quote": {"post": _op("Price a request without charging", "generation", "200", _ref("Quote"),
@@ -450,7 +470,7 @@ PATHS: dict[str, dict[str, Any]] = {
                     _ref("Generation"), _ref("GenerationRequest"), errors=("400", "402", "403", "409", "422"),
                     parameters=[IDEMPOTENCY_PARAMETER]),
         "get": _op("Generations, newest first", "generation", "200", _ref("GenerationPage"), errors=("400", "403"),
-                   parameters=PAGE_PARAMETERS + [
+                   parameters=[*PAGE_PARAMETERS,
                        {"name": "status", "in": "query", "required": False,
                         "schema": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]}},
                        {"name": "model", "in": "query", "required": False, "schema": STRING},
@@ -490,7 +510,7 @@ PATHS: dict[str, dict[str, Any]] = {
         description="409 with details.reason not_uploaded while nothing has arrived; 413 or 415 discard the file. "
                     "Asking again for a completed upload answers the same image.")},
     "/v1/images": {"get": _op("Your images, newest first", "images", "200", _ref("ImagePage"), errors=("400", "403"),
-                              parameters=PAGE_PARAMETERS + [
+                              parameters=[*PAGE_PARAMETERS,
                                   {"name": "favorite", "in": "query", "required": False,
                                    "schema": {"type": "string", "enum": ["true", "false"]}},
                                   {"name": "q", "in": "query", "required": False,
@@ -525,10 +545,9 @@ PATHS: dict[str, dict[str, Any]] = {
                       parameters=[_path("image_id")]),
     },
     "/v1/images/bulk": {"post": _op("Delete, favourite or unfavourite up to 100 images", "images", "200",
-                                    _ref("BulkResult"), _obj({"action": {"type": "string", "enum": ["delete", "favorite",
-                                                                                                      "unfavorite"]},
-                                                             "ids": {"type": "array", "items": UUID,
-                                                                     "minItems": 1, "maxItems": 100}}),
+                                    _ref("BulkResult"),
+                                    _obj({"action": {"type": "string", "enum": ["delete", "favorite", "unfavorite"]},
+                                          "ids": {"type": "array", "items": UUID, "minItems": 1, "maxItems": 100}}),
                                     errors=("400", "403"))},
     "/v1/images/download": {"post": _op("A ZIP of up to 100 originals", "images", "200",
                                         {"type": "string", "format": "binary"},
@@ -559,7 +578,16 @@ PATHS: dict[str, dict[str, Any]] = {
         "post": _op("Create a developer key; the key is shown this once", "api keys", "201", _ref("ApiKey"),
                     _obj({"name": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "\\S"}},
                          {"monthly_cap_credits": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
-                          "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600}}),
+                          "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600},
+                          "scopes": {"type": ["array", "null"], "items": _ref("KeyScope"), "minItems": 1,
+                                     "description": "Default: all of them"},
+                          "allowed_models": {"type": ["array", "null"], "items": STRING, "minItems": 1,
+                                             "maxItems": MAX_LIST, "description": "Default: any model"},
+                          "allowed_ips": {"type": ["array", "null"], "items": STRING, "minItems": 1,
+                                          "maxItems": MAX_LIST,
+                                          "description": "Addresses or CIDR ranges the key works from; default any"},
+                          "expires_at": {"type": ["string", "null"], "format": "date-time",
+                                         "description": "At most three years ahead; default never"}}),
                     errors=("400", "403")),
         "get": _op("Your keys, without their secrets, with this month's usage", "api keys", "200", _ref("ApiKeyPage"),
                    errors=("403",)),
@@ -569,13 +597,14 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/admin/users": {"get": _op("Users, flagged first, with usage totals (admin)", "admin", "200",
                                    _obj({"items": {"type": "array", "items": _ref("AdminUser")},
                                          "next_cursor": {"type": ["string", "null"]}}), errors=("400", "403"),
-                                   parameters=PAGE_PARAMETERS + [{"name": "q", "in": "query", "required": False,
+                                   parameters=[*PAGE_PARAMETERS, {"name": "q", "in": "query", "required": False,
                                                                   "schema": STRING}])},
     "/v1/admin/users/{user_id}": {
         "get": _op("A user with payments, generations and keys (admin)", "admin", "200", _ref("AdminUserDetail"),
                    errors=("403", "404"), parameters=[_path("user_id")]),
         "patch": _op("Suspend, reinstate, promote or demote (admin)", "admin", "200", _ref("AdminUser"),
-                     {**_obj({}, {"suspended": {"type": "boolean"}, "role": {"type": "string", "enum": ["user", "admin"]}}),
+                     {**_obj({}, {"suspended": {"type": "boolean"},
+                                  "role": {"type": "string", "enum": ["user", "admin"]}}),
                       "anyOf": [{"required": ["suspended"], "properties": {"suspended": {"type": "boolean"}}},
                                 {"required": ["role"], "properties": {"role": {"type": "string"}}}]},
                      errors=("400", "403", "404", "409"), parameters=[_path("user_id")]),
@@ -600,12 +629,16 @@ PATHS: dict[str, dict[str, Any]] = {
         "patch": _op("Change settings (admin)", "admin", "200", _ref("Settings"),
                      {**_obj({}, {"signup_bonus": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
                                   "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 10_000_000},
-                                  "provider_fallback": {"type": "boolean"}}),
+                                  "provider_fallback": {"type": "boolean"},
+                                  "upload_quota_bytes": {"type": "integer", "minimum": 0, "maximum": 100 * 1024**3,
+                                                         "description": "Bytes of uploads one user may keep"}}),
                       # At least one setting; daily_spend_cap null lifts the cap, other nulls read as not given.
                       "anyOf": [{"required": ["signup_bonus"], "properties": {"signup_bonus": {"type": "integer"}}},
                                 {"required": ["provider_fallback"],
                                  "properties": {"provider_fallback": {"type": "boolean"}}},
-                                {"required": ["daily_spend_cap"]}]}, errors=("400", "403")),
+                                {"required": ["daily_spend_cap"]},
+                                {"required": ["upload_quota_bytes"],
+                                 "properties": {"upload_quota_bytes": {"type": "integer"}}}]}, errors=("400", "403")),
     },
     "/v1/admin/models": {"get": _op("Every catalogue row with its state and token rates (admin)", "admin", "200",
                                     _ref("AdminModelPage"), errors=("403",))},
@@ -631,10 +664,12 @@ PATHS: dict[str, dict[str, Any]] = {
                                                             _obj({"label": UPSERT_TEXT,
                                                                   "template": {**UPSERT_TEXT, "pattern": "\\{"}},
                                                                  {"position": POSITION, "active": {"type": "boolean"}}),
-                                                            errors=("400", "403"), parameters=[_item_id("template_id")])},
+                                                            errors=("400", "403"),
+                                                            parameters=[_item_id("template_id")])},
     "/v1/admin/credit-packs/{pack_id}": {"put": _op("Create or change a credit pack (admin)", "admin", "204", None,
                                                     _obj({"label": UPSERT_TEXT,
-                                                          "credits": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
+                                                          "credits": {"type": "integer", "minimum": 1,
+                                                                      "maximum": 10_000_000},
                                                           "amount_cents": {"type": "integer", "minimum": 100,
                                                                            "maximum": 100_000}},
                                                          {"position": POSITION, "active": {"type": "boolean"}}),
@@ -663,7 +698,8 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
-                    _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}), errors=("400", "403", "422", "429"), api_key=False)
+                    _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+                    errors=("400", "403", "422", "429"), api_key=False)
     },
 }
 
@@ -770,9 +806,10 @@ SCHEMAS["OpenAIImagesResponse"] = _obj({
     "pixmint": _obj({"generation_id": STRING, "model": STRING, "cost_credits": {"type": "integer"},
                      "refunded_credits": {"type": "integer"}}),
 })
-SCHEMAS["OpenAIModelList"] = _obj({"object": {"type": "string", "enum": ["list"]}, "data": {"type": "array", "items": _obj({
-    "id": STRING, "object": {"type": "string", "enum": ["model"]}, "created": {"type": "integer"},
-    "owned_by": STRING})}})
+SCHEMAS["OpenAIModelList"] = _obj({
+    "object": {"type": "string", "enum": ["list"]},
+    "data": {"type": "array", "items": _obj({"id": STRING, "object": {"type": "string", "enum": ["model"]},
+                                             "created": {"type": "integer"}, "owned_by": STRING})}})
 _OPENAI_COMMON = {
     "model": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 10}, "size": STRING,
     "quality": STRING, "background": {"type": "string", "enum": list(BACKGROUNDS)},
@@ -803,7 +840,8 @@ def _openai_op(summary: str, ok_schema: dict[str, Any], errors: tuple[str, ...],
     for code in sorted(set(errors) | {"401", "403", "429", "500", "503"}):
         # A body over the gateway's 10 MB is refused before the app sees it, in the API's own envelope.
         schema = {"anyOf": [_ref("OpenAIError"), _ref("Error")]} if code == "413" else _ref("OpenAIError")
-        responses[code] = {"description": OPENAI_ERROR_STATUSES[code], "content": {"application/json": {"schema": schema}}}
+        responses[code] = {"description": OPENAI_ERROR_STATUSES[code],
+                           "content": {"application/json": {"schema": schema}}}
     op: dict[str, Any] = {"summary": summary, "tags": ["openai compatible"], "description": description,
                           "responses": responses, "security": [{"bearer": []}, {"apiKey": []}]}
     if body is not None:
@@ -834,7 +872,12 @@ WEBHOOK_EVENT = {"type": "string", "enum": list(WEBHOOK_EVENTS)}
 SCHEMAS["WebhookEndpoint"] = _obj({
     "id": STRING, "url": STRING, "events": {"type": "array", "items": WEBHOOK_EVENT},
     "description": {"type": ["string", "null"]}, "low_credits_threshold": {"type": "integer"},
-    "created_at": TIMESTAMP}, {"secret": {"type": "string", "pattern": "^whsec_",
+    "created_at": TIMESTAMP, "enabled": {"type": "boolean"},
+    "disabled_at": {"type": ["string", "null"], "format": "date-time"},
+    "disabled_reason": {"type": ["string", "null"]},
+    "failing_since": {"type": ["string", "null"], "format": "date-time",
+                      "description": "Since when every attempt failed; after three days the endpoint is turned off"}},
+    {"secret": {"type": "string", "pattern": "^whsec_",
                                           "description": "Only in the answer that created the endpoint"}})
 SCHEMAS["WebhookEndpointPage"] = _obj({"items": {"type": "array", "items": _ref("WebhookEndpoint")},
                                        "next_cursor": {"type": ["string", "null"]}})
@@ -865,9 +908,12 @@ PATHS["/v1/webhook-endpoints"] = {
     "get": _op("Your webhook endpoints, newest first, without their secrets", "webhooks", "200",
                _ref("WebhookEndpointPage"), errors=()),
 }
-PATHS["/v1/webhook-endpoints/{endpoint_id}"] = {"delete": _op(
-    "Delete a webhook endpoint and its delivery log", "webhooks", "204", None, errors=("404",),
-    parameters=[_path("endpoint_id")])}
+PATHS["/v1/webhook-endpoints/{endpoint_id}"] = {
+    "patch": _op("Turn an endpoint off, or back on (what was pending for it is then sent)", "webhooks", "200",
+                 _ref("WebhookEndpoint"), _obj({"enabled": {"type": "boolean"}}), errors=("400", "404"),
+                 parameters=[_path("endpoint_id")]),
+    "delete": _op("Delete a webhook endpoint and its delivery log", "webhooks", "204", None, errors=("404",),
+                  parameters=[_path("endpoint_id")])}
 PATHS["/v1/webhook-endpoints/{endpoint_id}/deliveries"] = {"get": _op(
     "The endpoint's deliveries, newest first", "webhooks", "200", _ref("WebhookDeliveryPage"), errors=("400", "404"),
     parameters=[_path("endpoint_id"), *PAGE_PARAMETERS])}

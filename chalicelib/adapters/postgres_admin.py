@@ -7,32 +7,50 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from ..domain.admin import AuditEntry, UserSummary
-from ..domain.api_keys import ApiKey
+from ..domain.api_keys import ApiKey, KeyBudget, KeyLimits
 from ..domain.model import Role, User
 from .postgres import _USER_COLUMNS, _user
 
-_KEY_COLUMNS = """k.id::text AS id, k.user_id::text AS user_id, k.name, k.prefix, k.rate_limit_per_minute,
-    k.monthly_cap_credits, k.gateway_key_id, k.created_at, k.last_used_at, k.revoked_at"""
+_KEY_FIELDS = (("k.id::text", "id"), ("k.user_id::text", "user_id"), ("k.name", "name"), ("k.prefix", "prefix"),
+               ("k.rate_limit_per_minute", "rate_limit_per_minute"), ("k.monthly_cap_credits", "monthly_cap_credits"),
+               ("k.gateway_key_id", "gateway_key_id"), ("k.created_at", "created_at"),
+               ("k.last_used_at", "last_used_at"), ("k.revoked_at", "revoked_at"), ("k.scopes", "scopes"),
+               ("k.allowed_models", "allowed_models"), ("k.allowed_ips::text[]", "allowed_ips"),
+               ("k.expires_at", "expires_at"))
+_KEY_COLUMNS = ", ".join(f"{expression} AS {name}" for expression, name in _KEY_FIELDS)
+_KEY_PREFIXED = ", ".join(f"{expression} AS k_{name}" for expression, name in _KEY_FIELDS)  # beside the user's
 _MONTH_USAGE = """(SELECT coalesce(sum(g.cost_credits - g.refunded_credits), 0) FROM generations g
                    WHERE g.api_key_id = k.id AND g.created_at >= %(month)s)"""
 
 
+def _key(row: dict[str, Any], prefix: str = "") -> ApiKey:
+    """An ApiKey from a row of _KEY_COLUMNS (each name optionally prefixed); arrays become tuples."""
+    values = {name: row[prefix + name] for name in ApiKey.__dataclass_fields__ if prefix + name in row}
+    for name in ("scopes", "allowed_models", "allowed_ips"):
+        if values.get(name) is not None:
+            values[name] = tuple(values[name])
+    return ApiKey(**values)
+
+
 class PostgresApiKeys:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
-    def add(self, user_id: str, name: str, prefix: str, key_hash: bytes, rate_limit: int, cap: int | None,
-            now: datetime) -> ApiKey:
+    def add(self, user_id: str, name: str, prefix: str, key_hash: bytes, limits: KeyLimits, now: datetime) -> ApiKey:
         row = self._conn.execute(
             f"""INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, rate_limit_per_minute, monthly_cap_credits,
-                                           created_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_KEY_COLUMNS}""",
-            (user_id, name, prefix, key_hash, rate_limit, cap, now),
+                                           created_at, scopes, allowed_models, allowed_ips, expires_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::cidr[], %s) RETURNING {_KEY_COLUMNS}""",
+            (user_id, name, prefix, key_hash, limits.rate_limit, limits.monthly_cap, now, list(limits.scopes or ()),
+             None if limits.allowed_models is None else list(limits.allowed_models),
+             None if limits.allowed_ips is None else list(limits.allowed_ips), limits.expires_at),
         ).fetchone()
-        return ApiKey(**row)
+        assert row is not None
+        return _key(row)
 
     def for_user(self, user_id: str, month_start: datetime) -> list[ApiKey]:
         rows = self._conn.execute(
@@ -40,11 +58,12 @@ class PostgresApiKeys:
                 WHERE k.user_id = %(user)s ORDER BY k.revoked_at IS NOT NULL, k.created_at DESC""",
             {"user": user_id, "month": month_start},
         ).fetchall()
-        return [ApiKey(**row) for row in rows]
+        return [_key(row) for row in rows]
 
     def count_active(self, user_id: str) -> int:
         row = self._conn.execute("SELECT count(*) AS n FROM api_keys WHERE user_id = %s AND revoked_at IS NULL",
                                  (user_id,)).fetchone()
+        assert row is not None
         return int(row["n"])
 
     def revoke(self, user_id: str, key_id: str, now: datetime) -> ApiKey | None:
@@ -53,24 +72,20 @@ class PostgresApiKeys:
                 RETURNING {_KEY_COLUMNS}""",
             (now, key_id, user_id),
         ).fetchone()
-        return None if row is None else ApiKey(**row)
+        return None if row is None else _key(row)
 
     def set_gateway_key(self, key_id: str, gateway_key_id: str) -> None:
         self._conn.execute("UPDATE api_keys SET gateway_key_id = %s WHERE id = %s", (gateway_key_id, key_id))
 
     def by_hash(self, key_hash: bytes) -> tuple[ApiKey, User] | None:
         row = self._conn.execute(
-            f"""SELECT {_USER_COLUMNS}, k.id::text AS k_id, k.name AS k_name, k.prefix AS k_prefix,
-                       k.rate_limit_per_minute AS k_rate, k.monthly_cap_credits AS k_cap,
-                       k.gateway_key_id AS k_gateway, k.created_at AS k_created, k.last_used_at AS k_used,
-                       k.revoked_at AS k_revoked
+            f"""SELECT {_USER_COLUMNS}, {_KEY_PREFIXED}
                 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = %s""",
             (key_hash,),
         ).fetchone()
         if row is None:
             return None
-        key = ApiKey(row["k_id"], row["id"], row["k_name"], row["k_prefix"], row["k_rate"], row["k_cap"],
-                     row["k_gateway"], row["k_created"], row["k_used"], row["k_revoked"])
+        key = _key(row, "k_")
         user = _user(row)
         assert user is not None
         return key, user
@@ -82,6 +97,7 @@ class PostgresApiKeys:
                RETURNING requests""",
             (key_id, window_start),
         ).fetchone()
+        assert row is not None
         self._conn.execute("UPDATE api_keys SET last_used_at = %s WHERE id = %s", (now, key_id))
         return int(row["requests"])
 
@@ -92,24 +108,30 @@ class PostgresApiKeys:
             (before, limit),
         ).rowcount
 
-    def lock_usage(self, key_id: str, month_start: datetime) -> tuple[int | None, int]:
-        row = self._conn.execute("SELECT monthly_cap_credits FROM api_keys WHERE id = %s FOR NO KEY UPDATE",
-                                 (key_id,)).fetchone()
+    def lock_usage(self, key_id: str, month_start: datetime) -> KeyBudget | None:
+        row = self._conn.execute(
+            """SELECT monthly_cap_credits, allowed_models, expires_at, revoked_at IS NOT NULL AS revoked
+               FROM api_keys WHERE id = %s FOR NO KEY UPDATE""",
+            (key_id,),
+        ).fetchone()
         if row is None:
-            return None, 0
+            return None
         # A statement of its own: READ COMMITTED snapshots each statement, so this one, taken after the lock, sees
         # every spend committed by whoever held the lock before (one statement would sum a snapshot from before it).
         used = self._conn.execute(
             f"SELECT {_MONTH_USAGE} AS used FROM api_keys k WHERE k.id = %(key)s",
             {"key": key_id, "month": month_start},
         ).fetchone()
-        return row["monthly_cap_credits"], int(used["used"])
+        assert used is not None
+        models = row["allowed_models"]
+        return KeyBudget(row["monthly_cap_credits"], int(used["used"]), None if models is None else tuple(models),
+                         row["expires_at"], row["revoked"])
 
 
 _SUMMARY = f"""SELECT {_USER_COLUMNS}, u.flagged_at, u.flag_reason,
     (SELECT count(*) FROM generations g WHERE g.user_id = u.id) AS generations,
-    (SELECT coalesce(-sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind IN ('generation', 'generation_refund'))
-        AS credits_spent,
+    (SELECT coalesce(-sum(delta), 0) FROM ledger l
+        WHERE l.user_id = u.id AND l.kind IN ('generation', 'generation_refund')) AS credits_spent,
     (SELECT coalesce(sum(delta), 0) FROM ledger l WHERE l.user_id = u.id AND l.kind = 'purchase') AS credits_bought,
     c.estimated_cost_usd, c.actual_cost_usd
     FROM users u
@@ -130,7 +152,7 @@ MODEL_EDITABLE = ("enabled", "available", "label", "position", "replacement_mode
 
 
 class PostgresAdmin:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def users(self, q: str | None, after: int, limit: int) -> list[UserSummary]:
@@ -155,7 +177,9 @@ class PostgresAdmin:
         )
 
     def admin_count(self) -> int:
-        return int(self._conn.execute("SELECT count(*) AS n FROM users WHERE role = 'admin'").fetchone()["n"])
+        row = self._conn.execute("SELECT count(*) AS n FROM users WHERE role = 'admin'").fetchone()
+        assert row is not None
+        return int(row["n"])
 
     def pricing(self) -> list[dict[str, Any]]:
         rows = self._conn.execute(
@@ -187,7 +211,8 @@ class PostgresAdmin:
         )
 
     def set_model_enabled(self, model: str, enabled: bool) -> bool:
-        row = self._conn.execute("UPDATE models SET enabled = %s WHERE id = %s RETURNING id", (enabled, model)).fetchone()
+        row = self._conn.execute("UPDATE models SET enabled = %s WHERE id = %s RETURNING id",
+                                 (enabled, model)).fetchone()
         return row is not None
 
     def update_model(self, model: str, values: dict[str, Any]) -> bool:

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 
 from ..domain.catalogue import CustomSizes, ModelSpec, Price, Rate, TokenRates
-from ..domain.generation import (Generation, GenerationFilters, ImageRecord, PendingUpload, PromptTemplate,
-                                 StylePreset)
+from ..domain.generation import Generation, GenerationFilters, ImageRecord, PendingUpload, PromptTemplate, StylePreset
 from ..domain.imaging import TokenUsage
 
 MODEL_COLUMNS = """id, provider, label, sizes, qualities, max_n, supports_edit, supports_mask, fallback_model, enabled,
@@ -29,7 +29,7 @@ def model_spec(row: dict[str, Any]) -> ModelSpec:
 
 
 class PostgresCatalog:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def models(self, include_disabled: bool = False) -> list[ModelSpec]:
@@ -96,7 +96,7 @@ _GENERATION_COLUMNS = """id::text AS id, user_id::text AS user_id, status, promp
     mask_image_id::text AS mask_image_id, unit_credits, cost_credits, refunded_credits, unit_cost_usd,
     provider_cost_usd, provider_latency_ms, error, attempts, created_at, enqueued_at, started_at, completed_at,
     background, output_format, frame_count, input_text_tokens, input_image_tokens, output_image_tokens,
-    output_text_tokens, actual_cost_usd"""
+    output_text_tokens, actual_cost_usd, error_code"""
 _TOKEN_COLUMNS = ("input_text_tokens", "input_image_tokens", "output_image_tokens", "output_text_tokens")
 
 
@@ -110,7 +110,7 @@ def _generation(row: dict[str, Any] | None) -> Generation | None:
 
 
 class PostgresGenerations:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, g: Generation, api_key_id: str | None = None) -> None:
@@ -143,17 +143,18 @@ class PostgresGenerations:
         row = self._conn.execute(
             """UPDATE generations SET status = %s, provider = %s, provider_cost_usd = %s, provider_latency_ms = %s,
                    refunded_credits = %s, error = %s, completed_at = %s, input_text_tokens = %s,
-                   input_image_tokens = %s, output_image_tokens = %s, output_text_tokens = %s, actual_cost_usd = %s
+                   input_image_tokens = %s, output_image_tokens = %s, output_text_tokens = %s, actual_cost_usd = %s,
+                   error_code = %s
                WHERE id = %s AND status IN ('queued', 'running') RETURNING id""",
             (g.status, g.provider, g.provider_cost_usd, g.provider_latency_ms, g.refunded_credits, g.error, now,
-             *(_tokens(g.usage)), g.actual_cost_usd, g.id),
+             *(_tokens(g.usage)), g.actual_cost_usd, g.error_code, g.id),
         ).fetchone()
         return row is not None
 
     def cancel(self, generation_id: str, user_id: str, error: str, now: datetime) -> Generation | None:
         return _generation(self._conn.execute(
             f"""UPDATE generations SET status = 'failed', refunded_credits = cost_credits, error = %s,
-                    completed_at = %s
+                    completed_at = %s, error_code = 'cancelled'
                 WHERE id = %s AND user_id = %s AND status = 'queued'
                 RETURNING {_GENERATION_COLUMNS}""",
             (error, now, generation_id, user_id),
@@ -173,6 +174,7 @@ class PostgresGenerations:
                WHERE user_id = %s AND created_at >= %s""",
             (user_id, since),
         ).fetchone()
+        assert row is not None
         return int(row["n"])
 
     def mark_enqueued(self, generation_id: str, now: datetime) -> None:
@@ -222,7 +224,7 @@ def _tokens(usage: TokenUsage | None) -> tuple[int | None, ...]:
 
 
 class PostgresPreviews:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def put(self, generation_id: str, position: int, s3_key: str, content_type: str, now: datetime) -> bool:
@@ -270,7 +272,7 @@ IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id
 
 
 class PostgresImages:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, r: ImageRecord, data: bytes, thumbnail: bytes) -> bool:
@@ -337,6 +339,7 @@ class PostgresImages:
                          AND id IS DISTINCT FROM %(excluding)s::uuid) AS n""",
             {"user": user_id, "now": now, "excluding": excluding},
         ).fetchone()
+        assert row is not None
         return int(row["n"])
 
     def add_pending(self, upload: PendingUpload) -> None:

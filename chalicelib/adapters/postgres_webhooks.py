@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 
 from ..domain.webhooks import ClaimedDelivery, Delivery, WebhookEndpoint
 
 _ENDPOINT_COLUMNS = """id::text AS id, user_id::text AS user_id, url, events, description, low_credits_threshold,
-    created_at, secret, low_credits_notified"""
+    created_at, secret, low_credits_notified, failing_since, disabled_at, disabled_reason"""
 _DELIVERY_COLUMNS = """d.id, d.endpoint_id::text AS endpoint_id, d.event_type, d.payload, d.created_at, d.attempts,
     d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.failed_at"""
 
@@ -20,7 +21,7 @@ def _endpoint(row: dict[str, Any]) -> WebhookEndpoint:
 
 
 class PostgresWebhooks:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
@@ -57,6 +58,37 @@ class PostgresWebhooks:
                                  (endpoint_id, user_id)).fetchone()
         return row is not None
 
+    def record_health(self, endpoint_id: str, ok: bool, now: datetime, disable_if_failing_since: datetime,
+                      reason: str) -> bool:
+        if ok:
+            self._conn.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = %s", (endpoint_id,))
+            return False
+        row = self._conn.execute(
+            """UPDATE webhook_endpoints
+               SET failing_since = coalesce(failing_since, %(now)s),
+                   disabled_at = CASE WHEN disabled_at IS NULL AND failing_since <= %(since)s THEN %(now)s
+                                      ELSE disabled_at END,
+                   disabled_reason = CASE WHEN disabled_at IS NULL AND failing_since <= %(since)s THEN %(reason)s
+                                          ELSE disabled_reason END
+               WHERE id = %(id)s
+               RETURNING disabled_at IS NOT NULL AND disabled_at = %(now)s AS turned_off""",
+            {"id": endpoint_id, "now": now, "since": disable_if_failing_since, "reason": reason},
+        ).fetchone()
+        return bool(row and row["turned_off"])
+
+    def set_enabled(self, endpoint_id: str, user_id: str, enabled: bool, now: datetime) -> WebhookEndpoint | None:
+        row = self._conn.execute(
+            f"""UPDATE webhook_endpoints
+                SET disabled_at = CASE WHEN %(on)s THEN NULL ELSE coalesce(disabled_at, %(now)s) END,
+                    disabled_reason = CASE WHEN %(on)s THEN NULL
+                                           WHEN disabled_at IS NULL THEN 'Turned off by its owner.'
+                                           ELSE disabled_reason END,
+                    failing_since = CASE WHEN %(on)s THEN NULL ELSE failing_since END
+                WHERE id = %(id)s AND user_id = %(user)s RETURNING {_ENDPOINT_COLUMNS}""",
+            {"id": endpoint_id, "user": user_id, "on": enabled, "now": now},
+        ).fetchone()
+        return None if row is None else _endpoint(row)
+
     def set_low_notified(self, endpoint_id: str, notified: bool) -> bool:
         row = self._conn.execute(
             """UPDATE webhook_endpoints SET low_credits_notified = %(flag)s
@@ -77,19 +109,20 @@ class PostgresWebhooks:
               delivery_id: str | None = None) -> list[ClaimedDelivery]:
         rows = self._conn.execute(
             f"""WITH due AS (
-                    SELECT id FROM webhook_deliveries
-                    WHERE next_attempt_at <= %(now)s AND (%(id)s::text IS NULL OR id = %(id)s)
-                    ORDER BY next_attempt_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)
+                    SELECT w.id FROM webhook_deliveries w JOIN webhook_endpoints o ON o.id = w.endpoint_id
+                    WHERE w.next_attempt_at <= %(now)s
+                      AND (%(id)s::text IS NULL AND o.disabled_at IS NULL OR w.id = %(id)s)
+                    ORDER BY w.next_attempt_at LIMIT %(limit)s FOR UPDATE OF w SKIP LOCKED)
                 UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = %(lease)s
                 FROM due, webhook_endpoints e
                 WHERE d.id = due.id AND e.id = d.endpoint_id
-                RETURNING {_DELIVERY_COLUMNS}, e.url, e.secret""",
+                RETURNING {_DELIVERY_COLUMNS}, e.url, e.secret, e.user_id::text AS user_id""",
             {"now": now, "lease": lease_until, "limit": limit, "id": delivery_id},
         ).fetchall()
         claimed = []
         for row in rows:
-            url, secret = row.pop("url"), row.pop("secret")
-            claimed.append(ClaimedDelivery(Delivery(**row), url, secret))
+            url, secret, user_id = row.pop("url"), row.pop("secret"), row.pop("user_id")
+            claimed.append(ClaimedDelivery(Delivery(**row), url, secret, user_id))
         return claimed
 
     def record_attempt(self, delivery: Delivery) -> bool:

@@ -10,18 +10,48 @@ import re
 import secrets
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from .errors import (Conflict, Forbidden, InvalidCode, InvalidRequest, InvalidToken, NotFound, RateLimited,
-                     TwoFactorRequired, Unauthorized, Unavailable)
-from .model import (AdminOutcome, OutboxItem, Principal, RefreshTokenRecord, Role, Session, SessionInfo, TokenPair,
-                    TwoFactorSetup, User)
+from .errors import (
+    Conflict,
+    Forbidden,
+    InvalidCode,
+    InvalidRequest,
+    InvalidToken,
+    NotFound,
+    RateLimited,
+    TwoFactorRequired,
+    Unauthorized,
+    Unavailable,
+)
+from .model import (
+    AdminOutcome,
+    OutboxItem,
+    Principal,
+    RefreshTokenRecord,
+    Role,
+    Session,
+    SessionInfo,
+    TokenPair,
+    TwoFactorSetup,
+    User,
+)
 from .passwords import check_password_strength
-from .ports import (AccessTokens, Clock, EmailSender, OneTimeCodes, OutboxWaker, PasswordHasher, PasswordStrength,
-                    UnitOfWork)
+from .ports import (
+    AccessTokens,
+    Clock,
+    EmailSender,
+    OneTimeCodes,
+    OutboxWaker,
+    PasswordHasher,
+    PasswordStrength,
+    UnitOfWork,
+)
 from .throttle import ThrottlePolicy, check_login_allowed
+from .webhooks import WEBHOOK_DISABLED_EMAIL
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 254
@@ -83,7 +113,7 @@ def bonus_email_key(secret: bytes, email: str) -> bytes:
     local = local.split("+", 1)[0]
     if domain in ("gmail.com", "googlemail.com"):
         local, domain = local.replace(".", ""), "gmail.com"
-    return hmac.new(secret, f"{local}@{domain}".encode("utf-8"), hashlib.sha256).digest()
+    return hmac.new(secret, f"{local}@{domain}".encode(), hashlib.sha256).digest()
 
 
 def recovery_digest(code: str) -> bytes:
@@ -498,6 +528,17 @@ class AccountService:
                     f"{_greeting(user)}\n\nSomeone asked to reset the password of your Pixmint account. If it was you, "
                     f"open this link within {minutes} minutes:\n\n{self._public_url}/reset-password#token={token}\n\n"
                     "If it was not you, ignore this email; your password stays as it is.\n")
+        if item.kind == WEBHOOK_DISABLED_EMAIL:
+            user = uow.users.get(item.user_id) if item.user_id else None
+            off = [e for e in uow.webhooks.endpoints(user.id) if not e.enabled] if user else []
+            if user is None or not off:
+                return None  # turned back on (or deleted) before the email went out
+            listed = "\n".join(f"  {e.url}" for e in off)
+            return (user.email, "A Pixmint webhook endpoint was turned off",
+                    f"{_greeting(user)}\n\nEvery delivery to these webhook endpoints failed for three days, so "
+                    f"Pixmint turned them off and queues no new events for them:\n\n{listed}\n\n"
+                    f"Once the receiver works again, turn them back on at {self._public_url}/developers; what was "
+                    "still pending is then sent.\n")
         return None
 
     # --- operators ---

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
-from .credits import LedgerEntry
-from .paging import decode_id_cursor, page_of
-from .ids import is_uuid
 from .catalogue import ModelSpec
+from .credits import LedgerEntry
 from .errors import Conflict, InvalidRequest, NotFound
+from .ids import is_uuid
 from .model import Principal, Role, User
+from .paging import decode_id_cursor, page_of
 
 POSITION_LIMIT = 1_000_000  # list order; the column is a 32-bit integer
 
-SETTINGS = {"signup_bonus": (int, 0, 1_000_000), "daily_spend_cap": (int, 1, 10_000_000),
-            "provider_fallback": (bool, None, None)}
+# (kind, low, high): a boolean setting has no bounds.
+SETTINGS: dict[str, tuple[type, Any, Any]] = {"signup_bonus": (int, 0, 1_000_000),
+                                              "daily_spend_cap": (int, 1, 10_000_000),
+                                              "provider_fallback": (bool, None, None),
+                                              "upload_quota_bytes": (int, 0, 100 * 1024**3)}
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,10 @@ class AdminQueries(Protocol):
 
 
 class AdminService:
-    def __init__(self, uow: Callable[[], Any], clock: Any) -> None:
+    def __init__(self, uow: Callable[[], Any], clock: Any, events: Any = None) -> None:
         self._uow = uow
         self._clock = clock
+        self._events = events  # WebhookEvents: an adjustment may take the balance across a credits.low threshold
 
     def users(self, q: str | None, cursor: str | None, limit: int) -> tuple[list[UserSummary], str | None]:
         offset = decode_id_cursor(cursor) if cursor else 0
@@ -139,6 +144,8 @@ class AdminService:
             entry = uow.ledger.entries(user_id, None, 1)[0]
             uow.admin.audit(actor.user, "credits.adjust", "user", user_id, {"balance": before},
                             {"balance": entry.balance_after, "delta": delta, "reason": reason}, now)
+            if self._events is not None:
+                self._events.balance_changed(uow, user_id)
             uow.commit()
         return entry
 
@@ -211,8 +218,8 @@ class AdminService:
             kind, low, high = SETTINGS[key]
             if value is None and key == "daily_spend_cap":
                 continue
-            if kind is bool and not isinstance(value, bool) or kind is int and (
-                    isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            if (kind is bool and not isinstance(value, bool)) or (kind is int and (
+                    isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high)):
                 raise InvalidRequest(f"{key} is out of range.", {"field": key, "min": low, "max": high})
         with self._uow() as uow:
             before = uow.admin.settings()
@@ -277,7 +284,8 @@ def _price_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str,
     field = f"items[{index}]"
     if not isinstance(item, dict) or set(item) - {"model", "size", "quality", "credits", "provider_cost_usd"}:
         raise InvalidRequest("Each row is {model, size, quality, credits, provider_cost_usd}.", {"field": field})
-    model = models.get(item.get("model"))
+    model_id: Any = item.get("model")  # any JSON value; only a listed model's id finds one
+    model = models.get(model_id)
     if model is None:
         raise InvalidRequest("There is no such model.", {"field": f"{field}.model"})
     if item.get("size") not in model.sizes:
@@ -292,7 +300,8 @@ def _price_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str,
     except InvalidOperation:
         raise InvalidRequest("provider_cost_usd is a number of US dollars.", {"field": f"{field}.provider_cost_usd"}) \
             from None
-    if not cost.is_finite() or not Decimal(0) <= cost <= Decimal(1000) or isinstance(item.get("provider_cost_usd"), bool):
+    if (not cost.is_finite() or not Decimal(0) <= cost <= Decimal(1000)
+            or isinstance(item.get("provider_cost_usd"), bool)):
         raise InvalidRequest("provider_cost_usd is from 0 to 1000.", {"field": f"{field}.provider_cost_usd"})
     return model.id, item["size"], item["quality"], credits, cost
 
@@ -308,7 +317,7 @@ def _rate_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str, 
     if model is None:
         raise InvalidRequest("There is no such model.", {"field": f"{field}.model"})
     unit = item.get("unit")
-    if unit == "megapixel" and model.custom_sizes is None or unit == "frame" and "gif" not in model.output_formats \
+    if (unit == "megapixel" and model.custom_sizes is None) or (unit == "frame" and "gif" not in model.output_formats) \
             or unit not in ("megapixel", "frame"):
         raise InvalidRequest(f"{model.label} has no such unit to price.", {"field": f"{field}.unit"})
     if item.get("quality") not in model.qualities:
@@ -329,8 +338,8 @@ def _money(raw: Any, field: str, low: Decimal, high: Decimal, name: str) -> Deci
     return value
 
 
-MODEL_FIELDS = {"enabled": bool, "available": bool, "label": str, "position": int, "replacement_model": str,
-                "token_rates": dict}
+MODEL_FIELDS: dict[str, type[Any]] = {"enabled": bool, "available": bool, "label": str, "position": int,
+                                      "replacement_model": str, "token_rates": dict}
 TOKEN_RATE_FIELDS = {"input_text": "usd_per_mtok_input_text", "input_image": "usd_per_mtok_input_image",
                      "output_image": "usd_per_mtok_output_image"}
 

@@ -6,14 +6,15 @@ import csv
 import hashlib
 import io
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .errors import InsufficientCredits, InvalidRequest, NotFound
 from .idempotency import claim_key, released_on_failure
-from .paging import decode_id_cursor, decode_time_cursor, page_of
 from .model import User
+from .paging import decode_id_cursor, decode_time_cursor, page_of
 
 CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
 MIN_CUSTOM_CENTS = 500
@@ -115,7 +116,8 @@ class Ledger(Protocol):
 
 
 class Payments(Protocol):
-    def add(self, user_id: str, provider: str, session: CheckoutSession, order: CheckoutOrder, now: datetime) -> Payment: ...
+    def add(self, user_id: str, provider: str, session: CheckoutSession, order: CheckoutOrder,
+            now: datetime) -> Payment: ...
 
     def by_session(self, checkout_session_id: str, user_id: str | None = None) -> Payment | None: ...
 
@@ -150,7 +152,7 @@ class Payments(Protocol):
 
 class IdempotencyKeys(Protocol):
     def claim(self, user_id: str, scope: str, key: str, request_hash: str, now: datetime,
-              window: timedelta) -> StoredResponse | None | bool:
+              window: timedelta) -> StoredResponse | bool | None:
         """True when claimed for this request, a StoredResponse when answered before, None when in progress."""
         ...
 
@@ -160,11 +162,14 @@ class IdempotencyKeys(Protocol):
 
 
 class CreditsUnitOfWork(Protocol):
-    ledger: Ledger
-    payments: Payments
-    idempotency: IdempotencyKeys
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def payments(self) -> Payments: ...
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
 
-    def __enter__(self) -> "CreditsUnitOfWork": ...
+    def __enter__(self) -> CreditsUnitOfWork: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
@@ -433,6 +438,10 @@ class CreditService:
         self._apply_dispute(uow, payment, event_id, now)
         return "disputed"
 
+    def _balance_changed(self, uow: CreditsUnitOfWork, user_id: str) -> None:
+        if self._events is not None:
+            self._events.balance_changed(uow, user_id)
+
     def _apply_refund(self, uow: CreditsUnitOfWork, payment: Payment, refunded_total: int, event_id: str,
                       now: datetime) -> Payment:
         """Takes back the refunded share; refunded_total is Stripe's cumulative amount, so replays add nothing."""
@@ -444,9 +453,11 @@ class CreditService:
         if take and payment.user_id:
             uow.ledger.take_back(payment.user_id, take, "payment_refund",
                                  f"{payment.checkout_session_id}:refund:{refunded_total}", "stripe", now)
+            self._balance_changed(uow, payment.user_id)
         status = "refunded" if refunded_total >= payment.amount_cents else "partially_refunded"
-        updated = _with(payment, refunded_cents=refunded_total, clawed_back=payment.clawed_back + take,
-                        status=status if status in _NEXT[payment.status] or status == payment.status else payment.status)
+        if status not in _NEXT[payment.status] and status != payment.status:
+            status = payment.status
+        updated = _with(payment, refunded_cents=refunded_total, clawed_back=payment.clawed_back + take, status=status)
         uow.payments.update(updated, now, event_id)
         return updated
 
@@ -457,6 +468,7 @@ class CreditService:
         if take and payment.user_id:
             uow.ledger.take_back(payment.user_id, take, "dispute", f"{payment.checkout_session_id}:dispute",
                                  "stripe", now)
+            self._balance_changed(uow, payment.user_id)
         uow.payments.update(_with(payment, disputed=True, clawed_back=payment.credited, status="disputed"), now,
                             event_id)
         if payment.user_id:

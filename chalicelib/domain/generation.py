@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
+import builtins  # ImageRecord has a field named bytes, which shadows the type in annotations after it
+import contextlib
 import hashlib
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from .credits import Ledger, StoredResponse, spend
-from .api_keys import check_monthly_cap
-from .ids import is_uuid
+from .api_keys import ApiKeys, check_key_budget, check_key_model
 from .catalogue import Catalog, ModelSpec, Options, Price, Rate, UnitPrice, check_options, safety_identifier, unit_price
-from .errors import (Conflict, ContentRejected, DailyCapReached, InvalidRequest, ModelUnavailable, NotFound,
-                     PayloadTooLarge, UnsupportedMediaType)
+from .credits import IdempotencyKeys, Ledger, Payments, StoredResponse, spend
+from .errors import (
+    Conflict,
+    ContentRejected,
+    DailyCapReached,
+    InvalidRequest,
+    ModelUnavailable,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from .idempotency import claim_key, released_on_failure
-from .paging import decode_time_cursor, page_of
-from .imaging import (OUTPUT_TYPES, ImageCodec, ImageInfo, ImageProvider, InvalidImage, ModelWithdrawn, Moderator,
-                      ProviderError, ProviderImage, ProviderRejected, ProviderRequest, TokenUsage)
+from .ids import is_uuid
+from .imaging import (
+    OUTPUT_TYPES,
+    ImageCodec,
+    ImageInfo,
+    ImageProvider,
+    InvalidImage,
+    ModelWithdrawn,
+    Moderator,
+    ProviderError,
+    ProviderImage,
+    ProviderRejected,
+    ProviderRequest,
+    TokenUsage,
+)
 from .model import User
+from .paging import decode_time_cursor, page_of
 
 MAX_PROMPT = 4000
 MAX_NEGATIVE_PROMPT = 2000
@@ -34,6 +57,9 @@ IMAGE_NAMESPACE = uuid.UUID("8a1d3c52-41f5-4c3e-9a57-1f0f0c7b6a10")
 UPLOAD_TYPES = ("image/png", "image/jpeg", "image/webp")
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif", "image/svg+xml": "svg"}
 CANCELLED = "Cancelled before it started; every credit was returned."
+# Why a generation failed, for clients to branch on; `error` says it for people.
+FAILURE_CODES = ("content_refused", "model_withdrawn", "provider_failed", "timed_out", "worker_failed",
+                 "cancelled")
 PREVIEW_GRACE = timedelta(minutes=2)
 STATUSES = ("queued", "running", "succeeded", "failed")
 
@@ -65,7 +91,7 @@ class ImageRecord(NamedTuple):
     height: int
     content_type: str
     bytes: int
-    sha256: bytes
+    sha256: builtins.bytes
     s3_key: str
     favorite: bool
     created_at: datetime
@@ -112,6 +138,7 @@ class Generation:
     actual_cost_usd: Decimal | None = None
     images: tuple[ImageRecord, ...] = field(default=())
     previews: tuple[int, ...] = field(default=())
+    error_code: str | None = None  # one of FAILURE_CODES when it failed
 
     @property
     def options(self) -> Options:
@@ -298,18 +325,30 @@ class GenerationEvents(Protocol):
         """Records what subscribers hear of a closed generation, inside the transaction that closed it."""
         ...
 
+    def balance_changed(self, uow: Any, user_id: str) -> None:
+        """Records what subscribers hear of a charge, inside the transaction that took it."""
+        ...
+
 
 class GenerationUnitOfWork(Protocol):
-    ledger: Ledger
-    catalog: Catalog
-    generations: Generations
-    images: Images
-    previews: Previews
-    idempotency: Any
-    payments: Any
-    api_keys: Any
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def generations(self) -> Generations: ...
+    @property
+    def images(self) -> Images: ...
+    @property
+    def previews(self) -> Previews: ...
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
+    @property
+    def payments(self) -> Payments: ...
+    @property
+    def api_keys(self) -> ApiKeys: ...
 
-    def __enter__(self) -> "GenerationUnitOfWork": ...
+    def __enter__(self) -> GenerationUnitOfWork: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
@@ -394,8 +433,9 @@ class GenerationService:
         with self._uow() as uow:
             return uow.catalog.templates()
 
-    def plan(self, user: User, request: GenerationRequest) -> Plan:
-        """Validates a request against the catalogue and prices it; quote and create share it."""
+    def plan(self, user: User, request: GenerationRequest, key_models: tuple[str, ...] | None = None) -> Plan:
+        """Validates a request against the catalogue and prices it; quote and create share it. With an API key's
+        model list, a model off it is refused here as the charge would refuse it."""
         prompt = _clean_text(request.prompt, "prompt", MAX_PROMPT, required=True)
         negative = _clean_text(request.negative_prompt, "negative_prompt", MAX_NEGATIVE_PROMPT)
         source_id = _parse_uuid(request.source_image_id, "source_image_id")
@@ -420,6 +460,7 @@ class GenerationService:
         final = f"{prompt}, {suffix}" if suffix else prompt
         cleaned = replace(request, prompt=prompt, negative_prompt=negative, source_image_id=source_id,
                           mask_image_id=mask_id, model=spec.id)
+        check_key_model(key_models, spec.id)
         return Plan(spec, price, cleaned, options, final)
 
     def quote(self, user: User, request: GenerationRequest) -> int:
@@ -446,7 +487,7 @@ class GenerationService:
             id=str(uuid.uuid4()), user_id=user.id, status="queued", prompt=plan.request.prompt,
             final_prompt=plan.final_prompt, negative_prompt=plan.request.negative_prompt,
             style_preset=plan.request.style_preset, model=plan.spec.id, provider=None, size=options.size,
-            quality=options.quality, n=plan.request.n, seed=random.randrange(2**31),  # nosec B311 - an image seed
+            quality=options.quality, n=plan.request.n, seed=random.randrange(2**31),  # noqa: S311  # nosec B311 - an image seed
             source_image_id=plan.request.source_image_id, mask_image_id=plan.request.mask_image_id,
             unit_credits=plan.price.credits, cost_credits=plan.cost, refunded_credits=0,
             unit_cost_usd=plan.price.provider_cost_usd, provider_cost_usd=Decimal(0), provider_latency_ms=None,
@@ -456,7 +497,7 @@ class GenerationService:
         response = StoredResponse(202, to_json(generation))
         with released_on_failure(self._uow, user.id, "generation", idempotency_key), self._uow() as uow:
             if api_key_id:
-                check_monthly_cap(uow.api_keys, api_key_id, plan.cost, now)
+                check_key_budget(uow.api_keys, api_key_id, plan.cost, plan.spec.id, now)
             daily_cap = uow.catalog.setting("daily_spend_cap", None)
             if daily_cap is not None:
                 uow.generations.lock_spender(user.id)
@@ -466,6 +507,8 @@ class GenerationService:
                                           {"cap": daily_cap, "spent": spent, "cost": plan.cost})
             spend(uow.ledger, user.id, plan.cost, f"generation:{generation.id}", now)
             uow.generations.add(generation, api_key_id)
+            if self._events is not None:
+                self._events.balance_changed(uow, user.id)
             if idempotency_key:
                 uow.idempotency.complete(user.id, "generation", idempotency_key, response)
             uow.commit()
@@ -527,7 +570,8 @@ class GenerationService:
         except KeyError:
             raise NotFound("No such preview.") from None
 
-    def list(self, user_id: str, filters: GenerationFilters, cursor: str | None, limit: int) -> tuple[list[Generation], str | None]:
+    def list(self, user_id: str, filters: GenerationFilters, cursor: str | None,
+             limit: int) -> tuple[list[Generation], str | None]:
         before = decode_time_cursor(cursor)
         if filters.status is not None and filters.status not in STATUSES:
             raise InvalidRequest("status is one of queued, running, succeeded, failed.", {"field": "status"})
@@ -750,7 +794,8 @@ class GenerationWorker:
             specs, fallback_on = self._catalogue(uow)
             uow.commit()
         if generation.attempts > MAX_ATTEMPTS:
-            return self._finish(generation, None, Decimal(0), None, "Gave up after repeated worker failures.")
+            return self._finish(generation, None, Decimal(0), None, "Gave up after repeated worker failures.",
+                                error_code="worker_failed")
         try:
             return self._make(generation, source, mask, specs, fallback_on)
         except Exception:
@@ -792,28 +837,29 @@ class GenerationWorker:
         except ModelWithdrawn as exc:
             self._withdraw(spec, str(exc))
             return self._finish(generation, spec.provider, Decimal(0), None,
-                                f"{spec.label} is no longer offered by its provider; every credit was returned.")
+                                f"{spec.label} is no longer offered by its provider; every credit was returned.",
+                                error_code="model_withdrawn")
         except ProviderRejected as exc:
-            return self._finish(generation, spec.provider, Decimal(0), None, f"The provider refused the prompt: {exc}")
+            return self._finish(generation, spec.provider, Decimal(0), None, f"The provider refused the prompt: {exc}",
+                                error_code="content_refused")
         except ProviderError as exc:
             chosen = self._fallback_for(spec, generation, specs, fallback_on, exc, source is not None)
             if chosen is None:
-                return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
+                return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.",
+                                    error_code="provider_failed")
             fallback, options = chosen
             self._log("provider failed; falling back", {"generation_id": generation.id, "from": spec.id,
                                                         "to": fallback.id})
             request = replace(request, model=fallback.id, n=min(len(missing), fallback.max_n), size=options.size,
                               quality=options.quality, on_partial=request.on_partial if fallback.previews else None)
-            with self._uow() as uow:
-                try:
-                    unit_cost = unit_price(fallback, options, uow.catalog).provider_cost_usd
-                except InvalidRequest:
-                    pass
+            with self._uow() as uow, contextlib.suppress(InvalidRequest):
+                unit_cost = unit_price(fallback, options, uow.catalog).provider_cost_usd
             used = fallback
             try:
                 result = self._providers[fallback.provider].generate(request)
             except ProviderError:
-                return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.")
+                return self._finish(generation, spec.provider, Decimal(0), None, "The image service is unavailable.",
+                                    error_code="provider_failed")
         latency_ms = int((time.perf_counter() - started) * 1000)
         made, errors = self._prepare_images(generation, missing, result.images)
         error = None if not errors else f"{len(errors)} of {generation.n} images failed: {errors[0]}"
@@ -894,7 +940,7 @@ class GenerationWorker:
 
     def _finish(self, generation: Generation, provider: str | None, provider_cost: Decimal, latency_ms: int | None,
                 error: str | None, made: list[tuple[ImageRecord, bytes, bytes]] | None = None,
-                usage: TokenUsage | None = None, spec: ModelSpec | None = None) -> str:
+                usage: TokenUsage | None = None, spec: ModelSpec | None = None, error_code: str | None = None) -> str:
         """Stores the new images, refunds what is missing once, and closes the generation, in one transaction."""
         now = self._clock.now()
         actual = spec.token_rates.cost(usage).quantize(Decimal("0.000001")) if usage and spec else None
@@ -906,6 +952,7 @@ class GenerationWorker:
                 generation, status=status, provider=provider, provider_cost_usd=provider_cost,
                 provider_latency_ms=latency_ms, refunded_credits=refund,
                 error=error if (error or not stored) else None, completed_at=now, usage=usage, actual_cost_usd=actual,
+                error_code=None if stored else (error_code or "provider_failed"),
             )
             closed = uow.generations.finish(finished, now)
             if not closed:
@@ -936,7 +983,7 @@ class GenerationWorker:
                 continue
             try:
                 self._queue.send(generation_id)
-            except Exception:  # noqa: BLE001  # nosec B112 - a failed send is tried again on the next sweep
+            except Exception:  # noqa: BLE001, S112  # nosec B112 - a failed send is tried again on the next sweep
                 continue
             with self._uow() as uow:
                 uow.generations.mark_enqueued(generation_id, now)
@@ -947,6 +994,7 @@ class GenerationWorker:
             with self._uow() as uow:
                 generation = uow.generations.get(generation_id)
             if generation is not None and generation.status in ("queued", "running"):
-                self._finish(generation, generation.provider, Decimal(0), None, "Timed out; the credits were returned.")
+                self._finish(generation, generation.provider, Decimal(0), None, "Timed out; the credits were returned.",
+                             error_code="timed_out")
                 failed += 1
         return {"resent": resent, "failed": failed}

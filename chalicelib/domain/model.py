@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 
-class Role(str, Enum):
+class Role(str, Enum):  # noqa: UP042 - a StrEnum would print as its value in str() and format(), not as Role.X
     USER = "user"
     ADMIN = "admin"
 
@@ -68,6 +68,8 @@ class Principal:
     session_id: str | None = None
     via_api_key: bool = False
     api_key_id: str | None = None
+    key_scopes: tuple[str, ...] | None = None  # None: a person, who holds every scope
+    key_models: tuple[str, ...] | None = None  # None: any model
 
 
 @dataclass(frozen=True)

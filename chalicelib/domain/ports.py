@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from .model import (LoginFailureCounts, OutboxItem, RefreshTokenRecord, Role, SessionInfo, StrengthEstimate,
-                    TwoFactorState, User)
+from .catalogue import Catalog
+from .credits import Ledger
+from .model import (
+    LoginFailureCounts,
+    OutboxItem,
+    RefreshTokenRecord,
+    Role,
+    SessionInfo,
+    StrengthEstimate,
+    TwoFactorState,
+    User,
+)
+from .webhooks import Webhooks
 
 
 class Clock(Protocol):
@@ -199,19 +210,34 @@ class LoginAttempts(Protocol):
 
 
 class UnitOfWork(Protocol):
-    users: Users
-    ledger: Any
-    catalog: Any
-    refresh_tokens: RefreshTokens
-    password_resets: PasswordResets
-    login_attempts: LoginAttempts
-    email_verifications: EmailVerifications
-    bonus_claims: BonusClaims
-    signups: Signups
-    email_outbox: EmailOutbox
-    recovery_codes: RecoveryCodes
+    # Read-only members: an adapter's own repository classes then satisfy them (a plain attribute would have to
+    # be of exactly the protocol's type).
+    @property
+    def users(self) -> Users: ...
+    @property
+    def ledger(self) -> Ledger: ...
+    @property
+    def catalog(self) -> Catalog: ...
+    @property
+    def refresh_tokens(self) -> RefreshTokens: ...
+    @property
+    def password_resets(self) -> PasswordResets: ...
+    @property
+    def login_attempts(self) -> LoginAttempts: ...
+    @property
+    def email_verifications(self) -> EmailVerifications: ...
+    @property
+    def bonus_claims(self) -> BonusClaims: ...
+    @property
+    def signups(self) -> Signups: ...
+    @property
+    def email_outbox(self) -> EmailOutbox: ...
+    @property
+    def recovery_codes(self) -> RecoveryCodes: ...
+    @property
+    def webhooks(self) -> Webhooks: ...
 
-    def __enter__(self) -> "UnitOfWork": ...
+    def __enter__(self) -> UnitOfWork: ...
 
     def __exit__(self, *exc: object) -> None: ...
 

@@ -9,9 +9,10 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import InvalidRequest, NotFound
@@ -24,12 +25,15 @@ TEST_EVENT = "webhook.test"
 # minute in AWS). Standard Webhooks leaves the schedule to the sender; this follows the shape of Svix's.
 RETRY_SCHEDULE = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                   timedelta(hours=5), timedelta(hours=8), timedelta(hours=8))
+DISABLE_AFTER = timedelta(days=3)  # of nothing but failures: then the endpoint is turned off and its owner told
+DISABLED_REASON = "Every delivery failed for three days."
 LEASE = timedelta(minutes=2)  # far longer than one attempt may take (the sender's total timeout)
 MAX_ENDPOINTS = 10
 MAX_URL = 2000
 MAX_DESCRIPTION = 200
 DEFAULT_LOW_CREDITS = 100
 LOW_CREDITS_RANGE = (1, 10_000_000)
+WEBHOOK_DISABLED_EMAIL = "webhook_disabled"  # the email outbox's kind for "your endpoint was turned off"
 WHSEC = "whsec_"  # how Standard Webhooks marks a signing secret
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -45,6 +49,13 @@ class WebhookEndpoint:
     created_at: datetime
     secret: str = ""
     low_credits_notified: bool = False
+    failing_since: datetime | None = None
+    disabled_at: datetime | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
 
     def __repr__(self) -> str:  # the signing secret stays out of logs and tracebacks
         return f"WebhookEndpoint(id={self.id!r}, url={self.url!r}, events={self.events!r})"
@@ -77,6 +88,7 @@ class ClaimedDelivery:
     delivery: Delivery
     url: str
     secret: str
+    user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,13 +116,23 @@ class Webhooks(Protocol):
 
     def delete_endpoint(self, endpoint_id: str, user_id: str) -> bool: ...
 
+    def record_health(self, endpoint_id: str, ok: bool, now: datetime, disable_if_failing_since: datetime,
+                      reason: str) -> bool:
+        """Clears the endpoint's failing streak after a success, or starts it after a failure and turns the endpoint
+        off when the streak began before `disable_if_failing_since`; True only for the call that turned it off."""
+        ...
+
+    def set_enabled(self, endpoint_id: str, user_id: str, enabled: bool, now: datetime) -> WebhookEndpoint | None:
+        """Turns an endpoint on (its failing streak forgotten) or off by its owner; None when not theirs."""
+        ...
+
     def set_low_notified(self, endpoint_id: str, notified: bool) -> bool:
         """Flips the credits.low flag; False when it already had that value (another transaction flipped it)."""
         ...
 
     def add_delivery(self, delivery: Delivery) -> None: ...
 
-    def claim(self, now: datetime, lease_until: datetime, limit: int,
+    def claim(self, now: datetime, lease_until: datetime, limit: int,  # skips turned-off endpoints unless named
               delivery_id: str | None = None) -> list[ClaimedDelivery]:
         """Leases due deliveries (or the one named) and counts the attempt; a lease nobody closes expires."""
         ...
@@ -188,7 +210,7 @@ def new_message_id() -> str:
 
 
 def rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def event_body(event_type: str, data: dict[str, Any], now: datetime) -> str:
@@ -216,6 +238,10 @@ def record_event(webhooks: Webhooks, endpoint: WebhookEndpoint, event_type: str,
     return delivery
 
 
+def _enabled(uow: Any, user_id: str) -> list[WebhookEndpoint]:
+    return [e for e in uow.webhooks.endpoints(user_id) if e.enabled]
+
+
 class WebhookEvents:
     """Records generation and credit events for the user's endpoints inside the unit of work that made them, so
     an event is sent if and only if what it tells of was committed."""
@@ -228,7 +254,7 @@ class WebhookEvents:
 
     def generation_finished(self, uow: Any, generation: Any) -> None:
         """generation.succeeded or generation.failed, then credits.low when the balance is now under a threshold."""
-        endpoints = uow.webhooks.endpoints(generation.user_id)
+        endpoints = _enabled(uow, generation.user_id)
         if not endpoints:
             return
         now = self._clock.now()
@@ -244,7 +270,7 @@ class WebhookEvents:
     def credits_purchased(self, uow: Any, user_id: str) -> None:
         """credits.purchased with the purchase's ledger row (the newest, written just before in this
         transaction); a balance back above a threshold re-arms credits.low."""
-        endpoints = uow.webhooks.endpoints(user_id)
+        endpoints = _enabled(uow, user_id)
         if not endpoints:
             return
         now = self._clock.now()
@@ -254,6 +280,13 @@ class WebhookEvents:
             for endpoint in subscribed:
                 record_event(uow.webhooks, endpoint, "credits.purchased", data, now)
         self._check_low(uow, user_id, endpoints, now)
+
+    def balance_changed(self, uow: Any, user_id: str) -> None:
+        """After a charge, a clawback or an admin's adjustment in this transaction: credits.low when the balance
+        crossed below a threshold, re-armed when it rose back above it."""
+        endpoints = _enabled(uow, user_id)
+        if endpoints:
+            self._check_low(uow, user_id, endpoints, self._clock.now())
 
     def _check_low(self, uow: Any, user_id: str, endpoints: list[WebhookEndpoint], now: datetime) -> None:
         watching = [e for e in endpoints if "credits.low" in e.events]
@@ -311,6 +344,16 @@ class WebhookService:
         with self._uow() as uow:
             return uow.webhooks.endpoints(user_id)
 
+    def set_enabled(self, user_id: str, endpoint_id: str, enabled: bool) -> WebhookEndpoint:
+        """Turns an endpoint off, or back on: what was pending for it is then sent, and new events are queued."""
+        with self._uow() as uow:
+            endpoint = uow.webhooks.set_enabled(endpoint_id, user_id, enabled, self._clock.now()) \
+                if is_uuid(endpoint_id) else None
+            if endpoint is None:
+                raise NotFound("No such webhook endpoint.")
+            uow.commit()
+        return endpoint
+
     def delete(self, user_id: str, endpoint_id: str) -> None:
         with self._uow() as uow:
             if not (is_uuid(endpoint_id) and uow.webhooks.delete_endpoint(endpoint_id, user_id)):
@@ -366,12 +409,19 @@ class WebhookService:
             result = self._sender.send(item.url, delivery.id, self._clock.now(), delivery.payload, item.secret)
         except Exception as exc:  # noqa: BLE001 - a sender bug must cost one attempt, not the whole batch
             result = SendResult(None, f"could not send: {type(exc).__name__}")
-        outcome = after_attempt(delivery, result, self._clock.now())
+        now = self._clock.now()
+        outcome = after_attempt(delivery, result, now)
         with self._uow() as uow:
             stored = uow.webhooks.record_attempt(outcome)
+            turned_off = stored and uow.webhooks.record_health(delivery.endpoint_id, result.ok, now,
+                                                               now - DISABLE_AFTER, DISABLED_REASON)
+            if turned_off and item.user_id:
+                uow.email_outbox.add(WEBHOOK_DISABLED_EMAIL, item.user_id, None, now)
             uow.commit()
         self._log("webhook attempt", {"delivery_id": delivery.id, "attempt": delivery.attempts,
                                       "status": result.status, "state": outcome.state, "stored": stored})
+        if turned_off:
+            self._log("webhook endpoint turned off", {"endpoint_id": delivery.endpoint_id})
         return outcome
 
     @staticmethod

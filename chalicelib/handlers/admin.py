@@ -12,7 +12,7 @@ from ..domain.admin import POSITION_LIMIT, AuditEntry, UserSummary
 from ..domain.catalogue import ModelSpec
 from ..domain.errors import InvalidRequest
 from ..domain.generation import GenerationFilters
-from .api import api_view, fields, json_body, page_params, require_admin, rfc3339, user_json
+from .api import api_view, fields, json_body, page_params, query_of, require_admin, rfc3339, user_json
 from .api_keys import key_json
 from .credits import entry_json, payment_json
 from .generations import generation_json, model_json
@@ -42,7 +42,7 @@ def audit_json(entry: AuditEntry) -> dict[str, Any]:
 def users() -> Response:
     require_admin(bp.current_request)
     limit, cursor = page_params(bp.current_request)
-    q = ((bp.current_request.query_params or {}).get("q") or "").strip() or None
+    q = (query_of(bp.current_request).get("q") or "").strip() or None
     if q and len(q) > 200:
         raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
     items, next_cursor = container().admin.users(q, cursor, limit)
@@ -118,7 +118,8 @@ def settings() -> Response:
 def update_settings() -> Response:
     principal = require_admin(bp.current_request)
     raw = json_body(bp.current_request)
-    body = fields(raw, {}, {"signup_bonus": int, "provider_fallback": bool, "daily_spend_cap": int})
+    body = fields(raw, {}, {"signup_bonus": int, "provider_fallback": bool, "daily_spend_cap": int,
+                            "upload_quota_bytes": int})
     if "daily_spend_cap" in raw and raw["daily_spend_cap"] is None:
         body["daily_spend_cap"] = None
     if not body:

@@ -9,13 +9,16 @@ import json
 import re
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import ChaliceUnhandledError, Response
 from chalice.app import Request
 
 from ..domain import errors
+from ..domain.api_keys import require_scope
 from ..domain.model import Principal
 from ..observability import logger, metrics, metrics_enabled, traced
 
@@ -75,7 +78,7 @@ class _Escaped(ChaliceUnhandledError):
 
 
 def envelope(status: int, code: str, message: str, request_id: str, details: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> Response:
+             headers: Mapping[str, str | list[str]] | None = None) -> Response:
     body = {"error": {"code": code, "message": message, "details": details or {}}, "request_id": request_id}
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
@@ -117,7 +120,7 @@ def api_view(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - every failure is rendered by the middleware
+        except Exception as exc:  # every failure is rendered by the middleware
             raise _Escaped(exc) from exc
 
     return wrapper
@@ -138,7 +141,8 @@ def _rewrite_chalice_error(response: Response, request_id: str) -> Response:
     if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
         return response
     status = response.status_code
-    code, message = CHALICE_CODES.get(status, CHALICE_CODES[500] if status >= 500 else ("invalid_request", "The request is not valid."))
+    fallback = CHALICE_CODES[500] if status >= 500 else ("invalid_request", "The request is not valid.")
+    code, message = CHALICE_CODES.get(status, fallback)
     if status >= 500:
         status = 500
     elif isinstance(body["Message"], str) and body["Message"].strip():
@@ -159,7 +163,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
             response = get_response(event)
     except _Escaped as escaped:
         response = error_response(escaped.original, request_id)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - whatever a route raised is answered with the error envelope
         response = error_response(exc, request_id)
     if response.status_code >= 400:
         response = _rewrite_chalice_error(response, request_id)
@@ -185,7 +189,9 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
 
 def _check_query(event: Request) -> None:
     """Each query parameter once (which of two would count is a guess) and without NUL (PostgreSQL refuses it)."""
-    query = getattr(event, "query_params", None) or {}
+    query = getattr(event, "query_params", None)
+    if not query:
+        return
     for name in query:
         values = query.getlist(name)
         if "\x00" in name or any("\x00" in v for v in values):
@@ -286,7 +292,7 @@ def whole_number(raw: str) -> bool:
     return raw.isascii() and raw.isdigit()
 
 
-def fields(body: dict[str, Any], required: dict[str, type], optional: dict[str, type] | None = None,
+def fields(body: dict[str, Any], required: Mapping[str, type], optional: Mapping[str, type] | None = None,
            max_length: int = 10_000) -> dict[str, Any]:
     """Checks names and types of a body's fields; unknown fields are refused so typos surface."""
     optional = optional or {}
@@ -310,14 +316,32 @@ def fields(body: dict[str, Any], required: dict[str, type], optional: dict[str, 
     return out
 
 
+def parse_moment(raw: str | None, name: str) -> datetime | None:
+    """An RFC 3339 date or time with its zone (None stays None); a 400 naming the field otherwise."""
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise errors.InvalidRequest(f"{name} must be an RFC 3339 date or time.", {"field": name}) from None
+    if moment.tzinfo is None:
+        raise errors.InvalidRequest(f"{name} needs a time zone, e.g. 2026-01-31T00:00:00Z.", {"field": name})
+    return moment
+
+
 def _kind_name(kind: type) -> str:
     return {str: "a string", int: "a whole number", bool: "true or false", dict: "an object", list: "a list"}.get(
         kind, kind.__name__)
 
 
+def query_of(request: Request) -> Mapping[str, str]:
+    """The query string's parameters (each one once: the middleware refuses repeats); empty without one."""
+    return request.query_params or {}
+
+
 def page_params(request: Request) -> tuple[int, str | None]:
     """The ?limit= (1..100, default 20) and ?cursor= of a list request."""
-    query = request.query_params or {}
+    query = query_of(request)
     raw_limit = query.get("limit", "20")
     if not whole_number(raw_limit) or not 1 <= int(raw_limit) <= 100:
         raise errors.InvalidRequest("limit must be a whole number from 1 to 100.", {"field": "limit"})
@@ -335,7 +359,7 @@ def idempotency_key(request: Request) -> str | None:
 
 # Set on /v1/* by CloudFront (a viewer-request function, over anything the viewer sent) and as an origin header.
 VIEWER_ADDRESS_HEADER = "x-viewer-address"
-ORIGIN_SECRET_HEADER = "x-origin-secret"  # nosec B105 - a header's name, not its value
+ORIGIN_SECRET_HEADER = "x-origin-secret"  # noqa: S105  # nosec B105 - a header's name, not its value
 
 
 def client_ip(request: Request) -> str:
@@ -367,19 +391,31 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def authenticate(request: Request, allow_suspended: bool = False, allow_api_key: bool = True) -> Principal:
-    """The caller, from a bearer token or an X-API-Key (which counts against the key's rate limit)."""
+# What an API key must hold for each kind of route (shared/API.md "API keys"); reading a generation's progress is
+# part of making it and of reading the library.
+GENERATE = ("generate",)
+GENERATION_READ = ("generate", "library:read")
+LIBRARY_READ = ("library:read",)
+LIBRARY_WRITE = ("library:write",)
+
+
+def authenticate(request: Request, allow_suspended: bool = False, allow_api_key: bool = True,
+                 scopes: tuple[str, ...] = ()) -> Principal:
+    """The caller, from a bearer token or an X-API-Key (which counts against the key's rate limit). An API key
+    must hold one of `scopes` when any are named; people hold them all."""
     from ..bootstrap import container
 
     api_key = request.headers.get("x-api-key")
     if api_key is not None and "authorization" not in request.headers:
         if not allow_api_key:
             raise errors.Forbidden("API keys cannot use this endpoint; sign in instead.", {"reason": "api_key"})
-        principal = container().api_keys.authenticate(api_key.strip())
+        principal = container().api_keys.authenticate(api_key.strip(), client_ip(request))
     else:
         principal = container().accounts.authenticate(bearer_token(request))
     if principal.user.suspended and not allow_suspended:
         raise errors.Forbidden("This account is suspended.", {"reason": "suspended"})
+    if scopes:
+        require_scope(principal, *scopes)
     return principal
 
 
@@ -407,6 +443,5 @@ def user_json(user: Any) -> dict[str, Any]:
 
 
 def rfc3339(moment: Any) -> str:
-    from datetime import timezone
 
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

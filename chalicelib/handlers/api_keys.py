@@ -7,8 +7,8 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.api_keys import ApiKey
-from .api import api_view, authenticate, fields, json_body, rfc3339
+from ..domain.api_keys import ApiKey, KeyLimits
+from .api import api_view, authenticate, fields, json_body, parse_moment, rfc3339
 
 bp = Blueprint(__name__)
 
@@ -18,7 +18,10 @@ def key_json(key: ApiKey) -> dict[str, Any]:
             "last_used_at": rfc3339(key.last_used_at) if key.last_used_at else None,
             "revoked_at": rfc3339(key.revoked_at) if key.revoked_at else None,
             "rate_limit_per_minute": key.rate_limit_per_minute, "monthly_cap_credits": key.monthly_cap_credits,
-            "used_this_month": key.used_this_month}
+            "used_this_month": key.used_this_month, "scopes": list(key.scopes),
+            "allowed_models": None if key.allowed_models is None else list(key.allowed_models),
+            "allowed_ips": None if key.allowed_ips is None else list(key.allowed_ips),
+            "expires_at": rfc3339(key.expires_at) if key.expires_at else None}
 
 
 @bp.route("/v1/api-keys", methods=["POST"])
@@ -26,9 +29,13 @@ def key_json(key: ApiKey) -> dict[str, Any]:
 def create_key() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
     body = fields(json_body(bp.current_request), {"name": str},
-                  {"monthly_cap_credits": int, "rate_limit_per_minute": int})
-    key, secret = container().api_keys.create(principal.user, body["name"], body.get("monthly_cap_credits"),
-                                              body.get("rate_limit_per_minute"))
+                  {"monthly_cap_credits": int, "rate_limit_per_minute": int, "scopes": list, "allowed_models": list,
+                   "allowed_ips": list, "expires_at": str})
+    limits = KeyLimits(monthly_cap=body.get("monthly_cap_credits"), rate_limit=body.get("rate_limit_per_minute"),
+                       scopes=body.get("scopes"), allowed_models=body.get("allowed_models"),
+                       allowed_ips=body.get("allowed_ips"),
+                       expires_at=parse_moment(body.get("expires_at"), "expires_at"))
+    key, secret = container().api_keys.create(principal.user, body["name"], limits)
     return Response({**key_json(key), "key": secret}, status_code=201)
 
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.credits import request_fingerprint
 from ..domain.catalogue import ModelSpec, Price, Rate
+from ..domain.credits import request_fingerprint
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.generation import Generation, GenerationFilters, GenerationRequest, ImageRecord
-from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339, whole_number
+from .api import (
+    GENERATE,
+    GENERATION_READ,
+    api_view,
+    authenticate,
+    fields,
+    idempotency_key,
+    json_body,
+    page_params,
+    parse_moment,
+    query_of,
+    rfc3339,
+    whole_number,
+)
 from .images import image_json
 
 bp = Blueprint(__name__)
@@ -41,6 +55,8 @@ def generation_json(g: Generation) -> dict[str, Any]:
     }
     if g.error:
         body["error"] = g.error
+    if g.error_code:
+        body["error_code"] = g.error_code
     return body
 
 
@@ -80,7 +96,8 @@ def models() -> Response:
 @bp.route("/v1/style-presets", methods=["GET"])
 @api_view
 def style_presets() -> Response:
-    items = [{"id": p.id, "label": p.label, "prompt_suffix": p.prompt_suffix} for p in container().generations.presets()]
+    presets = container().generations.presets()
+    items = [{"id": p.id, "label": p.label, "prompt_suffix": p.prompt_suffix} for p in presets]
     return Response({"items": items, "next_cursor": None})
 
 
@@ -95,9 +112,9 @@ def prompt_templates() -> Response:
 @bp.route("/v1/generations/quote", methods=["POST"])
 @api_view
 def quote() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATE)
     request, _ = _request()
-    plan = container().generations.plan(principal.user, request)
+    plan = container().generations.plan(principal.user, request, principal.key_models)
     options = plan.options
     return Response({"cost_credits": plan.cost, "unit_credits": plan.price.credits, "model": plan.spec.id,
                      "size": options.size, "quality": options.quality, "n": request.n,
@@ -108,7 +125,7 @@ def quote() -> Response:
 @bp.route("/v1/generations", methods=["POST"])
 @api_view
 def create() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATE)
     request, raw = _request()
     stored = container().generations.create(principal.user, request, idempotency_key(bp.current_request),
                                             request_fingerprint(raw), generation_json, principal.api_key_id)
@@ -118,46 +135,37 @@ def create() -> Response:
 @bp.route("/v1/generations/{generation_id}", methods=["GET"])
 @api_view
 def get_generation(generation_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATION_READ)
     return Response(generation_json(container().generations.get(principal.user.id, generation_id)))
 
 
 @bp.route("/v1/generations/{generation_id}/cancel", methods=["POST"])
 @api_view
 def cancel_generation(generation_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATE)
     return Response(generation_json(container().generations.cancel(principal.user.id, generation_id)))
 
 
 @bp.route("/v1/generations/{generation_id}/previews/{index}", methods=["GET"])
 @api_view
 def generation_preview(generation_id: str, index: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATION_READ)
     if not whole_number(index) or int(index) > 64:
         raise NotFound("No such preview.")
     data, content_type = container().generations.preview(principal.user.id, generation_id, int(index))
     return Response(data, headers={"Content-Type": content_type, "Cache-Control": "private, no-store"})
 
 
-def _moment(query: dict[str, str], name: str) -> datetime | None:
-    raw = query.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidRequest(f"{name} must be an RFC 3339 date or time.", {"field": name}) from None
-    if moment.tzinfo is None:
-        raise InvalidRequest(f"{name} needs a time zone, e.g. 2026-01-31T00:00:00Z.", {"field": name})
-    return moment
+def _moment(query: Mapping[str, str], name: str) -> datetime | None:
+    return parse_moment(query.get(name) or None, name)
 
 
 @bp.route("/v1/generations", methods=["GET"])
 @api_view
 def list_generations() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATION_READ)
     limit, cursor = page_params(bp.current_request)
-    query = bp.current_request.query_params or {}
+    query = query_of(bp.current_request)
     q = (query.get("q") or "").strip() or None
     if q and len(q) > 200:
         raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
@@ -177,7 +185,7 @@ def _upload_json(image: ImageRecord) -> dict[str, Any]:
 def upload() -> Response:
     """The image as the body (up to what Lambda's 6 MB payload allows), or JSON {content_type, bytes} for a
     presigned S3 POST of anything up to 10 MB."""
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATE)
     content_type = bp.current_request.headers.get("content-type", "").split(";")[0].strip().lower()
     service = container().generations
     if content_type == "application/json":
@@ -185,13 +193,15 @@ def upload() -> Response:
         ticket = service.start_upload(principal.user, body["content_type"].strip().lower(), body["bytes"])
         return Response({"upload_id": ticket.upload.id, "url": ticket.url, "fields": ticket.fields,
                          "expires_in": ticket.expires_in}, status_code=201)
-    image = service.upload(principal.user, bp.current_request.raw_body or b"", content_type)
+    data = bp.current_request.raw_body or b""
+    assert isinstance(data, bytes)  # Chalice encodes a text body too, though its annotation allows str
+    image = service.upload(principal.user, data, content_type)
     return Response(_upload_json(image), status_code=201)
 
 
 @bp.route("/v1/uploads/{upload_id}/complete", methods=["POST"])
 @api_view
 def complete_upload(upload_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=GENERATE)
     return Response(_upload_json(container().generations.complete_upload(principal.user, upload_id)),
                     status_code=201)

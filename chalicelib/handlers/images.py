@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import html
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from chalice import Blueprint, Rate, Response
 
@@ -13,8 +14,20 @@ from ..domain.errors import InvalidRequest
 from ..domain.generation import ImageRecord
 from ..domain.library import MAX_BULK, Download, ImageFilters, SharedImage
 from ..observability import logger
-from .api import (NotAcceptable, accept_quality, api_view, authenticate, fields, json_body, page_params, rfc3339,
-                  whole_number)
+from .api import (
+    LIBRARY_READ,
+    LIBRARY_WRITE,
+    NotAcceptable,
+    accept_quality,
+    api_view,
+    authenticate,
+    fields,
+    json_body,
+    page_params,
+    query_of,
+    rfc3339,
+    whole_number,
+)
 
 bp = Blueprint(__name__)
 BULK_ACTIONS = ("delete", "favorite", "unfavorite")
@@ -53,7 +66,7 @@ def public_json(shared: SharedImage) -> dict[str, Any]:
             "content_url": f"{base}/content", "thumbnail_url": f"{base}/thumbnail"}
 
 
-def _int(query: dict[str, str], name: str) -> int | None:
+def _int(query: Mapping[str, str], name: str) -> int | None:
     raw = query.get(name)
     if raw is None or raw == "":
         return None
@@ -81,7 +94,7 @@ def _binary(download: Download, cache: str, attachment: bool = True,
     accept = bp.current_request.headers.get("accept")
     as_bytes = accept_quality(accept, download.content_type)
     as_json = accept_quality(accept, JSON, wildcard=False)  # named, not */*: a browser's <img> wants the picture
-    headers = {"ETag": download.etag, "Cache-Control": cache}
+    headers: dict[str, str | list[str]] = {"ETag": download.etag, "Cache-Control": cache}
     if download.redirect_url is None and link is not None and as_json > 0 and as_json > as_bytes:
         download = link()
     if download.redirect_url:
@@ -108,16 +121,16 @@ def _binary(download: Download, cache: str, attachment: bool = True,
 
 
 def _download_params() -> tuple[str | None, int | None, int | None]:
-    query = bp.current_request.query_params or {}
+    query = query_of(bp.current_request)
     return query.get("format") or None, _int(query, "width"), _int(query, "quality")
 
 
 @bp.route("/v1/images", methods=["GET"])
 @api_view
 def list_images() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     limit, cursor = page_params(bp.current_request)
-    query = bp.current_request.query_params or {}
+    query = query_of(bp.current_request)
     favorite = query.get("favorite")
     if favorite not in (None, "", "true", "false"):
         raise InvalidRequest("favorite is true or false.", {"field": "favorite"})
@@ -133,14 +146,14 @@ def list_images() -> Response:
 @bp.route("/v1/images/{image_id}", methods=["GET"])
 @api_view
 def get_image(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     return Response(image_json(container().library.image(principal.user.id, image_id)))
 
 
 @bp.route("/v1/images/{image_id}", methods=["DELETE"])
 @api_view
 def delete_image(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     container().library.delete_one(principal.user.id, image_id)
     return Response("", status_code=204)
 
@@ -148,7 +161,7 @@ def delete_image(image_id: str) -> Response:
 @bp.route("/v1/images/{image_id}/content", methods=["GET"])
 @api_view
 def image_content(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     library, params = container().library, _download_params()
     download = library.download(principal.user.id, image_id, *params, as_link=wants_link())
     return _binary(download, "private, max-age=31536000, immutable",
@@ -158,7 +171,7 @@ def image_content(image_id: str) -> Response:
 @bp.route("/v1/images/{image_id}/thumbnail", methods=["GET"])
 @api_view
 def image_thumbnail(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     image, data = container().library.thumbnail(principal.user.id, image_id)
     download = Download("image/webp", "thumbnail.webp", f'"t{image.sha256.hex()[:31]}"', data=data)
     return _binary(download, "private, max-age=31536000, immutable", attachment=False)
@@ -167,7 +180,7 @@ def image_thumbnail(image_id: str) -> Response:
 @bp.route("/v1/images/{image_id}/favorite", methods=["PUT", "DELETE"])
 @api_view
 def favorite(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     container().library.favorite(principal.user.id, image_id, bp.current_request.method == "PUT")
     return Response("", status_code=204)
 
@@ -175,7 +188,7 @@ def favorite(image_id: str) -> Response:
 @bp.route("/v1/images/{image_id}/share", methods=["POST"])
 @api_view
 def share(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     slug, _ = container().library.share(principal.user.id, image_id)
     return Response({"slug": slug, "share_url": share_url(slug), "page_url": f"/s/{slug}"})
 
@@ -183,7 +196,7 @@ def share(image_id: str) -> Response:
 @bp.route("/v1/images/{image_id}/share", methods=["DELETE"])
 @api_view
 def unshare(image_id: str) -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     container().library.unshare(principal.user.id, image_id)
     return Response("", status_code=204)
 
@@ -200,7 +213,7 @@ def _bulk_ids(body: dict[str, Any]) -> list[str]:
 @bp.route("/v1/images/bulk", methods=["POST"])
 @api_view
 def bulk() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     body = fields(json_body(bp.current_request), {"action": str, "ids": list})
     if body["action"] not in BULK_ACTIONS:
         raise InvalidRequest("action is delete, favorite or unfavorite.", {"field": "action"})
@@ -215,7 +228,7 @@ def bulk() -> Response:
 @bp.route("/v1/images/download", methods=["POST"])
 @api_view
 def download_zip() -> Response:
-    principal = authenticate(bp.current_request)
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     body = fields(json_body(bp.current_request), {"ids": list})
     ids, library = _bulk_ids(body), container().library
     return _binary(library.zip(principal.user.id, ids, as_link=wants_link()), "private, no-store",
@@ -231,7 +244,7 @@ def public_image(slug: str) -> Response:
 @bp.route("/v1/public/images/{slug}/content", methods=["GET"])
 @api_view
 def public_content(slug: str) -> Response:
-    query = bp.current_request.query_params or {}
+    query = query_of(bp.current_request)
     library, fmt, width = container().library, query.get("format") or None, _int(query, "width")
     download = library.shared_download(slug, fmt, width, as_link=wants_link())
     # Revalidated, so unsharing stops it at once.
@@ -257,12 +270,13 @@ def public_page(slug: str) -> Response:
     description = html.escape(f"Made with Pixmint by {shared.author} using {shared.image.model}.", quote=True)
     image_url = html.escape(f"{base}/v1/public/images/{slug}/content?format=jpeg&width=1200", quote=True)
     app_url = html.escape(f"{base}/s/{slug}", quote=True)
+    image_alt = html.escape(alt_text(shared.image.prompt), quote=True)
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <meta name="description" content="{description}">
 <meta property="og:type" content="article"><meta property="og:site_name" content="Pixmint">
 <meta property="og:title" content="{title}"><meta property="og:description" content="{description}">
-<meta property="og:image" content="{image_url}"><meta property="og:image:alt" content="{html.escape(alt_text(shared.image.prompt), quote=True)}">
+<meta property="og:image" content="{image_url}"><meta property="og:image:alt" content="{image_alt}">
 <meta property="og:url" content="{html.escape(share_url(slug), quote=True)}">
 <meta name="twitter:card" content="summary_large_image">
 <meta http-equiv="refresh" content="0; url={app_url}"><link rel="canonical" href="{app_url}"></head>

@@ -7,25 +7,28 @@ import base64
 import functools
 import hashlib
 import json
-from email.message import EmailMessage
+from collections.abc import Callable, Mapping
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Callable
+from typing import Any
 
 from chalice import Blueprint, Response
 from chalice.app import Request
 
 from ..bootstrap import container
 from ..domain import errors
-from ..domain.api_keys import KEY_PREFIX
+from ..domain.api_keys import KEY_PREFIX, require_scope
 from ..domain.compatible_images import PARAMS, CompatibleRequest, Outcome, UnknownModel, Upload, from_openai
 from ..domain.credits import request_fingerprint
 from ..domain.generation import Generation
 from ..domain.model import Principal
 from .api import (
+    GENERATE,
     _request_id,
     authenticate,
     bearer_token,
+    client_ip,
     error_response,
     fields,
     idempotency_key,
@@ -65,7 +68,7 @@ CHALICE_TYPES = {401: "invalid_request_error", 403: "invalid_request_error", 404
 
 
 def openai_error(status: int, message: str, kind: str, code: str | None, param: str | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> Response:
+                 headers: Mapping[str, str | list[str]] | None = None, **extra: Any) -> Response:
     body = {"error": {"message": message, "type": kind, "param": param, "code": code, **extra}}
     return Response(body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
@@ -126,15 +129,17 @@ def openai_chalice_errors(event: Request, get_response: Callable[[Request], Resp
 bp.register_middleware(openai_chalice_errors, "http")
 
 
-def _principal(request: Request) -> Principal:
+def _principal(request: Request, scopes: tuple[str, ...] = ()) -> Principal:
     """A Pixmint API key as the SDK sends it (Authorization: Bearer pxm_…); X-API-Key and a signed-in user's
     access token work as on every other route."""
     if "authorization" in request.headers and bearer_token(request).startswith(KEY_PREFIX):
-        principal = container().api_keys.authenticate(bearer_token(request))
+        principal = container().api_keys.authenticate(bearer_token(request), client_ip(request))
         if principal.user.suspended:
             raise errors.Forbidden("This account is suspended.", {"reason": "suspended"})
+        if scopes:
+            require_scope(principal, *scopes)
         return principal
-    return authenticate(request)
+    return authenticate(request, scopes=scopes)
 
 
 def _time_left() -> float | None:
@@ -155,7 +160,7 @@ def list_models() -> Response:
 @openai_view
 def generate() -> Response:
     request = bp.current_request
-    principal = _principal(request)
+    principal = _principal(request, GENERATE)
     raw = json_body(request)
     params = fields(raw, {"prompt": str}, GENERATE_PARAMS, max_length=32_000)
     return _run(principal, from_openai(params), request_fingerprint(raw), "image_generation")
@@ -165,7 +170,7 @@ def generate() -> Response:
 @openai_view
 def edit() -> Response:
     request = bp.current_request
-    principal = _principal(request)
+    principal = _principal(request, GENERATE)
     form, files = _multipart(request)
     params = fields(_typed(form), {"prompt": str}, EDIT_PARAMS, max_length=32_000)
     images = files.get("image", []) + files.get("image[]", [])
@@ -214,14 +219,24 @@ def _pending(outcome: Outcome, headers: dict[str, str]) -> Response:
                              "Location": f"/v1/generations/{outcome.generation_id}"})
 
 
+def _refused(generation: Generation) -> bool:
+    """The provider's safety system refused the prompt: OpenAI answers that as a 400, and so do we."""
+    return generation.error_code == "content_refused"
+
+
 def _failed_error(generation: Generation) -> dict[str, Any]:
+    if _refused(generation):
+        return {"message": f"{generation.error or 'The request was refused by the safety system.'} Every credit "
+                           "was returned.",
+                "type": "invalid_request_error", "param": "prompt", "code": "moderation_blocked",
+                "generation_id": generation.id}
     return {"message": generation.error or "The images could not be made; every credit was returned.",
             "type": "server_error", "param": None, "code": "generation_failed", "generation_id": generation.id}
 
 
 def _failed(generation: Generation, headers: dict[str, str]) -> Response:
     # Refunded already; a retry would be a new charge for what may well fail the same way, so the client decides.
-    return Response({"error": _failed_error(generation)}, status_code=500,
+    return Response({"error": _failed_error(generation)}, status_code=400 if _refused(generation) else 500,
                     headers={**headers, "Content-Type": "application/json", "x-should-retry": "false"})
 
 
@@ -332,12 +347,12 @@ def _multipart(request: Request) -> tuple[dict[str, str], dict[str, list[Upload]
     return form, files
 
 
-def _payload(part: EmailMessage) -> bytes:
+def _payload(part: MIMEPart) -> bytes:
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
 
 
-def _image_type(part: EmailMessage, data: bytes) -> str:
+def _image_type(part: MIMEPart, data: bytes) -> str:
     """The part's declared type, or what its bytes say when the SDK could only send application/octet-stream."""
     declared = part.get_content_type()
     if declared in ("image/png", "image/jpeg", "image/webp"):

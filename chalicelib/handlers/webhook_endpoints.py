@@ -18,6 +18,8 @@ def endpoint_json(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[
     body: dict[str, Any] = {
         "id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events), "description": endpoint.description,
         "low_credits_threshold": endpoint.low_credits_threshold, "created_at": rfc3339(endpoint.created_at),
+        "enabled": endpoint.enabled, "disabled_at": _moment(endpoint.disabled_at),
+        "disabled_reason": endpoint.disabled_reason, "failing_since": _moment(endpoint.failing_since),
     }
     if with_secret:
         body["secret"] = endpoint.secret
@@ -55,6 +57,15 @@ def list_endpoints() -> Response:
     principal = authenticate(bp.current_request)
     items = [endpoint_json(e) for e in container().webhook_endpoints.endpoints(principal.user.id)]
     return Response({"items": items, "next_cursor": None})
+
+
+@bp.route("/v1/webhook-endpoints/{endpoint_id}", methods=["PATCH"])
+@api_view
+def update_endpoint(endpoint_id: str) -> Response:
+    principal = authenticate(bp.current_request)
+    body = fields(json_body(bp.current_request), {"enabled": bool})
+    endpoint = container().webhook_endpoints.set_enabled(principal.user.id, endpoint_id, body["enabled"])
+    return Response(endpoint_json(endpoint))
 
 
 @bp.route("/v1/webhook-endpoints/{endpoint_id}", methods=["DELETE"])

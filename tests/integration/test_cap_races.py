@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from chalicelib.adapters.postgres_credits import PostgresLedger
+from chalicelib.domain.api_keys import KeyLimits
 from chalicelib.domain.errors import DailyCapReached, KeyCapReached
 from chalicelib.domain.generation import GenerationRequest
 from tests.conftest import assert_ledger_matches_balances
@@ -75,7 +77,7 @@ def charged(db: str, user_id: str) -> int:
 
 
 def test_thirty_concurrent_spends_through_a_key_capped_at_5_let_exactly_5_through(container, spender, db):
-    key, _ = container.api_keys.create(spender, "racing script", CAP, 600)
+    key, _ = container.api_keys.create(spender, "racing script", KeyLimits(monthly_cap=CAP, rate_limit=600))
     outcomes = race(lambda n: container.generations.create(spender, REQUEST, None, f"race-{n}",
                                                            lambda g: {"id": g.id}, key.id), KeyCapReached)
     assert sorted(outcomes) == ["accepted"] * CAP + ["refused"] * (CALLERS - CAP)
@@ -95,10 +97,10 @@ def test_thirty_concurrent_spends_under_a_daily_cap_of_5_let_exactly_5_through(c
 def test_both_caps_hold_together_when_key_and_session_spends_race(container, spender, db):
     with psycopg.connect(db) as conn:
         conn.execute("UPDATE settings SET value = %s WHERE key = 'daily_spend_cap'", (str(CAP + 3),))
-    key, _ = container.api_keys.create(spender, "racing script", CAP, 600)
+    key, _ = container.api_keys.create(spender, "racing script", KeyLimits(monthly_cap=CAP, rate_limit=600))
     outcomes = race(lambda n: container.generations.create(spender, REQUEST, None, f"race-{n}",
                                                            lambda g: {"id": g.id}, key.id if n % 2 else None),
                     (KeyCapReached, DailyCapReached))
     assert outcomes.count("accepted") == CAP + 3 and outcomes.count("refused") == CALLERS - CAP - 3
     assert charged(db, spender.id) == CAP + 3
-    assert [k.used_this_month for k in container.api_keys.list(spender.id)][0] <= CAP
+    assert container.api_keys.list(spender.id)[0].used_this_month <= CAP

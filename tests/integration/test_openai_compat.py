@@ -18,7 +18,7 @@ from chalicelib.adapters.aws_storage import S3ImageStore
 from chalicelib.adapters.pillow_codec import PillowImageCodec
 from chalicelib.adapters.postgres import PostgresUnitOfWork
 from chalicelib.domain.compatible_images import CompatibleImages
-from chalicelib.domain.imaging import ProviderError
+from chalicelib.domain.imaging import ProviderError, ProviderRejected
 from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
 from tests.integration.test_generation import QUEUE_URL
@@ -83,7 +83,7 @@ def sdk(chalice_client, key):
 
     client = openai.OpenAI(base_url="http://pixmint.test/v1/openai", api_key=key[1],
                            http_client=httpx2.Client(transport=httpx2.MockTransport(handle)))
-    client.sent = sent  # type: ignore[attr-defined]
+    client.sent = sent
     return client
 
 
@@ -131,6 +131,28 @@ def test_a_failed_generation_is_refunded_and_raised_once_with_its_id(api, contai
     generation = api.get(f"/v1/generations/{failed.value.body['generation_id']}", token=key[0]).json
     assert generation["status"] == "failed" and generation["refunded_credits"] == generation["cost_credits"]
     assert balance(api, key[0]) == BONUS
+
+
+def test_a_prompt_the_provider_refuses_is_a_400_moderation_blocked_refunded(api, container, key, sdk, openai_fake):
+    container.openai_images = waiting(container)
+    openai_fake.steps = [ProviderRejected("OpenAI refused the request (moderation_blocked)")]
+    with pytest.raises(openai.BadRequestError) as refused:
+        sdk.images.generate(prompt="something the safety system refuses", model=MODEL, quality="low")
+    assert len(sdk.sent) == 1 and refused.value.status_code == 400
+    assert (refused.value.code, refused.value.param) == ("moderation_blocked", "prompt")
+    generation = api.get(f"/v1/generations/{refused.value.body['generation_id']}", token=key[0]).json
+    assert generation["error_code"] == "content_refused"
+    assert generation["refunded_credits"] == generation["cost_credits"]
+    assert balance(api, key[0]) == BONUS
+
+
+def test_a_failure_says_why_as_a_code_on_the_generation(api, container, key, sdk, openai_fake):
+    container.openai_images = waiting(container)
+    openai_fake.steps = [ProviderError("the provider is down", retryable=False)]
+    with pytest.raises(openai.InternalServerError) as failed:
+        sdk.images.generate(prompt="a red fox", model=MODEL, quality="low")
+    generation = api.get(f"/v1/generations/{failed.value.body['generation_id']}", token=key[0]).json
+    assert generation["error_code"] == "provider_failed"
 
 
 def test_a_streamed_failure_is_an_error_event_the_sdk_raises(container, sdk, openai_fake):

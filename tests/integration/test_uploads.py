@@ -216,6 +216,21 @@ def test_uploads_stop_at_the_quota_and_open_tickets_hold_their_size(api, db):
     assert upload(api, token, encoded("PNG"), "image/png").status == 201, "deleting frees the quota"
 
 
+def test_an_admin_sets_the_quota_in_settings_and_it_applies_at_once(api, container):
+    container.accounts.ensure_admin("boss@example.com", "a long admin password")
+    boss = api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
+    for bad in (-1, 100 * 1024**3 + 1, "lots", True):
+        refused = api.patch("/v1/admin/settings", {"upload_quota_bytes": bad}, token=boss["access_token"])
+        assert refused.status == 400 and refused.json["error"]["details"]["field"] == "upload_quota_bytes", bad
+    changed = api.patch("/v1/admin/settings", {"upload_quota_bytes": 10}, token=boss["access_token"])
+    assert changed.status == 200 and changed.json["upload_quota_bytes"] == 10
+    refused = upload(api, api.register()["access_token"], encoded("PNG"), "image/png")
+    assert refused.status == 413 and refused.json["error"]["details"]["quota_bytes"] == 10
+    [entry] = [e for e in api.get("/v1/admin/audit-log", token=boss["access_token"]).json["items"]
+               if e["action"] == "settings.update"]
+    assert entry["after"] == {"upload_quota_bytes": 10}
+
+
 def test_the_quota_is_per_user(api, db):
     set_quota(db, 1)
     assert upload(api, api.register()["access_token"], encoded("PNG"), "image/png").status == 413
@@ -261,7 +276,7 @@ def test_uploads_unused_after_a_day_are_deleted_with_their_backup(api, db, clock
     with psycopg.connect(db, row_factory=dict_row) as conn:
         PostgresLedger(conn).credit(session["user"]["id"], 10, "admin_grant", "top-up", "test", clock.now())
         conn.commit()
-    unused, used, kept = (upload(api, token, encoded("PNG"), "image/png").json for _ in range(3))
+    _unused, used, kept = (upload(api, token, encoded("PNG"), "image/png").json for _ in range(3))
     edit = api.post("/v1/generations", {"prompt": "make it blue", "model": "placeholder",
                                         "source_image_id": used["id"]}, token=token)
     assert edit.status == 202, edit.body

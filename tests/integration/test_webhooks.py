@@ -253,11 +253,139 @@ def test_credits_low_fires_once_per_crossing_and_a_purchase_is_told_with_its_led
     assert [e["type"] for e in receiver.events()] == ["credits.low", "credits.purchased"]
 
 
+def test_credits_low_is_told_when_the_charge_takes_the_balance_under_not_when_the_worker_finishes(api, container,
+                                                                                                   receiver):
+    token = api.register()["access_token"]
+    endpoint(api, token, receiver.url, ["credits.low"], low_credits_threshold=BONUS)
+    assert api.post("/v1/generations", {"prompt": "a red fox in snow"}, token=token).status == 202
+    container.webhook_endpoints.deliver_due()
+    [low] = receiver.events()  # the job has not run: the charge itself crossed the threshold
+    assert low["type"] == "credits.low" and low["data"] == {"balance": BONUS - 1, "threshold": BONUS}
+
+
+def test_an_admin_debit_and_a_stripe_refund_each_tell_of_a_crossing_and_a_grant_re_arms(api, container, receiver):
+    session = api.register()
+    token, user_id = session["access_token"], session["user"]["id"]
+    endpoint(api, token, receiver.url, ["credits.low"], low_credits_threshold=20)
+    container.accounts.ensure_admin("boss@example.com", "a long admin password")
+    boss = api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
+    adjust = f"/v1/admin/users/{user_id}/credits"
+    assert api.post(adjust, {"delta": -40, "reason": "test debit"}, token=boss["access_token"]).status == 201
+    assert api.post(adjust, {"delta": 40, "reason": "test grant"}, token=boss["access_token"]).status == 201
+
+    checkout = api.post("/v1/credits/checkout", {"pack_id": "starter"}, token=token).json
+    payment = container.credits.checkout_order(checkout["checkout_id"])
+    paid = completed_event(checkout["checkout_id"], payment.amount_cents, payment.currency, payment.user_id)
+    paid["data"]["object"]["payment_intent"] = "pi_low"
+    refunded = {"id": "evt_refund_low", "object": "event", "type": "charge.refunded", "created": int(time.time()),
+                "data": {"object": {"id": "ch_low", "object": "charge", "payment_intent": "pi_low",
+                                    "amount": payment.amount_cents, "amount_refunded": payment.amount_cents,
+                                    "refunded": True}}}
+    stripe = [encode(event) for event in (paid, refunded)]
+    signed = {"Stripe-Signature": sign_webhook(stripe[0], container.webhook_secret)}
+    assert api.request("POST", "/v1/webhooks/stripe", raw=stripe[0], headers=signed).status == 200
+    assert api.post(adjust, {"delta": -520, "reason": "test debit"}, token=boss["access_token"]).status == 201
+    signed = {"Stripe-Signature": sign_webhook(stripe[1], container.webhook_secret)}
+    assert api.request("POST", "/v1/webhooks/stripe", raw=stripe[1], headers=signed).status == 200
+    container.webhook_endpoints.deliver_due()
+    # 50 -> 10 (low) -> 50 (re-armed) -> 550 -> 30 (not under 20) -> -470 when Stripe's refund takes 500 back
+    assert [e["data"]["balance"] for e in receiver.events()] == [BONUS - 40, BONUS + 500 - 520 - 500]
+
+
+def _owner_key(api, token: str) -> dict[str, str]:
+    """An API key's header: unlike an access token it outlasts the days these tests move the clock by."""
+    reply = api.post("/v1/api-keys", {"name": "webhook tests"}, token=token)
+    assert reply.status == 201, reply.body
+    return {"X-API-Key": reply.json["key"]}
+
+
+def _fail_a_test_event(api, owner: dict[str, str], hook_id: str) -> dict[str, Any]:
+    reply = api.post(f"/v1/webhook-endpoints/{hook_id}/test", headers=owner)
+    assert reply.status == 202, reply.body
+    return reply.json
+
+
+def _endpoint_state(api, owner: dict[str, str], hook_id: str) -> dict[str, Any]:
+    [listed] = [e for e in api.get("/v1/webhook-endpoints", headers=owner).json["items"] if e["id"] == hook_id]
+    return listed
+
+
+def test_an_endpoint_failing_for_three_days_is_turned_off_its_owner_emailed_and_turning_it_on_resumes(
+        api, chalice_client, container, receiver, clock):
+    from tests.conftest import sent_emails
+
+    session = api.register()
+    token = session["access_token"]
+    hook = endpoint(api, token, receiver.url, ["generation.succeeded"])
+    owner = _owner_key(api, token)
+    receiver.script = [500] * 40
+    _fail_a_test_event(api, owner, hook["id"])
+    assert _endpoint_state(api, owner, hook["id"])["failing_since"] is not None
+    for _ in range(6):  # two and a half days of retries and new failures: still on
+        clock.advance(hours=10)
+        container.webhook_endpoints.deliver_due()
+        _fail_a_test_event(api, owner, hook["id"])
+    assert _endpoint_state(api, owner, hook["id"])["enabled"] is True
+    clock.advance(hours=12)
+    last = _fail_a_test_event(api, owner, hook["id"])
+    state = _endpoint_state(api, owner, hook["id"])
+    assert state["enabled"] is False and state["disabled_reason"] == "Every delivery failed for three days."
+
+    container.accounts.deliver_due_emails()
+    [mail] = [m for m in sent_emails() if m["subject"] == "A Pixmint webhook endpoint was turned off"]
+    assert mail["to"] == [session["user"]["email"]] and receiver.url in mail["body"]
+
+    calls = len(receiver.calls)
+    generation = api.post("/v1/generations", {"prompt": "a red fox in snow"}, headers=owner).json
+    run_worker(chalice_client, generation["id"])
+    clock.advance(days=1)
+    container.webhook_endpoints.deliver_due()
+    assert len(receiver.calls) == calls, "nothing is sent to a turned-off endpoint"
+    logged = api.get(f"/v1/webhook-endpoints/{hook['id']}/deliveries", headers=owner).json["items"]
+    assert "generation.succeeded" not in [d["event_type"] for d in logged]
+
+    receiver.script = []
+    turned_on = api.patch(f"/v1/webhook-endpoints/{hook['id']}", {"enabled": True}, headers=owner)
+    assert turned_on.status == 200 and turned_on.json["enabled"] is True and turned_on.json["failing_since"] is None
+    container.webhook_endpoints.deliver_due()
+    logged = api.get(f"/v1/webhook-endpoints/{hook['id']}/deliveries", headers=owner).json["items"]
+    assert [d["state"] for d in logged if d["id"] == last["id"]] == ["delivered"]
+
+
+def test_one_success_ends_a_failing_streak(api, container, receiver, clock):
+    token = api.register()["access_token"]
+    hook = endpoint(api, token, receiver.url, ["credits.low"])
+    owner = _owner_key(api, token)
+    receiver.script = [500, 200, 500, 500]
+    _fail_a_test_event(api, owner, hook["id"])
+    clock.advance(days=2)
+    api.post(f"/v1/webhook-endpoints/{hook['id']}/test", headers=owner)  # answered 200
+    assert _endpoint_state(api, owner, hook["id"])["failing_since"] is None
+    _fail_a_test_event(api, owner, hook["id"])
+    clock.advance(days=2)
+    _fail_a_test_event(api, owner, hook["id"])
+    assert _endpoint_state(api, owner, hook["id"])["enabled"] is True
+
+
+def test_an_owner_turns_an_endpoint_off_and_only_their_own(api, receiver):
+    token = api.register()["access_token"]
+    hook = endpoint(api, token, receiver.url, ["credits.low"])
+    off = api.patch(f"/v1/webhook-endpoints/{hook['id']}", {"enabled": False}, token=token)
+    assert off.status == 200 and off.json["enabled"] is False
+    assert off.json["disabled_reason"] == "Turned off by its owner."
+    assert api.patch(f"/v1/webhook-endpoints/{hook['id']}", {"enabled": "yes"}, token=token).status == 400
+    assert api.request("PATCH", f"/v1/webhook-endpoints/{hook['id']}", raw="{}", token=token).status == 400
+    other = api.register("eve@example.com")["access_token"]
+    assert api.patch(f"/v1/webhook-endpoints/{hook['id']}", {"enabled": True}, token=other).status == 404
+    assert api.patch("/v1/webhook-endpoints/not-a-uuid", {"enabled": True}, token=token).status == 404
+    assert _endpoint_state(api, {"Authorization": f"Bearer {token}"}, hook["id"])["enabled"] is False
+
+
 def test_outside_the_local_stage_private_addresses_are_refused_when_added(api, container):
     resolved = {"hooks.example.com": ["93.184.216.34"], "intranet.example.com": ["10.1.2.3"],
                 "mixed.example.com": ["93.184.216.34", "127.0.0.1"]}
     container.webhook_endpoints = WebhookService(
-        uow=lambda: PostgresUnitOfWork(container.pool), sender=None, clock=container.clock,  # type: ignore[arg-type]
+        uow=lambda: PostgresUnitOfWork(container.pool), sender=None, clock=container.clock,
         resolve=lambda host, port: resolved.get(host, []), allow_private=False)
     token = api.register()["access_token"]
     for url in ("http://127.0.0.1:8000/hook", "https://127.0.0.1/hook", "https://169.254.169.254/latest/meta-data/",
