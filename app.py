@@ -1,8 +1,23 @@
 from chalice import Chalice
 
-from chalicelib.handlers import (admin, admin_reports, api, api_keys, auth, cors, credits, generations, images, me,
-                                 openai_compat, system, webhook_endpoints, webhooks, worker)
-from chalicelib.handlers import deploy
+from chalicelib.handlers import (
+    admin,
+    admin_reports,
+    api,
+    api_keys,
+    auth,
+    cors,
+    credits,
+    deploy,
+    generations,
+    images,
+    me,
+    openai_compat,
+    system,
+    webhook_endpoints,
+    webhooks,
+    worker,
+)
 
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml", "image/*",

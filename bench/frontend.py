@@ -18,10 +18,10 @@ import tempfile
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 
 from bench.scratch import local_stack
 

@@ -10,9 +10,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import psycopg
 
@@ -38,8 +38,8 @@ class InstantProvider:
 
 def worker_overhead() -> dict[str, float]:
     """Seconds per stored 1024x1024 image through the worker, over decode + thumbnail + INSERT + S3 PUT."""
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                       "POWERTOOLS_METRICS_DISABLED": "true"})
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_METRICS_DISABLED": "true"})
     from moto import mock_aws
     from PIL import Image
 
@@ -63,11 +63,12 @@ def worker_overhead() -> dict[str, float]:
             container = bootstrap.build_container(settings, providers={"placeholder": InstantProvider(png)})
             with psycopg.connect(url) as conn:
                 user_id = conn.execute("INSERT INTO users (email, display_name, password_hash, credits) "
-                                       "VALUES ('bench@example.com', 'b', 'x', 1000000) RETURNING id::text").fetchone()[0]
+                                       "VALUES ('bench@example.com', 'b', 'x', 1000000) "
+                                       "RETURNING id::text").fetchone()[0]
             from chalicelib.domain.generation import GenerationRequest
             from chalicelib.domain.model import Role, User
 
-            user = User(user_id, "bench@example.com", "b", Role.USER, False, 10**6, "x", datetime.now(timezone.utc))
+            user = User(user_id, "bench@example.com", "b", Role.USER, False, 10**6, "x", datetime.now(UTC))
             ids = [container.generations.create(user, GenerationRequest("bench", "placeholder"), None, str(n),
                                                 lambda g: {"id": g.id}).body["id"] for n in range(IMAGES + 5)]
             for generation_id in ids[:5]:  # warm-up

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import statistics
-from contextlib import ExitStack
 import sys
 import time
-from datetime import datetime, timezone
+from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+from psycopg.rows import dict_row
 
 from bench.scratch import scratch_database
-from psycopg.rows import dict_row
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TOTAL_ROWS = 1_000_000
@@ -66,7 +66,8 @@ def listing(url: str, subject: str) -> dict[str, float]:
             domain.append(time.perf_counter() - started)
         with psycopg.connect(url, row_factory=dict_row) as conn:
             at, last = conn.execute("""SELECT created_at, id FROM images WHERE user_id = %s
-                                       ORDER BY created_at DESC, id DESC OFFSET 49 LIMIT 1""", (subject,)).fetchone().values()
+                                       ORDER BY created_at DESC, id DESC OFFSET 49 LIMIT 1""",
+                                    (subject,)).fetchone().values()
             raw = []
             for _ in range(RUNS):
                 started = time.perf_counter()
@@ -83,14 +84,14 @@ def listing(url: str, subject: str) -> dict[str, float]:
 
 def cached_variant(url: str, subject: str) -> dict[str, float]:
     """A cached 512 px WebP through the use case, against reading the same bytes with one SELECT."""
-    from chalicelib.adapters.pillow_codec import PillowImageCodec
-    from chalicelib.adapters.postgres import PostgresUnitOfWork, create_pool
-    from chalicelib.domain.library import LibraryService
-
     # Photo-like detail (smooth noise), so the variant is the size of a real download rather than a flat drawing.
     import io
 
     from PIL import Image
+
+    from chalicelib.adapters.pillow_codec import PillowImageCodec
+    from chalicelib.adapters.postgres import PostgresUnitOfWork, create_pool
+    from chalicelib.domain.library import LibraryService
 
     noise = Image.frombytes("RGB", (256, 256), os.urandom(256 * 256 * 3)).resize((1024, 1024), Image.Resampling.BICUBIC)
     buffer = io.BytesIO()
@@ -103,7 +104,7 @@ def cached_variant(url: str, subject: str) -> dict[str, float]:
 
     class Clock:
         def now(self):
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
 
     pool = create_pool(url, max_size=1)
     library = LibraryService(lambda: PostgresUnitOfWork(pool), store=None, codec=PillowImageCodec(), clock=Clock(),
@@ -138,12 +139,12 @@ def _prepared() -> tuple[str, str]:
         stack = ExitStack()
         url = stack.enter_context(scratch_database())
         _STATE.update(stack=stack, url=url, subject=_seed(url))
-    return _STATE["url"], _STATE["subject"]  # type: ignore[return-value]
+    return _STATE["url"], _STATE["subject"]
 
 
 def close() -> None:
     if "stack" in _STATE:
-        _STATE["stack"].close()  # type: ignore[attr-defined]
+        _STATE["stack"].close()
         _STATE.clear()
 
 

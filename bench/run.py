@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import platform
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start, frontend, generation, library, spend  # noqa: E402
+from bench import cold_start, frontend, generation, library, spend
 
 BENCHMARKS = [
     ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
@@ -35,8 +35,8 @@ BENCHMARKS = [
                       f"{frontend_result()['lighthouse_dashboard_accessibility']:.0f}"}),
     ("request to image", "p50 seconds from POST /v1/generations to succeeded, local stack, placeholder renderer",
      "target < 1 s (an absolute time, not a ratio)", lambda: {"ratio": generation.end_to_end()["p50_s"]}),
-    ("request to preview", "p50 from POST /v1/generations to its first preview served (real SDK streaming from the fake "
-     "OpenAI) / the fake's own time to its first partial image", "lower is better; target <= 1.5",
+    ("request to preview", "p50 from POST /v1/generations to its first preview served (real SDK streaming from the "
+     "fake OpenAI) / the fake's own time to its first partial image", "lower is better; target <= 1.5",
      generation.first_preview),
 ]
 
@@ -62,7 +62,7 @@ def main() -> None:
     lines = [
         "# Benchmark results",
         "",
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine}.",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine}.",
         "",
         "| benchmark | ratio of | ratio | note |",
         "| --- | --- | --- | --- |",

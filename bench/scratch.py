@@ -7,9 +7,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,7 @@ def scratch_database(migrated: bool = True) -> Iterator[str]:
 
     given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     server = None if given else start_postgres(Path(tempfile.mkdtemp(prefix="pixmint-bench-")) / "pg")
-    server_url = given or server.url  # type: ignore[union-attr]
+    server_url = given or server.url
     name = f"pixmint_bench_{uuid.uuid4().hex[:8]}"
     url = ensure_database(server_url, name)
     try:

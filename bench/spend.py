@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 
+from bench.scratch import scratch_database
 from chalicelib.adapters.postgres import PostgresUnitOfWork, create_pool
 from chalicelib.domain.credits import spend
-from bench.scratch import scratch_database
 
 SPENDS = 2000
 RAW_SQL = """WITH spent AS (
@@ -57,7 +57,7 @@ def _raw(url: str, now: datetime) -> float:
 
 def measure() -> dict[str, float]:
     with scratch_database() as url:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         _raw(url, now)  # warm-up: caches, plans, the WAL
         raw = _raw(url, now)
         domain = _through_domain(url, now)

@@ -16,7 +16,8 @@ def _migrate(args: argparse.Namespace) -> str:
     if not settings.database_url:
         raise SettingsError("DATABASE_URL is not set")
     applied = migrate(settings.database_url)
-    return f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "; the schema is current")
+    return f"applied {len(applied)} migration(s)" + (
+        ": " + ", ".join(applied) if applied else "; the schema is current")
 
 
 def _create_admin(args: argparse.Namespace) -> str:
@@ -62,7 +63,7 @@ def _report(args: argparse.Namespace) -> str:
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     text_columns = 2 if report.group_by == "user" else 1
     lines = ["  ".join(cell.ljust(w) if i < text_columns else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(line, widths))).rstrip() for line in table]
+                       for i, (cell, w) in enumerate(zip(line, widths, strict=True))).rstrip() for line in table]
     return "\n".join([f"usage {report.start.isoformat()} to {report.end.isoformat()} (UTC, end exclusive), "
                       f"by {report.group_by}", *lines])
 

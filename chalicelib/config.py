@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -249,7 +250,8 @@ def _origins(raw: str | None, public_url: str) -> tuple[str, ...]:
     for item in (raw or public_url).split(","):
         parts = urlsplit(item.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
-            raise SettingsError(f"CORS_ALLOWED_ORIGINS takes origins like https://app.example.com, got {item.strip()!r}")
+            raise SettingsError("CORS_ALLOWED_ORIGINS takes origins like https://app.example.com, "
+                                f"got {item.strip()!r}")
         origins.append(f"{parts.scheme}://{parts.netloc}")
     return tuple(origins)
 

@@ -6,8 +6,9 @@ import contextlib
 import logging
 import os
 import re
+from collections.abc import Iterator
 from functools import cache
-from typing import Any, Iterator
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -34,7 +35,7 @@ def redact(text: str) -> str:
 class RedactingFormatter(LambdaPowertoolsFormatter):
     """Powertools' JSON lines, with anything shaped like a secret replaced: a last line of defence."""
 
-    def format(self, record: logging.LogRecord) -> str:  # noqa: A003 - logging's own name
+    def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
 

@@ -18,15 +18,14 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from devstack.embedded import wait_for_http  # noqa: E402
-
 
 RESULTS = PROJECT_DIR / "chaos" / "results.md"
 OK_TO_COUNT = ("generations", "succeeded", "running_under_lease")
@@ -136,7 +135,7 @@ def start_stack(extra_env: dict[str, str] | None = None):
                # Every simulated customer signs up from this one address, and the renderer should not be paced.
                PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000", PLACEHOLDER_STAGE_MS="0")
     env.update(extra_env or {})
-    log = open(work / "devstack.log", "w")
+    log = open(work / "devstack.log", "w")  # noqa: SIM115 - the stack writes it until stop_stack closes it
     stack = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
                              stdout=log, stderr=subprocess.STDOUT)
     return work, pg, database_url, port, stack, log
@@ -230,7 +229,8 @@ def postgres_restart_under_burst(clients: int, burst_s: float, down_s: float) ->
               and burst.statuses.get(503, 0) > 0)
     detail = (f"replies {{{codes}}}; {after['generations']} generations, "
               f"{after['running_under_lease']} left running under a dead worker's lease for the sweeper; "
-              f"first success {recovered_in:.1f} s after the restart" if recovered_in is not None else "never recovered")
+              f"first success {recovered_in:.1f} s after the restart"
+              if recovered_in is not None else "never recovered")
     detail += problems(burst, bad_books)
     if not burst.statuses.get(503):
         detail += "; no request saw the outage (nothing was proven)"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import signal
 import sys
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from . import embedded
 
-    stoppers = []
+    stoppers: list[Callable[[], object]] = []
     outbox = None
     try:
         if settings.database_url:
@@ -60,13 +62,14 @@ def main(argv: list[str] | None = None) -> int:
             region = settings.aws_region
             embedded.record_send_times(region)
             if settings.is_local:  # nothing under /_dev/ outside the local stage
-                outbox = lambda: embedded.sent_emails(region)  # noqa: E731
+                outbox = functools.partial(embedded.sent_emails, region)
             log.info("aws: in-process emulator (moto) at %s for SES, S3 and SQS; emails at /_dev/outbox", moto.url)
         log.info("image provider: %s", "OpenAI" if settings.openai_api_key
                  else "offline placeholder renderer (labelled pictures, not AI)")
         log.info("payments: %s", "Stripe" if settings.stripe_secret_key
                  else "local test checkout at /_dev/checkout/ (signed webhooks to /v1/webhooks/stripe)")
-        log.info("jwt secret: %s", "from JWT_SECRET" if settings.jwt_secret else f"generated, kept in {settings.data_dir}")
+        log.info("jwt secret: %s",
+                 "from JWT_SECRET" if settings.jwt_secret else f"generated, kept in {settings.data_dir}")
 
         settings = load_settings()
         if outbox is not None:
@@ -74,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = load_settings()
         from chalicelib.adapters.migrations import migrate
 
+        assert settings.database_url  # given, or set above to the embedded PostgreSQL
         for name in migrate(settings.database_url):
             log.info("migrated: %s", name)
 
@@ -101,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         from .jobs import QueuePoller, Schedule
 
         # As many job consumers as the dev stage's worker Lambda may run at once (reserved concurrency 2).
-        background = [
+        background: list[QueuePoller | Schedule] = [
             *(QueuePoller(aws_client(settings, "sqs"), bootstrap.jobs_queue_url(settings), handle_batch, n)
               for n in range(LOCAL_WORKERS)),
             Schedule("sweeper", 60, lambda: bootstrap.container().worker.sweep()),
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         for stopper in reversed(stoppers):
             try:
                 stopper()
-            except Exception:  # noqa: BLE001 - keep stopping the rest
+            except Exception:  # keep stopping the rest
                 log.exception("while stopping")
         log.info("stopped")
     return 0

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess  # nosec B404 - only to stop child processes the local stack and tests started
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, cast
 from urllib.parse import quote
 
 import psycopg
@@ -52,9 +53,10 @@ def wait_for_http(url: str, process: subprocess.Popen, deadline_s: float = 90, l
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise failure(f"{process.args[0]} exited before {url} answered")
+            program = cast("list[str]", process.args)[0]  # every caller starts it from a list of strings
+            raise failure(f"{program} exited before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=2):  # nosec B310 - a local http:// URL we built
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  # nosec B310 - a local http:// URL we built
                 return
         except OSError:  # refused, reset, or an HTTP error status such as 503 while the database starts
             time.sleep(0.2)
@@ -74,7 +76,9 @@ def start_postgres(data_dir: Path, keep_running: bool = False) -> Embedded:
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        current = int(conn.execute("SHOW max_connections").fetchone()[0])
+        row = conn.execute("SHOW max_connections").fetchone()
+        assert row is not None
+        current = int(row[0])
         if current < MAX_CONNECTIONS:
             # Race tests open a hundred connections at once; the stock 100 leaves no room for the app's pool.
             conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
@@ -131,7 +135,7 @@ class _TimedMessages(list):
     """moto's list of sent messages, stamping each with the time it was accepted (moto keeps none)."""
 
     def append(self, message: Any) -> None:
-        message.sent_at = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+        message.sent_at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         super().append(message)
 
 
@@ -164,9 +168,10 @@ def verification_token(base_url: str, email: str, timeout: float = 15.0) -> str:
     import time
     import urllib.request
 
+    outbox = f"{base_url}/_dev/outbox.json"
     deadline = time.monotonic() + timeout
     while True:
-        with urllib.request.urlopen(f"{base_url}/_dev/outbox.json", timeout=10) as reply:  # nosec B310 - the local stack's own http URL
+        with urllib.request.urlopen(outbox, timeout=10) as reply:  # noqa: S310  # nosec B310 - the local stack's own URL
             mails = json.loads(reply.read())
         for mail in reversed(mails):
             match = re.search(r"/verify-email\?token=([A-Za-z0-9_\-]+)", mail["body"])

@@ -42,7 +42,7 @@ class PerThreadChalice(LocalChalice):
 
     _STATE = threading.local()
 
-    @property  # type: ignore[override]
+    @property
     def current_request(self) -> Any:  # None, not AttributeError, on a thread that has served nothing yet
         return getattr(self._STATE, "current_request", None)
 
@@ -50,7 +50,7 @@ class PerThreadChalice(LocalChalice):
     def current_request(self, value: Any) -> None:
         self._STATE.current_request = value
 
-    @property  # type: ignore[override]
+    @property
     def lambda_context(self) -> Any:
         return getattr(self._STATE, "lambda_context", None)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 log = logging.getLogger("devstack")
 
@@ -23,7 +24,7 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
 class QueuePoller(threading.Thread):
     """Long-polls the job queue and hands batches to the worker's handler, deleting what succeeded."""
 
-    def __init__(self, sqs: Any, queue_url: str, handle: Callable[[dict[str, Any]], dict[str, Any]],
+    def __init__(self, sqs: Any, queue_url: str, handle: Callable[[dict[str, Any]], Mapping[str, Any]],
                  number: int = 0) -> None:
         super().__init__(name=f"sqs-worker-{number}", daemon=True)
         self._sqs, self._queue_url, self._handle = sqs, queue_url, handle
@@ -48,7 +49,7 @@ class QueuePoller(threading.Thread):
                                                             ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=5)
                     else:
                         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"])
-            except Exception:  # noqa: BLE001 - keep the local worker alive, as Lambda would retry
+            except Exception:  # keep the local worker alive, as Lambda would retry
                 if not self._stop.is_set():
                     log.exception("worker poll failed")
                     time.sleep(1)
@@ -69,5 +70,5 @@ class Schedule(threading.Thread):
         while not self._stop.wait(self._seconds):
             try:
                 self._job()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("scheduled job %s failed", self.name)

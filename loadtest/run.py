@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
                    PIXMINT_STAGE="local", LOG_LEVEL="WARNING",
                # Every simulated customer signs up from this one address, and the renderer should not be paced.
                PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000", PLACEHOLDER_STAGE_MS="0")
-        log = open(f"{data_dir}/devstack.log", "w")
+        log = open(f"{data_dir}/devstack.log", "w")  # noqa: SIM115 - the stack writes it until the finally below
         stack = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR, env=env,
                                  stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         f"the starter pack through the signed local checkout webhook, then browsing, quoting, generating and "
         f"downloading.",
         "",
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()} {platform.system()}, "
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} {platform.system()}, "
         f"{os.cpu_count()} CPUs shared with whatever else ran (load average {load_before:.1f} before, "
         f"{os.getloadavg()[0]:.1f} after), Python {platform.python_version()}; locust ran {elapsed:.0f} s.",
         "",

@@ -21,9 +21,10 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 MODERATION_CATEGORIES = (
     "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit", "illicit/violent", "self-harm",
@@ -459,9 +460,9 @@ def _decode_image(data: bytes, need_transparency: bool = False) -> tuple[str, tu
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             kind = image.format or ""
-            if need_transparency and kind == "PNG" and image.mode in ("RGBA", "LA", "PA"):
-                if image.getchannel("A").getextrema()[0] < 255:
-                    kind = "PNG-TRANSPARENT"
+            if (need_transparency and kind == "PNG" and image.mode in ("RGBA", "LA", "PA")
+                    and image.getchannel("A").getextrema()[0] < 255):
+                kind = "PNG-TRANSPARENT"
             return kind, image.size
     except Exception:  # noqa: BLE001 - anything Pillow cannot read is "not an image" to the API
         return "", (0, 0)

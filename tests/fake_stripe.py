@@ -15,7 +15,7 @@ def _nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     for key, value in pairs:
         parts = key.replace("]", "").split("[")
         node: Any = root
-        for part, following in zip(parts, parts[1:] + [None]):
+        for part, following in zip(parts, [*parts[1:], None], strict=True):
             if following is None:
                 node[part] = value
             else:

@@ -5,13 +5,21 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.argon2_hasher import Argon2PasswordHasher
-from chalicelib.domain.model import (FailureTally, LoginFailureCounts, OutboxItem, RefreshTokenRecord, Role,
-                                    SessionInfo, TwoFactorState, User)
+from chalicelib.domain.model import (
+    FailureTally,
+    LoginFailureCounts,
+    OutboxItem,
+    RefreshTokenRecord,
+    Role,
+    SessionInfo,
+    TwoFactorState,
+    User,
+)
 
-START = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 class FakeClock:
@@ -139,7 +147,7 @@ class InMemoryStore:
         self.commits = 0
         self.settings: dict = {}
 
-    def unit_of_work(self) -> "InMemoryUnitOfWork":
+    def unit_of_work(self) -> InMemoryUnitOfWork:
         return InMemoryUnitOfWork(self)
 
 
@@ -517,7 +525,7 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    def __enter__(self) -> "InMemoryUnitOfWork":
+    def __enter__(self) -> InMemoryUnitOfWork:
         self._state = copy.deepcopy(self._store.state)
         self.users = InMemoryUsers(self._state)
         self.refresh_tokens = InMemoryRefreshTokens(self._state)
@@ -585,7 +593,7 @@ class ScriptedImageProvider:
         self._renderer = PlaceholderImageProvider()
 
     def generate(self, request):
-        from chalicelib.domain.imaging import ProviderImage, ProviderResult, TokenUsage
+        from chalicelib.domain.imaging import ProviderImage, ProviderResult
 
         self.calls.append(request)
         step = self.steps.pop(0) if self.steps else "ok"

@@ -5,11 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from math import gcd
-from typing import Any, Callable
+from typing import Any
 
-from ..domain.imaging import (ModelWithdrawn, ProviderError, ProviderImage, ProviderRejected, ProviderRequest,
-                              ProviderResult)
+from ..domain.imaging import (
+    ModelWithdrawn,
+    ProviderError,
+    ProviderImage,
+    ProviderRejected,
+    ProviderRequest,
+    ProviderResult,
+)
 
 # Bedrock's model lifecycle lists Nova Canvas v1 as Legacy from 2026-03-30 with end of life 2026-09-30: it now
 # answers ModelWithdrawn. SD 3.5 Large was last listed Active, served on demand only in us-west-2.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 
 class BackgroundEmailDelivery:
@@ -48,10 +50,8 @@ class BackgroundEmailDelivery:
             return
         executor.shutdown(wait=False, cancel_futures=True)
         if last is not None:
-            try:
+            with contextlib.suppress(Exception):  # a timeout or a failed drain; the outbox keeps them
                 last.result(timeout=timeout)
-            except Exception:  # noqa: BLE001  # nosec B110 - a timeout or a failed drain; the outbox keeps them
-                pass
 
     def _run(self) -> None:
         with self._lock:

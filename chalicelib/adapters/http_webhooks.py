@@ -7,8 +7,9 @@ import http.client
 import socket
 import ssl
 import threading
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..domain.webhooks import SendResult, is_public_address
@@ -91,7 +92,7 @@ class HttpWebhookSender:
                 self._guard(address)
         except RefusedAddress as exc:
             return SendResult(None, str(exc))
-        moment = timestamp.astimezone(timezone.utc)
+        moment = timestamp.astimezone(UTC)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,

@@ -55,7 +55,8 @@ def migrate(database_url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
                 " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
-            done = {row[0]: (row[1], row[2]) for row in conn.execute("SELECT version, name, checksum FROM schema_migrations")}
+            rows = conn.execute("SELECT version, name, checksum FROM schema_migrations")
+            done = {row[0]: (row[1], row[2]) for row in rows}
             for migration in migrations:
                 if migration.version in done:
                     name, checksum = done[migration.version]

@@ -9,8 +9,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..domain.imaging import (ModelWithdrawn, ProviderError, ProviderImage, ProviderRejected, ProviderRequest,
-                              ProviderResult, TokenUsage)
+from ..domain.imaging import (
+    ModelWithdrawn,
+    ProviderError,
+    ProviderImage,
+    ProviderRejected,
+    ProviderRequest,
+    ProviderResult,
+    TokenUsage,
+)
 
 MODERATION_MODEL = "omni-moderation-latest"
 REJECTION_CODES = frozenset({"content_policy_violation", "moderation_blocked"})

@@ -11,7 +11,7 @@ import re
 import tempfile
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from ..domain.imaging import ImageInfo, InvalidImage
@@ -191,10 +191,10 @@ class PillowImageCodec:
                 image = Image.open(io.BytesIO(data), formats=list(formats))
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise InvalidImage("The image has too many pixels.") from None
-            # Pillow's decoders raise many exception types on hostile input; each one means "not an image we take".
-            except Exception:
+            except Exception:  # noqa: BLE001 - Pillow raises many types on hostile input; all mean "not an image we take"
                 raise InvalidImage(refusal) from None
-            image_format = _FORMAT_ALIASES.get(image.format, image.format)
+            opened_as = image.format or ""
+            image_format = _FORMAT_ALIASES.get(opened_as, opened_as)
             if image_format not in formats:
                 image.close()
                 raise InvalidImage(refusal)
@@ -215,7 +215,7 @@ class PillowImageCodec:
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 image.close()
                 raise InvalidImage("The image has too many pixels.") from None
-            except Exception:
+            except Exception:  # noqa: BLE001 - as on opening: whatever a decoder raises means damaged data
                 image.close()
                 raise InvalidImage("The image data is damaged or incomplete.") from None
         return _Decoded(image, image_format, frames, _alpha_in_use(image))
@@ -290,13 +290,13 @@ class _SvgWalker:
         self.references: list[list[str]] = []
         self.ids: dict[str, int] = {}
 
-    def refuse_doctype(self, *_: Any) -> None:
+    def refuse_doctype(self, *_: Any) -> NoReturn:
         raise InvalidImage("SVGs with a DOCTYPE are refused.")
 
-    def refuse_entity(self, *_: Any) -> None:
+    def refuse_entity(self, *_: Any) -> NoReturn:
         raise InvalidImage("SVGs with entities are refused.")
 
-    def refuse_instruction(self, *_: Any) -> None:
+    def refuse_instruction(self, *_: Any) -> NoReturn:
         raise InvalidImage("SVGs with processing instructions are refused.")
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
@@ -387,8 +387,7 @@ class _SvgWalker:
                     self.embedded_pixels += picture.width * picture.height
             except (Image.DecompressionBombError, Image.DecompressionBombWarning):
                 raise InvalidImage("The pictures embedded in the SVG have too many pixels.") from None
-            # As in _decode_raster: any failure to read the header means "not a picture we take".
-            except Exception:
+            except Exception:  # noqa: BLE001 - as in _decode_raster: any failure to read the header is a refusal
                 raise InvalidImage("A picture embedded in the SVG is not a PNG, JPEG, WebP or GIF.") from None
         if self.embedded_pixels > self.max_pixels:
             raise InvalidImage("The pictures embedded in the SVG have too many pixels.")
@@ -504,10 +503,9 @@ def _rasterize(svg: _Svg, width: int) -> Any:
                                     font_files=[_font_file()], font_family=_FONT, serif_family=_FONT,
                                     sans_serif_family=_FONT, cursive_family=_FONT, fantasy_family=_FONT,
                                     monospace_family=_FONT)
-    # resvg reports unrenderable documents as plain exceptions.
-    except Exception:
+    except Exception:  # noqa: BLE001 - resvg reports unrenderable documents as plain exceptions
         raise InvalidImage("The SVG could not be rendered.") from None
-    image = Image.open(io.BytesIO(bytes(png)))
+    image: Image.Image = Image.open(io.BytesIO(bytes(png)))
     image.load()
     if image.mode != "RGBA":
         image = image.convert("RGBA")

@@ -9,9 +9,12 @@ import re
 import textwrap
 import time
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain.imaging import OUTPUT_TYPES, ProviderError, ProviderImage, ProviderRequest, ProviderResult
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 BANNER_LEFT, BANNER_RIGHT = "PLACEHOLDER", "offline renderer, not AI"
 BANNER = f"{BANNER_LEFT} — {BANNER_RIGHT}"
@@ -130,7 +133,7 @@ def _picture(prompt: str, seed: int, index: int, width: int, height: int, n: int
 def _card(prompt: str, seed: int, index: int, width: int, height: int, footer: str, source: bytes | None
           ) -> tuple[Any, int, int]:
     """The opaque labelled picture and the top and bottom rows of its open middle (between banner and prompt)."""
-    from PIL import Image, ImageDraw, ImageFont, ImageOps
+    from PIL import Image, ImageDraw, ImageOps
 
     digest = _digest(prompt, seed, index)
     first, second, accent = digest[0:3], digest[3:6], digest[6:9]
@@ -154,9 +157,9 @@ def _card(prompt: str, seed: int, index: int, width: int, height: int, footer: s
         draw.line([(offset, height), (offset + height, 0)], fill=tuple(accent), width=max(unit // 3, 1))
 
     pad = unit
-    text_font = ImageFont.load_default(size=max(unit, 8))
+    text_font = _font(max(unit, 8))
     fitting = (width - 2 * pad) * text_font.size / text_font.getlength(f"{BANNER_LEFT} M {BANNER_RIGHT}")
-    banner_font = ImageFont.load_default(size=max(min(unit * 3 // 2, int(fitting)), 6))
+    banner_font = _font(max(min(unit * 3 // 2, int(fitting)), 6))
     banner_height = int(banner_font.size * 1.3) + 2 * pad
     draw.rectangle([(0, 0), (width, banner_height)], fill=(20, 20, 20))
     _draw_banner(draw, banner_font, pad, pad)
@@ -166,7 +169,7 @@ def _card(prompt: str, seed: int, index: int, width: int, height: int, footer: s
     room = max((height - banner_height - 6 * pad) // line_height - 1, 1)
     lines = textwrap.wrap(_drawable(prompt), columns)
     if len(lines) > room:
-        lines = lines[:room - 1] + [textwrap.shorten(" ".join(lines[room - 1:]), columns, placeholder=" …")]
+        lines = [*lines[:room - 1], textwrap.shorten(" ".join(lines[room - 1:]), columns, placeholder=" …")]
     box_top = max(height - (len(lines) + 1) * line_height - 3 * pad, banner_height + pad)
     if box_top < height - pad:
         draw.rectangle([(pad, box_top), (width - pad, height - pad)], fill=(0, 0, 0))
@@ -248,7 +251,7 @@ def _svg(prompt: str, seed: int, index: int, width: int, height: int, n: int, tr
     room = max((card_height - banner_height - 6 * pad) // line_height - 1, 1)
     lines = textwrap.wrap(_xml_safe(" ".join(prompt.split())), columns)
     if len(lines) > room:
-        lines = lines[:room - 1] + [textwrap.shorten(" ".join(lines[room - 1:]), columns, placeholder=" …")]
+        lines = [*lines[:room - 1], textwrap.shorten(" ".join(lines[room - 1:]), columns, placeholder=" …")]
     box_top = max(card_height - (len(lines) + 1) * line_height - 3 * pad, banner_height + pad)
     radius = max(margin // 2, 1) if transparent else 0
     # Plain lines, not a <pattern>: resvg samples a pattern per pixel, seconds for a 4K rendering.
@@ -290,14 +293,21 @@ def _svg(prompt: str, seed: int, index: int, width: int, height: int, n: int, tr
     return "\n".join(parts).encode("utf-8")
 
 
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's bundled font at a size (a bitmap font without one, which Pillow's wheels with FreeType never give)."""
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=size)
+    assert isinstance(font, ImageFont.FreeTypeFont)
+    return font
+
+
 def _svg_banner(x: int, baseline: int, size: int) -> str:
     """The banner as the raster draws it: the dash is a bar, since the font resvg is given has no em dash.
 
     textLength pins each word to its width in that font, so a browser's own sans-serif lines up the same.
     """
-    from PIL import ImageFont
-
-    font = ImageFont.load_default(size=size)
+    font = _font(size)
     left, space, dash = font.getlength(BANNER_LEFT), font.getlength(" "), font.getlength("M")
     right = font.getlength(BANNER_RIGHT)
     bar = max(size // 10, 1)

@@ -6,18 +6,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
+from ..domain.model import (
+    FailureTally,
+    LoginFailureCounts,
+    OutboxItem,
+    RefreshTokenRecord,
+    Role,
+    SessionInfo,
+    TwoFactorState,
+    User,
+)
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
 from .postgres_webhooks import PostgresWebhooks
-from ..domain.model import (FailureTally, LoginFailureCounts, OutboxItem, RefreshTokenRecord, Role, SessionInfo,
-                            TwoFactorState, User)
 
 
-def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool:
+def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool[psycopg.Connection[DictRow]]:
     """A pool sized for Lambda (one connection per container by default).
 
     prepare_threshold=None because RDS Proxy multiplexes sessions and cannot keep
@@ -35,9 +43,9 @@ def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool:
     )
 
 
-_USER_COLUMNS = ("u.id::text AS id, u.email, u.display_name, u.role, u.suspended, u.credits, u.password_hash, u.created_at, "
-                 "u.email_verified_at IS NOT NULL AS email_verified, u.totp_secret IS NOT NULL AS two_factor, "
-                 "u.signup_bonus_at")
+_USER_COLUMNS = ("u.id::text AS id, u.email, u.display_name, u.role, u.suspended, u.credits, u.password_hash, "
+                 "u.created_at, u.email_verified_at IS NOT NULL AS email_verified, "
+                 "u.totp_secret IS NOT NULL AS two_factor, u.signup_bonus_at")
 
 
 def _user(row: dict[str, Any] | None) -> User | None:
@@ -59,7 +67,7 @@ def _user(row: dict[str, Any] | None) -> User | None:
 
 
 class PostgresUsers:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, email: str, display_name: str, password_hash: str, role: Role, now: datetime) -> User | None:
@@ -87,7 +95,8 @@ class PostgresUsers:
 
     def by_email(self, email: str) -> User | None:
         return _user(
-            self._conn.execute(f"SELECT {_USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(%s)", (email,)).fetchone()
+            self._conn.execute(f"SELECT {_USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(%s)",
+                               (email,)).fetchone()
         )
 
     def update_profile(self, user_id: str, display_name: str) -> User:
@@ -100,7 +109,8 @@ class PostgresUsers:
         return user
 
     def set_password(self, user_id: str, password_hash: str) -> None:
-        self._conn.execute("UPDATE users SET password_hash = %s, updated_at = now() WHERE id = %s", (password_hash, user_id))
+        self._conn.execute("UPDATE users SET password_hash = %s, updated_at = now() WHERE id = %s",
+                           (password_hash, user_id))
 
     def set_role(self, user_id: str, role: Role) -> None:
         self._conn.execute("UPDATE users SET role = %s, updated_at = now() WHERE id = %s", (role.value, user_id))
@@ -164,7 +174,7 @@ class PostgresUsers:
 
 
 class PostgresRefreshTokens:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def start_family(self, user_id: str, now: datetime, user_agent: str | None = None, ip: str | None = None) -> str:
@@ -249,7 +259,7 @@ class _PostgresSingleUseTokens:
 
     TABLE = ""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, user_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
@@ -289,7 +299,7 @@ class PostgresEmailVerifications(_PostgresSingleUseTokens):
 
 
 class PostgresBonusClaims:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def claim(self, email_key: bytes, now: datetime) -> bool:
@@ -302,7 +312,7 @@ class PostgresBonusClaims:
 
 
 class PostgresSignups:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def lock_recent(self, ip: str, since: datetime) -> list[datetime]:
@@ -319,7 +329,7 @@ class PostgresSignups:
 
 
 class PostgresEmailOutbox:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
@@ -364,7 +374,7 @@ class PostgresEmailOutbox:
 
 
 class PostgresRecoveryCodes:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def replace(self, user_id: str, code_hashes: list[bytes], now: datetime) -> None:
@@ -388,7 +398,7 @@ class PostgresRecoveryCodes:
 
 
 class PostgresLoginAttempts:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def record(self, email: str, ip: str, succeeded: bool, now: datetime) -> None:
@@ -439,10 +449,10 @@ from .postgres_admin import PostgresAdmin, PostgresApiKeys  # noqa: E402 - needs
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; rolled back unless commit() was called."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[DictRow]]) -> None:
         self._pool = pool
 
-    def __enter__(self) -> "PostgresUnitOfWork":
+    def __enter__(self) -> PostgresUnitOfWork:
         self._lease = self._pool.connection()
         self._conn = self._lease.__enter__()
         self.users = PostgresUsers(self._conn)
@@ -474,10 +484,10 @@ class PostgresUnitOfWork:
         try:
             self._conn.rollback()
         finally:
-            self._lease.__exit__(*exc)  # type: ignore[arg-type]
+            self._lease.__exit__(*exc)  # type: ignore[arg-type]  # the (type, value, traceback) given to this __exit__
 
 
-def ping(pool: ConnectionPool, timeout: float = 2.0) -> bool:
+def ping(pool: ConnectionPool[psycopg.Connection[DictRow]], timeout: float = 2.0) -> bool:
     """True when a pooled connection answers a trivial query within the timeout."""
     try:
         with pool.connection(timeout=timeout) as conn:

@@ -6,15 +6,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from ..domain.credits import Adjustment, CheckoutOrder, CheckoutSession, CreditPack, LedgerEntry, Payment, StoredResponse
+from ..domain.credits import (
+    Adjustment,
+    CheckoutOrder,
+    CheckoutSession,
+    CreditPack,
+    LedgerEntry,
+    Payment,
+    StoredResponse,
+)
 
 
 class PostgresLedger:
     """Balances live in users.credits; every change is one statement that also appends its ledger row."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def spend(self, user_id: str, cost: int, kind: str, reference: str, actor: str, now: datetime) -> int | None:
@@ -72,10 +81,11 @@ def _payment(row: dict[str, Any] | None) -> Payment | None:
 
 
 class PostgresPayments:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
-    def add(self, user_id: str, provider: str, session: CheckoutSession, order: CheckoutOrder, now: datetime) -> Payment:
+    def add(self, user_id: str, provider: str, session: CheckoutSession, order: CheckoutOrder,
+            now: datetime) -> Payment:
         row = self._conn.execute(
             f"""INSERT INTO payments (user_id, provider, checkout_session_id, pack_id, credits, amount_cents, currency,
                                       status, checkout_url, created_at, updated_at)
@@ -120,7 +130,8 @@ class PostgresPayments:
 
     def _history(self, payment_id: str, status: str, event_id: str | None, note: str | None, now: datetime) -> None:
         self._conn.execute(
-            "INSERT INTO payment_status_history (payment_id, status, event_id, note, created_at) VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO payment_status_history (payment_id, status, event_id, note, created_at)"
+            " VALUES (%s, %s, %s, %s, %s)",
             (payment_id, status, event_id, note, now),
         )
 
@@ -136,13 +147,15 @@ class PostgresPayments:
 
     def pending_credits(self, user_id: str) -> int:
         row = self._conn.execute(
-            "SELECT coalesce(sum(credits), 0) AS n FROM payments WHERE user_id = %s AND status = 'processing'", (user_id,)
+            "SELECT coalesce(sum(credits), 0) AS n FROM payments WHERE user_id = %s AND status = 'processing'",
+            (user_id,),
         ).fetchone()
         return int(row["n"]) if row else 0
 
     def record_event(self, event_id: str, event_type: str, now: datetime) -> bool:
         row = self._conn.execute(
-            "INSERT INTO stripe_events (id, type, received_at) VALUES (%s, %s, %s) ON CONFLICT (id) DO NOTHING RETURNING id",
+            "INSERT INTO stripe_events (id, type, received_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING RETURNING id",
             (event_id, event_type, now),
         ).fetchone()
         return row is not None
@@ -173,16 +186,17 @@ class PostgresPayments:
 
     def flag_user(self, user_id: str, reason: str, now: datetime) -> None:
         self._conn.execute(
-            "UPDATE users SET flagged_at = coalesce(flagged_at, %s), flag_reason = %s WHERE id = %s", (now, reason, user_id)
+            "UPDATE users SET flagged_at = coalesce(flagged_at, %s), flag_reason = %s WHERE id = %s",
+            (now, reason, user_id),
         )
 
 
 class PostgresIdempotencyKeys:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def claim(self, user_id: str, scope: str, key: str, request_hash: str, now: datetime,
-              window: timedelta) -> StoredResponse | None | bool:
+              window: timedelta) -> StoredResponse | bool | None:
         self._conn.execute(
             "DELETE FROM idempotency_keys WHERE user_id = %s AND scope = %s AND key = %s AND created_at < %s",
             (user_id, scope, key, now - window),
@@ -195,7 +209,8 @@ class PostgresIdempotencyKeys:
         if claimed:
             return True
         row = self._conn.execute(
-            "SELECT request_hash, status, response FROM idempotency_keys WHERE user_id = %s AND scope = %s AND key = %s",
+            "SELECT request_hash, status, response FROM idempotency_keys"
+            " WHERE user_id = %s AND scope = %s AND key = %s",
             (user_id, scope, key),
         ).fetchone()
         if row is None or row["request_hash"] != request_hash or row["status"] is None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import builtins  # PostgresLibrary.list() shadows the builtin in the annotations after it
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import args_row
+from psycopg.rows import DictRow, args_row
 
 from ..domain.generation import ImageRecord
 from ..domain.library import ImageFilters, SharedImage, Variant
 from .postgres_generation import IMAGE_COLUMNS
-
 
 _BLOB_COLUMN = {True: "b.thumbnail", False: "b.data"}
 
@@ -25,7 +25,7 @@ def _shared(row: dict[str, Any]) -> SharedImage:
 
 
 class PostgresLibrary:
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
@@ -44,14 +44,14 @@ class PostgresLibrary:
                  "last": last_id, "limit": limit},
             ).fetchall()
 
-    def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]:
+    def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]:
         rows = self._conn.execute(
             "UPDATE images SET favorite = %s WHERE user_id = %s AND id = ANY(%s::uuid[]) RETURNING id::text AS id",
             (favorite, user_id, image_ids),
         ).fetchall()
         return [row["id"] for row in rows]
 
-    def delete(self, user_id: str, image_ids: list[str]) -> list[str]:
+    def delete(self, user_id: str, image_ids: builtins.list[str]) -> builtins.list[str]:
         variant_keys = self._conn.execute(
             """SELECT v.s3_key FROM image_variants v JOIN images i ON i.id = v.image_id
                WHERE i.user_id = %s AND i.id = ANY(%s::uuid[]) AND v.s3_key IS NOT NULL""",
@@ -140,7 +140,7 @@ class PostgresLibrary:
         ).fetchone()
         return None if row is None else bytes(row["data"])
 
-    def community(self, before: tuple[datetime, str] | None, limit: int) -> list[SharedImage]:
+    def community(self, before: tuple[datetime, str] | None, limit: int) -> builtins.list[SharedImage]:
         at, last_id = before if before else (None, None)
         rows = self._conn.execute(
             f"""{self._SHARED}
@@ -158,7 +158,7 @@ class PostgresLibrary:
         ).fetchone()
         return row is not None
 
-    def queue_s3_deletions(self, keys: list[str], error: str, now: datetime) -> None:
+    def queue_s3_deletions(self, keys: builtins.list[str], error: str, now: datetime) -> None:
         for key in keys:
             self._conn.execute(
                 """INSERT INTO s3_deletions (s3_key, attempts, last_error, next_attempt_at) VALUES (%s, 1, %s, %s)
@@ -166,7 +166,7 @@ class PostgresLibrary:
                 (key, error, now),
             )
 
-    def due_s3_deletions(self, now: datetime, limit: int) -> list[str]:
+    def due_s3_deletions(self, now: datetime, limit: int) -> builtins.list[str]:
         rows = self._conn.execute(
             "SELECT s3_key FROM s3_deletions WHERE next_attempt_at <= %s ORDER BY next_attempt_at LIMIT %s",
             (now, limit),
@@ -183,7 +183,7 @@ class PostgresLibrary:
             (error, retry_at, key),
         )
 
-    def missing_blobs(self, limit: int) -> list[ImageRecord]:
+    def missing_blobs(self, limit: int) -> builtins.list[ImageRecord]:
         rows = self._conn.execute(
             f"""SELECT {IMAGE_COLUMNS} FROM images i
                 WHERE NOT EXISTS (SELECT 1 FROM image_blobs b WHERE b.image_id = i.id)
@@ -192,7 +192,7 @@ class PostgresLibrary:
         ).fetchall()
         return [_image(row) for row in rows]
 
-    def delete_unused_uploads(self, before: datetime, limit: int) -> list[str]:
+    def delete_unused_uploads(self, before: datetime, limit: int) -> builtins.list[str]:
         rows = self._conn.execute(
             """WITH doomed AS (
                    SELECT u.id FROM images u
@@ -208,7 +208,7 @@ class PostgresLibrary:
         ).fetchall()
         return [row["s3_key"] for row in rows]
 
-    def delete_old_tickets(self, before: datetime, limit: int) -> list[str]:
+    def delete_old_tickets(self, before: datetime, limit: int) -> builtins.list[str]:
         rows = self._conn.execute(
             """DELETE FROM pending_uploads WHERE id IN (
                    SELECT id FROM pending_uploads WHERE created_at < %s ORDER BY created_at LIMIT %s

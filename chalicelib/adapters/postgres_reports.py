@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, ClassVar
 
 import psycopg
+from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 
 from ..domain.reports import GenerationSums, LedgerSums, RevenueSums
@@ -42,7 +44,7 @@ _REVENUE_STATUSES = ("paid", "partially_refunded", "refunded")
 class PostgresReports:
     """Aggregates over the ledger, payments and generations; read only."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def ledger_sums(self, start: datetime, end: datetime, group_by: str | None) -> list[LedgerSums]:
@@ -144,7 +146,7 @@ class PostgresReports:
 
 
 @contextmanager
-def reports_session(pool: ConnectionPool) -> Iterator[PostgresReports]:
+def reports_session(pool: ConnectionPool[psycopg.Connection[DictRow]]) -> Iterator[PostgresReports]:
     """A pooled connection in one read-only snapshot, so a report's totals and groups agree; always rolled back."""
     with pool.connection() as conn:
         try:
@@ -157,8 +159,9 @@ def reports_session(pool: ConnectionPool) -> Iterator[PostgresReports]:
 class SqsQueueStats:
     """Approximate depths of the jobs queue and, when configured, its dead-letter queue."""
 
-    _DEPTH = {"visible": "ApproximateNumberOfMessages", "in_flight": "ApproximateNumberOfMessagesNotVisible",
-              "delayed": "ApproximateNumberOfMessagesDelayed"}
+    _DEPTH: ClassVar[dict[str, str]] = {"visible": "ApproximateNumberOfMessages",
+                                        "in_flight": "ApproximateNumberOfMessagesNotVisible",
+                                        "delayed": "ApproximateNumberOfMessagesDelayed"}
 
     def __init__(self, client_factory: Callable[[], Any], queue_url: str, dlq_url: str | None = None) -> None:
         self._client_factory = client_factory

@@ -25,8 +25,8 @@ class StripeCheckout:
         if self._client is None:
             import stripe
 
-            addresses = {"api": self._api_base} if self._api_base else None
-            self._client = stripe.StripeClient(self._api_key, base_addresses=addresses, max_network_retries=2)
+            self._client = stripe.StripeClient(self._api_key, max_network_retries=2,
+                                               base_addresses={"api": self._api_base} if self._api_base else None)
         return self._client
 
     def create_checkout(self, order: CheckoutOrder, idempotency_key: str) -> CheckoutSession:

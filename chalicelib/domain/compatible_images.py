@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from .catalogue import ModelSpec
 from .errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType

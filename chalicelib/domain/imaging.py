@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 OUTPUT_TYPES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg", "gif": "image/gif",
                 "svg": "image/svg+xml"}
@@ -46,7 +47,7 @@ class TokenUsage:
     output_image_tokens: int = 0
     output_text_tokens: int = 0
 
-    def __add__(self, other: "TokenUsage") -> "TokenUsage":
+    def __add__(self, other: TokenUsage) -> TokenUsage:
         return TokenUsage(self.input_text_tokens + other.input_text_tokens,
                           self.input_image_tokens + other.input_image_tokens,
                           self.output_image_tokens + other.output_image_tokens,
@@ -132,5 +133,7 @@ class ImageCodec(Protocol):
     def to_png(self, data: bytes) -> bytes: ...
 
     def convert(self, data: bytes, fmt: str, width: int, quality: int) -> bytes:
-        """The picture as png, jpeg or webp, scaled down to width keeping its aspect (alpha kept where the format has it)."""
+        """The picture as png, jpeg or webp, scaled down to width keeping its aspect.
+
+        Alpha is kept where the format has it."""
         ...

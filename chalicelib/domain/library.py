@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import builtins  # list() methods and Variant.bytes shadow the builtins in the annotations after them
 import hashlib
 import io
 import re
 import secrets
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
-from .paging import decode_time_cursor, page_of
-from .ids import is_uuid
 from .errors import InvalidRequest, NotFound
 from .generation import ImageRecord, ImageStore
+from .ids import is_uuid
+from .paging import decode_time_cursor, page_of
 
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 DEFAULT_QUALITY = {"png": 100, "jpeg": 90, "webp": 90}
@@ -46,8 +48,8 @@ class ImageFilters:
 class Variant:
     content_type: str
     bytes: int
-    sha256: bytes
-    data: bytes | None
+    sha256: builtins.bytes
+    data: builtins.bytes | None
     s3_key: str | None
     format: str = ""
     width: int = 0
@@ -78,9 +80,9 @@ class Library(Protocol):
     def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
              limit: int) -> list[ImageRecord]: ...
 
-    def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]: ...
+    def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]: ...
 
-    def delete(self, user_id: str, image_ids: list[str]) -> list[str]:
+    def delete(self, user_id: str, image_ids: builtins.list[str]) -> builtins.list[str]:
         """Deletes rows (variants and blobs cascade); returns the S3 keys to remove."""
         ...
 
@@ -105,28 +107,28 @@ class Library(Protocol):
 
     def shared_data(self, slug: str, thumbnail: bool) -> bytes | None: ...
 
-    def community(self, before: tuple[datetime, str] | None, limit: int) -> list[SharedImage]: ...
+    def community(self, before: tuple[datetime, str] | None, limit: int) -> builtins.list[SharedImage]: ...
 
     def hide_from_community(self, image_id: str, hidden: bool) -> bool: ...
 
     def share_slug(self, image_id: str) -> str | None: ...
 
-    def queue_s3_deletions(self, keys: list[str], error: str, now: datetime) -> None: ...
+    def queue_s3_deletions(self, keys: builtins.list[str], error: str, now: datetime) -> None: ...
 
-    def due_s3_deletions(self, now: datetime, limit: int) -> list[str]: ...
+    def due_s3_deletions(self, now: datetime, limit: int) -> builtins.list[str]: ...
 
     def s3_deleted(self, key: str) -> None: ...
 
     def s3_deletion_failed(self, key: str, error: str, retry_at: datetime) -> None: ...
 
-    def missing_blobs(self, limit: int) -> list[ImageRecord]: ...
+    def missing_blobs(self, limit: int) -> builtins.list[ImageRecord]: ...
 
-    def delete_unused_uploads(self, before: datetime, limit: int) -> list[str]:
+    def delete_unused_uploads(self, before: datetime, limit: int) -> builtins.list[str]:
         """Deletes uploads made before `before` that no generation took as source or mask, and that are neither
         favourites nor shared; returns the S3 keys to remove."""
         ...
 
-    def delete_old_tickets(self, before: datetime, limit: int) -> list[str]:
+    def delete_old_tickets(self, before: datetime, limit: int) -> builtins.list[str]:
         """Forgets upload tickets issued before `before`; returns the staging keys of those never completed."""
         ...
 
@@ -184,7 +186,8 @@ class LibraryService:
         self._public_url = public_url.rstrip("/")
         self._log = log
 
-    def list(self, user_id: str, filters: ImageFilters, cursor: str | None, limit: int) -> tuple[list[ImageRecord], str | None]:
+    def list(self, user_id: str, filters: ImageFilters, cursor: str | None,
+             limit: int) -> tuple[list[ImageRecord], str | None]:
         with self._uow() as uow:
             rows = uow.library.list(user_id, filters, decode_time_cursor(cursor), limit + 1)
         return page_of(rows, limit, lambda image: (image.created_at.isoformat(), image.id))
@@ -237,7 +240,8 @@ class LibraryService:
         return data
 
     @staticmethod
-    def _normalise(fmt: str | None, width: int | None, quality: int | None) -> tuple[str | None, int | None, int | None]:
+    def _normalise(fmt: str | None, width: int | None,
+                   quality: int | None) -> tuple[str | None, int | None, int | None]:
         if fmt is not None and fmt not in FORMATS:
             raise InvalidRequest("format is png, jpeg or webp (or the image's own gif or svg).",
                                  {"field": "format", "allowed": sorted(FORMATS)})
@@ -302,7 +306,7 @@ class LibraryService:
                             redirect_url=self._store.presigned_url(link_key, filename, LINK_SECONDS))
         return Download(content_type, filename, etag_of(sha256), data=data())
 
-    def set_favorite(self, user_id: str, image_ids: list[str], favorite: bool) -> list[str]:
+    def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]:
         with self._uow() as uow:
             done = uow.library.set_favorite(user_id, _ids(image_ids), favorite)
             uow.commit()
@@ -316,7 +320,7 @@ class LibraryService:
         if not self.set_favorite(user_id, ids, favorite):
             raise NotFound("No such image.")
 
-    def delete(self, user_id: str, image_ids: list[str]) -> list[str]:
+    def delete(self, user_id: str, image_ids: builtins.list[str]) -> builtins.list[str]:
         """Deletes images and their variants now; S3 copies are removed now or by the retry schedule."""
         ids = _ids(image_ids)
         with self._uow() as uow:
@@ -333,7 +337,7 @@ class LibraryService:
         if not self.delete(user_id, ids):
             raise NotFound("No such image.")
 
-    def _delete_from_s3(self, keys: list[str]) -> None:
+    def _delete_from_s3(self, keys: builtins.list[str]) -> None:
         failed = []
         for key in keys:
             try:
@@ -383,7 +387,7 @@ class LibraryService:
                     break
         return counts
 
-    def zip(self, user_id: str, image_ids: list[str], as_link: bool = False) -> Download:
+    def zip(self, user_id: str, image_ids: builtins.list[str], as_link: bool = False) -> Download:
         """A ZIP of the originals; large archives (or any, with as_link) go through S3 and a short-lived link."""
         ids = _ids(image_ids)
         buffer = io.BytesIO()
@@ -441,7 +445,7 @@ class LibraryService:
             raise NotFound("This image is not shared.")
         return data
 
-    def community(self, cursor: str | None, limit: int) -> tuple[list[SharedImage], str | None]:
+    def community(self, cursor: str | None, limit: int) -> tuple[builtins.list[SharedImage], str | None]:
         with self._uow() as uow:
             rows = uow.library.community(decode_time_cursor(cursor), limit + 1)
         return page_of(rows, limit, lambda shared: (shared.shared_at.isoformat(), shared.image.id))

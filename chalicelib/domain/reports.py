@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, ContextManager, Protocol
+from typing import Any, Protocol
 
 from .credits import CENTS_PER_CREDIT
 from .errors import InvalidRequest
@@ -182,7 +184,8 @@ def parse_day(value: str | None, field_name: str) -> date:
 
 def check_range(start: date, end: date, group_by: str) -> None:
     if group_by not in GROUPINGS:
-        raise InvalidRequest("group_by is one of day, model, user, api_key.", {"field": "group_by", "allowed": list(GROUPINGS)})
+        raise InvalidRequest("group_by is one of day, model, user, api_key.",
+                             {"field": "group_by", "allowed": list(GROUPINGS)})
     if start >= end:
         raise InvalidRequest("to must be after from (to is exclusive).", {"field": "to"})
     if (end - start).days > MAX_DAYS:
@@ -191,7 +194,7 @@ def check_range(start: date, end: date, group_by: str) -> None:
 
 def scheduled_period(period: str, now: datetime) -> tuple[date, date, str]:
     """The previous full UTC day, or the previous ISO week (Monday to Monday), with its file label."""
-    today = now.astimezone(timezone.utc).date()
+    today = now.astimezone(UTC).date()
     if period == "daily":
         start = today - timedelta(days=1)
         return start, today, start.isoformat()
@@ -237,8 +240,8 @@ def build_row(group: str, ledger: LedgerSums | None, revenue: RevenueSums | None
 class ReportService:
     """Reads usage for admins, writes the scheduled report files and gathers the operational metrics."""
 
-    def __init__(self, queries: Callable[[], ContextManager[ReportQueries]], queue_stats: QueueStats, clock: Any,
-                 store: ReportStore, mailer: Mailer,
+    def __init__(self, queries: Callable[[], AbstractContextManager[ReportQueries]], queue_stats: QueueStats,
+                 clock: Any, store: ReportStore, mailer: Mailer,
                  log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
         self._queries = queries
         self._queue_stats = queue_stats
@@ -366,7 +369,7 @@ def summary_text(period: str, label: str, start: date, end: date, total: ReportR
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _round(value: Decimal, places: str) -> Decimal:
@@ -382,7 +385,7 @@ def _json_number(value: Any) -> Any:
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _csv_cell(value: Any) -> Any:

@@ -11,7 +11,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.model import Principal
 from ..domain.reports import parse_day
 from ..observability import logger, metrics, metrics_enabled
-from .api import api_view, require_admin
+from .api import api_view, query_of, require_admin
 
 bp = Blueprint(__name__)
 FORMATS = ("json", "csv")
@@ -26,7 +26,7 @@ def admin_principal() -> Principal:
 @api_view
 def usage_report() -> Response:
     admin_principal()
-    query = bp.current_request.query_params or {}
+    query = query_of(bp.current_request)
     start, end = parse_day(query.get("from"), "from"), parse_day(query.get("to"), "to")
     group_by = query.get("group_by") or "day"
     output = query.get("format") or "json"

@@ -6,7 +6,7 @@ route beside every path, so the origin list is read at run time from the setting
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from chalice import Chalice, Response
 from chalice.app import Request
@@ -62,7 +62,9 @@ def register_preflight_routes(app: Chalice) -> None:
 def _preflight_view(app: Chalice, methods: tuple[str, ...]) -> Callable[..., Response]:
     @api_view
     def preflight_request(**_path_params: str) -> Response:
-        response = preflight(app.current_request, allowed_origins(), methods)
+        request = app.current_request
+        assert request is not None  # Chalice sets it before it calls a view
+        response = preflight(request, allowed_origins(), methods)
         if response is None:
             raise errors.Forbidden("This origin may not call the Pixmint API from a browser.")
         return response

@@ -48,7 +48,8 @@ def checkout() -> Response:
     raw = json_body(bp.current_request)
     body = fields(raw, {}, {"pack_id": str, "amount_cents": int})
     stored = container().credits.start_checkout(
-        principal.user, body.get("pack_id"), body.get("amount_cents"), idempotency_key(bp.current_request), request_fingerprint(raw)
+        principal.user, body.get("pack_id"), body.get("amount_cents"), idempotency_key(bp.current_request),
+        request_fingerprint(raw),
     )
     return Response(stored.body, status_code=stored.status)
 

@@ -20,10 +20,13 @@ OPERATIONS = ("create-admin", "restore-images", "report")
 def migrate(event: Any, context: Any) -> dict[str, list[str]]:
     """Applies pending migrations; a raise makes the invocation fail, which stops the deploy."""
     from ..adapters.migrations import migrate as apply_migrations
-    from ..config import load_settings
+    from ..config import SettingsError, load_settings
 
     # Fresh settings, not the cached ones: secrets set since this container started must be seen.
-    applied = apply_migrations(load_settings().database_url)
+    database_url = load_settings().database_url
+    if not database_url:  # load_settings already refuses this on dev and prod
+        raise SettingsError("DATABASE_URL is not set")
+    applied = apply_migrations(database_url)
     logger.info("migrations applied", extra={"applied": applied})
     return {"applied": applied}
 

@@ -4,12 +4,15 @@ webhook deliveries)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate
 
 from ..bootstrap import container
 from ..observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 bp = Blueprint(__name__)
 JOBS_QUEUE = "pixmint-jobs"
@@ -37,7 +40,7 @@ def process_record(record: Any) -> str:
     return outcome
 
 
-def handle_batch(raw_event: dict[str, Any]) -> dict[str, Any]:
+def handle_batch(raw_event: dict[str, Any]) -> PartialItemFailureResponse:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     processor = BatchProcessor(event_type=EventType.SQS)
@@ -45,7 +48,7 @@ def handle_batch(raw_event: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.on_sqs_message(queue=JOBS_QUEUE, batch_size=5)
-def process_jobs(event: Any) -> dict[str, Any]:
+def process_jobs(event: Any) -> PartialItemFailureResponse:
     return handle_batch(event.to_dict())
 
 

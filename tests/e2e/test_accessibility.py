@@ -6,8 +6,8 @@ import re
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -107,7 +107,8 @@ SIGNED_IN_PAGES = [
     ("settings", "/settings", lambda p: p.get_by_label("Display name", exact=True)),
     ("api-keys", "/developers/keys", lambda p: p.get_by_test_id("api-key-row").first),
     ("admin-not-allowed", "/admin", lambda p: p.get_by_test_id("admin-not-allowed")),
-    ("verify-email-signed-in", "/verify-email?token=not-a-real-token", lambda p: p.get_by_test_id("verify-email-invalid")),
+    ("verify-email-signed-in", "/verify-email?token=not-a-real-token",
+     lambda p: p.get_by_test_id("verify-email-invalid")),
 ]
 ADMIN_PAGES = [
     ("admin-users", "/admin", lambda p: p.get_by_test_id("admin-user-row").first),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -19,7 +19,8 @@ PASSWORD = "correct horse battery"
 PROMPT = "a paper boat on a rainy street"
 DEVICES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
+              "device_scale_factor": 2},
 }
 
 

@@ -99,7 +99,8 @@ def test_a_session_that_ended_signs_in_again_and_returns_to_the_page(page):
     expect(page.get_by_test_id("transaction-row")).to_have_count(1)
 
     # The stored refresh token stops working, as when it expires or is revoked elsewhere.
-    page.evaluate("localStorage.setItem('pixmint.refresh_token', 'expired-' + localStorage.getItem('pixmint.refresh_token'))")
+    page.evaluate("localStorage.setItem('pixmint.refresh_token', "
+                  "'expired-' + localStorage.getItem('pixmint.refresh_token'))")
     page.reload()
     expect(page).to_have_url(re.compile(r"/signin$"))
     expect(page.get_by_role("status").filter(has_text="Your session has ended")).to_be_visible()

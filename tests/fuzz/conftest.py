@@ -135,7 +135,8 @@ def aim_at_real_ids(case: Any, ids: dict[str, str]) -> None:
     """Swaps half the valid generated path ids for ids of real resources, so success paths get fuzzed too."""
     from schemathesis.core.parameters import ParameterLocation
 
-    if case.operation.label in NO_REAL_IDS or (case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)):
+    if case.operation.label in NO_REAL_IDS or (
+            case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)):
         return
     for name, value in list((case.path_parameters or {}).items()):
         if name in ids and pick(value):
@@ -209,7 +210,7 @@ def _refused_for_state(response: Any) -> bool:
         details = response.json()["error"]["details"]
     except (ValueError, KeyError, TypeError):
         return False
-    return details.get("field") == "cursor" or "max" in details and details.get("field") == "name" \
+    return details.get("field") == "cursor" or ("max" in details and details.get("field") == "name") \
         or details.get("reason") == "nul_character"
 
 

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from chalicelib.openapi import openapi_document
 from tests.conftest import api_call
-from tests.fuzz.conftest import (DESTRUCTIVE, PASSWORD, aim_at_real_ids, call_and_validate, load_schema, pick,
-                                 reaches_the_app, register)
+from tests.fuzz.conftest import (
+    DESTRUCTIVE,
+    PASSWORD,
+    aim_at_real_ids,
+    call_and_validate,
+    load_schema,
+    pick,
+    reaches_the_app,
+    register,
+)
 
 schema = load_schema()
 everyday = schema.exclude(name=sorted(DESTRUCTIVE))

@@ -36,7 +36,8 @@ def settings_overrides(request):
 
 def room_for_connections(db: str, wanted: int) -> None:
     with psycopg.connect(db) as conn:
-        room = conn.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
+        room = conn.execute(
+            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
     if room < wanted:
         pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs {wanted}")
 
@@ -284,10 +285,10 @@ def test_invisible_characters_in_emails_and_names_are_a_400(api, db, body, field
 
 
 def test_emails_are_nfkc_normalised_and_lose_a_trailing_dot(api):
-    session = api.register("ａｄａ@Example.com.", verify=False)
+    session = api.register("ａｄａ@Example.com.", verify=False)  # noqa: RUF001 - fullwidth letters that NFKC folds
     assert session["user"]["email"] == "ada@Example.com"
     assert api.post("/v1/auth/login", {"email": "ADA@example.com", "password": PASSWORD}).status == 200
-    assert api.post("/v1/auth/login", {"email": "ａｄａ@example.com.", "password": PASSWORD}).status == 200
+    assert api.post("/v1/auth/login", {"email": "ａｄａ@example.com.", "password": PASSWORD}).status == 200  # noqa: RUF001 - as above
     taken = api.post("/v1/auth/register", {"email": "Ada@example.com", "password": PASSWORD})
     assert taken.status == 409
 
@@ -336,7 +337,8 @@ def test_two_factor_sign_in_from_set_up_to_recovery_codes(api, clock, db):
     assert replay.status == 401 and replay.error_code == "two_factor_required"
     recovered = api.post("/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD, "code": codes[0]})
     assert recovered.status == 200
-    assert api.post("/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD, "code": codes[0]}).status == 401
+    replayed = api.post("/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD, "code": codes[0]})
+    assert replayed.status == 401
 
     assert api.delete("/v1/me/2fa", {"code": "123"}, token=token).error_code == "invalid_code"
     assert api.delete("/v1/me/2fa", {"code": codes[1]}, token=token).status == 204
@@ -359,7 +361,7 @@ def test_sessions_are_listed_and_ended_one_by_one(api, clock):
     listed = api.get("/v1/me/sessions", token=phone["access_token"])
     assert listed.status == 200 and listed.json["next_cursor"] is None
     items = listed.json["items"]
-    assert [(s["user_agent"], s["current"]) for s in items][0] == ("PixmintPhone/1.0", True)
+    assert (items[0]["user_agent"], items[0]["current"]) == ("PixmintPhone/1.0", True)
     assert len(items) == 2 and items[1]["current"] is False and items[0]["ip"]
     assert api.delete(f"/v1/me/sessions/{items[1]['id']}", token=phone["access_token"]).status == 204
     assert api.get("/v1/me", token=laptop["access_token"]).status == 401

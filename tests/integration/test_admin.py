@@ -89,7 +89,8 @@ def test_a_price_change_during_a_pending_generation_keeps_the_quoted_price(api, 
     queued = api.post("/v1/generations", {"prompt": "x", "model": "gpt-image-1.5", "quality": "low", "n": 2},
                       token=token).json
     assert queued["cost_credits"] == 4
-    change = [{"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 9, "provider_cost_usd": 0.05}]
+    change = [{"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 9,
+               "provider_cost_usd": 0.05}]
     assert api.request("PUT", "/v1/admin/pricing", {"items": change}, **as_admin(admin)).status == 200
     run_worker(chalice_client, queued["id"])
     done = api.get(f"/v1/generations/{queued['id']}", token=token).json
@@ -103,7 +104,8 @@ def test_a_price_change_during_a_pending_generation_keeps_the_quoted_price(api, 
 
 @pytest.mark.parametrize("row, field", [
     ({"model": "nope", "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "items[0].model"),
-    ({"model": "gpt-image-1.5", "size": "9x9", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "items[0].size"),
+    ({"model": "gpt-image-1.5", "size": "9x9", "quality": "low", "credits": 1, "provider_cost_usd": 0},
+     "items[0].size"),
     ({"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 0, "provider_cost_usd": 0},
      "items[0].credits"),
     ({"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": "NaN"},

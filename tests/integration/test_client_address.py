@@ -3,6 +3,8 @@ address, which only a request that came through the distribution (it carries the
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import pytest
 
 ORIGIN_SECRET = "origin-secret-" + "y" * 30
@@ -52,7 +54,7 @@ def test_the_address_is_read_only_when_it_is_one(api, container):
     from chalicelib.handlers.api import client_ip
 
     class Request:
-        context = {"identity": {"sourceIp": "10.0.0.1"}}
+        context: ClassVar[dict[str, Any]] = {"identity": {"sourceIp": "10.0.0.1"}}
 
         def __init__(self, **headers: str) -> None:
             self.headers = {k.lower().replace("_", "-"): v for k, v in headers.items()}

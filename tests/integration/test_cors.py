@@ -31,7 +31,8 @@ def test_an_allowed_origin_can_read_answers_and_errors(api):
         assert reply.headers["vary"] == "Origin"
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "null", SITE + ".evil.example", SITE.replace("https", "http")])
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", SITE + ".evil.example",
+                                    SITE.replace("https", "http")])
 def test_other_origins_get_no_cors_headers(api, origin):
     reply = api.get("/v1/health", headers={"Origin": origin})
     assert reply.status == 200
@@ -72,7 +73,8 @@ def test_every_path_answers_preflights():
 def _operations():
     for path, operations in openapi_document()["paths"].items():
         for method in operations:
-            yield method.upper(), re.sub(r"\{[^}]+\}", lambda m: str(uuid.uuid4()) if m.group(0).endswith("id}") else "x", path)
+            yield method.upper(), re.sub(r"\{[^}]+\}",
+                                         lambda m: str(uuid.uuid4()) if m.group(0).endswith("id}") else "x", path)
 
 
 @pytest.mark.parametrize("method, path", sorted(set(_operations())))

@@ -22,7 +22,7 @@ def serve(tmp_path):
 
     def start(outbox):
         (tmp_path / "index.html").write_text("<!doctype html><title>app shell</title>")
-        server = LocalServer(("127.0.0.1", 0), make_handler(None, tmp_path, outbox))  # type: ignore[arg-type]
+        server = LocalServer(("127.0.0.1", 0), make_handler(None, tmp_path, outbox))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}"

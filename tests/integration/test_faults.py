@@ -21,7 +21,7 @@ from tests.fake_openai import openai_settings
 from tests.fake_stripe import stripe_settings
 from tests.fakes import START
 from tests.integration.test_generation import QUEUE_URL, queued_messages, run_worker
-from tests.integration.test_payments import WEBHOOK_SECRET, buy, deliver, session_event
+from tests.integration.test_payments import buy, deliver, session_event
 
 BONUS = 50
 PLACEHOLDER = {"prompt": "a lighthouse in fog", "model": "placeholder", "n": 2}
@@ -96,7 +96,7 @@ def sabotage(db):
                 conn.execute(f'DROP TRIGGER IF EXISTS chaos_kill ON "{table}"')
         installed.clear()
 
-    install.remove = remove  # type: ignore[attr-defined]
+    install.remove = remove
     yield install
     remove()
 

@@ -143,7 +143,8 @@ def test_short_balance_is_402_with_cost_and_balance_and_nothing_recorded(api, db
     ({"prompt": "x", "model": "sd3.5-large", "source_image_id": "00000000-0000-0000-0000-000000000001"},
      "source_image_id"),
     ({"prompt": "x", "model": "gpt-image-1.5", "source_image_id": "not-an-id"}, "source_image_id"),
-    ({"prompt": "x", "model": "gpt-image-1.5", "mask_image_id": "00000000-0000-0000-0000-000000000001"}, "mask_image_id"),
+    ({"prompt": "x", "model": "gpt-image-1.5", "mask_image_id": "00000000-0000-0000-0000-000000000001"},
+     "mask_image_id"),
 ])
 def test_invalid_requests_are_400_naming_the_field_and_charge_nothing(api, body, field):
     token = api.register()["access_token"]
@@ -192,7 +193,8 @@ def test_duplicate_delivery_makes_one_set_of_images_and_one_charge(api, chalice_
     assert len(openai_fake.calls) == 1
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM images").fetchone()[0] == 2
-    objects = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="pixmint-images", Prefix="images/")["KeyCount"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    objects = s3.list_objects_v2(Bucket="pixmint-images", Prefix="images/")["KeyCount"]
     assert objects == 2
     assert balance(api, token) == BONUS - 4
 
@@ -216,7 +218,7 @@ def test_an_image_that_is_not_an_image_is_refunded(api, chalice_client, openai_f
     token = api.register()["access_token"]
     original = openai_fake.generate
     monkeypatch.setattr(openai_fake, "generate", lambda request: ProviderResult(
-        [ProviderImage(b"<html>not an image</html>")] + original(request).images[1:]))
+        [ProviderImage(b"<html>not an image</html>"), *original(request).images[1:]]))
     generation = generate(api, token, model="gpt-image-1.5", quality="low", n=2)
     run_worker(chalice_client, generation["id"])
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
@@ -270,7 +272,7 @@ def test_worker_killed_between_provider_and_store_is_finished_by_the_next_delive
         return original_put(self, key, data, content_type)
 
     monkeypatch.setattr(S3ImageStore, "put", dies_on_second_put)
-    with pytest.raises(BaseException):
+    with pytest.raises(BaseException, match="the Lambda container was killed"):
         run_worker(chalice_client, generation["id"])
     monkeypatch.setattr(S3ImageStore, "put", original_put)
     assert api.get(f"/v1/generations/{generation['id']}", token=token).json["status"] == "running"
@@ -282,7 +284,8 @@ def test_worker_killed_between_provider_and_store_is_finished_by_the_next_delive
     done = api.get(f"/v1/generations/{generation['id']}", token=token).json
     assert done["status"] == "succeeded" and len(done["images"]) == 2 and done["refunded_credits"] == 0
     assert len(openai_fake.calls) == 2, "the next delivery makes the unstored images again"
-    keys = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="pixmint-images", Prefix="images/")["KeyCount"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    keys = s3.list_objects_v2(Bucket="pixmint-images", Prefix="images/")["KeyCount"]
     assert keys == 2, "the half-written backup was overwritten under the same key, not duplicated"
     assert balance(api, token) == BONUS - 4
 

@@ -76,7 +76,8 @@ def assert_refused(reply, path: str, field: str | None = None) -> None:
 
 def test_every_route_is_in_the_openapi_document_and_nothing_else():
     # OPTIONS beside every path answers CORS preflights (test_cors.py); it is not an operation of its own.
-    routed = {(path, method.lower()) for path, methods in app.routes.items() for method in methods if method != "OPTIONS"}
+    routed = {(path, method.lower()) for path, methods in app.routes.items()
+              for method in methods if method != "OPTIONS"}
     documented = {(path, method) for path, operations in openapi_document()["paths"].items() for method in operations}
     assert routed == documented
 

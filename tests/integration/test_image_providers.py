@@ -13,8 +13,14 @@ import pytest
 from chalicelib.adapters.bedrock_images import NOVA_CANVAS, STABILITY_SD35_LARGE, BedrockImageProvider
 from chalicelib.adapters.openai_images import OpenAIImageProvider, OpenAIModerator
 from chalicelib.adapters.pillow_codec import PillowImageCodec
-from chalicelib.domain.imaging import (InvalidImage, ModelWithdrawn, ProviderError, ProviderRejected, ProviderRequest,
-                                       TokenUsage)
+from chalicelib.domain.imaging import (
+    InvalidImage,
+    ModelWithdrawn,
+    ProviderError,
+    ProviderRejected,
+    ProviderRequest,
+    TokenUsage,
+)
 from tests.fake_openai import FakeOpenAI, png
 
 GENERATIONS, EDITS, MODERATIONS = "/v1/images/generations", "/v1/images/edits", "/v1/moderations"

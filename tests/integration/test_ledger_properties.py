@@ -6,14 +6,20 @@ import uuid
 from dataclasses import dataclass
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from psycopg.rows import dict_row
 
 from chalicelib.adapters.postgres_credits import PostgresLedger
 from chalicelib.domain.credits import spend
 from chalicelib.domain.errors import InsufficientCredits
-from tests.fakes import START
+from chalicelib.domain.imaging import ProviderError
+from tests.fake_stripe import stripe_settings
+from tests.fakes import START, ScriptedImageProvider
+from tests.integration.test_generation import run_worker
+from tests.integration.test_payments import buy, charge_event, deliver, dispute_event, session_event
 
 operations = st.lists(
     st.tuples(st.sampled_from(["purchase", "spend", "refund", "dispute", "grant", "debit"]),
@@ -46,7 +52,8 @@ def test_ledger_sum_equals_balance_and_spends_never_go_below_zero(db, ops):
                 expected -= amount
             else:
                 try:
-                    spend(ledger, user_id, amount, reference, START, kind="generation" if kind == "spend" else "admin_debit")
+                    spend(ledger, user_id, amount, reference, START,
+                          kind="generation" if kind == "spend" else "admin_debit")
                     expected -= amount
                 except InsufficientCredits:
                     assert expected < amount, "a spend the balance covers must succeed"
@@ -62,17 +69,6 @@ def test_ledger_sum_equals_balance_and_spends_never_go_below_zero(db, ops):
 
 
 # The same laws through the whole product: the HTTP API, the Stripe webhook, the worker and the admin API.
-
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test  # noqa: E402
-
-from chalicelib.domain.imaging import ProviderError  # noqa: E402
-from tests.fake_stripe import stripe_settings  # noqa: E402
-from tests.fakes import ScriptedImageProvider  # noqa: E402
-from tests.integration.test_generation import run_worker  # noqa: E402
-from tests.integration.test_payments import WEBHOOK_SECRET, buy, charge_event, deliver, dispute_event, \
-    session_event  # noqa: E402
-
-import pytest  # noqa: E402
 
 BONUS = 50
 PACKS = {"starter": 500, "standard": 1000, "plus": 2000, "pro": 5000}  # amount in cents
@@ -281,7 +277,7 @@ def test_any_interleaving_through_the_api_keeps_every_account_exact(api, chalice
         @invariant()
         def books_balance(self):
             with psycopg.connect(db) as conn:
-                for user_id, expected in zip(self.ids, self.balances):
+                for user_id, expected in zip(self.ids, self.balances):  # noqa: B905 - same length; code here seeds derandomize
                     credits, total, low = conn.execute(
                         """SELECT u.credits, coalesce(sum(l.delta), 0),
                                   coalesce(min(l.balance_after) FILTER (WHERE l.kind = ANY(%s)), 0)

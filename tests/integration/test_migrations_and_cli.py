@@ -97,7 +97,8 @@ def test_cli_migrate_then_create_admin_then_leave_it_alone(empty_database):
     again = _cli("create-admin", "--email", "boss@example.com", "--password", "whatever it is now",
                  database_url=empty_database)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.strip() == "admin Boss@Example.com exists already; nothing changed (its password was not touched)"
+    assert again.stdout.strip() == ("admin Boss@Example.com exists already; nothing changed "
+                                    "(its password was not touched)")
     with psycopg.connect(empty_database) as conn:
         assert conn.execute("SELECT role, email_verified_at IS NOT NULL FROM users").fetchall() == [("admin", True)]
 
@@ -127,7 +128,8 @@ def test_cli_promotes_an_existing_verified_account_only_when_asked_and_says_so(e
     _someone_registered(empty_database, "grace@example.com", verified=True)
     promoted = _cli("create-admin", "--email", "GRACE@example.com", "--promote-existing", database_url=empty_database)
     assert promoted.returncode == 0, promoted.stderr
-    assert promoted.stdout.strip().startswith("promoted existing account grace@example.com to admin (--promote-existing;")
+    assert promoted.stdout.strip().startswith(
+        "promoted existing account grace@example.com to admin (--promote-existing;")
     assert "its own password was kept" in promoted.stdout
     with psycopg.connect(empty_database) as conn:
         rows = conn.execute("SELECT email, role, password_hash FROM users ORDER BY email").fetchall()

@@ -364,12 +364,10 @@ def test_other_users_payments_are_404(api, fake_stripe):
 
 def test_the_ledger_is_append_only_and_deleting_an_account_anonymises_it(api, db):
     session = api.register()
-    with psycopg.connect(db) as conn:
-        with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
-            conn.execute("UPDATE ledger SET delta = 5000")
-    with psycopg.connect(db) as conn:
-        with pytest.raises(psycopg.errors.IntegrityConstraintViolation):
-            conn.execute("DELETE FROM ledger")
+    with psycopg.connect(db) as conn, pytest.raises(psycopg.errors.IntegrityConstraintViolation):
+        conn.execute("UPDATE ledger SET delta = 5000")
+    with psycopg.connect(db) as conn, pytest.raises(psycopg.errors.IntegrityConstraintViolation):
+        conn.execute("DELETE FROM ledger")
     assert api.delete("/v1/me", {"password": "correct horse battery"}, token=session["access_token"]).status == 204
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT user_id, kind, delta FROM ledger").fetchall() == [(None, "signup_bonus", BONUS)]

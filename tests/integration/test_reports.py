@@ -94,9 +94,8 @@ def reports_app():
 def reports_client(reports, chalice_client):
     from chalice.test import Client
 
-    from tests.conftest import PROJECT_DIR
-
     from app import app as main_app
+    from tests.conftest import PROJECT_DIR
 
     app = reports_app()
     if app is main_app:

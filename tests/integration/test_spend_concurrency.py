@@ -20,7 +20,8 @@ AFFORDABLE = 37
 
 def test_a_hundred_concurrent_spends_from_a_balance_worth_37_let_exactly_37_through(api, db):
     with psycopg.connect(db) as conn:
-        room = conn.execute("SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
+        room = conn.execute(
+            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
     if room < 110:
         pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs 100 at once")
     session = api.register()

@@ -25,8 +25,8 @@ def test_bandit_reports_nothing_unexplained():
     targets = [t for t in SCANNED if (ROOT / t).exists()]
     python_scripts = [str(p.relative_to(ROOT)) for p in (ROOT / "scripts").glob("*")
                       if p.is_file() and p.read_text(errors="ignore").startswith("#!/usr/bin/env python")]
-    run = subprocess.run([str(BIN / "bandit"), "-q", "-c", "bandit.yaml", "-f", "json", "-r", *targets, *python_scripts],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([str(BIN / "bandit"), "-q", "-c", "bandit.yaml", "-f", "json", "-r",
+                          *targets, *python_scripts], cwd=ROOT, capture_output=True, text=True, timeout=300)
     report = json.loads(run.stdout)
     findings = [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}" for r in report["results"]]
     assert findings == []
@@ -75,7 +75,8 @@ def _sql_interpolations(source: str) -> list[tuple[int, str]]:
 
 def test_sql_strings_interpolate_only_constants():
     bad = [f"{path.relative_to(ROOT)}:{line} {{{expr}}}"
-           for path in sorted((ROOT / "chalicelib").rglob("*.py")) for line, expr in _sql_interpolations(path.read_text())]
+           for path in sorted((ROOT / "chalicelib").rglob("*.py"))
+           for line, expr in _sql_interpolations(path.read_text())]
     assert bad == []
 
 
@@ -122,6 +123,7 @@ def test_dependencies_have_no_known_vulnerabilities():
         # pip-audit asks pypi.org's JSON API (or osv.dev); networks that only mirror the package index
         # (as our CI's does) cannot answer, and pip-audit then skips every package rather than failing.
         pytest.skip(f"pip-audit could not reach its vulnerability service: {dependencies[0]['skip_reason']}")
-    vulnerable = [f"{d['name']} {d['version']}: {', '.join(v['id'] for v in d['vulns'])}" for d in audited if d["vulns"]]
+    vulnerable = [f"{d['name']} {d['version']}: {', '.join(v['id'] for v in d['vulns'])}"
+                  for d in audited if d["vulns"]]
     assert vulnerable == []
     assert audited, run.stderr

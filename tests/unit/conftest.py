@@ -5,8 +5,14 @@ import pytest
 from chalicelib.adapters.jwt_tokens import JwtAccessTokens
 from chalicelib.adapters.pyotp_codes import PyOtpCodes
 from chalicelib.domain.accounts import AccountService
-from tests.fakes import (FakeClock, InlineEmailDelivery, InMemoryStore, InMemoryUnitOfWork, RecordingEmailSender,
-                         cheap_hasher)
+from tests.fakes import (
+    FakeClock,
+    InlineEmailDelivery,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    RecordingEmailSender,
+    cheap_hasher,
+)
 
 UNIT_JWT_SECRET = "unit-test-secret-" + "k" * 40
 

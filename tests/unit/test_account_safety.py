@@ -11,10 +11,25 @@ import pyotp
 import pytest
 
 from chalicelib.adapters.zxcvbn_strength import ZxcvbnStrength
-from chalicelib.domain.accounts import (DEFAULT_DISPLAY_NAME, AccountPolicy, bonus_email_key, clean_display_name,
-                                        normalize_email)
-from chalicelib.domain.errors import (Conflict, Forbidden, InvalidCode, InvalidRequest, InvalidToken, NotFound,
-                                      RateLimited, TwoFactorRequired, Unauthorized, WeakPassword)
+from chalicelib.domain.accounts import (
+    DEFAULT_DISPLAY_NAME,
+    AccountPolicy,
+    bonus_email_key,
+    clean_display_name,
+    normalize_email,
+)
+from chalicelib.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidCode,
+    InvalidRequest,
+    InvalidToken,
+    NotFound,
+    RateLimited,
+    TwoFactorRequired,
+    Unauthorized,
+    WeakPassword,
+)
 from chalicelib.domain.model import Principal, Role
 
 PASSWORD = "correct horse battery"  # pragma: allowlist secret
@@ -80,7 +95,8 @@ def test_a_deleted_account_leaves_a_key_so_signing_up_again_earns_nothing(bonus_
     assert again.email_verified and again.credits == 0
 
 
-@pytest.mark.parametrize("variant", ["ada+second@example.com", "ADA@EXAMPLE.COM.", "ａｄａ@example.com"])
+@pytest.mark.parametrize("variant", ["ada+second@example.com", "ADA@EXAMPLE.COM.",
+                                     "ａｄａ@example.com"])  # noqa: RUF001 - fullwidth letters that NFKC folds
 def test_another_spelling_of_the_same_mailbox_earns_no_second_bonus(bonus_service, mailer, variant):
     bonus_service.register("ada@example.com", PASSWORD)
     bonus_service.verify_email(links(mailer, "/verify-email")[-1])
@@ -146,7 +162,7 @@ def test_sign_ups_are_limited_per_address_per_hour(make_service, clock):
 @pytest.mark.parametrize("raw, stored", [
     ("  Ada@Example.com  ", "Ada@Example.com"),
     ("ada@example.com.", "ada@example.com"),
-    ("ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ada@example.com"),
+    ("ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ada@example.com"),  # noqa: RUF001 - fullwidth look-alikes that NFKC folds
     ("ﬁne@example.com", "fine@example.com"),
 ])
 def test_emails_are_nfkc_normalised_and_lose_a_trailing_dot(raw, stored):
@@ -324,7 +340,7 @@ def test_wrong_codes_count_towards_the_sign_in_limits(service, clock):
 
 def test_turning_two_factor_off_needs_a_code(service, clock):
     session = service.register("ada@example.com", PASSWORD)
-    secret, codes = turn_on_two_factor(service, session, clock)
+    _secret, codes = turn_on_two_factor(service, session, clock)
     with pytest.raises(InvalidCode):
         service.disable_two_factor(principal_of(service, session), "nope", IP)
     service.disable_two_factor(principal_of(service, session), codes[0], IP)
@@ -341,7 +357,7 @@ def test_admins_need_two_factor_when_the_policy_says_so(make_service, clock):
     with pytest.raises(Forbidden) as refused:
         strict.check_admin_access(principal_of(strict, session))
     assert refused.value.details["reason"] == "two_factor_required"
-    secret, _ = turn_on_two_factor(strict, session, clock)
+    turn_on_two_factor(strict, session, clock)
     strict.check_admin_access(principal_of(strict, session))
     user = strict.register("grace@example.com", PASSWORD)
     with pytest.raises(Forbidden) as not_admin:

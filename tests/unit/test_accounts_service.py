@@ -226,7 +226,7 @@ def test_logout_ends_the_session_and_its_refresh_token(service):
 def test_password_reset_sets_the_new_password_and_ends_every_session(service, mailer):
     session = service.register("ada@example.com", PASSWORD, display_name="Ada")
     service.request_password_reset("ada@example.com")
-    to, subject, text = mailer.sent[-1]
+    to, _subject, text = mailer.sent[-1]
     assert to == "ada@example.com"
     assert "https://pixmint.example/reset-password#token=" in text
 

@@ -220,7 +220,7 @@ def test_an_incomplete_secret_fails_fast(secrets_manager, env_file, setting, val
 
 def test_a_missing_secret_is_an_error_not_a_default(secrets_manager, env_file):
     environ = {**prod_secrets(secrets_manager), "OPENAI_SECRET_NAME": "pixmint/does-not-exist"}
-    with pytest.raises(Exception, match="does-not-exist|ResourceNotFound"):
+    with pytest.raises(Exception, match=r"does-not-exist|ResourceNotFound"):
         load_settings(environ=environ, env_file=env_file)
 
 

@@ -464,7 +464,7 @@ def test_ordinary_self_contained_svgs_are_accepted(codec, body):
 def test_svg_thumbnail_is_a_rendered_webp_within_the_box(codec, attributes, expected):
     data = svg('<rect width="100%" height="100%" fill="#ff0000"/>', attributes)
 
-    info, thumbnail = codec.inspect_with_thumbnail(data)
+    _info, thumbnail = codec.inspect_with_thumbnail(data)
 
     assert codec.inspect(thumbnail) == ImageInfo(*expected, "image/webp")
     assert codec.thumbnail(data) == thumbnail

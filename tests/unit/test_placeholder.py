@@ -8,8 +8,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from chalicelib.adapters.pillow_codec import PillowImageCodec
-from chalicelib.adapters.placeholder_images import (BANNER, BANNER_LEFT, BANNER_RIGHT,
-                                                      PlaceholderImageProvider, render)
+from chalicelib.adapters.placeholder_images import BANNER, BANNER_LEFT, BANNER_RIGHT, PlaceholderImageProvider, render
 from chalicelib.domain.imaging import ImageInfo, ProviderError, ProviderRequest, ProviderResult
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -98,7 +97,7 @@ def test_a_gif_is_a_looping_animation_of_frame_count_frames_that_change_every_fr
         for number in range(image.n_frames):
             image.seek(number)
             frames.append(image.convert("RGB"))
-    for before, after in zip(frames, frames[1:] + frames[:1]):
+    for before, after in zip(frames, [*frames[1:], *frames[:1]], strict=True):
         changed = ImageChops.difference(before, after).getbbox()
         assert changed is not None and changed[3] - changed[1] > 1024 // 4
     assert PillowImageCodec().inspect(data) == ImageInfo(1024, 1024, "image/gif", frames=expected)

@@ -6,14 +6,21 @@ import contextlib
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.reports import (GenerationSums, LedgerSums, ReportService, RevenueSums, build_row, parse_day,
-                                       scheduled_period)
+from chalicelib.domain.reports import (
+    GenerationSums,
+    LedgerSums,
+    ReportService,
+    RevenueSums,
+    build_row,
+    parse_day,
+    scheduled_period,
+)
 from tests.fakes import FakeClock, RecordingEmailSender
 
 
@@ -150,7 +157,7 @@ def test_day_reports_list_every_day_of_the_range_in_utc_and_end_is_exclusive(que
     report = make_service(queries, objects, sent).usage(date(2026, 3, 1), date(2026, 3, 4), "day")
     assert [r.group for r in report.rows] == ["2026-03-01", "2026-03-02", "2026-03-03"]
     assert [r.credits_sold for r in report.rows] == [0, 500, 0] and report.total.credits_sold == 500
-    assert queries.periods[0] == (datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 3, 4, tzinfo=timezone.utc))
+    assert queries.periods[0] == (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC))
 
 
 def test_user_reports_carry_emails_and_order_by_spend(queries, objects, sent):
@@ -168,7 +175,7 @@ def test_csv_has_a_header_a_line_per_group_and_the_total_with_email_only_by_user
     service = make_service(queries, objects, sent)
     lines = list(csv.reader(io.StringIO(service.usage(date(2026, 3, 1), date(2026, 3, 2), "user").to_csv())))
     assert lines[0][:3] == ["group", "email", "revenue_cents"] and len(lines) == 3
-    row = dict(zip(lines[0], lines[1]))
+    row = dict(zip(lines[0], lines[1], strict=True))
     assert row["email"] == "'=cmd@example.com"  # formula injection defused
     assert row["credits_spent"] == "9" and row["provider_cost_usd"] == "0.04" and row["failure_rate"] == "0.3333"
     assert lines[2][0] == "total"
@@ -187,15 +194,15 @@ def test_json_numbers_are_plain_numbers_or_null(queries, objects, sent):
 
 
 @pytest.mark.parametrize("now, period, expected", [
-    (datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc), "daily",
+    (datetime(2026, 11, 24, 1, 0, tzinfo=UTC), "daily",
      (date(2026, 11, 23), date(2026, 11, 24), "2026-11-23")),
-    (datetime(2026, 1, 1, 0, 0, tzinfo=timezone.utc), "daily", (date(2025, 12, 31), date(2026, 1, 1), "2025-12-31")),
-    (datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc), "weekly",
+    (datetime(2026, 1, 1, 0, 0, tzinfo=UTC), "daily", (date(2025, 12, 31), date(2026, 1, 1), "2025-12-31")),
+    (datetime(2026, 11, 23, 1, 30, tzinfo=UTC), "weekly",
      (date(2026, 11, 16), date(2026, 11, 23), "2026-W47")),
-    (datetime(2026, 11, 29, 23, 59, tzinfo=timezone.utc), "weekly",
+    (datetime(2026, 11, 29, 23, 59, tzinfo=UTC), "weekly",
      (date(2026, 11, 16), date(2026, 11, 23), "2026-W47")),
     # The ISO year of the week's Monday, not the calendar year: 2020-12-28 is in 2020-W53.
-    (datetime(2021, 1, 4, 2, 0, tzinfo=timezone.utc), "weekly", (date(2020, 12, 28), date(2021, 1, 4), "2020-W53")),
+    (datetime(2021, 1, 4, 2, 0, tzinfo=UTC), "weekly", (date(2020, 12, 28), date(2021, 1, 4), "2020-W53")),
 ])
 def test_scheduled_periods_are_the_previous_utc_day_or_iso_week(now, period, expected):
     assert scheduled_period(period, now) == expected
@@ -204,7 +211,7 @@ def test_scheduled_periods_are_the_previous_utc_day_or_iso_week(now, period, exp
 def test_scheduled_report_writes_json_and_csv_and_mails_each_admin(queries, objects, sent):
     queries.admins = ["root@example.com", "ops@example.com"]
     queries.revenue_rows = {None: [RevenueSums(None, 1999)]}
-    result = make_service(queries, objects, sent).run_scheduled("daily", datetime(2026, 11, 24, 1, tzinfo=timezone.utc))
+    result = make_service(queries, objects, sent).run_scheduled("daily", datetime(2026, 11, 24, 1, tzinfo=UTC))
     assert result["keys"] == ["reports/daily/2026-11-23.json", "reports/daily/2026-11-23.csv"]
     assert objects.objects["reports/daily/2026-11-23.json"][1] == "application/json"
     assert objects.objects["reports/daily/2026-11-23.csv"][1].startswith("text/csv")
@@ -215,7 +222,7 @@ def test_scheduled_report_writes_json_and_csv_and_mails_each_admin(queries, obje
 
 
 def test_metrics_combine_database_figures_with_queue_depths(queries, objects, sent):
-    snapshot = make_service(queries, objects, sent).metrics(datetime(2026, 11, 24, tzinfo=timezone.utc))
+    snapshot = make_service(queries, objects, sent).metrics(datetime(2026, 11, 24, tzinfo=UTC))
     assert snapshot["generations"]["last_hour"] == {"queued": 2, "running": 0, "succeeded": 0, "failed": 1}
     assert snapshot["failure_rate"] == 0.25
     assert snapshot["provider_latency_ms"] == {"p50": 1200, "p95": 5000}
@@ -225,6 +232,6 @@ def test_metrics_combine_database_figures_with_queue_depths(queries, objects, se
 
 def test_metrics_survive_an_unreachable_queue(queries, objects, sent):
     service = make_service(queries, objects, sent, FakeQueueStats(dead=None, broken=True))
-    snapshot = service.metrics(datetime(2026, 11, 24, tzinfo=timezone.utc))
+    snapshot = service.metrics(datetime(2026, 11, 24, tzinfo=UTC))
     assert snapshot["queue"] == {"visible": None, "in_flight": None, "delayed": None, "dead_letters": None}
     assert snapshot["stuck"]["total"] == 3

@@ -4,7 +4,7 @@ and again when a delivery connects; no redirects followed; a signature any Stand
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -107,7 +107,7 @@ def server_factory():
         server.close()
 
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def test_a_name_that_resolves_to_a_private_address_at_send_time_is_refused_before_connecting(server_factory):
@@ -148,7 +148,7 @@ def test_the_signature_is_what_the_standardwebhooks_library_verifies(server_fact
     server = server_factory()
     secret = new_secret()
     sent = HttpWebhookSender(allow_private=True).send(f"http://127.0.0.1:{server.port}/", "msg_2",
-                                                      datetime.now(timezone.utc), '{"a":1}', secret)
+                                                      datetime.now(UTC), '{"a":1}', secret)
     assert sent.ok
     [(_, headers)] = server.hits
     assert Webhook(secret).verify('{"a":1}', headers) == {"a": 1}
