@@ -56,6 +56,7 @@ PASSWORD = {"type": "string", "minLength": 1, "maxLength": 10000}
 NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": 128}
 CODE = {"type": "string", "minLength": 1, "maxLength": 100, "description": "6 digits from the app, or a recovery code"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
+KEY_LIST_ITEM = {"type": "string", "minLength": 1, "maxLength": 100}  # a model id or an address range on a key
 UUID = {"type": "string", "format": "uuid"}
 POSITION = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
 UPSERT_TEXT = {"type": "string", "maxLength": 2000}
@@ -581,9 +582,9 @@ PATHS: dict[str, dict[str, Any]] = {
                           "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600},
                           "scopes": {"type": ["array", "null"], "items": _ref("KeyScope"), "minItems": 1,
                                      "description": "Default: all of them"},
-                          "allowed_models": {"type": ["array", "null"], "items": STRING, "minItems": 1,
+                          "allowed_models": {"type": ["array", "null"], "items": KEY_LIST_ITEM, "minItems": 1,
                                              "maxItems": MAX_LIST, "description": "Default: any model"},
-                          "allowed_ips": {"type": ["array", "null"], "items": STRING, "minItems": 1,
+                          "allowed_ips": {"type": ["array", "null"], "items": KEY_LIST_ITEM, "minItems": 1,
                                           "maxItems": MAX_LIST,
                                           "description": "Addresses or CIDR ranges the key works from; default any"},
                           "expires_at": {"type": ["string", "null"], "format": "date-time",

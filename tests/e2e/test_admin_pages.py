@@ -250,6 +250,34 @@ def test_an_api_key_is_shown_once_works_and_stops_when_revoked(page, live_stack)
     assert reply.status == 401, reply.text()
 
 
+def test_a_key_made_on_the_page_is_held_to_its_scopes_models_and_date(page, live_stack):
+    email, _ = register(live_stack, "limits")
+    sign_in(page, email, PASSWORD)
+    page.goto("/developers/keys")
+    page.get_by_label("Name", exact=True).fill("Reader")
+    page.get_by_label("Generate images", exact=False).uncheck()
+    page.get_by_label("Change the library", exact=False).uncheck()
+    page.get_by_label("Only these models (optional)").fill("placeholder")
+    page.get_by_label("Only from these addresses (optional)").fill("127.0.0.1, ::1")
+    page.get_by_label("Expires after (optional)").fill("2030-01-31")
+    page.get_by_test_id("create-key").click()
+    key = page.get_by_test_id("new-key-value").input_value()
+    limits = page.get_by_test_id("api-key-row").filter(has_text="Reader").get_by_test_id("api-key-limits")
+    expect(limits).to_contain_text("library:read")
+    expect(limits).to_contain_text("models: placeholder")
+    expect(limits).to_contain_text("127.0.0.1/32")
+    assert page.request.get("/v1/images", headers={"X-API-Key": key}).status == 200
+    refused = page.request.post("/v1/generations", headers={"X-API-Key": key},
+                                data={"prompt": "a fox", "model": "placeholder"})
+    assert refused.status == 403 and refused.json()["error"]["details"]["reason"] == "scope_missing"
+
+    page.get_by_label("Name", exact=True).fill("Nothing")
+    for label in ("Generate images", "Read the library", "Change the library"):
+        page.get_by_label(label, exact=False).uncheck()
+    page.get_by_test_id("create-key").click()
+    expect(page.get_by_text("Choose at least one thing the key may do.")).to_be_visible()
+
+
 def test_the_developer_docs_list_the_api(page):
     page.goto("/developers")
     operation = page.locator('[data-testid="operation"][data-path="/v1/generations"][data-method="POST"]')

@@ -224,6 +224,8 @@ VALID_DEPENDS_ON_MORE_THAN_SHAPE = {
     "PATCH /v1/admin/models/{model_id}": "catalog",  # a replacement that exists and is available
     # a credit pack that is on sale
     "POST /v1/credits/checkout": "catalog",
+    # a key's model ids that exist, addresses that parse as CIDR, an expiry within three years of now
+    "POST /v1/api-keys": "catalog",
     # `to` after `from`, at most 366 days apart
     "GET /v1/admin/reports/usage": "two fields together",
     # password strength: not a common password, not the email, enough variety (422 weak_password)

@@ -5,7 +5,7 @@ interface FieldProps {
   label: string;
   value: string;
   onValue: (value: string) => void;
-  type?: 'text' | 'email' | 'password' | 'number';
+  type?: 'text' | 'email' | 'password' | 'number' | 'date';
   autoComplete?: string;
   hint?: string;
   error?: string;

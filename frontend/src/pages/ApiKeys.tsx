@@ -12,7 +12,29 @@ import { describeError, useFormSubmit, type FieldErrors } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import '../admin.css';
 
-const FIELDS = ['name', 'monthly_cap_credits', 'rate_limit_per_minute'] as const;
+const FIELDS = ['name', 'monthly_cap_credits', 'rate_limit_per_minute', 'scopes', 'allowed_models', 'allowed_ips', 'expires_at'] as const;
+const SCOPES = [
+  { id: 'generate', label: 'Generate images (quotes, generations, uploads, the OpenAI-compatible API)' },
+  { id: 'library:read', label: 'Read the library (list, view and download images)' },
+  { id: 'library:write', label: 'Change the library (favourite, share, delete)' },
+] as const;
+type Scope = (typeof SCOPES)[number]['id'];
+
+/** Words separated by commas, spaces or new lines; undefined when there are none. */
+function listOf(text: string): string[] | undefined {
+  const items = text.split(/[\s,]+/).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/** What a key is held to, in a few words for the table. */
+function limitsOf(key: ApiKey): string {
+  const parts: string[] = [];
+  if (key.scopes.length < SCOPES.length) parts.push(key.scopes.join(', '));
+  if (key.allowed_models) parts.push(`models: ${key.allowed_models.join(', ')}`);
+  if (key.allowed_ips) parts.push(`from: ${key.allowed_ips.join(', ')}`);
+  if (key.expires_at) parts.push(`until ${formatDateTime(key.expires_at)}`);
+  return parts.length ? parts.join('; ') : 'None';
+}
 
 export function ApiKeys() {
   usePageTitle('API keys');
@@ -96,6 +118,7 @@ function ApiKeysContent() {
                   <th scope="col" class="num">
                     Requests per minute
                   </th>
+                  <th scope="col">Limits</th>
                   <th scope="col">Status</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
@@ -119,6 +142,7 @@ function ApiKeysContent() {
                       {key.monthly_cap_credits === null && <span class="visually-hidden"> (no monthly cap)</span>}
                     </td>
                     <td class="num">{key.rate_limit_per_minute ?? 'Default'}</td>
+                    <td data-testid="api-key-limits">{limitsOf(key)}</td>
                     <td>
                       <span class={`status-badge ${key.revoked_at ? 'status-failed' : 'status-paid'}`}>
                         {key.revoked_at ? 'Revoked' : 'Active'}
@@ -179,6 +203,10 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
   const [name, setName] = useState('');
   const [cap, setCap] = useState('');
   const [rate, setRate] = useState('');
+  const [scopes, setScopes] = useState<Scope[]>(SCOPES.map((scope) => scope.id));
+  const [models, setModels] = useState('');
+  const [addresses, setAddresses] = useState('');
+  const [expires, setExpires] = useState('');
   const { busy, errors, run, formRef } = useFormSubmit(FIELDS);
 
   function handleSubmit(event: Event) {
@@ -192,6 +220,8 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
         else if (name.trim().length > 100) invalid.name = 'Names are at most 100 characters.';
         if (capValue.error) invalid.monthly_cap_credits = capValue.error;
         if (rateValue.error) invalid.rate_limit_per_minute = rateValue.error;
+        if (!scopes.length) invalid.scopes = 'Choose at least one thing the key may do.';
+        if (expires && !(new Date(`${expires}T23:59:59Z`).getTime() > Date.now())) invalid.expires_at = 'Choose a day after today.';
         return invalid;
       },
       async () => {
@@ -199,10 +229,18 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
           name: name.trim(),
           ...(capValue.value !== undefined ? { monthly_cap_credits: capValue.value } : {}),
           ...(rateValue.value !== undefined ? { rate_limit_per_minute: rateValue.value } : {}),
+          ...(scopes.length < SCOPES.length ? { scopes } : {}),
+          ...(listOf(models) ? { allowed_models: listOf(models) } : {}),
+          ...(listOf(addresses) ? { allowed_ips: listOf(addresses) } : {}),
+          ...(expires ? { expires_at: `${expires}T23:59:59Z` } : {}),
         });
         setName('');
         setCap('');
         setRate('');
+        setScopes(SCOPES.map((scope) => scope.id));
+        setModels('');
+        setAddresses('');
+        setExpires('');
         onCreated(key);
       },
     );
@@ -242,6 +280,55 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
             value={rate}
             onValue={setRate}
             error={errors.fields.rate_limit_per_minute}
+          />
+        </div>
+        <fieldset class="field" aria-describedby={errors.fields.scopes ? 'scopes-error' : undefined}>
+          <legend>What the key may do</legend>
+          {SCOPES.map((scope) => (
+            <div class="field checkbox-field" key={scope.id}>
+              <input
+                id={`scope-${scope.id}`}
+                type="checkbox"
+                checked={scopes.includes(scope.id)}
+                onChange={(event) => {
+                  const on = event.currentTarget.checked;
+                  setScopes((current) => SCOPES.map((s) => s.id).filter((id) => (id === scope.id ? on : current.includes(id))));
+                }}
+              />
+              <label for={`scope-${scope.id}`}>{scope.label}</label>
+            </div>
+          ))}
+          {errors.fields.scopes && (
+            <p id="scopes-error" class="field-error">
+              {errors.fields.scopes}
+            </p>
+          )}
+        </fieldset>
+        <Field
+          id="allowed_models"
+          label="Only these models (optional)"
+          hint="Model ids separated by commas, e.g. gpt-image-2.5-flare. Leave empty for any model."
+          value={models}
+          onValue={setModels}
+          error={errors.fields.allowed_models}
+        />
+        <div class="field-row">
+          <Field
+            id="allowed_ips"
+            label="Only from these addresses (optional)"
+            hint="IP addresses or CIDR ranges separated by commas, e.g. 203.0.113.0/24."
+            value={addresses}
+            onValue={setAddresses}
+            error={errors.fields.allowed_ips}
+          />
+          <Field
+            id="expires_at"
+            label="Expires after (optional)"
+            type="date"
+            hint="The key stops working at the end of this day (UTC)."
+            value={expires}
+            onValue={setExpires}
+            error={errors.fields.expires_at}
           />
         </div>
         <SubmitButton busy={busy} busyText="Creating your key…" testId="create-key">
