@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -259,7 +260,7 @@ def test_a_key_made_on_the_page_is_held_to_its_scopes_models_and_date(page, live
     page.get_by_label("Change the library", exact=False).uncheck()
     page.get_by_label("Only these models (optional)").fill("placeholder")
     page.get_by_label("Only from these addresses (optional)").fill("127.0.0.1, ::1")
-    page.get_by_label("Expires after (optional)").fill("2030-01-31")
+    page.get_by_label("Expires after (optional)").fill((date.today() + timedelta(days=365)).isoformat())
     page.get_by_test_id("create-key").click()
     key = page.get_by_test_id("new-key-value").input_value()
     limits = page.get_by_test_id("api-key-row").filter(has_text="Reader").get_by_test_id("api-key-limits")
