@@ -13,7 +13,7 @@ from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
 from tests.integration.test_api_keys import BONUS, new_key
 
-ORIGIN_SECRET = "origin-secret-" + "k" * 30
+ORIGIN_SECRET = "origin-secret-" + "k" * 30  # pragma: allowlist secret - a test value
 OTHER_MODEL = "gpt-image-2.5-flare"
 
 
