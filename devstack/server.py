@@ -7,9 +7,9 @@ import html
 import json
 import mimetypes
 import re
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from .gateway import GatewayResponse, PixmintGateway
@@ -86,7 +86,7 @@ class LocalCheckout:
 
 
 def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[], list[dict]] | None,
-                 checkout: LocalCheckout | None = None):
+                 checkout: LocalCheckout | None = None) -> type[BaseHTTPRequestHandler]:
     static_root = static_dir.resolve()
 
     class Handler(BaseHTTPRequestHandler):
