@@ -305,3 +305,129 @@ def test_a_file_larger_than_its_ticket_declared_is_413_even_if_s3_let_it_through
     reply = api.post(f"/v1/uploads/{found['upload_id']}/complete", token=token)
     assert reply.status == 413 and reply.json["error"]["details"] == {"max_bytes": 50}
     assert stored(db) == 0 and s3_keys() == []
+
+
+# ---------------------------------------------------------------------------------------------- make dev's S3 form
+
+@pytest.fixture
+def dev_stack(container, tmp_path):
+    """The local stack's HTTP front over the app, taking S3 form uploads on its own origin; the clock it checks
+    policies against can be moved on with `.later(seconds)`."""
+    import threading
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from app import app
+    from devstack.gateway import PixmintGateway
+    from devstack.server import LocalS3Post, LocalServer, make_handler
+
+    shift = [timedelta()]
+    s3_post = LocalS3Post(S3, now=lambda: datetime.now(UTC) + shift[0])
+    server = LocalServer(("127.0.0.1", 0), make_handler(PixmintGateway(app), tmp_path, None, s3_post=s3_post))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://localhost:{server.server_address[1]}"
+    yield SimpleNamespace(base=base, later=lambda seconds: shift.__setitem__(0, timedelta(seconds=seconds)))
+    server.shutdown()
+    server.server_close()
+
+
+def dev_ticket(stack, token: str, size: int, content_type: str = "image/png") -> dict:
+    import requests
+
+    reply = requests.post(f"{stack.base}/v1/uploads", json={"content_type": content_type, "bytes": size},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+def s3_error(reply) -> tuple[int, str, str]:
+    import re
+
+    assert reply.headers["Content-Type"] == "application/xml"
+    code, message = (re.search(f"<{tag}>(.*?)</{tag}>", reply.text).group(1) for tag in ("Code", "Message"))
+    return reply.status_code, code, message
+
+
+def test_make_dev_sends_the_ticket_form_to_its_own_origin_and_checks_it_as_s3_would(api, db, dev_stack):
+    import requests
+
+    token = api.register()["access_token"]
+    data = noise_png(1600)
+    assert len(data) > 6 * 1024 * 1024, "beyond what the raw-body upload takes in AWS"
+    found = dev_ticket(dev_stack, token, len(data))
+    assert found["url"] == f"{dev_stack.base}/_dev/s3/pixmint-images", "same origin: connect-src 'self' allows it"
+    assert api.post("/v1/uploads", {"content_type": "image/png", "bytes": 10}, token=token).json["url"] \
+        != found["url"], "only the local stack's front sends browsers there; the API names the emulator"
+    sent = post_form(found, data)
+    assert sent.status_code == 204 and sent.headers["ETag"], sent.text
+    head = S3().head_object(Bucket="pixmint-images", Key=found["fields"]["key"])
+    assert head["ContentLength"] == len(data) and head["ContentType"] == "image/png"
+    assert head["ServerSideEncryption"] == "AES256"
+    done = requests.post(f"{dev_stack.base}/v1/uploads/{found['upload_id']}/complete",
+                         headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert done.status_code == 201 and done.json()["width"] == 1600, done.text
+
+
+def test_make_devs_s3_form_refuses_a_file_larger_than_its_ticket(api, db, dev_stack):
+    token = api.register()["access_token"]
+    found = dev_ticket(dev_stack, token, 50)
+    reply = post_form(found, encoded("PNG"))
+    assert s3_error(reply)[:2] == (400, "EntityTooLarge") and "<MaxSizeAllowed>50</MaxSizeAllowed>" in reply.text
+    assert s3_keys("uploads/") == []
+
+
+def _signed_differently(fields: dict) -> dict:
+    import base64
+    import json
+
+    policy = json.loads(base64.b64decode(fields["policy"]))
+    policy["conditions"] = [["content-length-range", 1, 10**9] if isinstance(c, list) else c
+                            for c in policy["conditions"]]
+    return {**fields, "policy": base64.b64encode(json.dumps(policy).encode()).decode()}
+
+
+@pytest.mark.parametrize("change, status, code, message", [
+    (lambda f: {**f, "Content-Type": "image/gif"}, 403, "AccessDenied",
+     'Invalid according to Policy: Policy Condition failed: ["eq", "$Content-Type", "image/png"]'),
+    (lambda f: {**f, "key": "images/someone-else/1"}, 403, "AccessDenied", "Policy Condition failed"),
+    (lambda f: {**f, "x-amz-meta-extra": "1"}, 403, "AccessDenied",
+     "Invalid according to Policy: Extra input fields: x-amz-meta-extra"),
+    (_signed_differently, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match"),
+    (lambda f: {**f, "x-amz-signature": "0" * 64}, 403, "SignatureDoesNotMatch", "does not match"),
+    (lambda f: {k: v for k, v in f.items() if k != "policy"}, 403, "AccessDenied", "Access Denied"),
+    (lambda f: {k: v for k, v in f.items() if k != "x-amz-signature"}, 400, "InvalidArgument",
+     "Bucket POST must contain a field named 'x-amz-signature'"),
+], ids=["content-type", "key", "extra-field", "tampered-policy", "tampered-signature", "no-policy",
+        "no-signature"])
+def test_make_devs_s3_form_refuses_what_the_policy_does_not_allow(api, db, dev_stack, change, status, code, message):
+    token = api.register()["access_token"]
+    data = encoded("PNG")
+    found = dev_ticket(dev_stack, token, len(data))
+    reply = post_form({**found, "fields": change(found["fields"])}, data)
+    refused = s3_error(reply)
+    assert refused[:2] == (status, code) and message in refused[2], reply.text
+    assert s3_keys() == []
+
+
+def test_make_devs_s3_form_refuses_an_expired_policy(api, db, dev_stack):
+    token = api.register()["access_token"]
+    data = encoded("PNG")
+    found = dev_ticket(dev_stack, token, len(data))
+    dev_stack.later(found["expires_in"] + 1)
+    assert s3_error(post_form(found, data)) == (403, "AccessDenied", "Invalid according to Policy: Policy expired.")
+    dev_stack.later(found["expires_in"] - 60)
+    assert post_form(found, data).status_code == 204, "the same form a minute before it expires"
+
+
+def test_make_devs_s3_form_needs_a_multipart_body_with_a_file(api, db, dev_stack):
+    import requests
+
+    token = api.register()["access_token"]
+    found = dev_ticket(dev_stack, token, 100)
+    plain = requests.post(found["url"], data=b"raw", headers={"Content-Type": "image/png"}, timeout=30)
+    assert s3_error(plain)[:2] == (412, "PreconditionFailed")
+    no_file = requests.post(found["url"], files={name: (None, value) for name, value in found["fields"].items()},
+                            timeout=30)
+    assert s3_error(no_file)[:2] == (400, "InvalidArgument")
+    assert requests.get(found["url"], timeout=30).status_code == 405
+    assert s3_keys() == []

@@ -329,6 +329,18 @@ def test_the_app_may_write_every_prefix_it_uses_and_browsers_may_post_uploads(pr
     assert {"Ref": "HousekeepingRole"} in props(prod, "ImagesAndJobsPolicy")["Roles"]
     cors = props(prod, "ImagesBucket")["CorsConfiguration"]["Fn::If"]
     assert cors[0] == "HasSiteOrigin" and cors[1]["CorsRules"][0]["AllowedMethods"] == ["POST"]
+    # Only the site's own origin, the one the functions know as PIXMINT_PUBLIC_URL, and nothing without one.
+    [rule] = cors[1]["CorsRules"]
+    site = functions(prod)["APIHandler"]["Properties"]["Environment"]["Variables"]["PIXMINT_PUBLIC_URL"]
+    assert rule["AllowedOrigins"] == [site] and cors[2] == ref("AWS::NoValue")
+    # Browsers may POST forms to the bucket's regional host only (test_security_headers.py), the host boto3 signs
+    # them for once us-east-1 stops naming the global endpoint.
+    csp = props(prod, "SecurityHeadersPolicy")["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"][
+        "ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    assert "connect-src 'self' https://${ImagesBucket}.s3.${AWS::Region}.${AWS::URLSuffix};" in csp
+    for name, function in functions(prod).items():
+        assert function["Properties"]["Environment"]["Variables"]["AWS_S3_US_EAST_1_REGIONAL_ENDPOINT"] == \
+            "regional", name
 
 
 def test_frontend_bucket_is_read_only_by_this_distribution_through_oac(prod):

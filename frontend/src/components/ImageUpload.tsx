@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Upload } from '../api';
+import type { Upload } from '../api';
 import { describeError } from '../forms';
+import { canRetryUpload, uploadImage, type UploadAttempt } from '../uploads';
 import './ImageUpload.css';
 
 const ACCEPTED = ['image/png', 'image/jpeg', 'image/webp'];
@@ -23,8 +24,9 @@ interface ImageUploadProps {
 }
 
 /**
- * A file input that uploads the chosen picture straight away (raw bytes to POST /v1/uploads) and
- * shows a preview from a local blob: URL, with a button to remove it.
+ * A file input that uploads the chosen picture straight away (a ticket from POST /v1/uploads, the file straight to
+ * storage, then the API's check: uploads.ts), showing how much has gone, and then a preview from a local blob:
+ * URL with a button to remove it. A failure that trying again may mend offers a button for that.
  */
 export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }: ImageUploadProps) {
   const input = useRef<HTMLInputElement>(null);
@@ -33,6 +35,10 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
   const [preview, setPreview] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [ownError, setOwnError] = useState<string | null>(null);
+  const [progress, setProgress] = useState(0);
+  const [checking, setChecking] = useState(false);
+  // The file that failed in a way trying again may mend, and how far it got.
+  const [retry, setRetry] = useState<{ file: File; attempt: UploadAttempt } | null>(null);
 
   const onBusyLatest = useRef(onBusy);
   onBusyLatest.current = onBusy;
@@ -63,9 +69,10 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
     onChange(null);
   }
 
-  async function handleFile(file: File | undefined) {
+  async function handleFile(file: File | undefined, attempt: UploadAttempt = {}) {
     clear();
     setOwnError(null);
+    setRetry(null);
     if (!file) return;
     if (!ACCEPTED.includes(file.type)) {
       setOwnError('Choose a PNG, JPEG or WebP image.');
@@ -77,9 +84,20 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
     }
     const current = new AbortController();
     controller.current = current;
+    setProgress(0);
+    setChecking(false);
     setBusyBoth(true);
     try {
-      const result = await api.upload(file, current.signal);
+      const result = await uploadImage(file, {
+        signal: current.signal,
+        attempt,
+        onProgress: (fraction) => {
+          if (!current.signal.aborted) setProgress(fraction);
+        },
+        onChecking: () => {
+          if (!current.signal.aborted) setChecking(true);
+        },
+      });
       if (current.signal.aborted) return;
       const image = { ...result, name: file.name };
       setUploaded(image);
@@ -88,6 +106,7 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
     } catch (failure) {
       if (current.signal.aborted) return;
       setOwnError(describeError(failure, []).form);
+      if (canRetryUpload(failure)) setRetry({ file, attempt });
       if (input.current) input.current.value = '';
     } finally {
       if (!current.signal.aborted) {
@@ -100,6 +119,7 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
   function remove() {
     clear();
     setOwnError(null);
+    setRetry(null);
     if (input.current) {
       input.current.value = '';
       input.current.focus();
@@ -129,12 +149,19 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
         aria-describedby={[hintId, message ? errorId : null, uploaded ? statusId : null].filter(Boolean).join(' ')}
       />
       <p class="visually-hidden" role="status">
-        {busy ? `Uploading the ${label.toLowerCase()}…` : uploaded ? `${uploaded.name} uploaded.` : ''}
+        {busy
+          ? `${checking ? 'Checking' : 'Uploading'} the ${label.toLowerCase()}…`
+          : uploaded
+            ? `${uploaded.name} uploaded.`
+            : ''}
       </p>
       {busy && (
         <p class="loading upload-progress" aria-hidden="true">
-          <span class="spinner" /> Uploading…
+          <span class="spinner" /> {checking ? 'Checking the image…' : `Uploading… ${Math.floor(progress * 100)}%`}
         </p>
+      )}
+      {busy && !checking && (
+        <progress max={1} value={progress} aria-label={`Upload of the ${label.toLowerCase()}`} data-testid={testId && `${testId}-progress`} />
       )}
       {uploaded && preview && (
         <div class="upload-preview">
@@ -156,6 +183,11 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
         <p id={errorId} class="field-error">
           {message}
         </p>
+      )}
+      {retry && ownError && (
+        <button type="button" class="btn btn-secondary btn-small" onClick={() => void handleFile(retry.file, retry.attempt)}>
+          Try again<span class="visually-hidden"> to upload {retry.file.name}</span>
+        </button>
       )}
     </div>
   );
