@@ -61,6 +61,11 @@ def aws_client(settings: Settings, service: str) -> Any:
     # SigV4 everywhere (presigned S3 links included); standard retries with backoff for throttling.
     config = Config(signature_version="s3v4" if service == "s3" else None, retries={"mode": "standard"},
                     connect_timeout=5, read_timeout=60)
+    if service == "s3" and not settings.aws_endpoint_url:
+        # Bucket-named hosts (<bucket>.s3.<region>.amazonaws.com) in every region: left to itself boto3 presigns
+        # for the global s3.amazonaws.com outside us-east-1, a host the CSP's connect-src does not name (and a
+        # redirect the browser's upload form cannot follow). Emulators keep path-style addressing.
+        config = config.merge(Config(s3={"addressing_style": "virtual"}))
     if service == "sqs":
         # A job is sent after its charge commits, inside a 30 s API Lambda: a hanging SQS must not turn that
         # into a gateway timeout (clients retry those and pay twice); the sweeper sends what was not sent.
@@ -88,6 +93,14 @@ def local_secret(settings: Settings, name: str, prefix: str = "") -> str:
         path.touch(mode=0o600)
         path.write_text(prefix + secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def secret_sealer(jwt_secret: str) -> Any:
+    """What seals TOTP seeds and webhook signing secrets in the database, keyed from the app's master secret
+    (derived like the other keys below, with a label of its own)."""
+    from .adapters.sealed_secrets import SecretSealer
+
+    return SecretSealer(jwt_secret)
 
 
 def resolve_jwt_secret(settings: Settings) -> str:
@@ -178,6 +191,10 @@ def build_container(
     tokens = JwtAccessTokens(
         jwt_secret, settings.jwt_issuer, settings.jwt_audience, settings.access_token_ttl_seconds
     )
+    sealer = secret_sealer(jwt_secret)
+
+    def unit_of_work() -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(pool, sealer)
     from .adapters.email_delivery import BackgroundEmailDelivery, ScheduledEmailDelivery
     from .adapters.pyotp_codes import PyOtpCodes
     from .adapters.stripe_payments import StripeWebhookVerifier
@@ -191,7 +208,7 @@ def build_container(
                                       lambda exc: logger.exception("email outbox delivery failed"))
               if settings.is_local else ScheduledEmailDelivery())
     accounts = AccountService(
-        uow=lambda: PostgresUnitOfWork(pool),
+        uow=unit_of_work,
         hasher=hasher or Argon2PasswordHasher(),
         tokens=tokens,
         clock=clock,
@@ -209,7 +226,7 @@ def build_container(
     )
 
     def user_email(user_id: str) -> str | None:
-        with PostgresUnitOfWork(pool) as uow:
+        with unit_of_work() as uow:
             user = uow.users.get(user_id)
         return None if user is None else user.email
 
@@ -221,7 +238,7 @@ def build_container(
 
     events = WebhookEvents(clock, generation_json, entry_json)
     credits = CreditService(
-        uow=lambda: PostgresUnitOfWork(pool),
+        uow=unit_of_work,
         gateway=payment_gateway(settings),
         clock=clock,
         notify=mailer.send,
@@ -242,24 +259,24 @@ def build_container(
     queue = SqsJobQueue(lambda: aws_client(settings, "sqs"), jobs_queue_url(settings))
     codec = PillowImageCodec()
     generations = GenerationService(
-        uow=lambda: PostgresUnitOfWork(pool), queue=queue, store=store, codec=codec,
+        uow=unit_of_work, queue=queue, store=store, codec=codec,
         moderators=moderators(settings), clock=clock, available_providers=set(providers), log=log, events=events,
     )
     # Derived, not stored: the provider sees a stable pseudonym per user that only this deployment can link back.
     safety_secret = hmac.new(jwt_secret.encode(), b"pixmint safety identifier", hashlib.sha256).digest()
-    worker = GenerationWorker(uow=lambda: PostgresUnitOfWork(pool), providers=providers, codec=codec, store=store,
+    worker = GenerationWorker(uow=unit_of_work, providers=providers, codec=codec, store=store,
                               queue=queue, clock=clock, log=log, safety_secret=safety_secret,
                               on_model_withdrawn=lambda model: model_withdrawn_alarm(model), events=events)
-    library = LibraryService(uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec, clock=clock,
+    library = LibraryService(uow=unit_of_work, store=store, codec=codec, clock=clock,
                              public_url=settings.public_url, log=log)
     gateway_keys = None
     if settings.usage_plan_id:
         from .adapters.apigateway_keys import ApiGatewayKeys
 
         gateway_keys = ApiGatewayKeys(lambda: aws_client(settings, "apigateway"), settings.usage_plan_id)
-    api_keys = ApiKeyService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, gateway=gateway_keys, log=log,
+    api_keys = ApiKeyService(uow=unit_of_work, clock=clock, gateway=gateway_keys, log=log,
                              known_models=lambda: {spec.id for spec, _, _ in generations.models()})
-    admin = AdminService(uow=lambda: PostgresUnitOfWork(pool), clock=clock, events=events)
+    admin = AdminService(uow=unit_of_work, clock=clock, events=events)
     from .adapters.postgres_reports import SqsQueueStats, reports_session
 
     reports = ReportService(
@@ -271,7 +288,7 @@ def build_container(
     from .domain.webhooks import WebhookService
 
     # Only the local stages may deliver to private addresses (a receiver on localhost while developing).
-    webhook_endpoints = WebhookService(uow=lambda: PostgresUnitOfWork(pool),
+    webhook_endpoints = WebhookService(uow=unit_of_work,
                                        sender=HttpWebhookSender(allow_private=settings.is_local), clock=clock,
                                        resolve=resolve, allow_private=settings.is_local, log=log)
     webhook_delivery = None
@@ -280,7 +297,7 @@ def build_container(
             lambda: webhook_endpoints.deliver_due(budget_seconds=5),
             lambda exc: logger.exception("webhook delivery failed"))
         webhook_delivery.start()
-    openai_images = CompatibleImages(generations, uow=lambda: PostgresUnitOfWork(pool), store=store, codec=codec,
+    openai_images = CompatibleImages(generations, uow=unit_of_work, store=store, codec=codec,
                                      log=log)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
                      webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,

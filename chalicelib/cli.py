@@ -1,4 +1,4 @@
-"""Operations commands: `python -m chalicelib.cli migrate | create-admin | restore-images | report`."""
+"""Operations commands: `python -m chalicelib.cli migrate | create-admin | restore-images | seal-secrets | report`."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ def _restore_images(args: argparse.Namespace) -> str:
     return line
 
 
+def _seal_secrets(args: argparse.Namespace) -> str:
+    from .adapters.sealed_secrets import seal_stored_secrets
+    from .bootstrap import container, resolve_jwt_secret, secret_sealer
+
+    app = container()
+    sealed = seal_stored_secrets(app.pool, secret_sealer(resolve_jwt_secret(app.settings)))
+    return f"sealed {sealed['totp']} two-factor seed row(s) and {sealed['webhook']} webhook secret(s)"
+
+
 def _report(args: argparse.Namespace) -> str:
     from .bootstrap import container
     from .domain.reports import parse_day
@@ -81,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     restore = commands.add_parser("restore-images", help="rebuild missing image bytes from the S3 backup")
     restore.add_argument("--limit", type=int, default=10000)
     restore.set_defaults(run=_restore_images)
+    commands.add_parser("seal-secrets", help="seal TOTP seeds and webhook secrets stored before sealing existed"
+                        ).set_defaults(run=_seal_secrets)
     report = commands.add_parser("report", help="print the usage report for [--from, --to) in UTC")
     report.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")

@@ -495,8 +495,9 @@ PATHS: dict[str, dict[str, Any]] = {
                                    description="Send the image as the body when it fits Lambda's 6 MB payload; "
                                                "otherwise send JSON {content_type, bytes} for an UploadTicket: POST "
                                                "the fields and then the file (as `file`) to its url as a form, then "
-                                               "POST /v1/uploads/{upload_id}/complete. Uploads count against a "
-                                               "per-user quota (413 with details.reason upload_quota), and uploads "
+                                               "POST /v1/uploads/{upload_id}/complete (the web app uploads "
+                                               "every file this way). Uploads count against a per-user quota (413 with "
+                                               "details.reason upload_quota), and uploads "
                                                "no generation uses are deleted after a day."),
                              "requestBody": {"required": True, "content": {
                                  **{t: {"schema": {"type": "string", "format": "binary"}}

@@ -159,11 +159,20 @@ def register(port: int) -> str:
     return token
 
 
-def wait_for_workers(database_url: str, seconds: float) -> dict[str, int]:
-    deadline = time.monotonic() + seconds
+def wait_for_workers(database_url: str, seconds: float, limit: float = 900) -> dict[str, int]:
+    """The books once the workers have drained the queue, or once they made no progress for `seconds`.
+
+    A burst served in parallel queues more generations than the local workers finish in a fixed minute, so
+    the budget is for standing still, not for the whole drain (`limit` bounds that)."""
+    started = time.monotonic()
+    last_progress, best = started, None
     while True:
         after = books(database_url)
-        if not (after["never_processed"] + after["running_under_lease"]) or time.monotonic() > deadline:
+        outstanding = after["never_processed"] + after["running_under_lease"]
+        now = time.monotonic()
+        if best is None or outstanding < best:
+            best, last_progress = outstanding, now
+        if not outstanding or now - last_progress > seconds or now - started > limit:
             return after
         time.sleep(1)
 

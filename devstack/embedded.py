@@ -160,9 +160,9 @@ def sent_emails(region: str) -> list[dict[str, Any]]:
     ]
 
 
-def verification_token(base_url: str, email: str, timeout: float = 15.0) -> str:
-    """The token of the newest verification link the local stack emailed to this address, read from
-    /_dev/outbox.json (which fills just after the registration's reply)."""
+def verification_token(base_url: str, email: str, timeout: float = 15.0, path: str = "/verify-email") -> str:
+    """The token of the newest link to `path` (a verification link unless told) the local stack emailed to this
+    address, read from /_dev/outbox.json (which fills just after the reply that sent it)."""
     import json
     import re
     import time
@@ -174,9 +174,9 @@ def verification_token(base_url: str, email: str, timeout: float = 15.0) -> str:
         with urllib.request.urlopen(outbox, timeout=10) as reply:  # noqa: S310  # nosec B310 - the local stack's own URL
             mails = json.loads(reply.read())
         for mail in reversed(mails):
-            match = re.search(r"/verify-email\?token=([A-Za-z0-9_\-]+)", mail["body"])
+            match = re.search(re.escape(path) + r"\?token=([A-Za-z0-9_\-]+)", mail["body"])
             if match and mail["to"].lower() == email.lower():
                 return match.group(1)
         if time.monotonic() > deadline:
-            raise AssertionError(f"no verification email to {email} in the outbox")
+            raise AssertionError(f"no email to {email} linking to {path} in the outbox")
         time.sleep(0.1)

@@ -23,6 +23,7 @@ from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresP
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
 from .postgres_webhooks import PostgresWebhooks
+from .sealed_secrets import SecretSealer, totp_context
 
 
 def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool[psycopg.Connection[DictRow]]:
@@ -67,8 +68,15 @@ def _user(row: dict[str, Any] | None) -> User | None:
 
 
 class PostgresUsers:
-    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow], sealer: SecretSealer | None = None) -> None:
         self._conn = conn
+        self._sealer = sealer
+
+    def _seal(self, user_id: str, secret: str) -> str:
+        return self._sealer.seal(secret, totp_context(user_id)) if self._sealer else secret
+
+    def _open(self, user_id: str, stored: str | None) -> str | None:
+        return self._sealer.open(stored, totp_context(user_id)) if self._sealer and stored else stored
 
     def add(self, email: str, display_name: str, password_hash: str, role: Role, now: datetime) -> User | None:
         row = self._conn.execute(
@@ -145,16 +153,20 @@ class PostgresUsers:
                FROM users WHERE id = %s""",
             (user_id,),
         ).fetchone()
-        return TwoFactorState() if row is None else TwoFactorState(**row)
+        if row is None:
+            return TwoFactorState()
+        return TwoFactorState(secret=self._open(user_id, row["secret"]),
+                              pending_secret=self._open(user_id, row["pending_secret"]), last_step=row["last_step"])
 
     def set_pending_totp(self, user_id: str, secret: str) -> None:
-        self._conn.execute("UPDATE users SET totp_pending_secret = %s WHERE id = %s", (secret, user_id))
+        self._conn.execute("UPDATE users SET totp_pending_secret = %s WHERE id = %s",
+                           (self._seal(user_id, secret), user_id))
 
     def enable_totp(self, user_id: str, secret: str, step: int) -> None:
         self._conn.execute(
             """UPDATE users SET totp_secret = %s, totp_pending_secret = NULL, totp_last_step = %s, updated_at = now()
                WHERE id = %s""",
-            (secret, step, user_id),
+            (self._seal(user_id, secret), step, user_id),
         )
 
     def disable_totp(self, user_id: str) -> None:
@@ -449,13 +461,15 @@ from .postgres_admin import PostgresAdmin, PostgresApiKeys  # noqa: E402 - needs
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; rolled back unless commit() was called."""
 
-    def __init__(self, pool: ConnectionPool[psycopg.Connection[DictRow]]) -> None:
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[DictRow]], sealer: SecretSealer | None = None) -> None:
+        # Without a sealer (some tests build their own unit of work) secrets are written and read as they are.
         self._pool = pool
+        self._sealer = sealer
 
     def __enter__(self) -> PostgresUnitOfWork:
         self._lease = self._pool.connection()
         self._conn = self._lease.__enter__()
-        self.users = PostgresUsers(self._conn)
+        self.users = PostgresUsers(self._conn, self._sealer)
         self.refresh_tokens = PostgresRefreshTokens(self._conn)
         self.password_resets = PostgresPasswordResets(self._conn)
         self.login_attempts = PostgresLoginAttempts(self._conn)
@@ -474,7 +488,7 @@ class PostgresUnitOfWork:
         self.library = PostgresLibrary(self._conn)
         self.api_keys = PostgresApiKeys(self._conn)
         self.admin = PostgresAdmin(self._conn)
-        self.webhooks = PostgresWebhooks(self._conn)
+        self.webhooks = PostgresWebhooks(self._conn, self._sealer)
         return self
 
     def commit(self) -> None:

@@ -9,6 +9,7 @@ import psycopg
 from psycopg.rows import DictRow
 
 from ..domain.webhooks import ClaimedDelivery, Delivery, WebhookEndpoint
+from .sealed_secrets import SecretSealer, webhook_context
 
 _ENDPOINT_COLUMNS = """id::text AS id, user_id::text AS user_id, url, events, description, low_credits_threshold,
     created_at, secret, low_credits_notified, failing_since, disabled_at, disabled_reason"""
@@ -16,13 +17,17 @@ _DELIVERY_COLUMNS = """d.id, d.endpoint_id::text AS endpoint_id, d.event_type, d
     d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error, d.delivered_at, d.failed_at"""
 
 
-def _endpoint(row: dict[str, Any]) -> WebhookEndpoint:
-    return WebhookEndpoint(**{**row, "events": tuple(row["events"])})
-
-
 class PostgresWebhooks:
-    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow], sealer: SecretSealer | None = None) -> None:
         self._conn = conn
+        self._sealer = sealer
+
+    def _secret(self, endpoint_id: str, stored: str) -> str:
+        return self._sealer.open(stored, webhook_context(endpoint_id)) if self._sealer else stored
+
+    def _endpoint(self, row: dict[str, Any]) -> WebhookEndpoint:
+        secret = self._secret(row["id"], row["secret"])
+        return WebhookEndpoint(**{**row, "events": tuple(row["events"]), "secret": secret})
 
     def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
         self._conn.execute(
@@ -30,7 +35,8 @@ class PostgresWebhooks:
                                               created_at)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
             (endpoint.id, endpoint.user_id, endpoint.url, list(endpoint.events), endpoint.description,
-             endpoint.secret, endpoint.low_credits_threshold, endpoint.created_at),
+             self._sealer.seal(endpoint.secret, webhook_context(endpoint.id)) if self._sealer else endpoint.secret,
+             endpoint.low_credits_threshold, endpoint.created_at),
         )
 
     def count_endpoints(self, user_id: str) -> int:
@@ -44,14 +50,14 @@ class PostgresWebhooks:
                 ORDER BY created_at DESC, id DESC""",
             (user_id,),
         ).fetchall()
-        return [_endpoint(row) for row in rows]
+        return [self._endpoint(row) for row in rows]
 
     def endpoint(self, endpoint_id: str, user_id: str) -> WebhookEndpoint | None:
         row = self._conn.execute(
             f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = %s AND user_id = %s",
             (endpoint_id, user_id),
         ).fetchone()
-        return None if row is None else _endpoint(row)
+        return None if row is None else self._endpoint(row)
 
     def delete_endpoint(self, endpoint_id: str, user_id: str) -> bool:
         row = self._conn.execute("DELETE FROM webhook_endpoints WHERE id = %s AND user_id = %s RETURNING id",
@@ -87,7 +93,7 @@ class PostgresWebhooks:
                 WHERE id = %(id)s AND user_id = %(user)s RETURNING {_ENDPOINT_COLUMNS}""",
             {"id": endpoint_id, "user": user_id, "on": enabled, "now": now},
         ).fetchone()
-        return None if row is None else _endpoint(row)
+        return None if row is None else self._endpoint(row)
 
     def set_low_notified(self, endpoint_id: str, notified: bool) -> bool:
         row = self._conn.execute(
@@ -116,13 +122,13 @@ class PostgresWebhooks:
                 UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = %(lease)s
                 FROM due, webhook_endpoints e
                 WHERE d.id = due.id AND e.id = d.endpoint_id
-                RETURNING {_DELIVERY_COLUMNS}, e.url, e.secret, e.user_id::text AS user_id""",
+                RETURNING {_DELIVERY_COLUMNS}, e.url, e.secret, e.user_id::text AS user_id, e.id::text AS hook_id""",
             {"now": now, "lease": lease_until, "limit": limit, "id": delivery_id},
         ).fetchall()
         claimed = []
         for row in rows:
-            url, secret, user_id = row.pop("url"), row.pop("secret"), row.pop("user_id")
-            claimed.append(ClaimedDelivery(Delivery(**row), url, secret, user_id))
+            url, secret, user_id, hook_id = row.pop("url"), row.pop("secret"), row.pop("user_id"), row.pop("hook_id")
+            claimed.append(ClaimedDelivery(Delivery(**row), url, self._secret(hook_id, secret), user_id))
         return claimed
 
     def record_attempt(self, delivery: Delivery) -> bool:

@@ -526,7 +526,7 @@ class AccountService:
             # The token travels in the fragment, which browsers never send to a server or in a Referer.
             return (user.email, "Reset your Pixmint password",
                     f"{_greeting(user)}\n\nSomeone asked to reset the password of your Pixmint account. If it was you, "
-                    f"open this link within {minutes} minutes:\n\n{self._public_url}/reset-password#token={token}\n\n"
+                    f"open this link within {minutes} minutes:\n\n{self._public_url}/reset-password?token={token}\n\n"
                     "If it was not you, ignore this email; your password stays as it is.\n")
         if item.kind == WEBHOOK_DISABLED_EMAIL:
             user = uow.users.get(item.user_id) if item.user_id else None

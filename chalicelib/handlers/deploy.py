@@ -13,7 +13,7 @@ from ..observability import logger
 
 bp = Blueprint(__name__)
 # migrate is not offered here: its advisory lock needs a direct connection, which only the migrate function has.
-OPERATIONS = ("create-admin", "restore-images", "report")
+OPERATIONS = ("create-admin", "restore-images", "report", "seal-secrets")
 
 
 @bp.lambda_function(name="migrate")

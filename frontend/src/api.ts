@@ -68,8 +68,6 @@ export interface RequestOptions {
   /** An explicit bearer token for a request made outside the session flow (auth: false). */
   bearer?: string | null;
   headers?: Record<string, string>;
-  /** Raw bytes sent as they are (e.g. an image upload), with their own Content-Type; instead of a JSON body. */
-  rawBody?: Blob;
 }
 
 const API_BASE = '/v1';
@@ -160,14 +158,13 @@ function filenameFrom(disposition: string | null): string | null {
 
 async function send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
-  if (options.rawBody !== undefined) headers['Content-Type'] = options.rawBody.type || 'application/octet-stream';
-  else if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   try {
     return await fetch(API_BASE + path, {
       method,
       headers,
-      body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
       credentials: 'same-origin',
       signal: options.signal,
     });
@@ -281,7 +278,6 @@ export const api = {
   cancelGeneration: (id: string) => request<Generation>('POST', `/generations/${encodeURIComponent(id)}/cancel`),
   generations: (options: { limit?: number; cursor?: string | null; status?: GenerationStatus } = {}, signal?: AbortSignal) =>
     request<Schemas['GenerationPage']>('GET', '/generations' + query(options), { signal }),
-  upload: (file: Blob, signal?: AbortSignal) => request<Upload>('POST', '/uploads', { rawBody: file, signal }),
   /** An image's content or thumbnail; `url` is the API's own `/v1/images/...` address. */
   image: (url: string, fallbackName: string, signal?: AbortSignal) => download(apiPath(url), IMAGE_ACCEPT, fallbackName, signal),
 

@@ -102,6 +102,27 @@ def test_the_banner_stays_until_the_emailed_link_is_followed_and_the_bonus_arriv
     expect(banner).to_have_count(0)
 
 
+def test_the_emailed_reset_link_sets_a_new_password_and_leaves_no_token_in_the_address(page, live_stack):
+    email = sign_up(page, "reset")
+    sign_out(page)
+    page.goto("/forgot-password")
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_text("If an account exists for that email, a reset link is on its way.")).to_be_visible()
+    token = verification_token(live_stack, email, path="/reset-password")
+    page.goto(f"/reset-password?token={token}")  # the link as the email has it (shared/API.md)
+    expect(page).to_have_url(re.compile(r"/reset-password$"))
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase")  # pragma: allowlist secret
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_text("Your password has been changed.")).to_be_visible()
+    page.goto(f"/reset-password#token={token}")  # a link from before, as a fragment: read, and used already
+    page.get_by_label("New password", exact=True).fill("another new passphrase")  # pragma: allowlist secret
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_role("link", name="Request a new reset link")).to_be_visible()
+    new = {"email": email, "password": "a brand new passphrase"}  # pragma: allowlist secret - a test password
+    assert api_call(live_stack, "POST", "/v1/auth/login", new)["access_token"]
+
+
 def test_a_weak_password_gets_zxcvbn_advice_beside_the_field(page):
     page.goto("/signup")
     page.get_by_label("Email").fill(f"weak-{uuid.uuid4().hex[:8]}@example.com")

@@ -49,7 +49,7 @@ def test_password_reset_email_shows_in_the_dev_outbox(live_stack):
         time.sleep(0.1)
     assert resets, "no reset email within 15 s"
     mail = resets[-1]
-    assert mail["to"] == ADMIN_EMAIL and mail["sent_at"] and f"{live_stack}/reset-password#token=" in mail["body"]
+    assert mail["to"] == ADMIN_EMAIL and mail["sent_at"] and f"{live_stack}/reset-password?token=" in mail["body"]
     with urllib.request.urlopen(f"{live_stack}/_dev/outbox", timeout=10) as reply:
         page = reply.read().decode()
-    assert "Reset your Pixmint password" in page and f"{live_stack}/reset-password#token=" in page
+    assert "Reset your Pixmint password" in page and f"{live_stack}/reset-password?token=" in page

@@ -152,7 +152,7 @@ def test_account_deletion_removes_the_user_and_its_sessions(api, db):
 
 def _reset_token() -> str:
     body = reset_emails()[0]["body"]
-    match = re.search(r"/reset-password#token=([A-Za-z0-9_\-]+)", body)
+    match = re.search(r"/reset-password\?token=([A-Za-z0-9_\-]+)", body)
     assert match, body
     return match.group(1)
 

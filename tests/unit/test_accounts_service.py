@@ -27,7 +27,7 @@ def live_sessions(store, user_id):
 
 def reset_token_from(mailer):
     _, _, text = mailer.sent[-1]
-    match = re.search(r"/reset-password#token=([A-Za-z0-9_-]+)", text)
+    match = re.search(r"/reset-password\?token=([A-Za-z0-9_-]+)", text)
     assert match, text
     return match.group(1)
 
@@ -228,7 +228,7 @@ def test_password_reset_sets_the_new_password_and_ends_every_session(service, ma
     service.request_password_reset("ada@example.com")
     to, _subject, text = mailer.sent[-1]
     assert to == "ada@example.com"
-    assert "https://pixmint.example/reset-password#token=" in text
+    assert "https://pixmint.example/reset-password?token=" in text
 
     service.confirm_password_reset(reset_token_from(mailer), NEW_PASSWORD)
 

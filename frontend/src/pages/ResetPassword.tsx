@@ -13,26 +13,34 @@ const FIELDS = ['new_password'] as const;
 // The API names the new password `password` when it is too weak.
 const FIELD_ALIASES = { password: 'new_password' };
 
-/** Take the token from `#token=...` and drop the fragment so it stays out of history. */
-function takeTokenFromFragment(): string {
-  const token = new URLSearchParams(location.hash.replace(/^#/, '')).get('token') ?? '';
-  if (location.hash) history.replaceState(history.state, '', location.pathname + location.search);
-  return token;
+/**
+ * Take the token from the emailed link (`?token=...`, as the API contract has it; `#token=...` in links sent
+ * before) and drop it from the address, so it stays out of history and bookmarks.
+ */
+function takeToken(): string {
+  const query = new URLSearchParams(location.search);
+  const token = query.get('token') ?? new URLSearchParams(location.hash.replace(/^#/, '')).get('token') ?? '';
+  if (query.has('token') || location.hash) {
+    query.delete('token');
+    const rest = query.toString();
+    history.replaceState(history.state, '', location.pathname + (rest ? `?${rest}` : ''));
+  }
+  return token.trim();
 }
 
 export function ResetPassword() {
   usePageTitle('Choose a new password');
-  const [token, setToken] = useState(takeTokenFromFragment);
+  const [token, setToken] = useState(takeToken);
   const [password, setPassword] = useState('');
   const [done, setDone] = useState(false);
   const [tokenRejected, setTokenRejected] = useState(false);
   const { advice, track } = usePasswordAdvice();
   const { busy, errors, run, clear, formRef } = useFormSubmit(FIELDS, FIELD_ALIASES);
 
-  // A second reset link opened in this same tab only changes the fragment.
+  // A second old-style reset link opened in this same tab only changes the fragment.
   useEffect(() => {
     const onHashChange = () => {
-      const next = takeTokenFromFragment();
+      const next = takeToken();
       if (!next) return;
       setToken(next);
       setDone(false);
