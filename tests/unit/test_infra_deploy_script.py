@@ -30,6 +30,7 @@ FAKE_AWS = textwrap.dedent('''\
 
     outputs = {{"DistributionDomainName": "d111.cloudfront.net", "DistributionId": "E123", "FrontendBucketName": "site",
                "UsagePlanId": "plan1", "RestAPIId": "api1", "MigrateFunctionName": "pixmint-dev-Migrate",
+               "OperationsFunctionName": "pixmint-dev-Operations",
                "SiteURL": "https://d111.cloudfront.net",
                "StripeSecretArn": "arn:stripe", "OpenAISecretArn": "arn:openai"}}  # pragma: allowlist secret
     head = args[:2]
@@ -54,7 +55,10 @@ FAKE_AWS = textwrap.dedent('''\
         state.setdefault("secrets", {{}})[opt("--secret-id")] = json.loads(
             Path(opt("--secret-string").removeprefix("file://")).read_text())
     elif head == ["lambda", "invoke"]:
-        Path(args[args.index("--payload") + 2]).write_text(json.dumps({{"applied": ["0001_accounts.sql"]}}))
+        operation = opt("--function-name") == "pixmint-dev-Operations"
+        answer = ({{"exit_code": int(os.environ.get("FAIL_SEAL", "0")), "output": "sealed 0"}} if operation
+                  else {{"applied": ["0001_accounts.sql"]}})
+        Path(args[args.index("--payload") + 2]).write_text(json.dumps(answer))
         failed = {{"FunctionError": "Unhandled"}} if os.environ.get("FAIL_MIGRATE") else {{}}
         print(json.dumps({{"StatusCode": 200, **failed}}))
     elif head == ["cloudfront", "create-invalidation"]:
@@ -130,6 +134,10 @@ def test_deploy_runs_stack_migrations_upload_and_invalidation_in_order(project: 
     # Without a custom domain a second deploy sets the CloudFront URL the app links to.
     assert state["deploys"] == 2 and params["PublicUrl"] == "https://d111.cloudfront.net"
     assert state["attached"] is True
+    invokes = [call for call in state["calls"] if call[:2] == ["lambda", "invoke"]]
+    assert [call[call.index("--function-name") + 1] for call in invokes] == \
+        ["pixmint-dev-Migrate", "pixmint-dev-Operations"]  # secrets stored before this release are sealed after
+    assert json.loads(invokes[1][invokes[1].index("--payload") + 1]) == {"args": ["seal-secrets"]}
     uploads = [call for call in state["calls"] if call[:2] in (["s3", "sync"], ["s3", "cp"])]
     assert "immutable" in " ".join(uploads[0]) and uploads[-1][2].endswith("index.html")
     assert "no-cache" in uploads[-1]
@@ -150,6 +158,12 @@ def test_secrets_given_in_the_environment_are_stored_as_json_before_migrating(pr
 def test_a_failed_migration_stops_before_the_web_app_is_uploaded(project: Path):
     run, state = deploy(project, FAIL_MIGRATE="1")
     assert run.returncode != 0 and "migrations failed" in run.stderr
+    assert "s3 sync" not in commands(state)
+
+
+def test_a_failed_sealing_of_stored_secrets_stops_before_the_web_app_is_uploaded(project: Path):
+    run, state = deploy(project, FAIL_SEAL="1")
+    assert run.returncode != 0 and "sealing stored secrets failed" in run.stderr
     assert "s3 sync" not in commands(state)
 
 
