@@ -165,6 +165,28 @@ class PillowImageCodec:
         clean.save(out, format="PNG")
         return out.getvalue()
 
+    def extend_canvas(self, data: bytes, left: int, right: int, top: int, bottom: int) -> tuple[bytes, bytes]:
+        """The picture on a larger transparent canvas, and the mask of the added area (alpha 0 there, 255 on the
+        picture), both PNGs of the new size, for an outpaint."""
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.to_png(data))) as opened:
+            picture = opened.convert("RGBA")
+        size = (picture.width + left + right, picture.height + top + bottom)
+        canvas = Image.new("RGBA", size, (0, 0, 0, 0))
+        canvas.paste(picture, (left, top))
+        mask = Image.new("RGBA", size, (0, 0, 0, 0))
+        mask.paste(Image.new("RGBA", picture.size, (0, 0, 0, 255)), (left, top))
+        return _png(canvas), _png(mask)
+
+    def resize(self, data: bytes, width: int, height: int) -> bytes:
+        """The picture resized (Lanczos) to exactly width x height, as a PNG keeping its alpha."""
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.to_png(data))) as opened:
+            picture = opened.convert("RGBA" if _has_alpha_channel(opened) else "RGB")
+        return _png(picture.resize((width, height), Image.Resampling.LANCZOS))
+
     def _svg_or_none(self, data: bytes) -> _Svg | None:
         if not _looks_like_xml(data):
             return None
@@ -533,6 +555,12 @@ def _font_file() -> str:
             out.write(font.font_bytes)  # type: ignore[union-attr]  # FreeType's default font keeps its bytes
         _font_path = path
     return _font_path
+
+
+def _png(image: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _has_alpha_channel(image: Any) -> bool:

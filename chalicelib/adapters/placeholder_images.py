@@ -63,8 +63,11 @@ class PlaceholderImageProvider:
             self._wait(len(PREVIEW_DIVISORS) + 1)
             return render(request.prompt, request.seed, index, width, height, request.n, request.source_image,
                           output_format=fmt, transparent=transparent, frame_count=request.frame_count or DEFAULT_FRAMES)
-        picture = _picture(request.prompt, request.seed, index, width, height, request.n, request.source_image,
-                           transparent and fmt != "jpeg")
+        if request.source_image is not None and (request.mask_image is not None or request.operation in EDITS):
+            picture = _edited(request, index, width, height)
+        else:
+            picture = _picture(request.prompt, request.seed, index, width, height, request.n, request.source_image,
+                               transparent and fmt != "jpeg")
         for divisor in PREVIEW_DIVISORS:
             self._wait()
             if request.on_partial is not None:
@@ -179,6 +182,57 @@ def _card(prompt: str, seed: int, index: int, width: int, height: int, footer: s
             y += line_height
     middle_top = min(banner_height + 1, height - 1)
     return image, middle_top, max(min(box_top - 1, height - 1), middle_top)
+
+
+# Operations the renderer performs on the source itself (the rest blend a new card over it).
+EDITS = ("upscale", "remove_background")
+
+
+def _edited(request: ProviderRequest, index: int, width: int, height: int) -> Any:
+    """A visible edit of the source, as a model would make it: the transparent area of the mask repainted
+    (inpaint, and outpaint's new border), the source enlarged and sharpened (upscale), or what touches the
+    edges made transparent (remove background). Outside the mask the source's pixels are kept."""
+    from PIL import Image, ImageFilter
+
+    assert request.source_image is not None
+    with Image.open(io.BytesIO(request.source_image)) as opened:
+        source = opened.convert("RGBA")
+    if source.size != (width, height):
+        source = source.resize((width, height), Image.Resampling.LANCZOS)
+    if request.mask_image is not None:
+        with Image.open(io.BytesIO(request.mask_image)) as opened:
+            alpha = opened.convert("RGBA").getchannel("A").resize((width, height), Image.Resampling.NEAREST)
+        paint = alpha.point(lambda a: 255 if a == 0 else 0)
+        footer = _footer(request.seed, index, request.n, width, height)
+        card = _card(request.prompt, request.seed, index, width, height, footer, None)[0].convert("RGBA")
+        return Image.composite(card, source, paint)
+    if request.operation == "upscale":
+        return source.filter(ImageFilter.UnsharpMask(radius=2, percent=120, threshold=2))
+    return _without_background(source)
+
+
+def _without_background(image: Any) -> Any:
+    """The picture with the region connected to its corners (within a colour tolerance) made transparent; when
+    that finds almost nothing, everything outside a centred ellipse, so the change is always visible."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    rgb = image.convert("RGB")
+    marked = rgb.copy()
+    sentinel = (255, 0, 255)
+    width, height = rgb.size
+    for corner in ((0, 0), (width - 1, 0), (0, height - 1), (width - 1, height - 1)):
+        if marked.getpixel(corner) != sentinel:
+            ImageDraw.floodfill(marked, corner, sentinel, thresh=48)
+    difference = ImageChops.difference(marked, Image.new("RGB", rgb.size, sentinel)).convert("L")
+    background = difference.point(lambda d: 255 if d == 0 else 0)
+    histogram = background.histogram()
+    if histogram[255] < 0.05 * width * height:
+        background = Image.new("L", rgb.size, 255)
+        inset_x, inset_y = width // 8, height // 8
+        ImageDraw.Draw(background).ellipse([(inset_x, inset_y), (width - inset_x, height - inset_y)], fill=0)
+    out = image.copy()
+    out.putalpha(ImageChops.multiply(image.getchannel("A"), ImageChops.invert(background)))
+    return out
 
 
 def _encode(image: Any, fmt: str) -> bytes:

@@ -14,7 +14,7 @@ from ..domain.imaging import TokenUsage
 
 MODEL_COLUMNS = """id, provider, label, sizes, qualities, max_n, supports_edit, supports_mask, fallback_model, enabled,
     available, unavailable_reason, replacement_model, custom_sizes, backgrounds, output_formats, previews, position,
-    usd_per_mtok_input_text, usd_per_mtok_input_image, usd_per_mtok_output_image"""
+    usd_per_mtok_input_text, usd_per_mtok_input_image, usd_per_mtok_output_image, input_fidelity"""
 
 
 def model_spec(row: dict[str, Any]) -> ModelSpec:
@@ -24,7 +24,8 @@ def model_spec(row: dict[str, Any]) -> ModelSpec:
                        row.pop("usd_per_mtok_output_image"))
     custom = row.pop("custom_sizes")
     return ModelSpec(**{**row, "sizes": tuple(row["sizes"]), "qualities": tuple(row["qualities"]),
-                        "backgrounds": tuple(row["backgrounds"]), "output_formats": tuple(row["output_formats"])},
+                        "backgrounds": tuple(row["backgrounds"]), "output_formats": tuple(row["output_formats"]),
+                        "input_fidelity": tuple(row["input_fidelity"])},
                      custom_sizes=CustomSizes(**custom) if custom else None, token_rates=rates)
 
 

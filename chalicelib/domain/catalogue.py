@@ -73,6 +73,7 @@ class ModelSpec:
     previews: bool = False
     token_rates: TokenRates = field(default_factory=TokenRates)
     position: int = 0
+    input_fidelity: tuple[str, ...] = ()  # what an edit's input_fidelity may be; empty: the model takes none
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ class ProviderRequest:
     output_format: str = "png"
     frame_count: int | None = None
     safety_identifier: str | None = None
+    # What the call is for (generate, edit, inpaint, outpaint, upscale, remove_background, variation); providers
+    # that have one edit call for all of them may ignore it.
+    operation: str = "generate"
+    input_fidelity: str | None = None
     on_partial: Callable[[int, bytes], None] | None = field(default=None, compare=False)
 
 
@@ -131,6 +135,14 @@ class ImageCodec(Protocol):
         ...
 
     def to_png(self, data: bytes) -> bytes: ...
+
+    def extend_canvas(self, data: bytes, left: int, right: int, top: int, bottom: int) -> tuple[bytes, bytes]:
+        """The picture on a larger transparent canvas and the PNG mask of the added area (alpha 0 there)."""
+        ...
+
+    def resize(self, data: bytes, width: int, height: int) -> bytes:
+        """The picture resized to exactly width x height, as a PNG keeping its alpha."""
+        ...
 
     def convert(self, data: bytes, fmt: str, width: int, quality: int) -> bytes:
         """The picture as png, jpeg or webp, scaled down to width keeping its aspect.
