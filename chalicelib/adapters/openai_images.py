@@ -128,6 +128,8 @@ class OpenAIImageProvider:
         if request.source_image is None:
             return client.images.generate(**params)
         params["image"] = _upload("image", request.source_image)
+        if request.input_fidelity is not None:  # only for models that take it (the catalogue's input_fidelity)
+            params["input_fidelity"] = request.input_fidelity
         if request.mask_image is not None:
             params["mask"] = _upload("mask", request.mask_image)
         return client.images.edit(**params)

@@ -346,6 +346,19 @@ def test_edit_without_a_mask_sends_only_the_image(provider, fake_openai):
     assert set(fake_openai.calls(EDITS)[0].files) == {"image"}
 
 
+def test_an_upscale_sends_input_fidelity_where_the_model_takes_it_and_the_api_refuses_it_elsewhere(provider,
+                                                                                                fake_openai):
+    provider.generate(gpt_image(model="gpt-image-1.5", source_image=png(64, 64), operation="upscale",
+                                input_fidelity="high"))
+    assert fake_openai.calls(EDITS)[0].fields["input_fidelity"] == "high"
+    for model, fidelity in (("gpt-image-2", "high"), ("gpt-image-1-mini", "high")):
+        with pytest.raises(ProviderError) as caught:
+            provider.generate(gpt_image(model=model, source_image=png(64, 64), input_fidelity=fidelity))
+        assert caught.value.retryable is False and "400" in str(caught.value)
+    provider.generate(gpt_image(model="gpt-image-2", source_image=png(64, 64), operation="upscale"))
+    assert "input_fidelity" not in fake_openai.calls(EDITS)[-1].fields
+
+
 def test_edit_with_a_mask_of_another_size_is_refused(provider, fake_openai):
     with pytest.raises(ProviderError) as caught:
         provider.generate(gpt_image(source_image=png(64, 64), mask_image=png(32, 32)))
