@@ -195,23 +195,42 @@ def _one_of(spec: ModelSpec, name: str, value: str, allowed: tuple[str, ...], ve
 
 
 def _check_custom_size(spec: ModelSpec, size: str) -> None:
+    problem = custom_size_problem(spec, size)
+    if problem is not None:
+        raise InvalidRequest(problem, {"field": "size", **size_rules(spec)})
+
+
+def custom_size_problem(spec: ModelSpec, size: str) -> str | None:
+    """Why the model cannot render this size beside its presets (a sentence for the user), or None if it can."""
     bounds = spec.custom_sizes
     if bounds is None:
-        raise InvalidRequest(f"{spec.label} makes these sizes: {', '.join(spec.sizes)}.",
-                             {"field": "size", "allowed": list(spec.sizes)})
-    details = {"field": "size", "allowed": list(spec.sizes), "custom_sizes": bounds.as_dict()}
+        return f"{spec.label} makes these sizes: {', '.join(spec.sizes)}."
     dimensions = parse_size(size)
     if dimensions is None:
-        raise InvalidRequest("A size is WIDTHxHEIGHT in pixels, e.g. 1536x864.", details)
+        return "A size is WIDTHxHEIGHT in pixels, e.g. 1536x864."
     width, height = dimensions
     if width % bounds.multiple_of or height % bounds.multiple_of:
-        raise InvalidRequest(f"Width and height are multiples of {bounds.multiple_of}.", details)
+        return f"Width and height are multiples of {bounds.multiple_of}."
     if max(width, height) > bounds.max_edge:
-        raise InvalidRequest(f"Each side is at most {bounds.max_edge} pixels.", details)
+        return f"Each side is at most {bounds.max_edge} pixels."
     if width * height > bounds.max_pixels:
-        raise InvalidRequest(f"A picture is at most {bounds.max_pixels:,} pixels.", details)
+        return f"A picture is at most {bounds.max_pixels:,} pixels."
     if max(width, height) > bounds.max_aspect * min(width, height):
-        raise InvalidRequest(f"The aspect ratio is at most {bounds.max_aspect:g}:1 either way.", details)
+        return f"The aspect ratio is at most {bounds.max_aspect:g}:1 either way."
+    return None
+
+
+def accepts_size(spec: ModelSpec, size: str) -> bool:
+    """Whether the model renders this size (a preset, or a custom size within its bounds)."""
+    return size in spec.sizes or custom_size_problem(spec, size) is None
+
+
+def size_rules(spec: ModelSpec) -> dict[str, Any]:
+    """The sizes a model takes, for an error's details."""
+    rules: dict[str, Any] = {"allowed": list(spec.sizes)}
+    if spec.custom_sizes:
+        rules["custom_sizes"] = spec.custom_sizes.as_dict()
+    return rules
 
 
 def unit_price(spec: ModelSpec, options: Options, catalog: Catalog) -> UnitPrice:

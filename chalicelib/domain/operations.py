@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import ALPHA_FORMATS, ModelSpec, parse_size
+from .catalogue import ALPHA_FORMATS, ModelSpec, accepts_size, parse_size, size_rules
 from .errors import InvalidRequest
 
 GENERATE, EDIT, INPAINT, OUTPAINT = "generate", "edit", "inpaint", "outpaint"
@@ -181,27 +181,6 @@ def _upscale(spec: ModelSpec, source: tuple[int, int], raw: Any) -> OperationPla
 
 def _round_to(value: float, multiple: int) -> int:
     return max(multiple, round(value / multiple) * multiple)
-
-
-def accepts_size(spec: ModelSpec, size: str) -> bool:
-    """Whether the model renders this size (a preset, or a custom size within its bounds)."""
-    if size in spec.sizes:
-        return True
-    bounds, dimensions = spec.custom_sizes, parse_size(size)
-    if bounds is None or dimensions is None:
-        return False
-    width, height = dimensions
-    return (not width % bounds.multiple_of and not height % bounds.multiple_of
-            and max(width, height) <= bounds.max_edge and width * height <= bounds.max_pixels
-            and max(width, height) <= bounds.max_aspect * min(width, height))
-
-
-def size_rules(spec: ModelSpec) -> dict[str, Any]:
-    """The sizes a model takes, for an error's details."""
-    rules: dict[str, Any] = {"allowed": list(spec.sizes)}
-    if spec.custom_sizes:
-        rules["custom_sizes"] = spec.custom_sizes.as_dict()
-    return rules
 
 
 def fitting_size(spec: ModelSpec, source: tuple[int, int]) -> str:
