@@ -161,9 +161,7 @@ class PillowImageCodec:
                 clean = _upright_without_metadata(image)
         if clean.mode not in ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"):
             clean = clean.convert("RGBA" if "A" in clean.mode else "RGB")
-        out = io.BytesIO()
-        clean.save(out, format="PNG")
-        return out.getvalue()
+        return _png(clean)
 
     def extend_canvas(self, data: bytes, left: int, right: int, top: int, bottom: int) -> tuple[bytes, bytes]:
         """The picture on a larger transparent canvas, and the mask of the added area (alpha 0 there, 255 on the

@@ -23,7 +23,7 @@ from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresP
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
 from .postgres_webhooks import PostgresWebhooks
-from .sealed_secrets import SecretSealer, totp_context
+from .sealed_secrets import UNSEALED, Sealer, totp_context
 
 
 def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool[psycopg.Connection[DictRow]]:
@@ -68,15 +68,15 @@ def _user(row: dict[str, Any] | None) -> User | None:
 
 
 class PostgresUsers:
-    def __init__(self, conn: psycopg.Connection[DictRow], sealer: SecretSealer | None = None) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow], sealer: Sealer = UNSEALED) -> None:
         self._conn = conn
         self._sealer = sealer
 
     def _seal(self, user_id: str, secret: str) -> str:
-        return self._sealer.seal(secret, totp_context(user_id)) if self._sealer else secret
+        return self._sealer.seal(secret, totp_context(user_id))
 
     def _open(self, user_id: str, stored: str | None) -> str | None:
-        return self._sealer.open(stored, totp_context(user_id)) if self._sealer and stored else stored
+        return self._sealer.open(stored, totp_context(user_id)) if stored else stored
 
     def add(self, email: str, display_name: str, password_hash: str, role: Role, now: datetime) -> User | None:
         row = self._conn.execute(
@@ -461,8 +461,8 @@ from .postgres_admin import PostgresAdmin, PostgresApiKeys  # noqa: E402 - needs
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; rolled back unless commit() was called."""
 
-    def __init__(self, pool: ConnectionPool[psycopg.Connection[DictRow]], sealer: SecretSealer | None = None) -> None:
-        # Without a sealer (some tests build their own unit of work) secrets are written and read as they are.
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[DictRow]], sealer: Sealer = UNSEALED) -> None:
+        # The app passes its SecretSealer; units of work that tests build store secrets as they are.
         self._pool = pool
         self._sealer = sealer
 

@@ -9,7 +9,7 @@ import psycopg
 from psycopg.rows import DictRow
 
 from ..domain.webhooks import ClaimedDelivery, Delivery, WebhookEndpoint
-from .sealed_secrets import SecretSealer, webhook_context
+from .sealed_secrets import UNSEALED, Sealer, webhook_context
 
 _ENDPOINT_COLUMNS = """id::text AS id, user_id::text AS user_id, url, events, description, low_credits_threshold,
     created_at, secret, low_credits_notified, failing_since, disabled_at, disabled_reason"""
@@ -18,15 +18,12 @@ _DELIVERY_COLUMNS = """d.id, d.endpoint_id::text AS endpoint_id, d.event_type, d
 
 
 class PostgresWebhooks:
-    def __init__(self, conn: psycopg.Connection[DictRow], sealer: SecretSealer | None = None) -> None:
+    def __init__(self, conn: psycopg.Connection[DictRow], sealer: Sealer = UNSEALED) -> None:
         self._conn = conn
         self._sealer = sealer
 
-    def _secret(self, endpoint_id: str, stored: str) -> str:
-        return self._sealer.open(stored, webhook_context(endpoint_id)) if self._sealer else stored
-
     def _endpoint(self, row: dict[str, Any]) -> WebhookEndpoint:
-        secret = self._secret(row["id"], row["secret"])
+        secret = self._sealer.open(row["secret"], webhook_context(row["id"]))
         return WebhookEndpoint(**{**row, "events": tuple(row["events"]), "secret": secret})
 
     def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
@@ -35,7 +32,7 @@ class PostgresWebhooks:
                                               created_at)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
             (endpoint.id, endpoint.user_id, endpoint.url, list(endpoint.events), endpoint.description,
-             self._sealer.seal(endpoint.secret, webhook_context(endpoint.id)) if self._sealer else endpoint.secret,
+             self._sealer.seal(endpoint.secret, webhook_context(endpoint.id)),
              endpoint.low_credits_threshold, endpoint.created_at),
         )
 
@@ -128,7 +125,8 @@ class PostgresWebhooks:
         claimed = []
         for row in rows:
             url, secret, user_id, hook_id = row.pop("url"), row.pop("secret"), row.pop("user_id"), row.pop("hook_id")
-            claimed.append(ClaimedDelivery(Delivery(**row), url, self._secret(hook_id, secret), user_id))
+            claimed.append(ClaimedDelivery(Delivery(**row), url, self._sealer.open(secret, webhook_context(hook_id)),
+                                           user_id))
         return claimed
 
     def record_attempt(self, delivery: Delivery) -> bool:
