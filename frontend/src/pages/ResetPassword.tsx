@@ -7,26 +7,15 @@ import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedb
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
+import { takeLinkToken } from '../linkToken';
 import './auth.css';
 
 const FIELDS = ['new_password'] as const;
 // The API names the new password `password` when it is too weak.
 const FIELD_ALIASES = { password: 'new_password' };
 
-/**
- * Take the token from the emailed link (`?token=...`, as the API contract has it; `#token=...` in links sent
- * before) and drop it from the address, so it stays out of history and bookmarks.
- */
-function takeToken(): string {
-  const query = new URLSearchParams(location.search);
-  const token = query.get('token') ?? new URLSearchParams(location.hash.replace(/^#/, '')).get('token') ?? '';
-  if (query.has('token') || location.hash) {
-    query.delete('token');
-    const rest = query.toString();
-    history.replaceState(history.state, '', location.pathname + (rest ? `?${rest}` : ''));
-  }
-  return token.trim();
-}
+/** The reset link's token; links sent before the contract was followed carry it as `#token=...`. */
+const takeToken = () => takeLinkToken({ fragment: true });
 
 export function ResetPassword() {
   usePageTitle('Choose a new password');

@@ -6,6 +6,7 @@ import { LoadError } from '../components/LoadError';
 import { ResendVerification } from '../components/VerifyEmailBanner';
 import { describeError } from '../forms';
 import { usePageTitle } from '../hooks';
+import { takeLinkToken } from '../linkToken';
 import './auth.css';
 
 type Outcome =
@@ -14,23 +15,11 @@ type Outcome =
   | { kind: 'invalid' }
   | { kind: 'failed'; message: string };
 
-/** Take the token from `?token=...` and drop it from the address, so it stays out of history and bookmarks. */
-function takeTokenFromQuery(): string {
-  const params = new URLSearchParams(location.search);
-  const token = params.get('token') ?? '';
-  if (params.has('token')) {
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(history.state, '', location.pathname + (rest ? `?${rest}` : '') + location.hash);
-  }
-  return token.trim();
-}
-
 /** Where the emailed link lands: confirms the address (which grants the signup bonus) and says how it went. */
 export function VerifyEmail() {
   usePageTitle('Confirm your email address');
   const session = useSession();
-  const [token] = useState(takeTokenFromQuery);
+  const [token] = useState(takeLinkToken);
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'checking' });
   const [attempt, setAttempt] = useState(0);
   const sent = useRef(-1);
