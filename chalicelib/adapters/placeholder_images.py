@@ -190,8 +190,9 @@ EDITS = ("upscale", "remove_background")
 
 def _edited(request: ProviderRequest, index: int, width: int, height: int) -> Any:
     """A visible edit of the source, as a model would make it: the transparent area of the mask repainted
-    (inpaint, and outpaint's new border), the source enlarged and sharpened (upscale), or what touches the
-    edges made transparent (remove background). Outside the mask the source's pixels are kept."""
+    (inpaint, and outpaint's new border; a card on a transparent ground when that background is asked for),
+    the source enlarged and sharpened (upscale), or what touches the edges made transparent (remove
+    background). Outside the mask the source's pixels are kept."""
     from PIL import Image, ImageFilter
 
     assert request.source_image is not None
@@ -203,9 +204,9 @@ def _edited(request: ProviderRequest, index: int, width: int, height: int) -> An
         with Image.open(io.BytesIO(request.mask_image)) as opened:
             alpha = opened.convert("RGBA").getchannel("A").resize((width, height), Image.Resampling.NEAREST)
         paint = alpha.point(lambda a: 255 if a == 0 else 0)
-        footer = _footer(request.seed, index, request.n, width, height)
-        card = _card(request.prompt, request.seed, index, width, height, footer, None)[0].convert("RGBA")
-        return Image.composite(card, source, paint)
+        transparent = request.background == "transparent" and request.output_format != "jpeg"
+        card = _picture(request.prompt, request.seed, index, width, height, request.n, None, transparent)
+        return Image.composite(card.convert("RGBA"), source, paint)
     if request.operation == "upscale":
         return source.filter(ImageFilter.UnsharpMask(radius=2, percent=120, threshold=2))
     return _without_background(source)
