@@ -8,11 +8,11 @@ from chalicelib.handlers import (
     auth,
     cors,
     credits,
-    deploy,
     generations,
     images,
     me,
     openai_compat,
+    operations,
     system,
     webhook_endpoints,
     webhooks,
@@ -22,6 +22,7 @@ from chalicelib.handlers import (
 app = Chalice(app_name="pixmint")
 app.api.binary_types.extend(["image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml", "image/*",
                              "application/zip", "multipart/form-data"])
+app.register_middleware(cors.cors_middleware, "http")  # first, so it wraps the error envelope too
 app.register_middleware(api.http_middleware, "http")
 app.register_blueprint(system.bp)
 app.register_blueprint(auth.bp)
@@ -34,7 +35,7 @@ app.register_blueprint(worker.bp)
 app.register_blueprint(api_keys.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(admin_reports.bp)
-app.register_blueprint(deploy.bp)
+app.register_blueprint(operations.bp)
 app.register_blueprint(openai_compat.bp)
 app.register_blueprint(webhook_endpoints.bp)
 cors.register_preflight_routes(app)  # last: it adds OPTIONS beside every path registered above

@@ -15,10 +15,14 @@ from .domain.accounts import AccountPolicy, AccountService
 from .domain.admin import AdminService
 from .domain.api_keys import ApiKeyService
 from .domain.credits import CreditService
-from .domain.generation import GenerationService, GenerationWorker
+from .domain.generation_requests import GenerationService
+from .domain.idempotency import IdempotencyService
 from .domain.library import LibraryService
 from .domain.ports import Clock, EmailSender
 from .domain.reports import ReportService
+from .domain.sweeper import GenerationSweeper
+from .domain.uploads import UploadService
+from .domain.worker import GenerationWorker
 
 
 @dataclass
@@ -30,11 +34,14 @@ class Container:
     credits: CreditService
     webhooks: Any
     generations: GenerationService
+    uploads: UploadService
     worker: GenerationWorker
+    sweeper: GenerationSweeper
     library: LibraryService
     api_keys: ApiKeyService
     admin: AdminService
     reports: ReportService
+    idempotency: IdempotencyService
     webhook_secret: str = field(repr=False, default="")
     emails: Any = None
     webhook_endpoints: Any = None
@@ -233,8 +240,7 @@ def build_container(
     from .domain.webhooks import WebhookEvents
 
     # Deliveries carry the API's own JSON for a generation and a ledger row.
-    from .handlers.credits import entry_json
-    from .handlers.generations import generation_json
+    from .handlers.responses import entry_json, generation_json
 
     events = WebhookEvents(clock, generation_json, entry_json)
     credits = CreditService(
@@ -259,14 +265,16 @@ def build_container(
     queue = SqsJobQueue(lambda: aws_client(settings, "sqs"), jobs_queue_url(settings))
     codec = PillowImageCodec()
     generations = GenerationService(
-        uow=unit_of_work, queue=queue, store=store, codec=codec,
+        uow=unit_of_work, queue=queue, store=store,
         moderators=moderators(settings), clock=clock, available_providers=set(providers), log=log, events=events,
     )
     # Derived, not stored: the provider sees a stable pseudonym per user that only this deployment can link back.
     safety_secret = hmac.new(jwt_secret.encode(), b"pixmint safety identifier", hashlib.sha256).digest()
+    uploads = UploadService(uow=unit_of_work, store=store, codec=codec, clock=clock, log=log)
     worker = GenerationWorker(uow=unit_of_work, providers=providers, codec=codec, store=store,
-                              queue=queue, clock=clock, log=log, safety_secret=safety_secret,
+                              clock=clock, log=log, safety_secret=safety_secret,
                               on_model_withdrawn=lambda model: model_withdrawn_alarm(model), events=events)
+    sweeper = GenerationSweeper(uow=unit_of_work, queue=queue, clock=clock, log=log, events=events)
     library = LibraryService(uow=unit_of_work, store=store, codec=codec, clock=clock,
                              public_url=settings.public_url, log=log)
     gateway_keys = None
@@ -297,13 +305,13 @@ def build_container(
             lambda: webhook_endpoints.deliver_due(budget_seconds=5),
             lambda exc: logger.exception("webhook delivery failed"))
         webhook_delivery.start()
-    openai_images = CompatibleImages(generations, uow=unit_of_work, store=store, codec=codec,
-                                     log=log)
+    openai_images = CompatibleImages(generations, uploads, uow=unit_of_work, store=store, codec=codec, log=log)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
-                     webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, worker=worker,
-                     library=library, api_keys=api_keys, admin=admin, reports=reports, webhook_secret=webhook_secret,
-                     emails=emails, webhook_endpoints=webhook_endpoints, openai_images=openai_images,
-                     webhook_delivery=webhook_delivery)
+                     webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, uploads=uploads,
+                     worker=worker, sweeper=sweeper, library=library, api_keys=api_keys, admin=admin, reports=reports,
+                     webhook_secret=webhook_secret, emails=emails, webhook_endpoints=webhook_endpoints,
+                     openai_images=openai_images, webhook_delivery=webhook_delivery,
+                     idempotency=IdempotencyService(unit_of_work, clock))
 
 
 def _from_settings() -> Container:

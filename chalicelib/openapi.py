@@ -8,9 +8,11 @@ from typing import Any
 from .domain.accounts import DEFAULT_DISPLAY_NAME
 from .domain.api_keys import MAX_LIST, SCOPES
 from .domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
-from .domain.generation import FAILURE_CODES, MAX_PROMPT, MAX_UPLOAD_BYTES
+from .domain.generation import FAILURE_CODES, MAX_PROMPT
 from .domain.imaging import OUTPUT_TYPES
-from .domain.library import WIDTH_LADDER
+from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, WIDTH_LADDER
+from .domain.operations import MAX_PADDING, MAX_UPSCALE_FACTOR, OPERATIONS
+from .domain.uploads import MAX_UPLOAD_BYTES
 from .domain.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
 from .domain.webhooks import LOW_CREDITS_RANGE
 from .domain.webhooks import MAX_DESCRIPTION as WEBHOOK_MAX_DESCRIPTION
@@ -58,6 +60,9 @@ CODE = {"type": "string", "minLength": 1, "maxLength": 100, "description": "6 di
 TIMESTAMP = {"type": "string", "format": "date-time"}
 KEY_LIST_ITEM = {"type": "string", "minLength": 1, "maxLength": 100}  # a model id or an address range on a key
 UUID = {"type": "string", "format": "uuid"}
+OPERATION = {"type": "string", "enum": list(OPERATIONS)}
+PADDING = _obj({}, {side: {"type": "integer", "minimum": 0, "maximum": MAX_PADDING}
+                    for side in ("left", "right", "top", "bottom")})
 POSITION = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
 UPSERT_TEXT = {"type": "string", "maxLength": 2000}
 
@@ -121,7 +126,10 @@ SCHEMAS: dict[str, Any] = {
         "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]}, "created_at": TIMESTAMP,
         "alt": STRING, "content_url": STRING, "thumbnail_url": STRING,
         "share_url": {"type": ["string", "null"]}, "frames": {"type": "integer", "minimum": 1},
-        "has_alpha": {"type": "boolean"}}),
+        "has_alpha": {"type": "boolean"}, "operation": OPERATION,
+        "parent_image_id": {"type": ["string", "null"], "description": "The image it was made from, while it exists"}}),
+    "Lineage": _obj({"ancestors": {"type": "array", "items": _ref("Image")},
+                     "descendants": {"type": "array", "items": _ref("Image")}}),
     "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")},
                        "next_cursor": {"type": ["string", "null"]}}),
     "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}),
@@ -141,8 +149,10 @@ SCHEMAS: dict[str, Any] = {
         "source_image_id": {"type": ["string", "null"]}, "mask_image_id": {"type": ["string", "null"]},
         "background": {"type": "string", "enum": list(BACKGROUNDS)},
         "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
-        "frame_count": {"type": ["integer", "null"]}, "operation": {"type": "string", "enum": ["generate", "edit"]},
+        "frame_count": {"type": ["integer", "null"]}, "operation": OPERATION,
         "parent_image_id": {"type": ["string", "null"]},
+        "outpaint": {"oneOf": [{"type": "null"}, PADDING]},
+        "upscale": {"oneOf": [{"type": "null"}, _obj({"width": {"type": "integer"}, "height": {"type": "integer"}})]},
         "images": {"type": "array", "items": _ref("Image")},
         "previews": {"type": "array", "items": _obj({"index": {"type": "integer", "minimum": 0}, "url": STRING})},
         "usage": {"oneOf": [{"type": "null"}, _obj({"input_text_tokens": COUNT, "input_image_tokens": COUNT,
@@ -153,7 +163,10 @@ SCHEMAS: dict[str, Any] = {
                                          "description": "Why it failed, for code to branch on"}}),
     "GenerationPage": _obj({"items": {"type": "array", "items": _ref("Generation")},
                             "next_cursor": {"type": ["string", "null"]}}),
-    "GenerationRequest": _obj({"prompt": {"type": "string", "minLength": 1, "maxLength": 4000}}, {
+    "GenerationRequest": _obj({}, {
+        "prompt": {"type": "string", "minLength": 1, "maxLength": 4000,
+                   "description": "Required to generate, edit and inpaint; the other operations have their own, "
+                                  "and a variation takes its source's"},
         "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 4},
         "style_preset": STRING, "negative_prompt": {"type": "string", "maxLength": 2000},
         "source_image_id": {"type": "string", "format": "uuid"}, "mask_image_id": {"type": "string", "format": "uuid"},
@@ -161,8 +174,13 @@ SCHEMAS: dict[str, Any] = {
         "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
         "frame_count": {"type": "integer", "minimum": FRAME_RANGE[0], "maximum": FRAME_RANGE[1],
                         "description": "GIF only; 9 when omitted"},
-        "operation": {"type": "string", "enum": ["generate", "edit"],
-                      "description": "edit needs source_image_id; derived when omitted"}}),
+        "operation": {**OPERATION, "description": "Every operation but generate needs source_image_id; inpaint "
+                                                  "also mask_image_id. Omitted: edit with a source, else generate"},
+        "outpaint": {**PADDING, "description": "outpaint only: pixels added on each side (at least one)"},
+        "upscale": {"description": "upscale only: a factor (more than 1, at most 4) or a target size of the "
+                                   "source's shape", "oneOf": [
+            _obj({"factor": {"type": "number", "exclusiveMinimum": 1, "maximum": MAX_UPSCALE_FACTOR}}),
+            _obj({"width": {"type": "integer", "minimum": 1}, "height": {"type": "integer", "minimum": 1}})]}}),
     "Quote": _obj({"cost_credits": {"type": "integer"}, "unit_credits": {"type": "integer"}, "model": STRING,
                    "size": STRING, "quality": STRING, "n": {"type": "integer"},
                    "background": {"type": "string", "enum": list(BACKGROUNDS)},
@@ -522,6 +540,12 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("One image", "images", "200", _ref("Image"), errors=("403", "404"), parameters=[_path("image_id")]),
         "delete": _op("Delete an image, its variants and its S3 copies", "images", "204", None, errors=("403", "404"),
                       parameters=[_path("image_id")]),
+    },
+    "/v1/images/{image_id}/lineage": {
+        "get": _op("What an image was made from (nearest first) and what was made from it (oldest first); "
+                   f"{LINEAGE_DEPTH} steps either way, at most {LINEAGE_LIMIT} results", "images", "200",
+                   _ref("Lineage"),
+                   errors=("403", "404"), parameters=[_path("image_id")]),
     },
     "/v1/images/{image_id}/content": {"get": {
         **_op("The image bytes as an attachment, converted and scaled on request", "images", "200",

@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         background: list[QueuePoller | Schedule] = [
             *(QueuePoller(aws_client(settings, "sqs"), bootstrap.jobs_queue_url(settings), handle_batch, n)
               for n in range(LOCAL_WORKERS)),
-            Schedule("sweeper", 60, lambda: bootstrap.container().worker.sweep()),
+            Schedule("sweeper", 60, lambda: bootstrap.container().sweeper.sweep()),
             Schedule("s3-deletions", 900, lambda: bootstrap.container().library.retry_s3_deletions()),
             Schedule("housekeeping", 3600, lambda: (bootstrap.container().library.sweep_uploads(),
                                                     bootstrap.container().api_keys.prune_throttle_records())),

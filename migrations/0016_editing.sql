@@ -15,3 +15,13 @@ ALTER TABLE generations
     ADD CONSTRAINT generations_operation_params_check CHECK (jsonb_typeof(operation_params) = 'object');
 UPDATE generations SET operation = CASE WHEN mask_image_id IS NOT NULL THEN 'inpaint' ELSE 'edit' END
     WHERE source_image_id IS NOT NULL;
+
+-- Each image names the image it was made from and how, copied from its generation when stored, so the image
+-- page shows its lineage with an indexed lookup either way. Deleting a source leaves its results in place.
+ALTER TABLE images
+    ADD COLUMN operation text NOT NULL DEFAULT 'generate',
+    ADD COLUMN parent_image_id uuid REFERENCES images (id) ON DELETE SET NULL;
+UPDATE images i SET operation = g.operation,
+    parent_image_id = (SELECT p.id FROM images p WHERE p.id = g.source_image_id)
+    FROM generations g WHERE g.id = i.generation_id;
+CREATE INDEX images_parent_idx ON images (parent_image_id) WHERE parent_image_id IS NOT NULL;

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -19,9 +18,11 @@ from ..domain.model import (
     TwoFactorState,
     User,
 )
+from .postgres_admin import PostgresAccountFlags, PostgresAdmin, PostgresApiKeys
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
+from .postgres_rows import USER_COLUMNS, user_from_row
 from .postgres_webhooks import PostgresWebhooks
 from .sealed_secrets import UNSEALED, Sealer, totp_context
 
@@ -44,29 +45,6 @@ def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool[psycopg.
     )
 
 
-_USER_COLUMNS = ("u.id::text AS id, u.email, u.display_name, u.role, u.suspended, u.credits, u.password_hash, "
-                 "u.created_at, u.email_verified_at IS NOT NULL AS email_verified, "
-                 "u.totp_secret IS NOT NULL AS two_factor, u.signup_bonus_at")
-
-
-def _user(row: dict[str, Any] | None) -> User | None:
-    if row is None:
-        return None
-    return User(
-        id=row["id"],
-        email=row["email"],
-        display_name=row["display_name"],
-        role=Role(row["role"]),
-        suspended=row["suspended"],
-        credits=row["credits"],
-        password_hash=row["password_hash"],
-        created_at=row["created_at"],
-        email_verified=row["email_verified"],
-        two_factor=row["two_factor"],
-        signup_bonus_at=row["signup_bonus_at"],
-    )
-
-
 class PostgresUsers:
     def __init__(self, conn: psycopg.Connection[DictRow], sealer: Sealer = UNSEALED) -> None:
         self._conn = conn
@@ -83,18 +61,19 @@ class PostgresUsers:
             f"""INSERT INTO users AS u (email, display_name, password_hash, role, created_at, updated_at)
                 VALUES (%s, %s, %s, %s, %s, %s)
                 ON CONFLICT ((lower(email))) DO NOTHING
-                RETURNING {_USER_COLUMNS}""",
+                RETURNING {USER_COLUMNS}""",
             (email, display_name, password_hash, role.value, now, now),
         ).fetchone()
-        return _user(row)
+        return user_from_row(row)
 
     def get(self, user_id: str) -> User | None:
-        return _user(self._conn.execute(f"SELECT {_USER_COLUMNS} FROM users u WHERE u.id = %s", (user_id,)).fetchone())
+        row = self._conn.execute(f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = %s", (user_id,)).fetchone()
+        return user_from_row(row)
 
     def get_with_session(self, user_id: str, session_id: str) -> User | None:
-        return _user(
+        return user_from_row(
             self._conn.execute(
-                f"""SELECT {_USER_COLUMNS} FROM users u
+                f"""SELECT {USER_COLUMNS} FROM users u
                     JOIN refresh_token_families f ON f.user_id = u.id
                     WHERE u.id = %s AND f.id = %s AND f.revoked_at IS NULL""",
                 (user_id, session_id),
@@ -102,17 +81,17 @@ class PostgresUsers:
         )
 
     def by_email(self, email: str) -> User | None:
-        return _user(
-            self._conn.execute(f"SELECT {_USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(%s)",
+        return user_from_row(
+            self._conn.execute(f"SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(%s)",
                                (email,)).fetchone()
         )
 
     def update_profile(self, user_id: str, display_name: str) -> User:
         row = self._conn.execute(
-            f"UPDATE users AS u SET display_name = %s, updated_at = now() WHERE u.id = %s RETURNING {_USER_COLUMNS}",
+            f"UPDATE users AS u SET display_name = %s, updated_at = now() WHERE u.id = %s RETURNING {USER_COLUMNS}",
             (display_name, user_id),
         ).fetchone()
-        user = _user(row)
+        user = user_from_row(row)
         assert user is not None
         return user
 
@@ -455,9 +434,6 @@ class PostgresLoginAttempts:
         )
 
 
-from .postgres_admin import PostgresAdmin, PostgresApiKeys  # noqa: E402 - needs _USER_COLUMNS above
-
-
 class PostgresUnitOfWork:
     """One transaction on one pooled connection; rolled back unless commit() was called."""
 
@@ -488,6 +464,7 @@ class PostgresUnitOfWork:
         self.library = PostgresLibrary(self._conn)
         self.api_keys = PostgresApiKeys(self._conn)
         self.admin = PostgresAdmin(self._conn)
+        self.flags = PostgresAccountFlags(self._conn)
         self.webhooks = PostgresWebhooks(self._conn, self._sealer)
         return self
 

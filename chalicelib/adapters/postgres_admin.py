@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 from ..domain.admin import AuditEntry, UserSummary
 from ..domain.api_keys import ApiKey, KeyBudget, KeyLimits
 from ..domain.model import Role, User
-from .postgres import _USER_COLUMNS, _user
+from .postgres_rows import USER_COLUMNS, user_from_row
 
 _KEY_FIELDS = (("k.id::text", "id"), ("k.user_id::text", "user_id"), ("k.name", "name"), ("k.prefix", "prefix"),
                ("k.rate_limit_per_minute", "rate_limit_per_minute"), ("k.monthly_cap_credits", "monthly_cap_credits"),
@@ -34,6 +34,18 @@ def _key(row: dict[str, Any], prefix: str = "") -> ApiKey:
         if values.get(name) is not None:
             values[name] = tuple(values[name])
     return ApiKey(**values)
+
+
+class PostgresAccountFlags:
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
+        self._conn = conn
+
+    def flag(self, user_id: str, reason: str, now: datetime) -> None:
+        """Flags the account for review with the latest reason; flagged_at keeps the first flag's time."""
+        self._conn.execute(
+            "UPDATE users SET flagged_at = coalesce(flagged_at, %s), flag_reason = %s WHERE id = %s",
+            (now, reason, user_id),
+        )
 
 
 class PostgresApiKeys:
@@ -79,14 +91,14 @@ class PostgresApiKeys:
 
     def by_hash(self, key_hash: bytes) -> tuple[ApiKey, User] | None:
         row = self._conn.execute(
-            f"""SELECT {_USER_COLUMNS}, {_KEY_PREFIXED}
+            f"""SELECT {USER_COLUMNS}, {_KEY_PREFIXED}
                 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = %s""",
             (key_hash,),
         ).fetchone()
         if row is None:
             return None
         key = _key(row, "k_")
-        user = _user(row)
+        user = user_from_row(row)
         assert user is not None
         return key, user
 
@@ -128,7 +140,7 @@ class PostgresApiKeys:
                          row["expires_at"], row["revoked"])
 
 
-_SUMMARY = f"""SELECT {_USER_COLUMNS}, u.flagged_at, u.flag_reason,
+_SUMMARY = f"""SELECT {USER_COLUMNS}, u.flagged_at, u.flag_reason,
     (SELECT count(*) FROM generations g WHERE g.user_id = u.id) AS generations,
     (SELECT coalesce(-sum(delta), 0) FROM ledger l
         WHERE l.user_id = u.id AND l.kind IN ('generation', 'generation_refund')) AS credits_spent,
@@ -141,7 +153,7 @@ _SUMMARY = f"""SELECT {_USER_COLUMNS}, u.flagged_at, u.flag_reason,
 
 
 def _summary(row: dict[str, Any]) -> UserSummary:
-    user = _user(row)
+    user = user_from_row(row)
     assert user is not None
     return UserSummary(user, row["flagged_at"], row["flag_reason"], int(row["generations"]), int(row["credits_spent"]),
                        int(row["credits_bought"]), row["estimated_cost_usd"], row["actual_cost_usd"])

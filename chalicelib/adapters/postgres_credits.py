@@ -16,8 +16,8 @@ from ..domain.credits import (
     CreditPack,
     LedgerEntry,
     Payment,
-    StoredResponse,
 )
+from ..domain.idempotency import StoredResponse
 
 
 class PostgresLedger:
@@ -183,12 +183,6 @@ class PostgresPayments:
             "SELECT id, label, credits, amount_cents, currency FROM credit_packs WHERE active ORDER BY position, id"
         ).fetchall()
         return [CreditPack(**row) for row in rows]
-
-    def flag_user(self, user_id: str, reason: str, now: datetime) -> None:
-        self._conn.execute(
-            "UPDATE users SET flagged_at = coalesce(flagged_at, %s), flag_reason = %s WHERE id = %s",
-            (now, reason, user_id),
-        )
 
 
 class PostgresIdempotencyKeys:

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
 
 from ..domain.catalogue import CustomSizes, ModelSpec, Price, Rate, TokenRates
 from ..domain.generation import Generation, GenerationFilters, ImageRecord, PendingUpload, PromptTemplate, StylePreset
@@ -97,7 +98,7 @@ _GENERATION_COLUMNS = """id::text AS id, user_id::text AS user_id, status, promp
     mask_image_id::text AS mask_image_id, unit_credits, cost_credits, refunded_credits, unit_cost_usd,
     provider_cost_usd, provider_latency_ms, error, attempts, created_at, enqueued_at, started_at, completed_at,
     background, output_format, frame_count, input_text_tokens, input_image_tokens, output_image_tokens,
-    output_text_tokens, actual_cost_usd, error_code"""
+    output_text_tokens, actual_cost_usd, error_code, operation, operation_params"""
 _TOKEN_COLUMNS = ("input_text_tokens", "input_image_tokens", "output_image_tokens", "output_text_tokens")
 
 
@@ -118,11 +119,13 @@ class PostgresGenerations:
         self._conn.execute(
             """INSERT INTO generations (id, user_id, status, prompt, final_prompt, negative_prompt, style_preset, model,
                    size, quality, n, seed, source_image_id, mask_image_id, unit_credits, cost_credits, unit_cost_usd,
-                   created_at, api_key_id, background, output_format, frame_count)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                   created_at, api_key_id, background, output_format, frame_count, operation, operation_params)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                       %s)""",
             (g.id, g.user_id, g.status, g.prompt, g.final_prompt, g.negative_prompt, g.style_preset, g.model, g.size,
              g.quality, g.n, g.seed, g.source_image_id, g.mask_image_id, g.unit_credits, g.cost_credits,
-             g.unit_cost_usd, g.created_at, api_key_id, g.background, g.output_format, g.frame_count),
+             g.unit_cost_usd, g.created_at, api_key_id, g.background, g.output_format, g.frame_count, g.operation,
+             Jsonb(g.operation_params)),
         )
 
     def get(self, generation_id: str, user_id: str | None = None) -> Generation | None:
@@ -269,7 +272,7 @@ class PostgresPreviews:
 
 IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
     i.position, i.width, i.height, i.content_type, i.bytes, i.sha256, i.s3_key, i.favorite, i.created_at,
-    i.prompt, i.model, i.share_slug, i.frames, i.has_alpha"""
+    i.prompt, i.model, i.share_slug, i.frames, i.has_alpha, i.operation, i.parent_image_id::text AS parent_image_id"""
 
 
 class PostgresImages:
@@ -279,8 +282,9 @@ class PostgresImages:
     def add(self, r: ImageRecord, data: bytes, thumbnail: bytes) -> bool:
         row = self._conn.execute(
             """INSERT INTO images (id, user_id, generation_id, kind, position, width, height, content_type, bytes,
-                   sha256, s3_key, created_at, frames, has_alpha, prompt, model)
-               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model
+                   sha256, s3_key, created_at, frames, has_alpha, prompt, model, operation, parent_image_id)
+               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model,
+                      COALESCE(g.operation, 'generate'), (SELECT p.id FROM images p WHERE p.id = g.source_image_id)
                FROM (SELECT 1) AS one LEFT JOIN generations g ON g.id = %s::uuid
                WHERE %s::uuid IS NULL OR g.status = 'running'
                ON CONFLICT DO NOTHING RETURNING id""",

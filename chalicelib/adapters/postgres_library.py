@@ -44,6 +44,36 @@ class PostgresLibrary:
                  "last": last_id, "limit": limit},
             ).fetchall()
 
+    def lineage(self, user_id: str, image_id: str, depth: int,
+                limit: int) -> tuple[builtins.list[ImageRecord], builtins.list[ImageRecord]] | None:
+        """The user's image's ancestors (nearest first, up to `depth`) and what was made from it and from
+        those (oldest first, up to `depth` steps and `limit` images); None when the image is not theirs."""
+        if self._conn.execute("SELECT 1 FROM images WHERE id = %s AND user_id = %s",
+                              (image_id, user_id)).fetchone() is None:
+            return None
+        with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
+            ancestors = cursor.execute(
+                f"""WITH RECURSIVE up (id, depth) AS (
+                        SELECT parent_image_id, 1 FROM images WHERE id = %(image)s AND parent_image_id IS NOT NULL
+                        UNION ALL
+                        SELECT i.parent_image_id, up.depth + 1 FROM images i JOIN up ON i.id = up.id
+                        WHERE i.parent_image_id IS NOT NULL AND up.depth < %(depth)s)
+                    SELECT {IMAGE_COLUMNS} FROM up JOIN images i ON i.id = up.id
+                    WHERE i.user_id = %(user)s ORDER BY up.depth""",
+                {"image": image_id, "user": user_id, "depth": depth},
+            ).fetchall()
+            descendants = cursor.execute(
+                f"""WITH RECURSIVE down (id, depth) AS (
+                        SELECT id, 1 FROM images WHERE parent_image_id = %(image)s
+                        UNION ALL
+                        SELECT i.id, down.depth + 1 FROM images i JOIN down ON i.parent_image_id = down.id
+                        WHERE down.depth < %(depth)s)
+                    SELECT {IMAGE_COLUMNS} FROM down JOIN images i ON i.id = down.id
+                    WHERE i.user_id = %(user)s ORDER BY i.created_at, i.id LIMIT %(limit)s""",
+                {"image": image_id, "user": user_id, "depth": depth, "limit": limit},
+            ).fetchall()
+        return ancestors, descendants
+
     def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]:
         rows = self._conn.execute(
             "UPDATE images SET favorite = %s WHERE user_id = %s AND id = ANY(%s::uuid[]) RETURNING id::text AS id",

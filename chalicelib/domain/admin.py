@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 from .catalogue import ModelSpec
 from .credits import LedgerEntry
@@ -15,6 +15,7 @@ from .errors import Conflict, InvalidRequest, NotFound
 from .ids import is_uuid
 from .model import Principal, Role, User
 from .paging import decode_id_cursor, page_of
+from .ports import AdminUnitOfWork
 
 POSITION_LIMIT = 1_000_000  # list order; the column is a 32-bit integer
 
@@ -49,47 +50,10 @@ class AuditEntry:
     created_at: datetime
 
 
-class AdminQueries(Protocol):
-    def users(self, q: str | None, after: int, limit: int) -> list[UserSummary]: ...
-
-    def user(self, user_id: str) -> UserSummary | None: ...
-
-    def set_user(self, user_id: str, suspended: bool | None, role: Role | None) -> None: ...
-
-    def admin_count(self) -> int: ...
-
-    def pricing(self) -> list[dict[str, Any]]: ...
-
-    def upsert_price(self, model: str, size: str, quality: str, credits: int, cost: Decimal) -> None: ...
-
-    def settings(self) -> dict[str, Any]: ...
-
-    def set_setting(self, key: str, value: Any) -> None: ...
-
-    def set_model_enabled(self, model: str, enabled: bool) -> bool: ...
-
-    def update_model(self, model: str, values: dict[str, Any]) -> bool: ...
-
-    def rates(self) -> list[dict[str, Any]]: ...
-
-    def upsert_rate(self, model: str, unit: str, quality: str, credits: Decimal, cost: Decimal) -> None: ...
-
-    def upsert_preset(self, preset_id: str, label: str, suffix: str, position: int, active: bool) -> None: ...
-
-    def upsert_template(self, template_id: str, label: str, template: str, variables: list[str], position: int,
-                        active: bool) -> None: ...
-
-    def upsert_pack(self, pack_id: str, label: str, credits: int, amount_cents: int, position: int,
-                    active: bool) -> None: ...
-
-    def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
-              now: datetime) -> None: ...
-
-    def audit_log(self, before_id: int | None, limit: int) -> list[AuditEntry]: ...
 
 
 class AdminService:
-    def __init__(self, uow: Callable[[], Any], clock: Any, events: Any = None) -> None:
+    def __init__(self, uow: Callable[[], AdminUnitOfWork], clock: Any, events: Any = None) -> None:
         self._uow = uow
         self._clock = clock
         self._events = events  # WebhookEvents: an adjustment may take the balance across a credits.low threshold
@@ -120,6 +84,7 @@ class AdminService:
         with self._uow() as uow:
             uow.admin.set_user(user_id, suspended, new_role)
             after = uow.admin.user(user_id)
+            assert after is not None  # self.user() found it, and users are not deleted by set_user
             uow.admin.audit(actor.user, "user.update", "user", user_id, _user_state(before), _user_state(after),
                             self._clock.now())
             uow.commit()

@@ -11,10 +11,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import Forbidden, InvalidRequest, KeyCapReached, NotFound, RateLimited, Unauthorized
 from .model import Principal, User
+from .ports import ApiKeys, GatewayKeys
 from .throttle import ThrottlePolicy
 
 KEY_PREFIX = "pxm_"
@@ -67,39 +68,6 @@ class KeyBudget:
     revoked: bool
 
 
-class ApiKeys(Protocol):
-    def add(self, user_id: str, name: str, prefix: str, key_hash: bytes, limits: KeyLimits, now: datetime) -> ApiKey:
-        """Stores a new key; `limits` has its rate limit filled in."""
-        ...
-
-    def for_user(self, user_id: str, month_start: datetime) -> list[ApiKey]: ...
-
-    def count_active(self, user_id: str) -> int: ...
-
-    def revoke(self, user_id: str, key_id: str, now: datetime) -> ApiKey | None: ...
-
-    def set_gateway_key(self, key_id: str, gateway_key_id: str) -> None: ...
-
-    def by_hash(self, key_hash: bytes) -> tuple[ApiKey, User] | None: ...
-
-    def count_request(self, key_id: str, window_start: datetime, now: datetime) -> int:
-        """Counts one request in the key's minute window and returns the window's total."""
-        ...
-
-    def prune_windows(self, before: datetime, limit: int) -> int:
-        """Deletes up to `limit` per-minute windows that started before `before`; returns how many."""
-        ...
-
-    def lock_usage(self, key_id: str, month_start: datetime) -> KeyBudget | None:
-        """Locks the key for the transaction, then reads its limits and the credits used this month as committed
-        once the lock is held, so concurrent spends through one key are checked one after another."""
-        ...
-
-
-class GatewayKeys(Protocol):
-    def create(self, name: str, value: str) -> str: ...
-
-    def delete(self, gateway_key_id: str) -> None: ...
 
 
 def key_digest(secret: str) -> bytes:

@@ -8,10 +8,11 @@ import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import InvalidRequest
 from .imaging import TokenUsage
+from .ports import Catalog
 
 BACKGROUNDS = ("auto", "opaque", "transparent")
 OUTPUT_FORMATS = ("png", "webp", "jpeg", "gif", "svg")
@@ -124,24 +125,6 @@ class UnitPrice:
                 "unit_credits": self.credits, "n": n, "cost_credits": self.credits * n}
 
 
-class Catalog(Protocol):
-    def models(self, include_disabled: bool = False) -> list[ModelSpec]: ...
-
-    def price(self, model: str, size: str, quality: str) -> Price | None: ...
-
-    def rate(self, model: str, unit: str, quality: str) -> Rate | None: ...
-
-    def rates(self) -> list[Rate]: ...
-
-    def mark_withdrawn(self, model: str, reason: str, now: Any) -> bool:
-        """Sets a model unavailable; False when it already was (so the first worker to notice reports it)."""
-        ...
-
-    def presets(self) -> list[Any]: ...
-
-    def templates(self) -> list[Any]: ...
-
-    def setting(self, key: str, default: Any) -> Any: ...
 
 
 def parse_size(size: str) -> tuple[int, int] | None:

@@ -11,8 +11,10 @@ from typing import Any
 
 from .catalogue import ModelSpec
 from .errors import InvalidRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from .generation import Generation, GenerationRequest, GenerationService
+from .generation import Generation, GenerationRequest
+from .generation_requests import GenerationService
 from .model import Principal
+from .uploads import UploadService
 
 WAIT_CEILING = 150.0  # seconds; below the 170 s integration timeout infra/ gives /v1/openai/* in AWS
 TIME_MARGIN = 10.0  # seconds kept back from the Lambda's own timeout to answer with the generation id
@@ -109,11 +111,12 @@ def from_openai(params: dict[str, Any], image: Upload | None = None, mask: Uploa
 class CompatibleImages:
     """Runs OpenAI-shaped image requests as Pixmint generations and waits for them to finish."""
 
-    def __init__(self, generations: GenerationService, uow: Callable[[], Any], store: Any, codec: Any,
-                 wait_ceiling: float = WAIT_CEILING, poll_seconds: float = POLL_SECONDS,
+    def __init__(self, generations: GenerationService, uploads: UploadService, uow: Callable[[], Any], store: Any,
+                 codec: Any, wait_ceiling: float = WAIT_CEILING, poll_seconds: float = POLL_SECONDS,
                  sleep: Callable[[float], None] = time.sleep, monotonic: Callable[[], float] = time.monotonic,
                  log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
         self._generations = generations
+        self._uploads = uploads
         self._uow = uow
         self._store = store
         self._codec = codec
@@ -127,10 +130,9 @@ class CompatibleImages:
         """The models a request may name today."""
         return [spec for spec, _, _ in self._generations.models() if spec.available]
 
-    def run(self, principal: Principal, request: CompatibleRequest, idempotency_key: str | None, fingerprint: str,
-            to_json: Callable[[Generation], dict[str, Any]], time_left: float | None = None) -> Outcome:
-        """Charges and queues the generation (uploading an edit's image and mask first), then waits for it at most
-        min(the ceiling, time_left less a margin) seconds."""
+    def start(self, principal: Principal, request: CompatibleRequest) -> Generation:
+        """Charges and queues the generation, uploading an edit's image and mask first; refusals name OpenAI's
+        parameters."""
         user = principal.user
         model = request.generation.model
         if model is not None and model not in {spec.id for spec, _, _ in self._generations.models()}:
@@ -140,19 +142,22 @@ class CompatibleImages:
             wanted = replace(wanted, source_image_id=self._upload(principal, request.image, "image"),
                              mask_image_id=self._upload(principal, request.mask, "mask") if request.mask else None)
         try:
-            stored = self._generations.create(user, wanted, idempotency_key, fingerprint, to_json,
-                                              principal.api_key_id)
+            return self._generations.create(user, wanted, principal.api_key_id)
         except InvalidRequest as exc:
             name = exc.details.get("field")
             if name in PARAMS:
                 raise InvalidRequest(exc.message, {**exc.details, "field": PARAMS[name]}) from None
             raise
+
+    def wait(self, user_id: str, generation_id: str, request: CompatibleRequest,
+             time_left: float | None = None) -> Outcome:
+        """Waits for a generation to finish, at most min(the ceiling, time_left less a margin) seconds."""
         budget = self._ceiling if time_left is None else min(self._ceiling, time_left - TIME_MARGIN)
-        return self._wait(user.id, stored.body["id"], max(budget, 0.0), request)
+        return self._wait(user_id, generation_id, max(budget, 0.0), request)
 
     def _upload(self, principal: Principal, upload: Upload, name: str) -> str:
         try:
-            return self._generations.upload(principal.user, upload.data, upload.content_type).id
+            return self._uploads.upload(principal.user, upload.data, upload.content_type).id
         except (PayloadTooLarge, UnsupportedMediaType) as exc:
             raise InvalidRequest(exc.message, {**exc.details, "field": name}) from None
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from .errors import InsufficientCredits, InvalidRequest, NotFound
-from .idempotency import claim_key, released_on_failure
 from .model import User
 from .paging import decode_id_cursor, decode_time_cursor, page_of
+from .ports import CreditsUnitOfWork, Ledger, PaymentGateway
 
 CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
 MIN_CUSTOM_CENTS = 500
@@ -93,93 +92,6 @@ class Page:
     next_cursor: str | None
 
 
-@dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: dict[str, Any]
-
-
-class Ledger(Protocol):
-    def spend(self, user_id: str, cost: int, kind: str, reference: str, actor: str, now: datetime) -> int | None:
-        """Takes cost from a balance that covers it, with its ledger row; None when it does not."""
-        ...
-
-    def credit(self, user_id: str, amount: int, kind: str, reference: str, actor: str, now: datetime) -> int: ...
-
-    def take_back(self, user_id: str, amount: int, kind: str, reference: str, actor: str, now: datetime) -> int:
-        """Removes credits even below zero (refunds and disputes of payments only)."""
-        ...
-
-    def balance(self, user_id: str) -> int: ...
-
-    def entries(self, user_id: str, before_id: int | None, limit: int) -> list[LedgerEntry]: ...
-
-
-class Payments(Protocol):
-    def add(self, user_id: str, provider: str, session: CheckoutSession, order: CheckoutOrder,
-            now: datetime) -> Payment: ...
-
-    def by_session(self, checkout_session_id: str, user_id: str | None = None) -> Payment | None: ...
-
-    def lock_by_session(self, checkout_session_id: str) -> Payment | None: ...
-
-    def lock_by_intent(self, payment_intent_id: str) -> Payment | None: ...
-
-    def lock_intent(self, payment_intent_id: str) -> None:
-        """Serialises everything done for one payment intent until the transaction ends."""
-        ...
-
-    def update(self, payment: Payment, now: datetime, event_id: str | None, note: str | None = None) -> None:
-        """Saves the mutable fields and appends the status to the payment's history."""
-        ...
-
-    def list_for_user(self, user_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Payment]: ...
-
-    def pending_credits(self, user_id: str) -> int: ...
-
-    def record_event(self, event_id: str, event_type: str, now: datetime) -> bool:
-        """Records a webhook event id; False when it was recorded before."""
-        ...
-
-    def add_adjustment(self, payment_intent_id: str, refunded_cents: int, disputed: bool, now: datetime) -> None: ...
-
-    def take_adjustment(self, payment_intent_id: str) -> Adjustment | None: ...
-
-    def packs(self) -> list[CreditPack]: ...
-
-    def flag_user(self, user_id: str, reason: str, now: datetime) -> None: ...
-
-
-class IdempotencyKeys(Protocol):
-    def claim(self, user_id: str, scope: str, key: str, request_hash: str, now: datetime,
-              window: timedelta) -> StoredResponse | bool | None:
-        """True when claimed for this request, a StoredResponse when answered before, None when in progress."""
-        ...
-
-    def complete(self, user_id: str, scope: str, key: str, response: StoredResponse) -> None: ...
-
-    def release(self, user_id: str, scope: str, key: str) -> None: ...
-
-
-class CreditsUnitOfWork(Protocol):
-    @property
-    def ledger(self) -> Ledger: ...
-    @property
-    def payments(self) -> Payments: ...
-    @property
-    def idempotency(self) -> IdempotencyKeys: ...
-
-    def __enter__(self) -> CreditsUnitOfWork: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    def commit(self) -> None: ...
-
-
-class PaymentGateway(Protocol):
-    name: str
-
-    def create_checkout(self, order: CheckoutOrder, idempotency_key: str) -> CheckoutSession: ...
 
 
 def spend(ledger: Ledger, user_id: str, cost: int, reference: str, now: datetime, kind: str = "generation",
@@ -191,12 +103,6 @@ def spend(ledger: Ledger, user_id: str, cost: int, reference: str, now: datetime
     if balance is None:
         raise InsufficientCredits(cost, ledger.balance(user_id))
     return balance
-
-
-def request_fingerprint(body: Any) -> str:
-    import json
-
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 # What each status may become; money received (paid) wins over any earlier outcome.
@@ -278,23 +184,17 @@ class CreditService:
         return payment
 
     def start_checkout(self, user: User, pack_id: str | None, amount_cents: int | None,
-                       idempotency_key: str | None, request_hash: str) -> StoredResponse:
+                       idempotency_key: str | None) -> CheckoutSession:
+        """Opens a checkout for a pack or a custom amount; the same key gives the gateway's same session."""
         order = self._order(user, pack_id, amount_cents)
         now = self._clock.now()
-        replay = claim_key(self._uow, user.id, "checkout", idempotency_key, request_hash, now)
-        if replay is not None:
-            return replay
         gateway_key = f"pixmint-checkout-{user.id}-{idempotency_key or secrets.token_hex(16)}"
-        with released_on_failure(self._uow, user.id, "checkout", idempotency_key):
-            session = self._gateway.create_checkout(order, gateway_key)
-        response = StoredResponse(201, {"checkout_id": session.id, "checkout_url": session.url})
+        session = self._gateway.create_checkout(order, gateway_key)
         with self._uow() as uow:
             if uow.payments.by_session(session.id) is None:
                 uow.payments.add(user.id, self._gateway.name, session, order, now)
-            if idempotency_key:
-                uow.idempotency.complete(user.id, "checkout", idempotency_key, response)
             uow.commit()
-        return response
+        return session
 
     def _order(self, user: User, pack_id: str | None, amount_cents: int | None) -> CheckoutOrder:
         if (pack_id is None) == (amount_cents is None):
@@ -358,7 +258,7 @@ class CreditService:
         if session.get("amount_total") != payment.amount_cents or session.get("currency") != payment.currency:
             uow.payments.update(payment, now, event_id, "amount or currency differs from the order; not credited")
             if payment.user_id:
-                uow.payments.flag_user(payment.user_id, "payment amount mismatch", now)
+                uow.flags.flag(payment.user_id, "payment amount mismatch", now)
             return "mismatch"
         intent = session.get("payment_intent") or payment.payment_intent_id
         paid = event_type == "checkout.session.async_payment_succeeded" or session.get("payment_status") == "paid"
@@ -472,7 +372,7 @@ class CreditService:
         uow.payments.update(_with(payment, disputed=True, clawed_back=payment.credited, status="disputed"), now,
                             event_id)
         if payment.user_id:
-            uow.payments.flag_user(payment.user_id, "payment disputed", now)
+            uow.flags.flag(payment.user_id, "payment disputed", now)
 
 
 def _with(payment: Payment, **changes: Any) -> Payment:

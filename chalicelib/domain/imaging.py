@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 OUTPUT_TYPES = {"png": "image/png", "webp": "image/webp", "jpeg": "image/jpeg", "gif": "image/gif",
                 "svg": "image/svg+xml"}
@@ -90,18 +89,6 @@ class ModelWithdrawn(ProviderError):
         self.model = model
 
 
-class ImageProvider(Protocol):
-    name: str
-
-    def generate(self, request: ProviderRequest) -> ProviderResult:
-        """Returns exactly request.n entries, or raises ProviderError for the whole call."""
-        ...
-
-
-class Moderator(Protocol):
-    def check(self, text: str) -> str | None:
-        """The reason the text is refused, or None when it may be used."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -116,36 +103,3 @@ class ImageInfo:
 class InvalidImage(Exception):
     """Bytes that are not a supported, safe image."""
 
-
-class ImageCodec(Protocol):
-    def inspect(self, data: bytes) -> ImageInfo:
-        """Decodes fully (so truncated or hostile files fail here) and describes the image."""
-        ...
-
-    def sanitize(self, data: bytes, max_side: int) -> tuple[bytes, ImageInfo]:
-        """Re-encodes an upload in its own format without metadata; raises InvalidImage."""
-        ...
-
-    def thumbnail(self, data: bytes, max_side: int = 256) -> bytes:
-        """A small WebP preview (the first frame of a GIF, a rendering of an SVG)."""
-        ...
-
-    def inspect_with_thumbnail(self, data: bytes, max_side: int = 256) -> tuple[ImageInfo, bytes]:
-        """inspect() and thumbnail() from one decode."""
-        ...
-
-    def to_png(self, data: bytes) -> bytes: ...
-
-    def extend_canvas(self, data: bytes, left: int, right: int, top: int, bottom: int) -> tuple[bytes, bytes]:
-        """The picture on a larger transparent canvas and the PNG mask of the added area (alpha 0 there)."""
-        ...
-
-    def resize(self, data: bytes, width: int, height: int) -> bytes:
-        """The picture resized to exactly width x height, as a PNG keeping its alpha."""
-        ...
-
-    def convert(self, data: bytes, fmt: str, width: int, quality: int) -> bytes:
-        """The picture as png, jpeg or webp, scaled down to width keeping its aspect.
-
-        Alpha is kept where the format has it."""
-        ...

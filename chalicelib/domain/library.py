@@ -12,12 +12,13 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import InvalidRequest, NotFound
-from .generation import ImageRecord, ImageStore
+from .generation import ImageRecord
 from .ids import is_uuid
 from .paging import decode_time_cursor, page_of
+from .ports import BlobStore, LibraryUnitOfWork
 
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 DEFAULT_QUALITY = {"png": 100, "jpeg": 90, "webp": 90}
@@ -35,6 +36,10 @@ MAX_BULK = 100
 LINK_SECONDS = 300
 UNUSED_UPLOAD_LIFETIME = timedelta(days=1)  # also the uploads/ lifecycle rule, for files never completed
 SWEEP_BATCH = 500
+
+
+# How far the image page follows an image's lineage, and how many results of it it lists.
+LINEAGE_DEPTH, LINEAGE_LIMIT = 20, 100
 
 
 @dataclass(frozen=True)
@@ -76,71 +81,6 @@ class SharedImage:
     author: str
 
 
-class Library(Protocol):
-    def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
-             limit: int) -> list[ImageRecord]: ...
-
-    def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]: ...
-
-    def delete(self, user_id: str, image_ids: builtins.list[str]) -> builtins.list[str]:
-        """Deletes rows (variants and blobs cascade); returns the S3 keys to remove."""
-        ...
-
-    def variant(self, image_id: str, fmt: str, width: int, quality: int) -> Variant | None: ...
-
-    def image_with_variant(self, user_id: str, image_id: str, fmt: str, width: int,
-                           quality: int) -> tuple[ImageRecord, Variant | None] | None:
-        """The user's image and, when asked for and already made, its variant; None when no such image."""
-        ...
-
-    def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None:
-        """Stores a variant, or replaces the one at the same format, width and quality."""
-        ...
-
-    def share(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
-        """Shares an image; returns its slug (an existing one is kept), None when no such image."""
-        ...
-
-    def unshare(self, user_id: str, image_id: str) -> bool: ...
-
-    def shared(self, slug: str) -> SharedImage | None: ...
-
-    def shared_data(self, slug: str, thumbnail: bool) -> bytes | None: ...
-
-    def community(self, before: tuple[datetime, str] | None, limit: int) -> builtins.list[SharedImage]: ...
-
-    def hide_from_community(self, image_id: str, hidden: bool) -> bool: ...
-
-    def share_slug(self, image_id: str) -> str | None: ...
-
-    def queue_s3_deletions(self, keys: builtins.list[str], error: str, now: datetime) -> None: ...
-
-    def due_s3_deletions(self, now: datetime, limit: int) -> builtins.list[str]: ...
-
-    def s3_deleted(self, key: str) -> None: ...
-
-    def s3_deletion_failed(self, key: str, error: str, retry_at: datetime) -> None: ...
-
-    def missing_blobs(self, limit: int) -> builtins.list[ImageRecord]: ...
-
-    def delete_unused_uploads(self, before: datetime, limit: int) -> builtins.list[str]:
-        """Deletes uploads made before `before` that no generation took as source or mask, and that are neither
-        favourites nor shared; returns the S3 keys to remove."""
-        ...
-
-    def delete_old_tickets(self, before: datetime, limit: int) -> builtins.list[str]:
-        """Forgets upload tickets issued before `before`; returns the staging keys of those never completed."""
-        ...
-
-    def restore_blob(self, image_id: str, data: bytes, thumbnail: bytes) -> None: ...
-
-
-class BlobStore(ImageStore, Protocol):
-    def get(self, key: str) -> bytes: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def presigned_url(self, key: str, filename: str, seconds: int) -> str: ...
 
 
 def snap_width(width: int) -> int:
@@ -177,7 +117,7 @@ def _ids(image_ids: list[str]) -> list[str]:
 class LibraryService:
     """Everything a user does with images after they exist; each use case is one transaction."""
 
-    def __init__(self, uow: Callable[[], Any], store: BlobStore, codec: Any, clock: Any, public_url: str,
+    def __init__(self, uow: Callable[[], LibraryUnitOfWork], store: BlobStore, codec: Any, clock: Any, public_url: str,
                  log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
         self._uow = uow
         self._store = store
@@ -201,6 +141,14 @@ class LibraryService:
     def image(self, user_id: str, image_id: str) -> ImageRecord:
         with self._uow() as uow:
             return self._owned(uow, user_id, image_id)
+
+    def lineage(self, user_id: str, image_id: str) -> tuple[builtins.list[ImageRecord], builtins.list[ImageRecord]]:
+        """What an image of the user's was made from (nearest first) and what was made from it (oldest first)."""
+        with self._uow() as uow:
+            found = uow.library.lineage(user_id, image_id, LINEAGE_DEPTH, LINEAGE_LIMIT) if is_uuid(image_id) else None
+        if found is None:
+            raise NotFound("No such image.")
+        return found
 
     def thumbnail(self, user_id: str, image_id: str) -> tuple[ImageRecord, bytes]:
         with self._uow() as uow:

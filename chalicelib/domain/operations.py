@@ -58,6 +58,8 @@ class OperationPlan:
             out["outpaint"] = self.padding.as_dict()
         if self.resize_to:
             out["upscale"] = {"width": self.resize_to[0], "height": self.resize_to[1]}
+        if self.input_fidelity:
+            out["input_fidelity"] = self.input_fidelity
         return out
 
 
@@ -104,10 +106,12 @@ def plan_operation(operation: str, spec: ModelSpec, source: tuple[int, int] | No
             raise InvalidRequest(f"The mask must have the source's dimensions ({source[0]}x{source[1]}); it is "
                                  f"{mask[0]}x{mask[1]}.", {"field": "mask_image_id", "width": source[0],
                                                            "height": source[1]})
-    if operation == OUTPAINT:
-        return _outpaint(spec, source, outpaint)
-    if operation == UPSCALE:
-        return _upscale(spec, source, upscale)
+    if operation in (OUTPAINT, UPSCALE):
+        plan = _outpaint(spec, source, outpaint) if operation == OUTPAINT else _upscale(spec, source, upscale)
+        if size is not None and size != plan.size:
+            raise InvalidRequest(f"The {operation} decides the size ({plan.size}); leave size out.",
+                                 {"field": "size", "size": plan.size})
+        return plan
     if operation == REMOVE_BACKGROUND:
         if "transparent" not in spec.backgrounds:
             raise InvalidRequest(f"{spec.label} cannot make a transparent background.", {"field": "model"})

@@ -10,10 +10,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from .credits import CENTS_PER_CREDIT
 from .errors import InvalidRequest
+from .ports import EmailSender, QueueStats, ReportQueries, ReportStore
 
 GROUPINGS = ("day", "model", "user", "api_key")
 GENERATION_SIDE = ("model", "api_key")  # groupings where money-side figures (revenue, sales) do not apply
@@ -111,63 +112,6 @@ class Report:
         return out.getvalue()
 
 
-class ReportQueries(Protocol):
-    """The read side of the reports; every period is [start, end) in UTC."""
-
-    def ledger_sums(self, start: datetime, end: datetime, group_by: str | None) -> list[LedgerSums]:
-        """Deltas by kind per group; group_by None gives one row for the whole period.
-
-        Grouped by model, only generation and generation_refund rows are counted (others have no model).
-        """
-        ...
-
-    def revenue(self, start: datetime, end: datetime, group_by: str | None) -> list[RevenueSums]:
-        """Paid USD payments' amount_cents minus refunded_cents, by the payment's creation; day, user or None."""
-        ...
-
-    def generation_sums(self, start: datetime, end: datetime, group_by: str | None) -> list[GenerationSums]:
-        """Generations created in the period per group, with provider cost and distinct users."""
-        ...
-
-    def emails(self, user_ids: list[str]) -> dict[str, str]: ...
-
-    def admin_emails(self) -> list[str]:
-        """Emails of admins who are not suspended."""
-        ...
-
-    def status_counts(self, since: datetime) -> dict[str, int]:
-        """Generations created since, by status."""
-        ...
-
-    def finished_counts(self, since: datetime) -> tuple[int, int]:
-        """(succeeded, failed) among generations completed since."""
-        ...
-
-    def latency_percentiles(self, since: datetime) -> tuple[float | None, float | None]:
-        """p50 and p95 provider latency in ms of generations completed since."""
-        ...
-
-    def stuck_counts(self, queued_before: datetime, running_before: datetime) -> tuple[int, int]:
-        """(queued, running) generations waiting since before the given moments."""
-        ...
-
-
-class QueueStats(Protocol):
-    def depth(self) -> dict[str, int]:
-        """{"visible": n, "in_flight": n, "delayed": n} of the jobs queue."""
-        ...
-
-    def dead_letters(self) -> int | None:
-        """Messages in the dead-letter queue; None when there is none to look at."""
-        ...
-
-
-class ReportStore(Protocol):
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
-
-
-class Mailer(Protocol):
-    def send(self, to: str, subject: str, text: str) -> None: ...
 
 
 def parse_day(value: str | None, field_name: str) -> date:
@@ -241,7 +185,7 @@ class ReportService:
     """Reads usage for admins, writes the scheduled report files and gathers the operational metrics."""
 
     def __init__(self, queries: Callable[[], AbstractContextManager[ReportQueries]], queue_stats: QueueStats,
-                 clock: Any, store: ReportStore, mailer: Mailer,
+                 clock: Any, store: ReportStore, mailer: EmailSender,
                  log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
         self._queries = queries
         self._queue_stats = queue_stats

@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import InvalidRequest, NotFound
 from .ids import is_uuid
 from .paging import decode_time_cursor, page_of
+from .ports import Webhooks, WebhookSender
 
 EVENT_TYPES = ("generation.succeeded", "generation.failed", "credits.purchased", "credits.low")
 TEST_EVENT = "webhook.test"
@@ -101,53 +102,6 @@ class SendResult:
         return self.status is not None and 200 <= self.status < 300
 
 
-class Webhooks(Protocol):
-    """The endpoints and the outbox of deliveries, in the caller's transaction."""
-
-    def add_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
-
-    def count_endpoints(self, user_id: str) -> int: ...
-
-    def endpoints(self, user_id: str) -> list[WebhookEndpoint]:
-        """The user's endpoints, newest first, secrets included (deliveries are signed with them)."""
-        ...
-
-    def endpoint(self, endpoint_id: str, user_id: str) -> WebhookEndpoint | None: ...
-
-    def delete_endpoint(self, endpoint_id: str, user_id: str) -> bool: ...
-
-    def record_health(self, endpoint_id: str, ok: bool, now: datetime, disable_if_failing_since: datetime,
-                      reason: str) -> bool:
-        """Clears the endpoint's failing streak after a success, or starts it after a failure and turns the endpoint
-        off when the streak began before `disable_if_failing_since`; True only for the call that turned it off."""
-        ...
-
-    def set_enabled(self, endpoint_id: str, user_id: str, enabled: bool, now: datetime) -> WebhookEndpoint | None:
-        """Turns an endpoint on (its failing streak forgotten) or off by its owner; None when not theirs."""
-        ...
-
-    def set_low_notified(self, endpoint_id: str, notified: bool) -> bool:
-        """Flips the credits.low flag; False when it already had that value (another transaction flipped it)."""
-        ...
-
-    def add_delivery(self, delivery: Delivery) -> None: ...
-
-    def claim(self, now: datetime, lease_until: datetime, limit: int,  # skips turned-off endpoints unless named
-              delivery_id: str | None = None) -> list[ClaimedDelivery]:
-        """Leases due deliveries (or the one named) and counts the attempt; a lease nobody closes expires."""
-        ...
-
-    def record_attempt(self, delivery: Delivery) -> bool:
-        """Stores the outcome of the attempt numbered delivery.attempts; False when a later claim owns it now."""
-        ...
-
-    def deliveries(self, endpoint_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Delivery]: ...
-
-
-class WebhookSender(Protocol):
-    def send(self, url: str, message_id: str, timestamp: datetime, body: str, secret: str) -> SendResult:
-        """POSTs one signed delivery; never raises for what the receiver or the network did."""
-        ...
 
 
 Resolver = Callable[[str, int], list[str]]

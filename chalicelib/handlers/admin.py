@@ -8,33 +8,22 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.admin import POSITION_LIMIT, AuditEntry, UserSummary
-from ..domain.catalogue import ModelSpec
+from ..domain.admin import POSITION_LIMIT
 from ..domain.errors import InvalidRequest
 from ..domain.generation import GenerationFilters
-from .api import api_view, fields, json_body, page_params, query_of, require_admin, rfc3339, user_json
-from .api_keys import key_json
-from .credits import entry_json, payment_json
-from .generations import generation_json, model_json
+from .api import api_view, fields, json_body, page_params, query_of, require_admin
+from .responses import (
+    admin_model_json,
+    audit_json,
+    entry_json,
+    generation_json,
+    key_json,
+    payment_json,
+    summary_json,
+)
 
 bp = Blueprint(__name__)
 ITEM_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
-
-
-def summary_json(summary: UserSummary) -> dict[str, Any]:
-    return {**user_json(summary.user), "flagged": summary.flagged_at is not None, "flag_reason": summary.flag_reason,
-            "flagged_at": rfc3339(summary.flagged_at) if summary.flagged_at else None,
-            "usage": {"generations": summary.generations, "credits_spent": summary.credits_spent,
-                      "credits_bought": summary.credits_bought,
-                      "estimated_cost_usd": float(summary.estimated_cost_usd),
-                      "actual_cost_usd": float(summary.actual_cost_usd),
-                      "actual_margin_usd": round(summary.credits_spent / 100 - float(summary.actual_cost_usd), 6)}}
-
-
-def audit_json(entry: AuditEntry) -> dict[str, Any]:
-    return {"id": str(entry.id), "actor_email": entry.actor_email, "action": entry.action,
-            "target_type": entry.target_type, "target_id": entry.target_id, "before": entry.before,
-            "after": entry.after, "created_at": rfc3339(entry.created_at)}
 
 
 @bp.route("/v1/admin/users", methods=["GET"])
@@ -149,15 +138,6 @@ def update_model(model_id: str) -> Response:
     principal = require_admin(bp.current_request)
     return Response(admin_model_json(container().admin.update_model(principal, model_id,
                                                                     json_body(bp.current_request))))
-
-
-def admin_model_json(spec: ModelSpec) -> dict[str, Any]:
-    return {**model_json(spec, [], [], None), "enabled": spec.enabled, "position": spec.position,
-            "unavailable_reason": spec.unavailable_reason, "replacement_model": spec.replacement_model,
-            "fallback_model": spec.fallback_model,
-            "token_rates": {"input_text": float(spec.token_rates.input_text),
-                            "input_image": float(spec.token_rates.input_image),
-                            "output_image": float(spec.token_rates.output_image)}}
 
 
 def _upsert(kind: str, item_id: str, required: dict[str, type]) -> Response:

@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -171,7 +171,7 @@ def http_middleware(event: Request, get_response: Callable[[Request], Response])
     if not isinstance(response.body, (str, bytes)) and not any(k.lower() == "content-type" for k in response.headers):
         # Chalice serialises dicts to JSON but names no type; not every gateway (nor the local stack) adds one.
         response.headers["Content-Type"] = "application/json"
-    response.headers.update({"X-Request-Id": request_id, **SECURITY_HEADERS, **_cors_headers(event)})
+    response.headers.update({"X-Request-Id": request_id, **SECURITY_HEADERS})
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.info(
         "request",
@@ -198,16 +198,6 @@ def _check_query(event: Request) -> None:
             raise errors.InvalidRequest("Query parameters may not contain NUL characters.", {"reason": "nul_character"})
         if len(values) > 1:
             raise errors.InvalidRequest(f"Send the query parameter {name} once.", {"field": name})
-
-
-def _cors_headers(event: Request) -> dict[str, str]:
-    from . import cors
-
-    try:
-        allowed = cors.allowed_origins()
-    except Exception:  # noqa: BLE001 - an app that cannot start grants no origin; the error is answered already
-        allowed = ()
-    return cors.cors_headers(event, allowed)
 
 
 MAX_JSON_DEPTH = 32  # the deepest body the API takes is 3 levels; this leaves room without risking recursion
@@ -349,14 +339,6 @@ def page_params(request: Request) -> tuple[int, str | None]:
     return int(raw_limit), cursor
 
 
-def idempotency_key(request: Request) -> str | None:
-    """The Idempotency-Key header, trimmed; 1 to 255 characters when present."""
-    key = request.headers.get("idempotency-key")
-    if key is not None and not 1 <= len(key.strip()) <= 255:
-        raise errors.InvalidRequest("Idempotency-Key must be 1 to 255 characters.", {"field": "Idempotency-Key"})
-    return key.strip() if key else None
-
-
 # Set on /v1/* by CloudFront (a viewer-request function, over anything the viewer sent) and as an origin header.
 VIEWER_ADDRESS_HEADER = "x-viewer-address"
 ORIGIN_SECRET_HEADER = "x-origin-secret"  # noqa: S105  # nosec B105 - a header's name, not its value
@@ -427,21 +409,3 @@ def require_admin(request: Request) -> Principal:
     container().accounts.check_admin_access(principal)
     return principal
 
-
-def user_json(user: Any) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "display_name": user.display_name,
-        "role": user.role.value,
-        "credits": user.credits,
-        "suspended": user.suspended,
-        "email_verified": user.email_verified,
-        "two_factor": user.two_factor,
-        "created_at": rfc3339(user.created_at),
-    }
-
-
-def rfc3339(moment: Any) -> str:
-
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.api_keys import ApiKey, KeyLimits
-from .api import api_view, authenticate, fields, json_body, parse_moment, rfc3339
+from ..domain.api_keys import KeyLimits
+from .api import api_view, authenticate, fields, json_body, parse_moment
+from .responses import key_json
 
 bp = Blueprint(__name__)
-
-
-def key_json(key: ApiKey) -> dict[str, Any]:
-    return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": rfc3339(key.created_at),
-            "last_used_at": rfc3339(key.last_used_at) if key.last_used_at else None,
-            "revoked_at": rfc3339(key.revoked_at) if key.revoked_at else None,
-            "rate_limit_per_minute": key.rate_limit_per_minute, "monthly_cap_credits": key.monthly_cap_credits,
-            "used_this_month": key.used_this_month, "scopes": list(key.scopes),
-            "allowed_models": None if key.allowed_models is None else list(key.allowed_models),
-            "allowed_ips": None if key.allowed_ips is None else list(key.allowed_ips),
-            "expires_at": rfc3339(key.expires_at) if key.expires_at else None}
 
 
 @bp.route("/v1/api-keys", methods=["POST"])

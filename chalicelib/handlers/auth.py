@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint, Response
 from chalice.app import Request
 
 from ..bootstrap import container
-from ..domain.model import Session
-from .api import api_view, authenticate, client_ip, fields, json_body, user_json
+from .api import api_view, authenticate, client_ip, fields, json_body
+from .responses import session_json, user_json
 
 bp = Blueprint(__name__)
 MAX_USER_AGENT = 300
-
-
-def session_json(session: Session) -> dict[str, Any]:
-    return {
-        "user": user_json(session.user),
-        "access_token": session.tokens.access_token,
-        "refresh_token": session.tokens.refresh_token,
-        "token_type": "Bearer",  # nosec B105 - the OAuth token type's name, not a secret
-        "expires_in": session.tokens.expires_in,
-    }
 
 
 def user_agent(request: Request) -> str | None:

@@ -52,6 +52,18 @@ def allowed_origins() -> tuple[str, ...]:
     return container().settings.cors_origins
 
 
+def cors_middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Adds the CORS headers to every answer; app.py registers it first, so errors rendered by the API's own
+    middleware get them too."""
+    response = get_response(event)
+    try:
+        allowed = allowed_origins()
+    except Exception:  # noqa: BLE001 - an app that cannot start grants no origin; the error is answered already
+        allowed = ()
+    response.headers.update(cors_headers(event, allowed))
+    return response
+
+
 def register_preflight_routes(app: Chalice) -> None:
     """An OPTIONS route beside every path, so API Gateway hands preflights to us instead of a fixed mock."""
     for path, views in list(app.routes.items()):

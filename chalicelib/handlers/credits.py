@@ -7,22 +7,12 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.credits import LedgerEntry, Payment, request_fingerprint
-from .api import api_view, authenticate, fields, idempotency_key, json_body, page_params, rfc3339
+from ..domain.idempotency import request_fingerprint
+from .api import api_view, authenticate, fields, json_body, page_params
+from .idempotency import answer_once, idempotency_key
+from .responses import entry_json, payment_json
 
 bp = Blueprint(__name__)
-
-
-def entry_json(entry: LedgerEntry) -> dict[str, Any]:
-    return {"id": str(entry.id), "kind": entry.kind, "delta": entry.delta, "balance_after": entry.balance_after,
-            "reference": entry.reference, "created_at": rfc3339(entry.created_at)}
-
-
-def payment_json(payment: Payment) -> dict[str, Any]:
-    return {"id": payment.checkout_session_id, "status": payment.status, "credits": payment.credits,
-            "amount_cents": payment.amount_cents, "currency": payment.currency, "pack_id": payment.pack_id,
-            "failure_reason": payment.failure_reason, "created_at": rfc3339(payment.created_at),
-            "updated_at": rfc3339(payment.updated_at)}
 
 
 @bp.route("/v1/credits", methods=["GET"])
@@ -47,11 +37,14 @@ def checkout() -> Response:
     principal = authenticate(bp.current_request)
     raw = json_body(bp.current_request)
     body = fields(raw, {}, {"pack_id": str, "amount_cents": int})
-    stored = container().credits.start_checkout(
-        principal.user, body.get("pack_id"), body.get("amount_cents"), idempotency_key(bp.current_request),
-        request_fingerprint(raw),
-    )
-    return Response(stored.body, status_code=stored.status)
+
+    def start() -> dict[str, Any]:
+        session = container().credits.start_checkout(principal.user, body.get("pack_id"), body.get("amount_cents"),
+                                                     idempotency_key(bp.current_request))
+        return {"checkout_id": session.id, "checkout_url": session.url}
+
+    answer = answer_once(bp.current_request, principal.user.id, "checkout", request_fingerprint(raw), 201, start)
+    return Response(answer.body, status_code=answer.status)
 
 
 @bp.route("/v1/credits/transactions", methods=["GET"])

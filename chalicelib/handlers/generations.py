@@ -9,80 +9,35 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.catalogue import ModelSpec, Price, Rate
-from ..domain.credits import request_fingerprint
 from ..domain.errors import InvalidRequest, NotFound
-from ..domain.generation import Generation, GenerationFilters, GenerationRequest, ImageRecord
+from ..domain.generation import GenerationFilters, GenerationRequest
+from ..domain.idempotency import request_fingerprint
+from ..domain.uploads import UPLOAD_TYPES
 from .api import (
     GENERATE,
     GENERATION_READ,
     api_view,
     authenticate,
     fields,
-    idempotency_key,
     json_body,
     page_params,
     parse_moment,
     query_of,
-    rfc3339,
     whole_number,
 )
-from .images import image_json
+from .idempotency import answer_once
+from .responses import generation_json, model_json, upload_json
 
 bp = Blueprint(__name__)
-UPLOAD_TYPES = ["image/png", "image/jpeg", "image/webp"]
-REQUEST_FIELDS = {"prompt": str}
-OPERATIONS = ("generate", "edit")
-OPTIONAL_FIELDS = {"model": str, "size": str, "quality": str, "n": int, "style_preset": str, "negative_prompt": str,
-                   "source_image_id": str, "mask_image_id": str, "background": str, "output_format": str,
-                   "frame_count": int, "operation": str}
-
-
-def generation_json(g: Generation) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": g.id, "status": g.status, "prompt": g.prompt, "negative_prompt": g.negative_prompt,
-        "style_preset": g.style_preset, "model": g.model, "size": g.size, "quality": g.quality, "n": g.n,
-        "cost_credits": g.cost_credits, "refunded_credits": g.refunded_credits,
-        "source_image_id": g.source_image_id, "mask_image_id": g.mask_image_id,
-        "background": g.background, "output_format": g.output_format, "frame_count": g.frame_count,
-        "operation": "edit" if g.source_image_id else "generate", "parent_image_id": g.source_image_id,
-        "images": [image_json(i) for i in g.images],
-        "previews": [{"index": i, "url": f"/v1/generations/{g.id}/previews/{i}"} for i in g.previews],
-        "usage": None if g.usage is None else {
-            "input_text_tokens": g.usage.input_text_tokens, "input_image_tokens": g.usage.input_image_tokens,
-            "output_image_tokens": g.usage.output_image_tokens},
-        "created_at": rfc3339(g.created_at), "completed_at": rfc3339(g.completed_at) if g.completed_at else None,
-    }
-    if g.error:
-        body["error"] = g.error
-    if g.error_code:
-        body["error_code"] = g.error_code
-    return body
+OPTIONAL_FIELDS = {"prompt": str, "model": str, "size": str, "quality": str, "n": int, "style_preset": str,
+                   "negative_prompt": str, "source_image_id": str, "mask_image_id": str, "background": str,
+                   "output_format": str, "frame_count": int, "operation": str, "outpaint": dict, "upscale": dict}
 
 
 def _request() -> tuple[GenerationRequest, dict[str, Any]]:
     raw = json_body(bp.current_request)
-    body = fields(raw, REQUEST_FIELDS, OPTIONAL_FIELDS, max_length=20_000)
-    operation = body.pop("operation", None)
-    if operation is not None and operation not in OPERATIONS:
-        raise InvalidRequest("operation is generate or edit.", {"field": "operation", "allowed": list(OPERATIONS)})
-    if operation is not None and (operation == "edit") != ("source_image_id" in body):
-        raise InvalidRequest("An edit needs a source_image_id, and only an edit takes one.", {"field": "operation"})
-    return GenerationRequest(**body), raw
-
-
-def model_json(spec: ModelSpec, prices: list[Price], rates: list[Rate], default: str | None) -> dict[str, Any]:
-    return {
-        "id": spec.id, "provider": spec.provider, "label": spec.label, "available": spec.available,
-        "unavailable_reason": spec.unavailable_reason if not spec.available else None,
-        "sizes": list(spec.sizes), "custom_sizes": spec.custom_sizes.as_dict() if spec.custom_sizes else None,
-        "qualities": list(spec.qualities), "backgrounds": list(spec.backgrounds),
-        "output_formats": list(spec.output_formats), "max_n": spec.max_n, "supports_edit": spec.supports_edit,
-        "supports_mask": spec.supports_mask, "previews": spec.previews, "offline": spec.provider == "placeholder",
-        "default": spec.id == default,
-        "prices": [{"size": p.size, "quality": p.quality, "credits": p.credits} for p in prices],
-        "rates": [{"unit": r.unit, "quality": r.quality, "credits": float(r.credits)} for r in rates],
-    }
+    body = fields(raw, {}, OPTIONAL_FIELDS, max_length=20_000)
+    return GenerationRequest(**{"prompt": None, **body}), raw
 
 
 @bp.route("/v1/models", methods=["GET"])
@@ -127,9 +82,10 @@ def quote() -> Response:
 def create() -> Response:
     principal = authenticate(bp.current_request, scopes=GENERATE)
     request, raw = _request()
-    stored = container().generations.create(principal.user, request, idempotency_key(bp.current_request),
-                                            request_fingerprint(raw), generation_json, principal.api_key_id)
-    return Response(stored.body, status_code=stored.status)
+    answer = answer_once(bp.current_request, principal.user.id, "generation", request_fingerprint(raw), 202,
+                         lambda: generation_json(container().generations.create(principal.user, request,
+                                                                                principal.api_key_id)))
+    return Response(answer.body, status_code=answer.status)
 
 
 @bp.route("/v1/generations/{generation_id}", methods=["GET"])
@@ -175,11 +131,6 @@ def list_generations() -> Response:
     return Response({"items": [generation_json(g) for g in items], "next_cursor": next_cursor})
 
 
-def _upload_json(image: ImageRecord) -> dict[str, Any]:
-    return {"id": image.id, "width": image.width, "height": image.height, "content_type": image.content_type,
-            "bytes": image.bytes}
-
-
 @bp.route("/v1/uploads", methods=["POST"], content_types=[*UPLOAD_TYPES, "application/json"])
 @api_view
 def upload() -> Response:
@@ -187,7 +138,7 @@ def upload() -> Response:
     presigned S3 POST of anything up to 10 MB."""
     principal = authenticate(bp.current_request, scopes=GENERATE)
     content_type = bp.current_request.headers.get("content-type", "").split(";")[0].strip().lower()
-    service = container().generations
+    service = container().uploads
     if content_type == "application/json":
         body = fields(json_body(bp.current_request), {"content_type": str, "bytes": int})
         ticket = service.start_upload(principal.user, body["content_type"].strip().lower(), body["bytes"])
@@ -196,12 +147,12 @@ def upload() -> Response:
     data = bp.current_request.raw_body or b""
     assert isinstance(data, bytes)  # Chalice encodes a text body too, though its annotation allows str
     image = service.upload(principal.user, data, content_type)
-    return Response(_upload_json(image), status_code=201)
+    return Response(upload_json(image), status_code=201)
 
 
 @bp.route("/v1/uploads/{upload_id}/complete", methods=["POST"])
 @api_view
 def complete_upload(upload_id: str) -> Response:
     principal = authenticate(bp.current_request, scopes=GENERATE)
-    return Response(_upload_json(container().generations.complete_upload(principal.user, upload_id)),
+    return Response(upload_json(container().uploads.complete_upload(principal.user, upload_id)),
                     status_code=201)

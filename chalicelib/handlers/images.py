@@ -11,8 +11,7 @@ from chalice import Blueprint, Rate, Response
 
 from ..bootstrap import container
 from ..domain.errors import InvalidRequest
-from ..domain.generation import ImageRecord
-from ..domain.library import MAX_BULK, Download, ImageFilters, SharedImage
+from ..domain.library import MAX_BULK, Download, ImageFilters
 from ..observability import logger
 from .api import (
     LIBRARY_READ,
@@ -25,45 +24,12 @@ from .api import (
     json_body,
     page_params,
     query_of,
-    rfc3339,
     whole_number,
 )
+from .responses import alt_text, image_json, public_json, share_url
 
 bp = Blueprint(__name__)
 BULK_ACTIONS = ("delete", "favorite", "unfavorite")
-
-
-def image_json(image: ImageRecord) -> dict[str, Any]:
-    return {
-        "id": image.id, "generation_id": image.generation_id, "width": image.width, "height": image.height,
-        "content_type": image.content_type, "bytes": image.bytes, "favorite": image.favorite,
-        "shared": image.share_slug is not None,
-        "share_url": share_url(image.share_slug) if image.share_slug else None,
-        "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
-        "alt": alt_text(image.prompt), "content_url": f"/v1/images/{image.id}/content",
-        "thumbnail_url": f"/v1/images/{image.id}/thumbnail", "frames": image.frames, "has_alpha": image.has_alpha,
-    }
-
-
-def alt_text(prompt: str | None) -> str:
-    if not prompt:
-        return "Uploaded image"
-    text = " ".join(prompt.split())
-    return f"AI-generated image: {text[:240]}{'…' if len(text) > 240 else ''}"
-
-
-def share_url(slug: str) -> str:
-    return f"{container().settings.public_url}/v1/public/images/{slug}/page"
-
-
-def public_json(shared: SharedImage) -> dict[str, Any]:
-    image = shared.image
-    base = f"/v1/public/images/{shared.slug}"
-    return {"slug": shared.slug, "prompt": image.prompt, "model": image.model, "width": image.width,
-            "height": image.height, "alt": alt_text(image.prompt), "author": shared.author,
-            "created_at": rfc3339(image.created_at), "shared_at": rfc3339(shared.shared_at),
-            "share_url": share_url(shared.slug), "page_url": f"/s/{shared.slug}",
-            "content_url": f"{base}/content", "thumbnail_url": f"{base}/thumbnail"}
 
 
 def _int(query: Mapping[str, str], name: str) -> int | None:
@@ -148,6 +114,15 @@ def list_images() -> Response:
 def get_image(image_id: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     return Response(image_json(container().library.image(principal.user.id, image_id)))
+
+
+@bp.route("/v1/images/{image_id}/lineage", methods=["GET"])
+@api_view
+def image_lineage(image_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
+    ancestors, descendants = container().library.lineage(principal.user.id, image_id)
+    return Response({"ancestors": [image_json(i) for i in ancestors],
+                     "descendants": [image_json(i) for i in descendants]})
 
 
 @bp.route("/v1/images/{image_id}", methods=["DELETE"])

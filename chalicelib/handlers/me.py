@@ -5,7 +5,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from .api import api_view, authenticate, client_ip, fields, json_body, rfc3339, user_json
+from .api import api_view, authenticate, client_ip, fields, json_body
+from .responses import rfc3339, user_json
 
 bp = Blueprint(__name__)
 

@@ -20,8 +20,8 @@ from ..bootstrap import container
 from ..domain import errors
 from ..domain.api_keys import KEY_PREFIX, require_scope
 from ..domain.compatible_images import PARAMS, CompatibleRequest, Outcome, UnknownModel, Upload, from_openai
-from ..domain.credits import request_fingerprint
 from ..domain.generation import Generation
+from ..domain.idempotency import request_fingerprint
 from ..domain.model import Principal
 from .api import (
     GENERATE,
@@ -31,10 +31,10 @@ from .api import (
     client_ip,
     error_response,
     fields,
-    idempotency_key,
     json_body,
 )
-from .generations import generation_json
+from .idempotency import answer_once
+from .responses import generation_json
 
 bp = Blueprint(__name__)
 PREFIX = "/v1/openai/"
@@ -190,8 +190,10 @@ def _digest(upload: Upload) -> bytes:
 
 
 def _run(principal: Principal, compatible: CompatibleRequest, fingerprint: str, event_prefix: str) -> Response:
-    outcome = container().openai_images.run(principal, compatible, idempotency_key(bp.current_request), fingerprint,
-                                            generation_json, _time_left())
+    service = container().openai_images
+    answer = answer_once(bp.current_request, principal.user.id, "generation", fingerprint, 202,
+                         lambda: generation_json(service.start(principal, compatible)))
+    outcome = service.wait(principal.user.id, answer.body["id"], compatible, _time_left())
     headers = {"Pixmint-Generation-Id": outcome.generation_id}
     if compatible.stream:
         return Response(_events(outcome, event_prefix), status_code=200,

@@ -3,41 +3,13 @@ schedule in AWS, and from a thread of the local stack)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.webhooks import Delivery, WebhookEndpoint
-from .api import api_view, authenticate, fields, json_body, page_params, rfc3339
+from .api import api_view, authenticate, fields, json_body, page_params
+from .responses import delivery_json, endpoint_json
 
 bp = Blueprint(__name__)
-
-
-def endpoint_json(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events), "description": endpoint.description,
-        "low_credits_threshold": endpoint.low_credits_threshold, "created_at": rfc3339(endpoint.created_at),
-        "enabled": endpoint.enabled, "disabled_at": _moment(endpoint.disabled_at),
-        "disabled_reason": endpoint.disabled_reason, "failing_since": _moment(endpoint.failing_since),
-    }
-    if with_secret:
-        body["secret"] = endpoint.secret
-    return body
-
-
-def _moment(value: Any) -> str | None:
-    return None if value is None else rfc3339(value)
-
-
-def delivery_json(delivery: Delivery) -> dict[str, Any]:
-    return {
-        "id": delivery.id, "event_type": delivery.event_type, "state": delivery.state,
-        "attempts": delivery.attempts, "last_status": delivery.last_status, "last_error": delivery.last_error,
-        "next_attempt_at": _moment(delivery.next_attempt_at), "last_attempt_at": _moment(delivery.last_attempt_at),
-        "delivered_at": _moment(delivery.delivered_at), "failed_at": _moment(delivery.failed_at),
-        "created_at": rfc3339(delivery.created_at),
-    }
 
 
 @bp.route("/v1/webhook-endpoints", methods=["POST"])

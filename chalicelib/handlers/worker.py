@@ -54,7 +54,7 @@ def process_jobs(event: Any) -> PartialItemFailureResponse:
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_generations(event: Any) -> dict[str, int]:
-    result = container().worker.sweep()
+    result = container().sweeper.sweep()
     logger.info("sweep", extra=result)
     # The email outbox rides on this schedule: in Lambda it is what sends verification and reset emails.
     logger.info("email outbox delivered", extra=container().accounts.deliver_due_emails())

@@ -78,8 +78,7 @@ def charged(db: str, user_id: str) -> int:
 
 def test_thirty_concurrent_spends_through_a_key_capped_at_5_let_exactly_5_through(container, spender, db):
     key, _ = container.api_keys.create(spender, "racing script", KeyLimits(monthly_cap=CAP, rate_limit=600))
-    outcomes = race(lambda n: container.generations.create(spender, REQUEST, None, f"race-{n}",
-                                                           lambda g: {"id": g.id}, key.id), KeyCapReached)
+    outcomes = race(lambda n: container.generations.create(spender, REQUEST, key.id), KeyCapReached)
     assert sorted(outcomes) == ["accepted"] * CAP + ["refused"] * (CALLERS - CAP)
     assert charged(db, spender.id) == CAP
     assert [k.used_this_month for k in container.api_keys.list(spender.id)] == [CAP]
@@ -88,8 +87,7 @@ def test_thirty_concurrent_spends_through_a_key_capped_at_5_let_exactly_5_throug
 def test_thirty_concurrent_spends_under_a_daily_cap_of_5_let_exactly_5_through(container, spender, db):
     with psycopg.connect(db) as conn:
         conn.execute("UPDATE settings SET value = %s WHERE key = 'daily_spend_cap'", (str(CAP),))
-    outcomes = race(lambda n: container.generations.create(spender, REQUEST, None, f"race-{n}",
-                                                           lambda g: {"id": g.id}), DailyCapReached)
+    outcomes = race(lambda n: container.generations.create(spender, REQUEST), DailyCapReached)
     assert sorted(outcomes) == ["accepted"] * CAP + ["refused"] * (CALLERS - CAP)
     assert charged(db, spender.id) == CAP
 
@@ -98,8 +96,7 @@ def test_both_caps_hold_together_when_key_and_session_spends_race(container, spe
     with psycopg.connect(db) as conn:
         conn.execute("UPDATE settings SET value = %s WHERE key = 'daily_spend_cap'", (str(CAP + 3),))
     key, _ = container.api_keys.create(spender, "racing script", KeyLimits(monthly_cap=CAP, rate_limit=600))
-    outcomes = race(lambda n: container.generations.create(spender, REQUEST, None, f"race-{n}",
-                                                           lambda g: {"id": g.id}, key.id if n % 2 else None),
+    outcomes = race(lambda n: container.generations.create(spender, REQUEST, key.id if n % 2 else None),
                     (KeyCapReached, DailyCapReached))
     assert outcomes.count("accepted") == CAP + 3 and outcomes.count("refused") == CALLERS - CAP - 3
     assert charged(db, spender.id) == CAP + 3

@@ -230,7 +230,7 @@ def test_previews_show_while_rendering_to_the_owner_only_and_go_when_done(api, c
         "a page that saw the preview listed a moment ago may still fetch it"
     clock.advance(minutes=3)
     assert api.get(f"/v1/generations/{generation['id']}/previews/0", token=owner, headers=accept).status == 404
-    container.worker.sweep()
+    container.sweeper.sweep()
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM generation_previews").fetchone()[0] == 0
 

@@ -314,7 +314,7 @@ def test_sweeper_resends_what_was_never_queued_and_fails_stuck_jobs(api, chalice
         conn.execute("UPDATE generations SET status = 'running', started_at = %s WHERE id = %s",
                      (clock.now(), stuck["id"]))
     clock.advance(minutes=16)
-    assert container.worker.sweep() == {"resent": 1, "failed": 1}
+    assert container.sweeper.sweep() == {"resent": 1, "failed": 1}
     bodies = [json.loads(m["Body"])["generation_id"] for m in queued_messages()]
     assert lost["id"] in bodies
     token = api.post("/v1/auth/refresh", {"refresh_token": session["refresh_token"]}).json["access_token"]

@@ -167,6 +167,5 @@ def test_the_charge_checks_the_key_again_under_its_lock(api, container, clock):
     cases = [(expiring, Unauthorized), (revoked, Unauthorized), (listed, Forbidden)]
     for key, refusal in cases:
         with pytest.raises(refusal):
-            container.generations.create(user, GenerationRequest(prompt="a kite", model="placeholder"), None,
-                                         "fingerprint", lambda g: {"id": g.id}, key["id"])
+            container.generations.create(user, GenerationRequest(prompt="a kite", model="placeholder"), key["id"])
     assert balance(api, token) == BONUS

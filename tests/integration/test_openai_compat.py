@@ -56,8 +56,8 @@ def drive_worker(container) -> None:
 def waiting(container, ceiling: float = 30.0, worker: bool = True) -> CompatibleImages:
     """The use case with the test's hands on the wait: each pause runs the worker (or nothing)."""
     store = S3ImageStore(lambda: boto3.client("s3", region_name="us-east-1"), container.settings.images_bucket)
-    return CompatibleImages(container.generations, uow=lambda: PostgresUnitOfWork(container.pool), store=store,
-                            codec=PillowImageCodec(), wait_ceiling=ceiling, poll_seconds=0,
+    return CompatibleImages(container.generations, container.uploads, uow=lambda: PostgresUnitOfWork(container.pool),
+                            store=store, codec=PillowImageCodec(), wait_ceiling=ceiling, poll_seconds=0,
                             sleep=(lambda seconds: drive_worker(container)) if worker else (lambda seconds: None))
 
 

@@ -121,7 +121,7 @@ def buy(container, user_id: str, pack_id: str, key: str) -> str:
     with container.pool.connection() as conn:
         pack = conn.execute("SELECT amount_cents FROM credit_packs WHERE id = %s", (pack_id,)).fetchone()
     user = container.accounts.get_user(user_id)
-    checkout_id = container.credits.start_checkout(user, pack_id, None, key, key).body["checkout_id"]
+    checkout_id = container.credits.start_checkout(user, pack_id, None, key).id
     event = completed_event(checkout_id, pack["amount_cents"], "usd", user_id)
     assert container.credits.handle_stripe_event(event) == "credited"
     return event["data"]["object"]["payment_intent"]

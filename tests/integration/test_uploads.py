@@ -254,7 +254,7 @@ def test_concurrent_uploads_cannot_overshoot_the_quota(api, container, db):
     def attempt() -> None:
         barrier.wait()
         try:
-            container.generations.upload(user, data, "image/png")
+            container.uploads.upload(user, data, "image/png")
             outcomes.append("stored")
         except Exception as exc:  # noqa: BLE001 - the assertion names what happened
             outcomes.append(type(exc).__name__)
