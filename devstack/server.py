@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from .compression import StaticCache, compress
 from .gateway import GatewayResponse, PixmintGateway
 
 # The same policy CloudFront's response-headers policy sets in production.
@@ -322,6 +323,7 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
                  checkout: LocalCheckout | None = None,
                  s3_post: LocalS3Post | None = None) -> type[BaseHTTPRequestHandler]:
     static_root = static_dir.resolve()
+    compressed = StaticCache()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -333,7 +335,10 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
         def log_message(self, format: str, *args: object) -> None:  # the app logs requests itself
             pass
 
-        def _send(self, response: GatewayResponse, head_only: bool = False) -> None:
+        def _send(self, response: GatewayResponse, head_only: bool = False,
+                  cache_key: tuple[str, int, int] | None = None) -> None:
+            # As CloudFront does in front of the app and the API alike.
+            response = compress(response, self.headers.get("Accept-Encoding"), compressed, cache_key)
             self.send_response(response.status)
             for name, value in response.headers.items():
                 if name.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -377,7 +382,8 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
                     self._send(GatewayResponse(404, {"Content-Type": "text/plain; charset=utf-8",
                                                      **FRONTEND_HEADERS}, b"Not found"))
                 else:
-                    self._send(self._static(path), head_only=self.command == "HEAD")
+                    response, key = self._static(path)
+                    self._send(response, head_only=self.command == "HEAD", cache_key=key)
             else:
                 self._send(GatewayResponse(405, {"Allow": "GET, HEAD", **FRONTEND_HEADERS}, b""))
 
@@ -399,23 +405,27 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
             return s3_post.answer(self.command, path, self.headers.get("Host"),
                                   self.headers.get("Content-Type", ""), body)
 
-        def _static(self, path: str) -> GatewayResponse:
+        def _static(self, path: str) -> tuple[GatewayResponse, tuple[str, int, int] | None]:
+            """A file of the built frontend (or the app shell for client-side routes), and its version for the cache
+            of compressed copies."""
             index = static_root / "index.html"
             candidate = (static_root / path.lstrip("/")).resolve()
             if not candidate.is_relative_to(static_root) or not candidate.is_file():
                 # Client-side routes fall back to the app shell; missing assets are real 404s.
                 if path.startswith("/assets/") or not index.is_file():
                     body = NOT_BUILT if not index.is_file() else b"Not found"
-                    return GatewayResponse(404, {"Content-Type": "text/html; charset=utf-8", **FRONTEND_HEADERS}, body)
+                    return GatewayResponse(404, {"Content-Type": "text/html; charset=utf-8", **FRONTEND_HEADERS},
+                                           body), None
                 candidate = index
             content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type in ("application/javascript", "image/svg+xml"):
                 content_type += "; charset=utf-8"
             immutable = candidate.parent.name == "assets"
             cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            stat = candidate.stat()
             return GatewayResponse(
                 200, {"Content-Type": content_type, "Cache-Control": cache, **FRONTEND_HEADERS}, candidate.read_bytes()
-            )
+            ), (str(candidate), stat.st_size, stat.st_mtime_ns)
 
         def _outbox(self) -> GatewayResponse:
             items = []

@@ -1,11 +1,36 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import preact from '@preact/preset-vite';
 
 // In production the API shares the origin under /v1; during `npm run dev` it is the local stack of `make dev`.
 const apiOrigin = 'http://localhost:8000';
 
+/**
+ * A preload of Inter's Latin subset in index.html: the text is laid out in the real font from the start, so no swap
+ * moves it later. Only that subset: the others load when a page has text that needs them.
+ */
+function preloadLatinFont(): Plugin {
+  return {
+    name: 'pixmint-preload-latin-font',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, context) {
+        const file = Object.keys(context.bundle ?? {}).find((name) => /inter-latin-wght-normal[^/]*\.woff2$/.test(name));
+        if (!file) return [];
+        return [
+          {
+            tag: 'link',
+            attrs: { rel: 'preload', href: `/${file}`, as: 'font', type: 'font/woff2', crossorigin: '' },
+            injectTo: 'head',
+          },
+        ];
+      },
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [preact()],
+  plugins: [preact(), preloadLatinFont()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -16,6 +16,8 @@ const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, p
 const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Transactions, pageLoadFailed));
 const Gallery = lazy(() => import('./pages/Gallery').then((m) => m.Gallery, pageLoadFailed));
 const ImageDetail = lazy(() => import('./pages/ImageDetail').then((m) => m.ImageDetail, pageLoadFailed));
+// The editing studio (canvas, mask painting) is its own chunk, loaded only when an image is opened in it.
+const Editor = lazy(() => import('./pages/Editor').then((m) => m.Editor, pageLoadFailed));
 const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.SharedImage, pageLoadFailed));
 const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, pageLoadFailed));
 const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
@@ -51,6 +53,7 @@ export function App() {
           <Route path="/credits/transactions" component={Transactions} />
           <Route path="/gallery" component={Gallery} />
           <Route path="/images/:id" component={ImageDetail} />
+          <Route path="/images/:id/edit" component={Editor} />
           <Route path="/s/:slug" component={SharedImage} />
           <Route path="/community" component={Community} />
           <Route path="/settings" component={Settings} />

@@ -2,6 +2,16 @@
 const creditNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const MINUS = '\u2212';
 
+/** Every count the app shows, one format: "1,050". */
+export function formatNumber(value: number): string {
+  return creditNumber.format(value);
+}
+
+/** An image's size in pixels: "1,536 × 1,024". */
+export function formatSize(width: number, height: number): string {
+  return `${creditNumber.format(width)} × ${creditNumber.format(height)}`;
+}
+
 export function formatCredits(credits: number): string {
   const text = creditNumber.format(Math.abs(credits));
   return credits < 0 ? MINUS + text : text;

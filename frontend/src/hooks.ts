@@ -60,3 +60,38 @@ export function useDebounced<T>(value: T, delayMs: number): T {
   }, [value, delayMs]);
   return settled;
 }
+
+/** Whether a media query matches, following it as the window changes. */
+export function useMediaQuery(query: string): boolean {
+  const [matches, setMatches] = useState(() => matchMedia(query).matches);
+  useEffect(() => {
+    const list = matchMedia(query);
+    const update = () => setMatches(list.matches);
+    update();
+    list.addEventListener('change', update);
+    return () => list.removeEventListener('change', update);
+  }, [query]);
+  return matches;
+}
+
+/**
+ * While `active`, everything on the page but `element` (and what `keep` names) is inert: out of reach of the
+ * mouse, the keyboard and screen readers, as behind a modal dialog.
+ */
+export function useInertOutside(element: { current: HTMLElement | null }, active: boolean, keep?: (node: Element) => boolean): void {
+  useEffect(() => {
+    const target = element.current;
+    if (!active || !target) return;
+    const made: HTMLElement[] = [];
+    for (let node: HTMLElement | null = target; node && node !== document.body; node = node.parentElement) {
+      const parent: HTMLElement | null = node.parentElement;
+      if (!parent) break;
+      for (const sibling of Array.from(parent.children)) {
+        if (sibling === node || !(sibling instanceof HTMLElement) || sibling.inert || keep?.(sibling)) continue;
+        sibling.inert = true;
+        made.push(sibling);
+      }
+    }
+    return () => made.forEach((node) => (node.inert = false));
+  }, [active]);
+}

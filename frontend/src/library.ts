@@ -98,4 +98,49 @@ export function modelName(id: string | null | undefined, list: ImageModel[] | nu
   return list?.find((model) => model.id === id)?.label || id;
 }
 
+export interface DateGroup<T> {
+  key: string;
+  label: string;
+  items: T[];
+}
+
+const DAY_MS = 86_400_000;
+const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'long' });
+const dayMonth = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long' });
+const dayMonthYear = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
+
+function startOfDay(date: Date): number {
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+}
+
+/** "Today", "Yesterday", "Monday" (this week), "24 November", "24 November 2025": a day in the reader's time zone. */
+export function dayLabel(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return 'Earlier';
+  const days = Math.round((startOfDay(now) - startOfDay(date)) / DAY_MS);
+  if (days <= 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  if (days < 7) return weekday.format(date);
+  return date.getFullYear() === now.getFullYear() ? dayMonth.format(date) : dayMonthYear.format(date);
+}
+
+/** Items (newest first) grouped by the day they were made, in order. */
+export function groupByDay<T>(items: T[], when: (item: T) => string, now = new Date()): DateGroup<T>[] {
+  const groups: DateGroup<T>[] = [];
+  for (const item of items) {
+    const iso = when(item);
+    const date = new Date(iso);
+    const key = Number.isNaN(date.getTime()) ? 'unknown' : String(startOfDay(date));
+    const last = groups[groups.length - 1];
+    if (last?.key === key) last.items.push(item);
+    else groups.push({ key, label: dayLabel(iso, now), items: [item] });
+  }
+  return groups;
+}
+
+/** Uploads (images to edit, masks) are sources, not results: they have no generation and stay out of the gallery. */
+export function isGenerated(image: { generation_id: string | null }): boolean {
+  return image.generation_id !== null;
+}
+
 export { setFlash, takeFlash } from './flash';

@@ -45,7 +45,7 @@ def test_buying_a_pack_through_the_local_checkout_raises_the_balance(page):
 
     expect(page).to_have_url(re.compile(r"/credits/return\?checkout_id=cs_local_"))
     expect(page.get_by_test_id("payment-status")).to_have_attribute("data-status", "paid")
-    expect(page.get_by_test_id("balance")).to_have_text("2150")
+    expect(page.get_by_test_id("balance")).to_have_text("2,150")
     screenshot(page, "payment-return")
 
     page.goto("/credits/transactions")

@@ -101,7 +101,10 @@ def test_sign_up_buy_generate_find_download_share_and_sign_out(make_page, live_s
     expect(tiles).to_have_count(1)
     expect(tiles.first).to_contain_text(PROMPT)
     shot("08-gallery")
-    press(tiles.first.get_by_role("link").first)
+    press(tiles.first.get_by_role("link").first)  # the lightbox; its Details link opens the image's page
+    expect(page.get_by_test_id("lightbox")).to_be_visible()
+    shot("08b-lightbox")
+    press(page.get_by_test_id("lightbox-details"))
 
     expect(page).to_have_url(re.compile(r"/images/[0-9a-f-]+$"))
     expect(page.get_by_test_id("image-detail")).to_contain_text(PROMPT)

@@ -31,7 +31,9 @@ def test_filter_favourite_download_and_share_from_the_gallery(page, live_stack):
     page.get_by_label("Search prompts").fill("whale")
     expect(tiles).to_have_count(1)
     screenshot(page, "gallery")
-    tiles.first.click()
+    tiles.first.click()  # the lightbox; its Details link opens the image's page
+    expect(page.get_by_test_id("lightbox")).to_be_visible()
+    page.get_by_test_id("lightbox-details").click()
 
     detail = page.get_by_test_id("image-detail")
     expect(detail).to_contain_text("a blue whale at sea")

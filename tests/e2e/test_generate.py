@@ -89,7 +89,7 @@ def test_a_widescreen_choice_then_a_four_frame_gif_reprice_and_the_gif_plays(pag
     expect(image).to_have_count(1)
     expect(image).to_have_attribute("data-content-type", "image/gif")
     expect(image).to_have_js_property("naturalWidth", 1536)
-    expect(page.get_by_role("list", name="Generated images")).to_contain_text("1536 × 1024 · 4 frames")
+    expect(page.get_by_role("list", name="Generated images")).to_contain_text("1,536 × 1,024 · 4 frames")
     screenshot(page, "generate-gif-result")
 
     # The detail view plays the GIF itself (not its still thumbnail) and downloads it as a GIF.

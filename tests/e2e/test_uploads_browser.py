@@ -39,7 +39,7 @@ def test_a_7_mb_image_to_edit_goes_by_ticket_to_storage_and_the_edit_runs(page, 
     page.get_by_label("Image to edit").set_input_files(str(picture))
     expect(upload.get_by_role("img", name="Preview of the image to edit")).to_be_visible(timeout=30_000)
     expect(upload).to_contain_text("holiday.png")
-    expect(upload).to_contain_text(f"{SIDE} × {SIDE}")
+    expect(upload).to_contain_text(f"{SIDE:,} × {SIDE:,}")
     expect(upload.locator(".field-error")).to_have_count(0)
     screenshot(page, "upload-by-ticket")
 

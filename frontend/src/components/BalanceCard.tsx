@@ -18,7 +18,7 @@ export function BalanceCard({ credits, pending = 0, loading, title = 'Credit bal
       <h2 id="balance-title">{title}</h2>
       <p class="balance">
         <span data-testid="balance" class={credits < 0 ? 'balance-number balance-negative' : 'balance-number'}>
-          {credits}
+          {formatCredits(credits)}
         </span>{' '}
         <span class="balance-unit">credits</span>
       </p>

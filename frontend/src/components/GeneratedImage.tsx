@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { describeError } from '../forms';
 import { saveBlob } from '../generations';
+import { acquireImage, cachedImage } from '../imageCache';
 import '../styles/images.css';
 
 interface ImageState {
@@ -11,30 +12,28 @@ interface ImageState {
 
 /**
  * Image addresses need the Authorization header, so an <img> can't load them by itself: fetch the
- * bytes through the API client and show them from a blob: URL, revoked when no longer shown.
+ * bytes through the API client and show them from a blob: URL, shared with every other view of the same image
+ * (src/imageCache.ts) and let go of when no longer shown.
  */
 export function useImageUrl(url: string | null): ImageState & { retry: () => void } {
-  const [state, setState] = useState<ImageState>({ src: null, error: false });
+  const [state, setState] = useState<ImageState>(() => ({ src: url ? cachedImage(url) : null, error: false }));
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
-    if (!url) return;
-    const controller = new AbortController();
-    let objectUrl: string | null = null;
-    setState({ src: null, error: false });
-    api.image(url, 'image', controller.signal).then(
-      ({ blob }) => {
-        if (controller.signal.aborted) return;
-        objectUrl = URL.createObjectURL(blob);
-        setState({ src: objectUrl, error: false });
-      },
-      () => {
-        if (!controller.signal.aborted) setState({ src: null, error: true });
-      },
+    if (!url) {
+      setState((previous) => (previous.src || previous.error ? { src: null, error: false } : previous));
+      return;
+    }
+    const held = acquireImage(url);
+    let active = true;
+    setState({ src: held.cached, error: false });
+    held.objectUrl.then(
+      (src) => active && setState({ src, error: false }),
+      () => active && setState({ src: null, error: true }),
     );
     return () => {
-      controller.abort();
-      if (objectUrl) URL.revokeObjectURL(objectUrl);
+      active = false;
+      held.release();
     };
   }, [url, attempt]);
 

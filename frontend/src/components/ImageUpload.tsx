@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Upload } from '../api';
+import { formatSize } from '../format';
 import { describeError } from '../forms';
 import { canRetryUpload, uploadImage, type UploadAttempt } from '../uploads';
 import './ImageUpload.css';
@@ -170,7 +171,7 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
             <p id={statusId}>
               <span class="upload-name">{uploaded.name}</span>{' '}
               <span class="muted">
-                {uploaded.width} × {uploaded.height}
+                {formatSize(uploaded.width, uploaded.height)}
               </span>
             </p>
             <button type="button" class="btn btn-secondary btn-small" onClick={remove}>

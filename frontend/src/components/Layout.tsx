@@ -2,11 +2,16 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { Header } from './Header';
+import { ThemeSwitch } from './ThemeSwitch';
 import { VerifyEmailBanner } from './VerifyEmailBanner';
 import './Layout.css';
 
+/** Pages about images, and the admin's tables, get the whole width of wide screens. */
+const WIDE = [/^\/generate$/, /^\/gallery$/, /^\/community$/, /^\/images\/[^/]+$/, /^\/images\/[^/]+\/edit$/, /^\/s\/[^/]+$/, /^\/admin(\/|$)/];
+
 export function Layout({ children }: { children: ComponentChildren }) {
-  const { url } = useLocation();
+  const { url, path } = useLocation();
+  const wide = WIDE.some((pattern) => pattern.test(path));
   const main = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
 
@@ -25,15 +30,17 @@ export function Layout({ children }: { children: ComponentChildren }) {
         Skip to main content
       </a>
       <Header />
-      <main id="main" ref={main} tabIndex={-1} class="container">
+      <main id="main" ref={main} tabIndex={-1} class={wide ? 'container container-wide' : 'container'}>
         <VerifyEmailBanner />
         {children}
       </main>
       <footer class="site-footer">
-        <div class="container">
+        <div class={wide ? 'container container-wide footer-inner' : 'container footer-inner'}>
           <p>
-            Pixmint · AI images, pay as you go · $1 = 100 credits · <a href="/developers">API docs</a>
+            Pixmint · AI images, pay as you go · $1 = 100 credits · <a href="/community">Community</a> ·{' '}
+            <a href="/developers">API docs</a>
           </p>
+          <ThemeSwitch />
         </div>
       </footer>
     </>

@@ -8,18 +8,20 @@ interface SubmitButtonProps {
   disabled?: boolean;
   describedBy?: string;
   testId?: string;
+  /** As wide as its container (the default). */
+  block?: boolean;
 }
 
 /**
  * The label never changes while busy, so the button keeps its accessible name; it is marked
  * aria-disabled rather than disabled so focus stays on it, and the form ignores repeat submits.
  */
-export function SubmitButton({ busy, busyText, children, disabled, describedBy, testId }: SubmitButtonProps) {
+export function SubmitButton({ busy, busyText, children, disabled, describedBy, testId, block = true }: SubmitButtonProps) {
   return (
     <>
       <button
         type="submit"
-        class="btn btn-primary btn-block"
+        class={block ? 'btn btn-primary btn-block' : 'btn btn-primary'}
         disabled={disabled}
         aria-disabled={busy ? 'true' : undefined}
         aria-busy={busy ? 'true' : undefined}

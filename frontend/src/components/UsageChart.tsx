@@ -32,7 +32,8 @@ export function UsageChart({ rows }: { rows: UsageRow[] }) {
     const element = box.current;
     if (!element) return;
     let chart: uPlot | null = null;
-    const dark = matchMedia('(prefers-color-scheme: dark)');
+    // Redrawn in the new colours when the theme changes (src/theme.ts sets <html data-theme>).
+    const theme = new MutationObserver(draw);
 
     function draw() {
       chart?.destroy();
@@ -75,10 +76,10 @@ export function UsageChart({ rows }: { rows: UsageRow[] }) {
       }
     });
     resize.observe(element);
-    dark.addEventListener('change', draw);
+    theme.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
     return () => {
       resize.disconnect();
-      dark.removeEventListener('change', draw);
+      theme.disconnect();
       chart?.destroy();
     };
   }, [rows]);

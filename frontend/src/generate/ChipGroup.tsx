@@ -6,6 +6,8 @@ export interface Chip {
   disabled?: boolean;
   /** Why a disabled chip can't be picked; said beside the group and tied to the chip. */
   hint?: string;
+  /** An aspect ratio (width / height) to draw as a small frame beside the label. */
+  ratio?: number;
 }
 
 interface ChipGroupProps {
@@ -60,6 +62,7 @@ export function ChipGroup({ id, legend, value, chips, onValue, error, hint, test
                   ✓
                 </span>
               )}
+              {chip.ratio ? <ShapeIcon ratio={chip.ratio} /> : null}
               <span>{chip.label}</span>
             </label>
           );
@@ -81,5 +84,16 @@ export function ChipGroup({ id, legend, value, chips, onValue, error, hint, test
         </p>
       )}
     </fieldset>
+  );
+}
+
+/** A frame of the chip's shape, drawn inside a 20-pixel square. */
+function ShapeIcon({ ratio }: { ratio: number }) {
+  const width = ratio >= 1 ? 16 : 16 * ratio;
+  const height = ratio >= 1 ? 16 / ratio : 16;
+  return (
+    <svg class="chip-shape" viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
+      <rect x={10 - width / 2} y={10 - height / 2} width={width} height={height} rx="2" fill="none" stroke="currentColor" stroke-width="1.6" />
+    </svg>
   );
 }

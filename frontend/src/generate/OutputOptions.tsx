@@ -63,7 +63,7 @@ export function OutputOptions({ model, state, resolved, onChange, errors }: Outp
           id="aspect"
           legend="Aspect ratio"
           value={shape?.id ?? ''}
-          chips={shapes.map((choice) => ({ value: choice.id, label: choice.label }))}
+          chips={shapes.map((choice) => ({ value: choice.id, label: choice.label, ratio: choice.ratio || undefined }))}
           onValue={pickShape}
           error={sizeError}
           testId="aspect-chips"

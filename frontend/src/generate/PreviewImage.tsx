@@ -81,14 +81,12 @@ export function PreviewImage({ url, round, position, count, width, height }: Pre
   );
 }
 
-/** The space an image will take while nothing of it has arrived yet. */
-export function PendingSlot({ width, height }: { width: number; height: number }) {
+/** A frame whose image has not started to arrive: a spinner and what it waits for. */
+export function PendingSlot({ label }: { label: string }) {
   return (
     <div class="image-frame preview-frame preview-pending" aria-hidden="true">
-      {/* An empty SVG holds the image's aspect ratio without inline styles (the CSP refuses them). */}
-      <svg class="slot-shape" viewBox={`0 0 ${width} ${height}`} width={width} height={height} />
       <span class="spinner image-spinner" />
-      <span class="preview-label">waiting…</span>
+      <span class="preview-label">{label}</span>
     </div>
   );
 }

@@ -1,60 +1,41 @@
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { PromptTemplate } from '../api';
+import { formatNumber } from '../format';
 import type { FieldErrors } from '../forms';
 import { titleCase } from '../generations';
+import { OptionCards } from './OptionCards';
 
 export const MAX_PROMPT = 4000;
+/** The prompt box grows with its text up to this many lines, then scrolls. */
+const MAX_ROWS = 8;
+/** On phones the count shows only from here on, where it starts to matter. */
+const NEAR_LIMIT = 3000;
 
-interface PromptFieldsProps {
+interface TemplateFieldsProps {
   templates: PromptTemplate[] | null;
   template: PromptTemplate | undefined;
   templateValues: Record<string, string>;
   onTemplate: (id: string) => void;
   onTemplateValue: (name: string, value: string) => void;
-  prompt: string;
-  onPrompt: (prompt: string) => void;
-  /** Ctrl+Enter / ⌘+Enter in the prompt. */
-  onSubmitKey: () => void;
   errors: FieldErrors;
 }
 
-/** An optional prompt template with its blanks, and the prompt itself. */
-export function PromptFields(props: PromptFieldsProps) {
-  const { templates, template, templateValues, onTemplate, onTemplateValue, prompt, onPrompt, onSubmitKey, errors } = props;
-  const promptError = errors.prompt;
-  const promptDescribedBy = ['prompt-hint', 'prompt-count', promptError ? 'prompt-error' : null].filter(Boolean).join(' ');
-
-  function handleKey(event: KeyboardEvent) {
-    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      onSubmitKey();
-    }
-  }
-
+/** Optional prompt templates as cards, and the blanks of the chosen one. */
+export function TemplateFields({ templates, template, templateValues, onTemplate, onTemplateValue, errors }: TemplateFieldsProps) {
+  if (!templates || templates.length === 0) return null;
   return (
-    <>
-      {templates && templates.length > 0 && (
-        <div class="field">
-          <label for="template">Prompt template</label>
-          <p id="template-hint" class="field-hint">
-            Optional: pick a template and fill in the blanks to write the prompt.
-          </p>
-          <select
-            id="template"
-            name="template"
-            value={template?.id ?? ''}
-            onChange={(event) => onTemplate(event.currentTarget.value)}
-            aria-describedby="template-hint"
-          >
-            <option value="">None</option>
-            {templates.map((item) => (
-              <option key={item.id} value={item.id}>
-                {item.label}
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-
+    <OptionCards
+      id="template"
+      legend="Prompt template"
+      hint="Optional: pick one and fill in the blanks to write the prompt."
+      value={template?.id ?? ''}
+      onValue={onTemplate}
+      cards={[
+        { value: '', label: 'None', detail: 'Write your own' },
+        ...templates.map((item) => ({ value: item.id, label: item.label, detail: item.template })),
+      ]}
+      testId="template-cards"
+    >
       {template && template.variables.length > 0 && (
         <fieldset class="template-vars" data-testid="template-variables">
           <legend>Fill in the template</legend>
@@ -84,35 +65,70 @@ export function PromptFields(props: PromptFieldsProps) {
           })}
         </fieldset>
       )}
+    </OptionCards>
+  );
+}
 
-      <div class="field">
-        <label for="prompt">Prompt</label>
-        <p id="prompt-hint" class="field-hint">
-          Describe the picture you want. Press Ctrl+Enter (⌘+Enter on a Mac) to generate.
+interface PromptInputProps {
+  prompt: string;
+  onPrompt: (prompt: string) => void;
+  error?: string;
+}
+
+/** The prompt itself: a box that grows with its text; Ctrl+Enter (⌘+Enter) anywhere on the page generates. */
+export function PromptInput({ prompt, onPrompt, error }: PromptInputProps) {
+  const box = useRef<HTMLTextAreaElement>(null);
+  const describedBy = ['prompt-hint', 'prompt-count', error ? 'prompt-error' : null].filter(Boolean).join(' ');
+
+  // Grow to fit the text, before the browser paints (so a prompt put in by the page moves nothing after).
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const style = getComputedStyle(element);
+    const line = parseFloat(style.lineHeight) || 24;
+    const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+    element.style.height = 'auto';
+    const borders = element.offsetHeight - element.clientHeight;
+    element.style.height = `${Math.min(element.scrollHeight, line * MAX_ROWS + padding) + borders}px`;
+  }, [prompt]);
+
+  return (
+    <div class="prompt-field">
+      <label for="prompt" class="visually-hidden">
+        Prompt
+      </label>
+      <textarea
+        ref={box}
+        id="prompt"
+        name="prompt"
+        rows={2}
+        maxLength={MAX_PROMPT}
+        value={prompt}
+        placeholder="Describe the image you want…"
+        onInput={(event) => onPrompt(event.currentTarget.value)}
+        required
+        aria-required="true"
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={describedBy}
+        data-testid="prompt"
+      />
+      <div class="prompt-meta">
+        <p id="prompt-hint" class="prompt-hint">
+          <kbd>Ctrl</kbd>+<kbd>Enter</kbd> (<kbd>⌘</kbd>+<kbd>Enter</kbd> on a Mac) generates
         </p>
-        <textarea
-          id="prompt"
-          name="prompt"
-          rows={4}
-          maxLength={MAX_PROMPT}
-          value={prompt}
-          onInput={(event) => onPrompt(event.currentTarget.value)}
-          onKeyDown={handleKey}
-          required
-          aria-required="true"
-          aria-invalid={promptError ? 'true' : undefined}
-          aria-describedby={promptDescribedBy}
-          data-testid="prompt"
-        />
-        <p id="prompt-count" class={prompt.length > MAX_PROMPT ? 'char-count char-count-over' : 'char-count'}>
-          {prompt.length.toLocaleString('en-US')} / {MAX_PROMPT.toLocaleString('en-US')} characters
+        <p
+          id="prompt-count"
+          class={prompt.length > MAX_PROMPT ? 'char-count char-count-over' : prompt.length > NEAR_LIMIT ? 'char-count' : 'char-count char-count-far'}
+        >
+          {formatNumber(prompt.length)} / {formatNumber(MAX_PROMPT)}
+          <span class="visually-hidden"> characters</span>
         </p>
-        {promptError && (
-          <p id="prompt-error" class="field-error" data-testid="prompt-error">
-            {promptError}
-          </p>
-        )}
       </div>
-    </>
+      {error && (
+        <p id="prompt-error" class="field-error" data-testid="prompt-error">
+          {error}
+        </p>
+      )}
+    </div>
   );
 }

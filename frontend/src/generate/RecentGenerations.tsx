@@ -37,7 +37,18 @@ export function RecentGenerations({ items, loading, error, onRetry }: RecentProp
         <ul class="recent-list" data-testid="recent-generations">
           {items.map((item) => (
             <li key={item.id} class="recent-item" data-testid="recent-generation" data-status={item.status}>
-              <GenerationThumb generation={item} decorative />
+              {item.images[0] ? (
+                <a
+                  href={`/images/${encodeURIComponent(item.images[0].id)}`}
+                  class="thumb-link recent-thumb"
+                  aria-label={`Open the image: ${item.prompt}`}
+                  data-testid="recent-generation-link"
+                >
+                  <GenerationThumb generation={item} decorative />
+                </a>
+              ) : (
+                <GenerationThumb generation={item} decorative />
+              )}
               <div class="recent-body">
                 <p class="recent-prompt">{item.prompt}</p>
                 <p class="recent-meta">
@@ -46,6 +57,17 @@ export function RecentGenerations({ items, loading, error, onRetry }: RecentProp
                     {generationStatusLabel(item.status)}
                   </span>{' '}
                   <span class="muted">
+                    {item.images.length > 1 && (
+                      <>
+                        {item.images.slice(1).map((image, index) => (
+                          <a key={image.id} href={`/images/${encodeURIComponent(image.id)}`} class="recent-more">
+                            Image {index + 2}
+                            <span class="visually-hidden"> of “{item.prompt}”</span>
+                          </a>
+                        ))}{' '}
+                        ·{' '}
+                      </>
+                    )}
                     {item.n === 1 ? '1 image' : `${item.n} images`} · {creditsText(item.cost_credits - item.refunded_credits)}{' '}
                     spent ·{' '}
                     <time dateTime={item.created_at}>{formatDateTime(item.created_at)}</time>

@@ -1,7 +1,7 @@
 import type { StylePreset } from '../api';
 import { LoadError } from '../components/LoadError';
-import { SelectField } from '../components/SelectField';
 import type { Loaded } from '../hooks';
+import { OptionCards } from './OptionCards';
 
 interface StyleFieldProps {
   presets: Loaded<StylePreset[]>;
@@ -10,21 +10,26 @@ interface StyleFieldProps {
   onValue: (id: string) => void;
 }
 
-/** An optional style preset, saying what it adds to the prompt. */
+/** An optional style preset as cards, each saying what it adds to the prompt. */
 export function StyleField({ presets, value, error, onValue }: StyleFieldProps) {
-  const preset = presets.data?.find((item) => item.id === value);
+  const items = presets.data ?? [];
   return (
     <>
       <LoadError message={presets.error} onRetry={presets.retry} />
-      <SelectField
-        id="style"
-        label="Style"
-        value={value}
-        error={error}
-        hint={preset ? `Adds to your prompt: “${preset.prompt_suffix}”` : 'No style is added to your prompt.'}
-        onValue={onValue}
-        options={[{ value: '', label: 'None' }, ...(presets.data ?? []).map((item) => ({ value: item.id, label: item.label }))]}
-      />
+      {items.length > 0 && (
+        <OptionCards
+          id="style"
+          legend="Style"
+          value={value}
+          error={error}
+          onValue={onValue}
+          cards={[
+            { value: '', label: 'None', detail: 'Your prompt as written' },
+            ...items.map((item) => ({ value: item.id, label: item.label, detail: `Adds “${item.prompt_suffix}”` })),
+          ]}
+          testId="style-cards"
+        />
+      )}
     </>
   );
 }

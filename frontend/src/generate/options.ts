@@ -7,6 +7,7 @@ import type {
   OutputFormat,
   QuoteBreakdown,
 } from '../api';
+import { formatSize } from '../format';
 import { creditsText, titleCase } from '../generations';
 
 /** What the Generate form holds; `resolveOptions` turns it into what the chosen model can make. */
@@ -102,7 +103,7 @@ export function shapeChoices(model: ImageModel, format: OutputFormat): ShapeChoi
   }
   for (const { size, dims } of presets) {
     if (!claimed.has(size)) {
-      choices.push({ id: size, label: `${dims!.width} × ${dims!.height}`, presets: [size], size, ratio: dims!.width / dims!.height });
+      choices.push({ id: size, label: formatSize(dims!.width, dims!.height), presets: [size], size, ratio: dims!.width / dims!.height });
     }
   }
   if (custom) choices.push({ id: 'custom', label: 'Custom', presets: [], size: '', ratio: 0 });
@@ -385,4 +386,9 @@ export function retryRequest(generation: Generation): GenerationRequest {
 export function defaultModel(models: ImageModel[], except?: string): ImageModel | undefined {
   const usable = models.filter((model) => model.available && model.id !== except);
   return usable.find((model) => model.default) ?? usable[0];
+}
+
+/** Credits per image with the settings Generate starts with for this model; null when it has no price for them. */
+export function startingUnit(model: ImageModel): number | null {
+  return estimateUnit(model, resolveOptions(model, INITIAL_OPTIONS));
 }

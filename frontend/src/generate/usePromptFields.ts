@@ -10,8 +10,8 @@ interface FormState {
 }
 
 /** The prompt, typed or filled in from a template's blanks; editing clears the errors it answers. */
-export function usePromptFields(templates: PromptTemplate[] | null, form: FormState) {
-  const [prompt, setPrompt] = useState('');
+export function usePromptFields(templates: PromptTemplate[] | null, form: FormState, initial = '') {
+  const [prompt, setPrompt] = useState(initial);
   const [templateId, setTemplateId] = useState('');
   const [templateValues, setTemplateValues] = useState<Record<string, string>>({});
   const template = templates?.find((item) => item.id === templateId);
@@ -36,6 +36,14 @@ export function usePromptFields(templates: PromptTemplate[] | null, form: FormSt
     if (form.errors.fields.prompt) form.clear();
   }
 
+  /** A whole prompt from elsewhere (another image, "Surprise me"): any template is let go of. */
+  function replacePrompt(value: string) {
+    setTemplateId('');
+    setTemplateValues({});
+    setPrompt(value.slice(0, MAX_PROMPT));
+    form.clear();
+  }
+
   /** Blanks of the template left unfilled, then the prompt's own rules. */
   function problems(): FieldErrors {
     const invalid: FieldErrors = {};
@@ -49,5 +57,5 @@ export function usePromptFields(templates: PromptTemplate[] | null, form: FormSt
     return invalid;
   }
 
-  return { prompt, template, templateValues, changeTemplate, changeTemplateValue, editPrompt, problems };
+  return { prompt, template, templateValues, changeTemplate, changeTemplateValue, editPrompt, replacePrompt, problems };
 }

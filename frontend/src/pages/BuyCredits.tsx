@@ -8,6 +8,8 @@ import { FormAlert } from '../components/FormAlert';
 import { LoadError } from '../components/LoadError';
 import { RequireAuth } from '../components/RequireAuth';
 import { SubmitButton } from '../components/SubmitButton';
+import { defaultImagePrice, imagesWorth, type ImagePrice } from '../credits-images';
+import { loadModels } from '../library';
 import { CUSTOM_MAX_DOLLARS, CUSTOM_MIN_DOLLARS, newIdempotencyKey, parseDollars } from '../credits';
 import { formatCredits, formatMoney } from '../format';
 import { type FieldErrors, useFormSubmit } from '../forms';
@@ -40,6 +42,8 @@ function BuyCreditsContent({ user }: { user: User }) {
     }),
   );
   const packs = useApiData((signal) => api.creditPacks(signal).then((result) => result.items));
+  const models = useApiData((_signal) => loadModels());
+  const imagePrice = defaultImagePrice(models.data);
 
   const [selected, setSelected] = useState<string | null>(null);
   const [customText, setCustomText] = useState('');
@@ -141,7 +145,7 @@ function BuyCreditsContent({ user }: { user: User }) {
             )}
             <div class="pack-grid">
               {(packs.data ?? []).map((item) => (
-                <PackOption key={item.id} pack={item} checked={selected === item.id} onChoose={choose} />
+                <PackOption key={item.id} pack={item} checked={selected === item.id} onChoose={choose} price={imagePrice} />
               ))}
               <label class="pack-option">
                 <input
@@ -191,7 +195,8 @@ function BuyCreditsContent({ user }: { user: User }) {
           <p class="checkout-summary" role="status" data-testid="checkout-summary">
             {choice ? (
               <>
-                You pay <strong>{formatMoney(choice.cents)}</strong> for <strong>{formatCredits(choice.credits)} credits</strong>.
+                You pay <strong>{formatMoney(choice.cents)}</strong> for <strong>{formatCredits(choice.credits)} credits</strong>
+                {imagesWorth(choice.credits, imagePrice) ? ` (${imagesWorth(choice.credits, imagePrice)})` : ''}.
               </>
             ) : selected === CUSTOM ? (
               AMOUNT_ERROR
@@ -212,7 +217,15 @@ function BuyCreditsContent({ user }: { user: User }) {
   );
 }
 
-function PackOption({ pack, checked, onChoose }: { pack: CreditPack; checked: boolean; onChoose: (id: string) => void }) {
+interface PackOptionProps {
+  pack: CreditPack;
+  checked: boolean;
+  onChoose: (id: string) => void;
+  price: ImagePrice | null;
+}
+
+function PackOption({ pack, checked, onChoose, price }: PackOptionProps) {
+  const worth = imagesWorth(pack.credits, price);
   return (
     <label class="pack-option">
       <input
@@ -228,9 +241,16 @@ function PackOption({ pack, checked, onChoose }: { pack: CreditPack; checked: bo
         <span class="pack-price">
           <span class="visually-hidden">for </span>
           {formatMoney(pack.amount_cents, pack.currency)}
-        </span>
-{' '}
+        </span>{' '}
         <span class="pack-label">{pack.label}</span>
+        {worth && (
+          <>
+            {' '}
+            <span class="pack-images" data-testid={`pack-images-${pack.id}`}>
+              {worth}
+            </span>
+          </>
+        )}
       </span>
     </label>
   );

@@ -1,11 +1,16 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, type ImageModel, type PublicImage } from '../api';
+import { promptHref } from '../components/ImageActions';
+import { Icon } from '../components/Icon';
+import { Lightbox, type LightboxItem } from '../components/Lightbox';
 import { LoadError } from '../components/LoadError';
+import { LoadMore } from '../components/LoadMore';
+import { ratioStyle } from '../components/ratio';
+import { useSentinel } from '../components/useSentinel';
 import { formatDateTime } from '../format';
 import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import { imagesText, loadModels, modelName } from '../library';
-import { LoadMore } from '../components/LoadMore';
 import '../styles/images.css';
 import '../styles/tiles.css';
 
@@ -20,13 +25,15 @@ export function Community() {
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
+  const [open, setOpen] = useState<number | null>(null);
   const grid = useRef<HTMLUListElement>(null);
 
   const items = dedupe([...(first.data?.items ?? []), ...(more?.items ?? [])]);
-  const cursor = more ? more.cursor : first.data?.next_cursor ?? null;
+  const cursor = more ? more.cursor : (first.data?.next_cursor ?? null);
 
-  async function loadMore() {
+  async function loadMore(byButton = false) {
     if (loadingMore || !cursor) return;
+    if (moreError && !byButton) return; // After a failure only "Try again" asks again.
     const shown = items.length;
     setLoadingMore(true);
     setMoreError(null);
@@ -34,16 +41,20 @@ export function Community() {
       const page = await api.community({ limit: PAGE_SIZE, cursor });
       setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.next_cursor });
       setAnnouncement(page.items.length === 0 ? 'No more images.' : `Loaded ${imagesText(page.items.length)} more.`);
-      requestAnimationFrame(() => {
-        const links = grid.current?.querySelectorAll<HTMLElement>('.tile-link');
-        (links?.item(shown) ?? links?.item(shown - 1))?.focus();
-      });
+      if (byButton) {
+        requestAnimationFrame(() => {
+          const links = grid.current?.querySelectorAll<HTMLElement>('.tile-link');
+          (links?.item(shown) ?? links?.item(shown - 1))?.focus();
+        });
+      }
     } catch (failure) {
       setMoreError(describeError(failure, []).form);
     } finally {
       setLoadingMore(false);
     }
   }
+
+  const sentinel = useSentinel<HTMLDivElement>(() => void loadMore(), !!cursor && !loadingMore && !moreError);
 
   return (
     <>
@@ -65,42 +76,91 @@ export function Community() {
         </div>
       )}
       {items.length > 0 && (
-        <ul ref={grid} class="gallery-grid community-grid" aria-label="Shared images">
-          {items.map((image) => (
-            <CommunityTile key={image.slug} image={image} models={models.data} />
+        <ul ref={grid} class="justified community-grid" aria-label="Shared images">
+          {items.map((image, index) => (
+            <CommunityTile key={image.slug} image={image} models={models.data} onOpen={() => setOpen(index)} />
           ))}
+          <li class="justified-end" aria-hidden="true" />
         </ul>
       )}
+      {cursor && items.length > 0 && !moreError && <div ref={sentinel} class="gallery-more-space" aria-hidden="true" />}
       <LoadMore
         show={Boolean(cursor && items.length > 0)}
         loading={loadingMore}
         error={moreError}
-        onLoad={loadMore}
+        onLoad={() => void loadMore(true)}
         announcement={announcement}
+      />
+      <Lightbox
+        items={items.map(communityItem)}
+        index={open !== null && open < items.length ? open : null}
+        onIndex={setOpen}
+        onClose={() => setOpen(null)}
+        onNearEnd={() => void loadMore()}
+        label="Shared images"
+        actions={(index) => {
+          const image = items[index];
+          return (
+            <div class="image-actions">
+              {image.prompt && (
+                <a href={promptHref(image.prompt)} class="btn btn-secondary btn-small" data-testid="lightbox-use-prompt">
+                  <Icon name="prompt" />
+                  Use this prompt
+                </a>
+              )}
+              <a href={`/s/${encodeURIComponent(image.slug)}`} class="btn btn-secondary btn-small" data-testid="lightbox-details">
+                <Icon name="details" />
+                Open its page
+              </a>
+            </div>
+          );
+        }}
       />
     </>
   );
 }
 
-function CommunityTile({ image, models }: { image: PublicImage; models: ImageModel[] | null }) {
+function communityItem(image: PublicImage): LightboxItem {
+  return {
+    key: image.slug,
+    access: 'public',
+    thumbnailUrl: image.thumbnail_url,
+    fullUrl: image.content_url,
+    alt: image.alt,
+    width: image.width,
+    height: image.height,
+    title: image.prompt ?? image.alt,
+  };
+}
+
+function CommunityTile({ image, models, onOpen }: { image: PublicImage; models: ImageModel[] | null; onOpen: () => void }) {
   return (
-    <li class="tile" data-testid="community-tile" data-slug={image.slug}>
-      <div class="image-frame thumb">
-        {/* Public addresses need no token: the browser loads them itself, lazily. */}
-        <img src={image.thumbnail_url} alt="" width={image.width} height={image.height} loading="lazy" decoding="async" />
-      </div>
-      <p class="tile-caption">
-        <a href={`/s/${encodeURIComponent(image.slug)}`} class="tile-link tile-target">
+    <li class="tile" style={ratioStyle(image.width, image.height)} data-testid="community-tile" data-slug={image.slug}>
+      <a
+        href={`/s/${encodeURIComponent(image.slug)}`}
+        class="tile-body tile-link tile-target"
+        onClick={(event) => {
+          if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+          event.preventDefault();
+          event.stopPropagation(); // The lightbox, not the router.
+          onOpen();
+        }}
+      >
+        <div class="image-frame thumb">
+          {/* Public addresses need no token: the browser loads them itself, lazily. */}
+          <img src={image.thumbnail_url} alt="" width={image.width} height={image.height} loading="lazy" decoding="async" />
+        </div>
+        <span class="tile-caption">
           <span class="tile-prompt">{image.prompt}</span>
-        </a>
-        <span class="tile-meta">
-          {modelName(image.model, models)}
-          {image.author ? ` · ${image.author}` : ''}
-          <span class="visually-hidden">
-            , shared <time dateTime={image.shared_at}>{formatDateTime(image.shared_at)}</time>
+          <span class="tile-meta">
+            {modelName(image.model, models)}
+            {image.author ? ` · ${image.author}` : ''}
+            <span class="visually-hidden">
+              , shared <time dateTime={image.shared_at}>{formatDateTime(image.shared_at)}</time>
+            </span>
           </span>
         </span>
-      </p>
+      </a>
     </li>
   );
 }

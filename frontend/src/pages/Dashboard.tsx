@@ -4,6 +4,7 @@ import { updateUser } from '../auth';
 import { BalanceCard } from '../components/BalanceCard';
 import { LoadError } from '../components/LoadError';
 import { RequireAuth } from '../components/RequireAuth';
+import { formatCredits } from '../format';
 import { useApiData, usePageTitle } from '../hooks';
 
 const RECENT_COUNT = 6;
@@ -67,7 +68,7 @@ function DashboardContent({ user }: { user: User }) {
             <h2 id="images-title">No images yet</h2>
             <p>
               Your pictures will appear here. Next step: describe the image you want in a prompt, and Pixmint will create it
-              using your credits. Your {user.credits} credits are ready to use.
+              using your credits. Your {formatCredits(user.credits)} credits are ready to use.
             </p>
             <p class="empty-state-action">
               <a href="/generate" class="btn btn-primary" data-testid="generate-cta">

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useSession } from '../auth';
 import { LoadError } from '../components/LoadError';
 import { developerApi, type OpenApiDocument, type OpenApiOperation, type OpenApiSchema } from '../developer';
@@ -43,83 +44,179 @@ export function DeveloperDocs() {
         spend your credits, and a key can have its own monthly cap and rate limit.
       </p>
 
-      <section class="section" aria-labelledby="examples-title">
-        <h2 id="examples-title">Generate, wait, download</h2>
-        <p>
-          Ask for an image, poll the generation until it has succeeded or failed, then download each image. Replace{' '}
-          <code>YOUR_API_KEY</code> with a key from the <a href="/developers/keys">API keys</a> page.
-        </p>
-        <h3 id="curl-title">curl</h3>
-        <CodeBlock labelledBy="curl-title" code={curlExample(origin)} testId="curl-example" />
-        <h3 id="python-title">Python (requests)</h3>
-        <CodeBlock labelledBy="python-title" code={pythonExample(origin)} testId="python-example" />
-      </section>
+      <div class="docs-layout">
+        <PageContents />
+        <div class="docs-main">
+          <section class="section" aria-labelledby="examples-title">
+            <h2 id="examples-title">Generate, wait, download</h2>
+            <p>
+              Ask for an image, poll the generation until it has succeeded or failed, then download each image. Replace{' '}
+              <code>YOUR_API_KEY</code> with a key from the <a href="/developers/keys">API keys</a> page.
+            </p>
+            <h3 id="curl-title">curl</h3>
+            <CodeBlock labelledBy="curl-title" code={curlExample(origin)} testId="curl-example" />
+            <h3 id="python-title">Python (requests)</h3>
+            <CodeBlock labelledBy="python-title" code={pythonExample(origin)} testId="python-example" />
+          </section>
 
-      <section class="section" aria-labelledby="openai-title">
-        <h2 id="openai-title">Use the OpenAI SDK</h2>
-        <p>
-          Pixmint answers OpenAI's Images API under <code>/v1/openai</code>, so the official OpenAI SDKs work unchanged: set
-          the base URL to <code>{origin}/v1/openai</code> and the API key to a Pixmint API key (sent as{' '}
-          <code>Authorization: Bearer</code>). Each call is an ordinary Pixmint generation: priced and charged when it is
-          accepted, refunded for any image that could not be made, and kept in your history and library. Images come back
-          as <code>b64_json</code>; errors come in OpenAI's shape, so the SDK raises what you expect.
-        </p>
-        <h3 id="openai-python-title">Python (openai)</h3>
-        <CodeBlock labelledBy="openai-python-title" code={openaiPythonExample(origin)} testId="openai-python-example" />
-        <h3 id="openai-js-title">JavaScript (openai on npm)</h3>
-        <CodeBlock labelledBy="openai-js-title" code={openaiJsExample(origin)} testId="openai-js-example" />
-        <h3 id="openai-curl-title">curl</h3>
-        <CodeBlock labelledBy="openai-curl-title" code={openaiCurlExample(origin)} testId="openai-curl-example" />
-        <p class="muted">
-          The SDKs send no <code>Idempotency-Key</code> by themselves; pass one (<code>extra_headers</code> in Python) to
-          make a retried call return the first one's images instead of paying again.
-        </p>
-      </section>
+          <section class="section" aria-labelledby="openai-title">
+            <h2 id="openai-title">Use the OpenAI SDK</h2>
+            <p>
+              Pixmint answers OpenAI's Images API under <code>/v1/openai</code>, so the official OpenAI SDKs work unchanged: set
+              the base URL to <code>{origin}/v1/openai</code> and the API key to a Pixmint API key (sent as{' '}
+              <code>Authorization: Bearer</code>). Each call is an ordinary Pixmint generation: priced and charged when it is
+              accepted, refunded for any image that could not be made, and kept in your history and library. Images come back
+              as <code>b64_json</code>; errors come in OpenAI's shape, so the SDK raises what you expect.
+            </p>
+            <h3 id="openai-python-title">Python (openai)</h3>
+            <CodeBlock labelledBy="openai-python-title" code={openaiPythonExample(origin)} testId="openai-python-example" />
+            <h3 id="openai-js-title">JavaScript (openai on npm)</h3>
+            <CodeBlock labelledBy="openai-js-title" code={openaiJsExample(origin)} testId="openai-js-example" />
+            <h3 id="openai-curl-title">curl</h3>
+            <CodeBlock labelledBy="openai-curl-title" code={openaiCurlExample(origin)} testId="openai-curl-example" />
+            <p class="muted">
+              The SDKs send no <code>Idempotency-Key</code> by themselves; pass one (<code>extra_headers</code> in Python) to
+              make a retried call return the first one's images instead of paying again.
+            </p>
+          </section>
 
-      <section class="section" aria-labelledby="webhooks-title">
-        <h2 id="webhooks-title">Webhooks</h2>
-        <p>
-          Instead of polling, register an endpoint and Pixmint POSTs <code>{'{"type", "timestamp", "data"}'}</code> to it
-          for <code>generation.succeeded</code>, <code>generation.failed</code>, <code>credits.purchased</code> and{' '}
-          <code>credits.low</code>. Deliveries are signed as the Standard Webhooks specification says (
-          <code>webhook-id</code>, <code>webhook-timestamp</code> and <code>webhook-signature</code> headers); anything
-          but a 2xx within 10 seconds is retried with backoff for about a day under the same <code>webhook-id</code>, so
-          dedupe on it. Outside the local stack the URL must be <code>https</code> on a public address.
-        </p>
-        <h3 id="webhook-register-title">Register an endpoint</h3>
-        <CodeBlock labelledBy="webhook-register-title" code={webhookRegisterExample(origin)} testId="webhook-register-example" />
-        <h3 id="webhook-python-title">Verify a delivery in Python (standardwebhooks)</h3>
-        <CodeBlock labelledBy="webhook-python-title" code={WEBHOOK_PYTHON} testId="webhook-python-example" />
-        <h3 id="webhook-node-title">Verify a delivery in Node (standardwebhooks)</h3>
-        <CodeBlock labelledBy="webhook-node-title" code={WEBHOOK_NODE} testId="webhook-node-example" />
-        <h3 id="webhook-manual-title">Verify without a library</h3>
-        <p>
-          The key is the base64 after <code>whsec_</code>; the signature is <code>v1,</code> and the base64 HMAC-SHA256 of{' '}
-          <code>{'{webhook-id}.{webhook-timestamp}.{raw body}'}</code>. Check the raw body, before any JSON parsing.
-        </p>
-        <CodeBlock labelledBy="webhook-manual-title" code={WEBHOOK_MANUAL} testId="webhook-manual-example" />
-      </section>
+          <section class="section" aria-labelledby="webhooks-title">
+            <h2 id="webhooks-title">Webhooks</h2>
+            <p>
+              Instead of polling, register an endpoint and Pixmint POSTs <code>{'{"type", "timestamp", "data"}'}</code> to it
+              for <code>generation.succeeded</code>, <code>generation.failed</code>, <code>credits.purchased</code> and{' '}
+              <code>credits.low</code>. Deliveries are signed as the Standard Webhooks specification says (
+              <code>webhook-id</code>, <code>webhook-timestamp</code> and <code>webhook-signature</code> headers); anything
+              but a 2xx within 10 seconds is retried with backoff for about a day under the same <code>webhook-id</code>, so
+              dedupe on it. Outside the local stack the URL must be <code>https</code> on a public address.
+            </p>
+            <h3 id="webhook-register-title">Register an endpoint</h3>
+            <CodeBlock labelledBy="webhook-register-title" code={webhookRegisterExample(origin)} testId="webhook-register-example" />
+            <h3 id="webhook-python-title">Verify a delivery in Python (standardwebhooks)</h3>
+            <CodeBlock labelledBy="webhook-python-title" code={WEBHOOK_PYTHON} testId="webhook-python-example" />
+            <h3 id="webhook-node-title">Verify a delivery in Node (standardwebhooks)</h3>
+            <CodeBlock labelledBy="webhook-node-title" code={WEBHOOK_NODE} testId="webhook-node-example" />
+            <h3 id="webhook-manual-title">Verify without a library</h3>
+            <p>
+              The key is the base64 after <code>whsec_</code>; the signature is <code>v1,</code> and the base64 HMAC-SHA256 of{' '}
+              <code>{'{webhook-id}.{webhook-timestamp}.{raw body}'}</code>. Check the raw body, before any JSON parsing.
+            </p>
+            <CodeBlock labelledBy="webhook-manual-title" code={WEBHOOK_MANUAL} testId="webhook-manual-example" />
+          </section>
 
-      <section class="section" aria-labelledby="reference-title">
-        <h2 id="reference-title">Reference</h2>
-        <LoadError message={doc.error} onRetry={doc.retry} />
-        {doc.loading && !doc.data && (
-          <p class="loading" role="status">
-            <span class="spinner" aria-hidden="true" /> Loading the API reference…
-          </p>
-        )}
-        {doc.data && <Reference doc={doc.data} />}
-      </section>
+          <section class="section" aria-labelledby="reference-title">
+            <h2 id="reference-title">Reference</h2>
+            <LoadError message={doc.error} onRetry={doc.retry} />
+            {doc.loading && !doc.data && (
+              <p class="loading" role="status">
+                <span class="spinner" aria-hidden="true" /> Loading the API reference…
+              </p>
+            )}
+            {doc.data && <Reference doc={doc.data} />}
+          </section>
+        </div>
+      </div>
     </div>
   );
 }
 
 function CodeBlock({ code, labelledBy, testId }: { code: string; labelledBy: string; testId: string }) {
+  const [copied, setCopied] = useState<'yes' | 'blocked' | null>(null);
+  const block = useRef<HTMLPreElement>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  async function copy() {
+    clearTimeout(timer.current);
+    try {
+      await navigator.clipboard.writeText(code);
+      setCopied('yes');
+    } catch {
+      // Blocked (no permission, or not a secure page): select the code so Ctrl+C copies it.
+      const selection = getSelection();
+      if (block.current && selection) selection.selectAllChildren(block.current);
+      setCopied('blocked');
+    }
+    timer.current = setTimeout(() => setCopied(null), 4000);
+  }
+
   return (
-    // Scrollable, so it must be reachable with the keyboard.
-    <pre class="code-block" tabIndex={0} role="region" aria-labelledby={labelledBy} data-testid={testId}>
-      <code>{code}</code>
-    </pre>
+    <div class="code-wrap">
+      {/* Scrollable, so it must be reachable with the keyboard. */}
+      <pre ref={block} class="code-block" tabIndex={0} role="region" aria-labelledby={labelledBy} data-testid={testId}>
+        <code>{code}</code>
+      </pre>
+      <button
+        type="button"
+        class="btn btn-secondary btn-small code-copy"
+        onClick={() => void copy()}
+        aria-describedby={labelledBy}
+        data-testid={`${testId}-copy`}
+      >
+        {copied === 'yes' ? 'Copied' : 'Copy'}
+      </button>
+      <span class="visually-hidden" role="status">
+        {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'blocked' ? 'Copying was blocked: the code is selected, press Ctrl+C.' : ''}
+      </span>
+    </div>
+  );
+}
+
+/** The page's own contents, beside it on wide screens. */
+const CONTENTS: { id: string; label: string; children?: { id: string; label: string }[] }[] = [
+  {
+    id: 'examples-title',
+    label: 'Generate, wait, download',
+    children: [
+      { id: 'curl-title', label: 'curl' },
+      { id: 'python-title', label: 'Python' },
+    ],
+  },
+  {
+    id: 'openai-title',
+    label: 'Use the OpenAI SDK',
+    children: [
+      { id: 'openai-python-title', label: 'Python' },
+      { id: 'openai-js-title', label: 'JavaScript' },
+      { id: 'openai-curl-title', label: 'curl' },
+    ],
+  },
+  {
+    id: 'webhooks-title',
+    label: 'Webhooks',
+    children: [
+      { id: 'webhook-register-title', label: 'Register an endpoint' },
+      { id: 'webhook-python-title', label: 'Verify in Python' },
+      { id: 'webhook-node-title', label: 'Verify in Node' },
+      { id: 'webhook-manual-title', label: 'Verify without a library' },
+    ],
+  },
+  { id: 'reference-title', label: 'Reference' },
+];
+
+function PageContents() {
+  return (
+    <nav class="docs-contents" aria-labelledby="contents-title" data-testid="docs-contents">
+      <h2 id="contents-title" class="docs-contents-title">
+        On this page
+      </h2>
+      <ul>
+        {CONTENTS.map((entry) => (
+          <li key={entry.id}>
+            <a href={`#${entry.id}`}>{entry.label}</a>
+            {entry.children && (
+              <ul>
+                {entry.children.map((child) => (
+                  <li key={child.id}>
+                    <a href={`#${child.id}`}>{child.label}</a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }
 

@@ -1,14 +1,32 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type BulkAction, type ImageModel, type LibraryImage } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ImageActions } from '../components/ImageActions';
 import { LazyThumb } from '../components/LazyThumb';
+import { Lightbox } from '../components/Lightbox';
 import { LoadError } from '../components/LoadError';
+import { ratioStyle } from '../components/ratio';
 import { RequireAuth } from '../components/RequireAuth';
 import { Toast, useToast } from '../components/Toast';
+import { useLongPress } from '../components/useLongPress';
+import { useSentinel } from '../components/useSentinel';
+import { lightboxItem } from '../generate/Stage';
 import { describeError } from '../forms';
 import { useApiData, useDebounced, usePageTitle } from '../hooks';
-import { MAX_BULK, batches, imageName, imagesText, loadModels, modelName, saveFile, takeFlash } from '../library';
+import {
+  MAX_BULK,
+  batches,
+  groupByDay,
+  imageName,
+  imagesText,
+  isGenerated,
+  loadModels,
+  modelName,
+  saveFile,
+  takeFlash,
+} from '../library';
 import { LoadMore } from '../components/LoadMore';
+import '../styles/images.css';
 import '../styles/tiles.css';
 import './Gallery.css';
 
@@ -68,7 +86,7 @@ function GalleryContent() {
   const [loadingMore, setLoadingMore] = useState(false);
   const [moreError, setMoreError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState('');
-  const grid = useRef<HTMLUListElement>(null);
+  const grid = useRef<HTMLDivElement>(null);
 
   const [selecting, setSelecting] = useState(false);
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -78,6 +96,8 @@ function GalleryContent() {
   const [deleteError, setDeleteError] = useState<string | null>(null);
   const [flash] = useState(takeFlash);
   const toast = useToast(flash);
+  const [open, setOpen] = useState<number | null>(null);
+  const [pressed, setPressed] = useState<string | null>(null);
 
   useEffect(() => writeFilters({ q: settledQ, favorite, model }), [key]);
 
@@ -107,12 +127,14 @@ function GalleryContent() {
     return () => controller.abort();
   }, [key, round]);
 
-  const items = list?.items ?? [];
+  const items = (list?.items ?? []).filter(isGenerated);
   const cursor = list?.cursor ?? null;
   const stale = loading && list !== null && list.key !== key;
 
-  async function loadMore() {
+  /** The next page; `byButton`: keyboard focus moves to the first new image (never while simply scrolling). */
+  async function loadMore(byButton = false) {
     if (loadingMore || !cursor || !list) return;
+    if (moreError && !byButton) return; // After a failure only "Try again" asks again.
     const shown = items.length;
     setLoadingMore(true);
     setMoreError(null);
@@ -127,12 +149,15 @@ function GalleryContent() {
       const seen = new Set(list.items.map((item) => item.id));
       const added = page.items.filter((item) => !seen.has(item.id));
       setList({ key: list.key, items: [...list.items, ...added], cursor: page.next_cursor });
-      setAnnouncement(added.length === 0 ? 'No more images.' : `Loaded ${imagesText(added.length)} more.`);
+      const kept = added.filter(isGenerated).length;
+      setAnnouncement(kept === 0 ? (page.next_cursor ? '' : 'No more images.') : `Loaded ${imagesText(kept)} more.`);
       // Keyboard focus goes to the first new image, since the button may be gone now.
-      requestAnimationFrame(() => {
-        const tiles = grid.current?.querySelectorAll<HTMLElement>('.tile-target');
-        (tiles?.item(shown) ?? tiles?.item(shown - 1))?.focus();
-      });
+      if (byButton) {
+        requestAnimationFrame(() => {
+          const tiles = grid.current?.querySelectorAll<HTMLElement>('.tile-target');
+          (tiles?.item(shown) ?? tiles?.item(shown - 1))?.focus();
+        });
+      }
     } catch (failure) {
       setMoreError(describeError(failure, []).form);
     } finally {
@@ -152,6 +177,22 @@ function GalleryContent() {
       if (on) next.add(id);
       else next.delete(id);
       return next;
+    });
+  }
+
+  // Leaving the lightbox after taking images out of favourites, with "Favourites only" on: they leave the list.
+  useEffect(() => {
+    if (open === null && favorite) setList((current) => current && { ...current, items: current.items.filter((item) => item.favorite) });
+  }, [open]);
+
+  const sentinel = useSentinel<HTMLDivElement>(() => void loadMore(), !!cursor && !loadingMore && !moreError && !stale);
+
+  function updateImage(id: string, change: Partial<LibraryImage>) {
+    setList((current) => {
+      if (!current) return current;
+      const updated = current.items.map((item) => (item.id === id ? { ...item, ...change } : item));
+      // With "Favourites only", an image taken out of favourites leaves the list (but not while it is on show).
+      return { ...current, items: favorite && change.favorite === false && open === null ? updated.filter((item) => item.favorite) : updated };
     });
   }
 
@@ -349,32 +390,79 @@ function GalleryContent() {
         ))}
 
       {items.length > 0 && (
-        <ul
+        <div
           ref={grid}
-          class={`gallery-grid${stale ? ' is-stale' : ''}`}
-          aria-label="Your images, newest first"
+          class={`gallery-days${stale ? ' is-stale' : ''}`}
           aria-busy={stale ? 'true' : undefined}
           data-testid="gallery-grid"
+          onPointerDown={(event) => {
+            // A tap outside the tile whose actions are showing hides them.
+            if (pressed && !(event.target as Element).closest(`[data-image-id="${pressed}"]`)) setPressed(null);
+          }}
         >
-          {items.map((image) => (
-            <GalleryTile
-              key={image.id}
-              image={image}
-              selecting={selecting}
-              checked={selected.has(image.id)}
-              onCheck={toggle}
-              models={models.data}
-            />
+          {groupByDay(items, (image) => image.created_at).map((group) => (
+            <section key={group.key} class="gallery-day" aria-labelledby={`day-${group.key}`}>
+              <h2 id={`day-${group.key}`} class="gallery-day-title">
+                {group.label}
+              </h2>
+              <ul class="justified" aria-labelledby={`day-${group.key}`}>
+                {group.items.map((image) => (
+                  <GalleryTile
+                    key={image.id}
+                    image={image}
+                    selecting={selecting}
+                    checked={selected.has(image.id)}
+                    onCheck={toggle}
+                    models={models.data}
+                    pressed={pressed === image.id}
+                    onPress={() => setPressed(image.id)}
+                    onOpen={() => setOpen(items.indexOf(image))}
+                    onFavorite={(on) => updateImage(image.id, { favorite: on })}
+                    onMessage={toast.show}
+                  />
+                ))}
+                <li class="justified-end" aria-hidden="true" />
+              </ul>
+            </section>
           ))}
-        </ul>
+        </div>
+      )}
+
+      {/* The space the next page will take, so the list never jumps; reaching it loads that page. */}
+      {cursor && items.length > 0 && !stale && !moreError && <div ref={sentinel} class="gallery-more-space" aria-hidden="true" />}
+      {cursor && list && items.length === 0 && !loading && !stale && !moreError && (
+        <div ref={sentinel} class="gallery-more-space" aria-hidden="true" />
       )}
 
       <LoadMore
-        show={Boolean(cursor && items.length > 0 && !stale)}
+        show={Boolean(cursor && list && !stale)}
         loading={loadingMore}
         error={moreError}
-        onLoad={loadMore}
+        onLoad={() => void loadMore(true)}
         announcement={announcement}
+      />
+
+      <Lightbox
+        items={items.map(lightboxItem)}
+        index={open !== null && open < items.length ? open : null}
+        onIndex={setOpen}
+        onClose={() => setOpen(null)}
+        onNearEnd={() => void loadMore()}
+        label="Your images"
+        actions={(index, say) => {
+          const image = items[index];
+          return (
+            <ImageActions
+              key={image.id}
+              image={image}
+              which={`“${shorten(imageName(image), 40)}”`}
+              actions={['prompt', 'favorite', 'download', 'share', 'details']}
+              onFavorite={(on) => updateImage(image.id, { favorite: on })}
+              onMessage={say}
+              testIdPrefix="lightbox"
+            />
+          );
+        }}
       />
 
       <ConfirmDialog
@@ -415,27 +503,74 @@ interface TileProps {
   checked: boolean;
   onCheck: (id: string, on: boolean) => void;
   models: ImageModel[] | null;
+  /** Its actions are showing after a long press. */
+  pressed: boolean;
+  onPress: () => void;
+  onOpen: () => void;
+  onFavorite: (favorite: boolean) => void;
+  onMessage: (text: string) => void;
 }
 
 /**
- * One image. Normally its caption is a link stretched over the whole tile; in select mode a cover
- * over the tile toggles its checkbox instead.
+ * One image at its own shape in a justified row. Its link covers it: a click opens the lightbox (a new tab, the
+ * image's page). Pointing at it, focusing it or a long press shows its caption and actions. In select mode a
+ * cover over the tile toggles its checkbox instead.
  */
-function GalleryTile({ image, selecting, checked, onCheck, models }: TileProps) {
+function GalleryTile({ image, selecting, checked, onCheck, models, pressed, onPress, onOpen, onFavorite, onMessage }: TileProps) {
   const name = imageName(image);
   const checkId = `select-${image.id}`;
+  const press = useLongPress(onPress);
   return (
     <li
-      class={`tile${selecting ? ' is-selecting' : ''}${checked ? ' is-selected' : ''}`}
+      class={`tile${selecting ? ' is-selecting' : ''}${checked ? ' is-selected' : ''}${pressed ? ' is-pressed' : ''}`}
+      style={ratioStyle(image.width, image.height)}
       data-testid="gallery-tile"
       data-image-id={image.id}
+      {...(selecting ? {} : press.handlers)}
     >
-      <LazyThumb url={image.thumbnail_url} alt="" width={image.width} height={image.height} transparent={image.has_alpha} />
+      {selecting ? (
+        <div class="tile-body">
+          <LazyThumb url={image.thumbnail_url} alt="" width={image.width} height={image.height} transparent={image.has_alpha} />
+          <span class="tile-caption">
+            <span class="tile-prompt">{name}</span>
+          </span>
+        </div>
+      ) : (
+        <a
+          href={`/images/${encodeURIComponent(image.id)}`}
+          class="tile-body tile-link tile-target"
+          onClick={(event) => {
+            if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+            event.preventDefault();
+            event.stopPropagation(); // The lightbox, not the router.
+            if (press.consumeClick()) return;
+            onOpen();
+          }}
+        >
+          <LazyThumb url={image.thumbnail_url} alt="" width={image.width} height={image.height} transparent={image.has_alpha} />
+          <span class="tile-caption">
+            <span class="tile-prompt">{name}</span>
+            <span class="tile-meta">{modelName(image.model, models)}</span>
+          </span>
+        </a>
+      )}
       {image.favorite && (
         <span class="tile-badge">
           <span aria-hidden="true">★</span>
           <span class="visually-hidden">Favourite</span>
         </span>
+      )}
+      {!selecting && (
+        <div class="tile-actions">
+          <ImageActions
+            image={image}
+            which={`“${shorten(name, 40)}”`}
+            actions={['prompt', 'edit', 'favorite', 'download']}
+            compact
+            onFavorite={onFavorite}
+            onMessage={onMessage}
+          />
+        </div>
       )}
       {selecting && (
         // A tap anywhere on the tile toggles it; keyboards and screen readers use the checkbox itself.
@@ -452,18 +587,12 @@ function GalleryTile({ image, selecting, checked, onCheck, models }: TileProps) 
           <span class="visually-hidden">Select image: {name}</span>
         </label>
       )}
-      <p class="tile-caption">
-        {selecting ? (
-          <span class="tile-prompt">{name}</span>
-        ) : (
-          <a href={`/images/${encodeURIComponent(image.id)}`} class="tile-link tile-target">
-            <span class="tile-prompt">{name}</span>
-          </a>
-        )}
-        <span class="tile-meta">{modelName(image.model, models)}</span>
-      </p>
     </li>
   );
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max - 1).trimEnd() + '…' : text;
 }
 
 interface ToolbarProps {

@@ -1,27 +1,31 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { ApiError, api, type Generation, type User } from '../api';
 import { updateCredits } from '../auth';
-import { BalanceCard } from '../components/BalanceCard';
 import { FormAlert } from '../components/FormAlert';
+import { Icon } from '../components/Icon';
 import { LoadError } from '../components/LoadError';
 import { RequireAuth } from '../components/RequireAuth';
 import { SubmitButton } from '../components/SubmitButton';
+import { Toast, useToast } from '../components/Toast';
 import { type FieldErrors, useFormSubmit } from '../forms';
-import { creditsText, modelLabel } from '../generations';
-import { useApiData, usePageTitle } from '../hooks';
+import { modelLabel } from '../generations';
+import { useApiData, useMediaQuery, usePageTitle } from '../hooks';
 import { refreshBalance } from '../generate/balance';
 import { EditImageFields } from '../generate/EditImageFields';
-import { GenerationOutput } from '../generate/GenerationOutput';
 import { ModelField } from '../generate/ModelField';
 import { MoreOptions } from '../generate/MoreOptions';
 import { OutputOptions } from '../generate/OutputOptions';
-import { MAX_PROMPT, PromptFields } from '../generate/PromptFields';
-import { QuoteSummary } from '../generate/QuoteSummary';
+import { MAX_PROMPT, PromptInput, TemplateFields } from '../generate/PromptFields';
+import { PriceDetails, PriceLine, ShortNotes } from '../generate/QuoteSummary';
 import { RecentGenerations, useRecentGenerations } from '../generate/RecentGenerations';
 import { retryProblem } from '../generate/retryProblem';
+import { SettingsPanel, SHEET_QUERY } from '../generate/SettingsPanel';
+import { Stage, type Shape } from '../generate/Stage';
 import { StyleField } from '../generate/StyleField';
+import { surprisePrompt } from '../generate/surprise';
 import { WithdrawnNotice } from '../generate/WithdrawnNotice';
-import { INITIAL_OPTIONS, defaultModel, resolveOptions, type OptionState } from '../generate/options';
+import { INITIAL_OPTIONS, defaultModel, resolveOptions, sizeSummary, type OptionState } from '../generate/options';
 import { FIELDS, MAX_NEGATIVE, buildRequest } from '../generate/request';
 import { useEditImages } from '../generate/useEditImages';
 import { useGenerationPoll } from '../generate/useGenerationPoll';
@@ -31,9 +35,24 @@ import { usePrice } from '../generate/usePrice';
 import { usePromptFields } from '../generate/usePromptFields';
 import '../generate/generate.css';
 
+const PANEL_ID = 'studio-settings';
+const TOGGLE_ID = 'settings-toggle';
+/** Until the models have arrived, the stage holds the frame of the usual first choice: one square image. */
+const FIRST_SHAPE: Shape = { n: 1, size: '1024x1024' };
+
 export function Generate() {
   usePageTitle('Generate');
   return <RequireAuth>{(user) => <GenerateContent user={user} />}</RequireAuth>;
+}
+
+/** A prompt handed over in the address (?prompt=, from "Use prompt" elsewhere), read once and then dropped from it. */
+function useHandedPrompt(): string {
+  const { query } = useLocation();
+  const handed = useRef(typeof query.prompt === 'string' ? query.prompt : '').current;
+  useEffect(() => {
+    if (handed) history.replaceState(history.state, '', location.pathname);
+  }, []);
+  return handed;
 }
 
 function GenerateContent({ user }: { user: User }) {
@@ -46,17 +65,20 @@ function GenerateContent({ user }: { user: User }) {
     }),
   );
   const { recent, refresh: refreshRecent } = useRecentGenerations();
+  const toast = useToast();
 
   // The form.
   const form = useFormSubmit(FIELDS);
   const { busy, errors, run, clear, formRef } = form;
   const images = useEditImages();
   const choice = useModelChoice(images.fit);
-  const prompt = usePromptFields(templates.data, form);
+  const prompt = usePromptFields(templates.data, form, useHandedPrompt());
   const [options, setOptions] = useState<OptionState>(INITIAL_OPTIONS);
   const [style, setStyle] = useState('');
   const [negative, setNegative] = useState('');
   const [moreOpen, setMoreOpen] = useState(false);
+  const [sheetOpen, setSheetOpen] = useState(false);
+  const sheet = useMediaQuery(SHEET_QUERY);
 
   const { model } = choice;
   const resolved = model ? resolveOptions(model, options) : null;
@@ -90,6 +112,27 @@ function GenerateContent({ user }: { user: User }) {
   });
   const requests = useGenerationRequests({ poll, choice, cost: price.cost, balance, onCreated: refreshRecent });
 
+  // Ctrl+Enter (⌘+Enter) generates from anywhere on the page, not only from the prompt; not behind the lightbox.
+  useEffect(() => {
+    function onKey(event: KeyboardEvent) {
+      if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey) || event.defaultPrevented) return;
+      if (document.querySelector('dialog[open]')) return;
+      event.preventDefault();
+      formRef.current?.requestSubmit();
+    }
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  // A problem with a setting while the settings are folded away as a sheet: open it, on the field.
+  useEffect(() => {
+    const names = Object.keys(errors.fields).filter((name) => name !== 'prompt');
+    if (!sheet || names.length === 0 || errors.fields.prompt) return;
+    setSheetOpen(true);
+    const timer = setTimeout(() => document.getElementById(PANEL_ID)?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 50);
+    return () => clearTimeout(timer);
+  }, [errors]);
+
   function changeOptions(change: Partial<OptionState>) {
     setOptions((previous) => ({ ...previous, ...change }));
     if (Object.keys(errors.fields).length) clear();
@@ -108,6 +151,7 @@ function GenerateContent({ user }: { user: User }) {
   function handleSubmit(event: Event) {
     event.preventDefault();
     if (!model || !model.available || price.short || uploading) return;
+    setSheetOpen(false);
     requests.startForm();
     void run(validate, async () => {
       if (!body) return;
@@ -120,59 +164,157 @@ function GenerateContent({ user }: { user: User }) {
     });
   }
 
+  function takePrompt(text: string) {
+    prompt.replacePrompt(text);
+    const box = document.getElementById('prompt');
+    box?.focus({ preventScroll: true });
+    box?.scrollIntoView({ block: 'nearest' });
+    toast.show('The prompt is in the box: change it or press Generate.');
+  }
+
   const formSuggestion = choice.refused ? defaultModel(choice.list, choice.refused) : undefined;
   const retryRefusal = requests.retryRefusal;
   const retrySuggestion = retryRefusal?.kind === 'withdrawn' ? defaultModel(choice.list, retryRefusal.model) : undefined;
   const models = choice.models;
+  const planned: Shape = resolved?.size ? { n: resolved.count, size: resolved.size } : FIRST_SHAPE;
+  const sending: Shape | null = busy && resolved?.size ? { n: resolved.count, size: resolved.size } : null;
+  const summary = model && resolved ? settingsSummary(modelLabel(model), resolved.size, resolved.count) : 'Loading…';
+  const disabledReason = price.short ? 'short-note' : uploading ? 'upload-wait' : model && !model.available ? 'model-unavailable' : undefined;
 
   return (
     <>
-      <h1 class="page-title" id="generate-title">
-        Generate images
-      </h1>
-
-      <LoadError message={credits.error} onRetry={credits.retry} />
-
-      <div class="generate-layout">
-        <div class="generate-main">
+      <form ref={formRef} class="studio" onSubmit={handleSubmit} noValidate aria-labelledby="generate-title">
+        <div class="studio-main">
+          <h1 class="studio-title" id="generate-title">
+            Generate
+          </h1>
+          <LoadError message={credits.error} onRetry={credits.retry} />
           <LoadError message={models.error} onRetry={models.retry} />
-          {models.loading && !models.data && (
-            <p class="loading" role="status">
-              <span class="spinner" aria-hidden="true" /> Loading image models…
-            </p>
-          )}
           {models.data && choice.list.length === 0 && (
             <p class="alert alert-error" role="alert">
               No image model is available right now. Please try again later.
             </p>
           )}
 
-          {model && resolved && (
-            <form ref={formRef} class="generate-form" onSubmit={handleSubmit} noValidate aria-labelledby="generate-title">
-              <FormAlert message={errors.form} />
-              {choice.refused && (
-                <WithdrawnNotice
-                  suggestion={formSuggestion}
-                  action={formSuggestion ? `Use ${modelLabel(formSuggestion)}` : null}
-                  onAction={() => formSuggestion && choice.choose(formSuggestion)}
-                />
-              )}
+          <div class="prompt-bar" data-testid="prompt-bar">
+            <FormAlert message={errors.form} />
+            {choice.refused && (
+              <WithdrawnNotice
+                suggestion={formSuggestion}
+                action={formSuggestion ? `Use ${modelLabel(formSuggestion)}` : null}
+                onAction={() => formSuggestion && choice.choose(formSuggestion)}
+              />
+            )}
+            <PromptInput prompt={prompt.prompt} onPrompt={prompt.editPrompt} error={fieldErrors.prompt} />
+            <div class="prompt-controls">
+              <button
+                type="button"
+                class="btn btn-quiet btn-small"
+                onClick={() => takePrompt(surprisePrompt(prompt.prompt))}
+                data-testid="surprise-me"
+              >
+                <Icon name="sparkles" />
+                <span class="surprise-label">Surprise me</span>
+              </button>
+              <button
+                id={TOGGLE_ID}
+                type="button"
+                class="btn btn-secondary btn-small settings-toggle"
+                aria-expanded={sheetOpen ? 'true' : 'false'}
+                aria-controls={PANEL_ID}
+                aria-describedby="settings-summary"
+                onClick={() => setSheetOpen((open) => !open)}
+                data-testid="settings-toggle"
+              >
+                <Icon name="sliders" />
+                Settings
+              </button>
+              <span id="settings-summary" class="settings-summary">
+                {summary}
+              </span>
+              <PriceLine
+                cost={price.cost}
+                unit={price.unit}
+                balance={balance}
+                short={price.short}
+                quoting={price.live.quoting}
+                problem={price.live.errors?.form ?? null}
+                sizeInvalid={!!resolved?.sizeErrors}
+                loading={!model}
+              />
+              <div class="prompt-submit">
+                <SubmitButton
+                  busy={busy}
+                  busyText="Sending your request…"
+                  disabled={!model || price.short || uploading || !model.available}
+                  describedBy={disabledReason}
+                  testId="generate-button"
+                  block={false}
+                >
+                  Generate
+                </SubmitButton>
+              </div>
+            </div>
+            {uploading && (
+              <p class="muted" id="upload-wait">
+                Waiting for the upload to finish…
+              </p>
+            )}
+            <ShortNotes balance={balance} short={price.short} shortfall={requests.shortfall} />
+          </div>
 
+          <Stage
+            generation={poll.generation}
+            sending={sending}
+            planned={planned}
+            phase={poll.phase}
+            error={poll.error}
+            onCheckAgain={poll.checkAgain}
+            onCancelled={(cancelled: Generation) => {
+              poll.show(cancelled);
+              refreshBalance();
+              refreshRecent();
+            }}
+            onRetry={() => void requests.retry()}
+            retryBusy={requests.retryBusy}
+            retryProblem={retryProblem({
+              refusal: retryRefusal,
+              error: requests.retryError,
+              suggestion: retrySuggestion,
+              onRetryWith: (id) => void requests.retry(id),
+            })}
+            onUsePrompt={takePrompt}
+            onMessage={toast.show}
+          />
+
+          <RecentGenerations
+            items={recent.data?.items ?? null}
+            loading={recent.loading}
+            error={recent.error}
+            onRetry={recent.retry}
+          />
+        </div>
+
+        <SettingsPanel id={PANEL_ID} open={sheetOpen} onClose={() => setSheetOpen(false)} toggleId={TOGGLE_ID}>
+          {models.loading && !models.data && (
+            <p class="loading" role="status">
+              <span class="spinner" aria-hidden="true" /> Loading image models…
+            </p>
+          )}
+          {model && resolved && (
+            <>
+              <ModelField model={model} models={choice.list} error={fieldErrors.model} onChoose={choice.choose} />
+              <OutputOptions model={model} state={options} resolved={resolved} onChange={changeOptions} errors={fieldErrors} />
+              <StyleField presets={presets} value={style} error={fieldErrors.style_preset} onValue={setStyle} />
               <LoadError message={templates.error} onRetry={templates.retry} />
-              <PromptFields
+              <TemplateFields
                 templates={templates.data}
                 template={prompt.template}
                 templateValues={prompt.templateValues}
                 onTemplate={prompt.changeTemplate}
                 onTemplateValue={prompt.changeTemplateValue}
-                prompt={prompt.prompt}
-                onPrompt={prompt.editPrompt}
-                onSubmitKey={() => formRef.current?.requestSubmit()}
                 errors={fieldErrors}
               />
-              <ModelField model={model} models={choice.list} error={fieldErrors.model} onChoose={choice.choose} />
-              <OutputOptions model={model} state={options} resolved={resolved} onChange={changeOptions} errors={fieldErrors} />
-              <StyleField presets={presets} value={style} error={fieldErrors.style_preset} onValue={setStyle} />
               {showSource && (
                 <EditImageFields model={model} images={images} gif={gif} showMask={showMask} errors={fieldErrors} />
               )}
@@ -186,77 +328,17 @@ function GenerateContent({ user }: { user: User }) {
                 onToggle={setMoreOpen}
                 error={fieldErrors.negative_prompt}
               />
-              <QuoteSummary
-                cost={price.cost}
-                balance={balance}
-                short={price.short}
-                quote={price.live.quote}
-                quoting={price.live.quoting}
-                problem={price.live.errors?.form ?? null}
-                sizeInvalid={!!resolved.sizeErrors}
-                shortfall={requests.shortfall}
-              />
-
-              {uploading && (
-                <p class="muted" id="upload-wait">
-                  Waiting for the upload to finish…
-                </p>
-              )}
-
-              <SubmitButton
-                busy={busy}
-                busyText="Sending your request…"
-                disabled={price.short || uploading || !model.available}
-                describedBy={
-                  price.short ? 'short-note' : uploading ? 'upload-wait' : !model.available ? 'model-unavailable' : undefined
-                }
-                testId="generate-button"
-              >
-                Generate
-              </SubmitButton>
-            </form>
+              <PriceDetails quote={price.live.quote} cost={price.cost} balance={balance} />
+            </>
           )}
-        </div>
-
-        <aside class="generate-aside" aria-label="Balance">
-          <BalanceCard credits={user.credits} pending={credits.data?.pending} loading={credits.loading} title="Your balance">
-            <p class="muted">
-              {model && price.unit !== null ? `${creditsText(price.unit)} per image with these settings. ` : ''}
-              <a href="/credits">Buy credits</a>
-            </p>
-          </BalanceCard>
-        </aside>
-      </div>
-
-      {poll.generation && (
-        <GenerationOutput
-          key={poll.generation.id}
-          generation={poll.generation}
-          phase={poll.phase}
-          error={poll.error}
-          onCheckAgain={poll.checkAgain}
-          onCancelled={(cancelled: Generation) => {
-            poll.show(cancelled);
-            refreshBalance();
-            refreshRecent();
-          }}
-          onRetry={() => void requests.retry()}
-          retryBusy={requests.retryBusy}
-          retryProblem={retryProblem({
-            refusal: retryRefusal,
-            error: requests.retryError,
-            suggestion: retrySuggestion,
-            onRetryWith: (id) => void requests.retry(id),
-          })}
-        />
-      )}
-
-      <RecentGenerations
-        items={recent.data?.items ?? null}
-        loading={recent.loading}
-        error={recent.error}
-        onRetry={recent.retry}
-      />
+        </SettingsPanel>
+      </form>
+      <Toast message={toast.message} onDismiss={toast.hide} />
     </>
   );
+}
+
+/** "Offline placeholder · 1,024 × 1,024 px · 2 images": what the folded-away settings would make. */
+function settingsSummary(model: string, size: string | null, count: number): string {
+  return [model, size ? sizeSummary(size).split(' · ')[0] : 'custom size', count === 1 ? '1 image' : `${count} images`].join(' · ');
 }

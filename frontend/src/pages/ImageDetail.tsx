@@ -3,10 +3,13 @@ import { useLocation, useRoute } from 'preact-iso';
 import { api, type Generation, type ImageFormat, type LibraryImage } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useImageUrl } from '../components/GeneratedImage';
+import { promptHref } from '../components/ImageActions';
+import { Icon } from '../components/Icon';
 import { LoadError } from '../components/LoadError';
+import { ratioStyle } from '../components/ratio';
 import { RequireAuth } from '../components/RequireAuth';
 import { Toast, useToast } from '../components/Toast';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatNumber, formatSize } from '../format';
 import { describeError } from '../forms';
 import { creditsText, imageExtension } from '../generations';
 import { useApiData, usePageTitle } from '../hooks';
@@ -127,9 +130,7 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
             </div>
             <div>
               <dt>Size</dt>
-              <dd data-testid="image-size">
-                {image.width} × {image.height}
-              </dd>
+              <dd data-testid="image-size">{formatSize(image.width, image.height)}</dd>
             </div>
             {(image.frames ?? 1) > 1 && (
               <div>
@@ -152,6 +153,16 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
           </dl>
 
           <div class="detail-actions">
+            {image.prompt && (
+              <a href={promptHref(image.prompt)} class="btn btn-primary" data-testid="use-prompt">
+                <Icon name="prompt" />
+                Use prompt
+              </a>
+            )}
+            <a href={`/images/${encodeURIComponent(image.id)}/edit`} class="btn btn-secondary" data-testid="edit-image">
+              <Icon name="edit" />
+              Edit
+            </a>
             <button
               type="button"
               class="btn btn-secondary favorite-toggle"
@@ -232,6 +243,7 @@ function DetailImage({ image }: { image: LibraryImage }) {
     <div class="detail-media">
       <div
         class={image.has_alpha ? 'image-frame detail-frame is-transparent' : 'image-frame detail-frame'}
+        style={ratioStyle(image.width, image.height)}
         aria-busy={!full.src && !full.error ? 'true' : undefined}
       >
         <img
@@ -352,7 +364,7 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
           <div class="field">
             <label for="share-link">Share link</label>
             <p id="share-link-hint" class="field-hint">
-              Anyone with this link can see the image and its prompt.
+              Anyone with this link can see the image and its prompt. Shared images are also listed in Community.
             </p>
             <div class="input-row">
               <input
@@ -394,7 +406,10 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
         </>
       ) : (
         <>
-          <p class="muted">Make a public page for this image, with a link you can send to anyone.</p>
+          <p class="muted">
+            Make a public page for this image, with a link you can send to anyone. While shared, it is also listed in{' '}
+            <a href="/community">Community</a>.
+          </p>
           <button
             ref={shareButton}
             type="button"
@@ -481,12 +496,12 @@ function DownloadForm({ image, onToast }: { image: LibraryImage; onToast: (messa
             <option value="">Original</option>
             {widths.map((value) => (
               <option key={value} value={String(value)}>
-                {value} px
+                {formatNumber(value)} px
               </option>
             ))}
           </select>
           <p id="download-width-hint" class="field-hint field-hint-after">
-            The original is {image.width} × {image.height} px.
+            The original is {formatSize(image.width, image.height)} px.
             {original ? ` A ${imageExtension(image.content_type).toUpperCase()} keeps its own size.` : ''}
           </p>
         </div>

@@ -3,6 +3,7 @@ import { api, type CreditPack, type ImageModel } from '../api';
 import { useSession } from '../auth';
 import { Toast, useToast } from '../components/Toast';
 import { takeFlash } from '../flash';
+import { defaultImagePrice, imagesWorth } from '../credits-images';
 import { formatCredits, formatMoney } from '../format';
 import { usePageTitle } from '../hooks';
 import './Landing.css';
@@ -138,6 +139,8 @@ function CallToAction({ signedIn, compact }: { signedIn: boolean; compact?: bool
 function Pricing() {
   const [packs, setPacks] = useState<CreditPack[]>(FALLBACK_PACKS);
   const [models, setModels] = useState<ImageModel[] | null>(null);
+  const [allModels, setAllModels] = useState<ImageModel[] | null>(null);
+  const price = defaultImagePrice(allModels);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -146,7 +149,10 @@ function Pricing() {
       () => undefined, // The static packs stay.
     );
     api.models(controller.signal).then(
-      (result) => setModels(result.items.filter((model) => model.available && model.prices.length > 0)),
+      (result) => {
+        setAllModels(result.items);
+        setModels(result.items.filter((model) => model.available && model.prices.length > 0));
+      },
       () => setModels([]),
     );
     return () => controller.abort();
@@ -167,6 +173,10 @@ function Pricing() {
             {pack.credits > pack.amount_cents && (
               <p class="price-bonus">+{formatCredits(pack.credits - pack.amount_cents)} bonus</p>
             )}
+            {/* Held at one line's height until the models arrive, so the cards don't grow after. */}
+            <p class="price-images" data-testid={`pack-images-${pack.id}`}>
+              {imagesWorth(pack.credits, price) ?? '\u00a0'}
+            </p>
           </li>
         ))}
       </ul>
