@@ -237,6 +237,20 @@ def test_a_picture_from_the_device_opens_in_the_editor_as_an_upload(page, accoun
     expect(page.get_by_test_id("mask-stage").locator("img")).to_have_js_property("naturalWidth", 640)
 
 
+def test_use_these_settings_opens_generate_with_the_prompt_model_and_size(page, live_stack, account):
+    sign_in(page, account)
+    page.goto(f"/images/{account.image_id}")
+    wanted = {"prompt": "a lighthouse on a cliff at dusk", "model": "placeholder", "size": f"{SIDE}x{SIDE}"}
+    with page.expect_request(lambda r: r.url.endswith("/v1/generations/quote") and r.post_data_json
+                             and all(r.post_data_json.get(k) == v for k, v in wanted.items())):
+        page.get_by_test_id("use-prompt").click()
+        expect(page).to_have_url(re.compile(r"/generate$"))  # read once, then dropped from the address
+        expect(page.get_by_label("Prompt", exact=True)).to_have_value(wanted["prompt"])
+        # The offline model's default is 1024x1024: the image's own 512x512 preset is chosen instead.
+        expect(page.get_by_test_id("size-summary")).to_contain_text(f"{SIDE} × {SIDE} px")
+    assert page.console_errors == []
+
+
 def test_the_editor_is_its_own_chunk_axe_clean_keyboard_usable_and_fits_a_phone(make_page, live_stack, account):
     page = make_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, bypass_csp=True)
     scripts: list[str] = []

@@ -7,7 +7,7 @@ import { Icon } from './Icon';
 
 export type ImageAction = 'prompt' | 'favorite' | 'download' | 'share' | 'edit' | 'details';
 
-type ActionImage = Pick<LibraryImage, 'id' | 'prompt' | 'content_url' | 'content_type' | 'favorite'>;
+type ActionImage = Pick<LibraryImage, 'id' | 'prompt' | 'content_url' | 'content_type' | 'favorite' | 'model' | 'width' | 'height'>;
 
 interface ImageActionsProps {
   image: ActionImage;
@@ -18,16 +18,28 @@ interface ImageActionsProps {
   compact?: boolean;
   /** The favourite changed (already saved). */
   onFavorite?: (favorite: boolean) => void;
-  /** Put the prompt in the Generate box on this page; without it, "Use prompt" opens Generate with it. */
+  /** Put the prompt in the Generate box on this page; without it, "Use prompt" opens Generate with the image's
+   * prompt, model and size. */
   onUsePrompt?: (prompt: string) => void;
   /** What happened, for the page's (or the lightbox's) polite status line. */
   onMessage: (text: string) => void;
   testIdPrefix?: string;
 }
 
-/** Link to Generate with this prompt in the box (read once by the Generate page). */
-export function promptHref(prompt: string): string {
-  return `/generate?prompt=${encodeURIComponent(prompt)}`;
+/** What "Use these settings" carries from an image to the Generate page: never its pixels. */
+export interface Remix {
+  prompt: string;
+  model?: string | null;
+  width?: number;
+  height?: number;
+}
+
+/** Link to Generate with this image's prompt, model and size chosen (read once by the Generate page). */
+export function remixHref({ prompt, model, width, height }: Remix): string {
+  const query = new URLSearchParams({ prompt });
+  if (model) query.set('model', model);
+  if (width && height) query.set('size', `${width}x${height}`);
+  return `/generate?${query.toString()}`;
 }
 
 /** What can be done with any image, wherever it is shown: use its prompt, favourite, download, share, open. */
@@ -123,7 +135,7 @@ export function ImageActions({ image, which, actions, compact, onFavorite, onUse
             ) : (
               <a
                 key={action}
-                href={promptHref(image.prompt)}
+                href={remixHref({ prompt: image.prompt, model: image.model, width: image.width, height: image.height })}
                 class={buttonClass}
                 aria-label={label('Use the prompt of')}
                 title={compact ? 'Use prompt' : undefined}

@@ -207,6 +207,16 @@ export function transparencyAllowed(format: OutputFormat | null): boolean {
   return format === 'png' || format === 'webp';
 }
 
+/** Options that ask for this size ("Use these settings"): its preset's shape when the model has it, else a
+ * custom size, which resolveOptions turns into the nearest shape (with a note) for a model without custom sizes. */
+export function optionsForSize(model: ImageModel, size: string): OptionState {
+  const dims = parseSize(size);
+  if (!dims) return INITIAL_OPTIONS;
+  const preset = shapeChoices(model, 'png').find((choice) => choice.presets.includes(size));
+  if (preset) return { ...INITIAL_OPTIONS, shape: preset.id, preset: size };
+  return { ...INITIAL_OPTIONS, shape: 'custom', width: String(dims.width), height: String(dims.height) };
+}
+
 export function resolveOptions(model: ImageModel, state: OptionState): ResolvedOptions {
   const notes: string[] = [];
   const format: OutputFormat | null = model.output_formats.length

@@ -17,7 +17,9 @@ export interface ModelChoice {
 }
 
 /** The model list from GET /v1/models and the one chosen; `onChoose` hears of every choice, the first one too. */
-export function useModelChoice(onChoose: (model: ImageModel) => void): ModelChoice {
+/** The model list and the one chosen: `wanted` (handed over by "Use these settings") when it is available, else
+ * the default. */
+export function useModelChoice(onChoose: (model: ImageModel) => void, wanted = ''): ModelChoice {
   const models = useApiData((signal) => api.models(signal).then((result) => result.items));
   const [modelId, setModelId] = useState('');
   const [withdrawn, setWithdrawn] = useState<string[]>([]);
@@ -39,7 +41,8 @@ export function useModelChoice(onChoose: (model: ImageModel) => void): ModelChoi
     if (!models.data) return;
     setWithdrawn([]); // The fresh list says what is available now.
     if (models.data.some((item) => item.id === modelId)) return;
-    const first = defaultModel(models.data) ?? models.data[0];
+    const handed = models.data.find((item) => item.id === wanted && item.available);
+    const first = handed ?? defaultModel(models.data) ?? models.data[0];
     if (first) choose(first);
   }, [models.data]);
 

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, type ImageModel, type PublicImage } from '../api';
-import { promptHref } from '../components/ImageActions';
+import { remixHref } from '../components/ImageActions';
 import { Icon } from '../components/Icon';
 import { Lightbox, type LightboxItem } from '../components/Lightbox';
 import { LoadError } from '../components/LoadError';
@@ -103,9 +103,9 @@ export function Community() {
           return (
             <div class="image-actions">
               {image.prompt && (
-                <a href={promptHref(image.prompt)} class="btn btn-secondary btn-small" data-testid="lightbox-use-prompt">
+                <a href={remixHref({ prompt: image.prompt, model: image.model, width: image.width, height: image.height })} class="btn btn-secondary btn-small" data-testid="lightbox-use-prompt">
                   <Icon name="prompt" />
-                  Use this prompt
+                  Use these settings
                 </a>
               )}
               <a href={`/s/${encodeURIComponent(image.slug)}`} class="btn btn-secondary btn-small" data-testid="lightbox-details">

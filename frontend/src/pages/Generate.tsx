@@ -25,7 +25,7 @@ import { Stage, type Shape } from '../generate/Stage';
 import { StyleField } from '../generate/StyleField';
 import { surprisePrompt } from '../generate/surprise';
 import { WithdrawnNotice } from '../generate/WithdrawnNotice';
-import { INITIAL_OPTIONS, defaultModel, resolveOptions, sizeSummary, type OptionState } from '../generate/options';
+import { INITIAL_OPTIONS, defaultModel, optionsForSize, resolveOptions, sizeSummary, type OptionState } from '../generate/options';
 import { FIELDS, MAX_NEGATIVE, buildRequest } from '../generate/request';
 import { useEditImages } from '../generate/useEditImages';
 import { useGenerationPoll } from '../generate/useGenerationPoll';
@@ -45,12 +45,20 @@ export function Generate() {
   return <RequireAuth>{(user) => <GenerateContent user={user} />}</RequireAuth>;
 }
 
-/** A prompt handed over in the address (?prompt=, from "Use prompt" elsewhere), read once and then dropped from it. */
-function useHandedPrompt(): string {
+interface Handed {
+  prompt: string;
+  model: string;
+  size: string;
+}
+
+/** Settings handed over in the address (?prompt=&model=&size=, from "Use these settings" elsewhere), read once
+ * and then dropped from it. */
+function useHandedSettings(): Handed {
   const { query } = useLocation();
-  const handed = useRef(typeof query.prompt === 'string' ? query.prompt : '').current;
+  const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : '');
+  const handed = useRef<Handed>({ prompt: text('prompt'), model: text('model'), size: text('size') }).current;
   useEffect(() => {
-    if (handed) history.replaceState(history.state, '', location.pathname);
+    if (handed.prompt || handed.model || handed.size) history.replaceState(history.state, '', location.pathname);
   }, []);
   return handed;
 }
@@ -71,9 +79,17 @@ function GenerateContent({ user }: { user: User }) {
   const form = useFormSubmit(FIELDS);
   const { busy, errors, run, clear, formRef } = form;
   const images = useEditImages();
-  const choice = useModelChoice(images.fit);
-  const prompt = usePromptFields(templates.data, form, useHandedPrompt());
+  const handed = useHandedSettings();
+  const choice = useModelChoice(images.fit, handed.model);
+  const prompt = usePromptFields(templates.data, form, handed.prompt);
   const [options, setOptions] = useState<OptionState>(INITIAL_OPTIONS);
+  // A handed size applies once, to the first model chosen (the handed one when it is still offered).
+  const sizeApplied = useRef(!handed.size);
+  useEffect(() => {
+    if (sizeApplied.current || !choice.model) return;
+    sizeApplied.current = true;
+    setOptions(optionsForSize(choice.model, handed.size));
+  }, [choice.model?.id]);
   const [style, setStyle] = useState('');
   const [negative, setNegative] = useState('');
   const [moreOpen, setMoreOpen] = useState(false);

@@ -3,7 +3,7 @@ import { useLocation, useRoute } from 'preact-iso';
 import { api, type Generation, type ImageFormat, type LibraryImage } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useImageUrl } from '../components/GeneratedImage';
-import { promptHref } from '../components/ImageActions';
+import { remixHref } from '../components/ImageActions';
 import { Icon } from '../components/Icon';
 import { LoadError } from '../components/LoadError';
 import { ratioStyle } from '../components/ratio';
@@ -154,9 +154,9 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
 
           <div class="detail-actions">
             {image.prompt && (
-              <a href={promptHref(image.prompt)} class="btn btn-primary" data-testid="use-prompt">
+              <a href={remixHref({ prompt: image.prompt, model: image.model, width: image.width, height: image.height })} class="btn btn-primary" data-testid="use-prompt">
                 <Icon name="prompt" />
-                Use prompt
+                Use these settings
               </a>
             )}
             <a href={`/images/${encodeURIComponent(image.id)}/edit`} class="btn btn-secondary" data-testid="edit-image">
