@@ -237,6 +237,23 @@ def test_a_picture_from_the_device_opens_in_the_editor_as_an_upload(page, accoun
     expect(page.get_by_test_id("mask-stage").locator("img")).to_have_js_property("naturalWidth", 640)
 
 
+def test_the_image_page_shows_what_an_edit_was_made_from_and_what_was_made_from_it(page, live_stack, account):
+    made = api_call(live_stack, "POST", "/v1/generations",
+                    {"operation": "variation", "model": "placeholder", "source_image_id": account.image_id},
+                    account.token, {"Idempotency-Key": uuid.uuid4().hex})
+    variation = wait_for(live_stack, account.token, made)["images"][0]["id"]
+    sign_in(page, account)
+    page.goto(f"/images/{variation}")
+    ancestors = page.get_by_test_id("lineage-ancestors").get_by_role("link")
+    expect(ancestors).to_have_count(1)
+    expect(ancestors.first).to_have_attribute("href", f"/images/{account.image_id}")
+    ancestors.first.click()
+    expect(page).to_have_url(re.compile(rf"/images/{account.image_id}$"))
+    expect(page.get_by_test_id("lineage-descendants").get_by_role("link")).to_have_attribute(
+        "href", f"/images/{variation}")
+    assert page.console_errors == []
+
+
 def test_use_these_settings_opens_generate_with_the_prompt_model_and_size(page, live_stack, account):
     sign_in(page, account)
     page.goto(f"/images/{account.image_id}")

@@ -19,7 +19,7 @@ import {
   type Dimensions,
 } from './geometry';
 import { InpaintToolbar } from './InpaintToolbar';
-import { Lineage } from './Lineage';
+import { Lineage } from '../components/Lineage';
 import { coverage, exportMask, useMaskHistory } from './mask';
 import { MaskPainter, type PainterTool } from './MaskPainter';
 import { OPERATIONS, OPERATION_ACTIONS, OPERATION_NAMES, isOperation } from './operations';
@@ -44,6 +44,8 @@ interface StudioProps {
   models: ImageModel[];
 }
 
+
+const editHref = (imageId: string) => `/images/${encodeURIComponent(imageId)}/edit`;
 export function Studio({ image, models }: StudioProps) {
   const session = useSession();
   const balance = session.user?.credits ?? 0;
@@ -504,7 +506,7 @@ export function Studio({ image, models }: StudioProps) {
               {action}
             </button>
           </form>
-          <Lineage imageId={image.id} refresh={lineageRound} />
+          <Lineage imageId={image.id} refresh={lineageRound} href={editHref} verb="Edit" />
         </div>
 
         <div class="editor-output">

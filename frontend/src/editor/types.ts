@@ -1,5 +1,4 @@
 import { request, type Generation, type GenerationRequest, type Quote } from '../api';
-import type { Schemas } from '../api-types';
 
 /** The operations the editor offers (`generate` and `edit` belong to the Generate page). */
 export type EditOperation = Exclude<NonNullable<GenerationRequest['operation']>, 'generate' | 'edit'>;
@@ -15,13 +14,8 @@ export type EditRequest = Omit<GenerationRequest, 'operation'> & {
   source_image_id: string;
 };
 
-/** What an image came from (nearest first) and what was made from it. */
-export type Lineage = Schemas['Lineage'];
-
 export const editApi = {
   quote: (body: EditRequest, signal?: AbortSignal) => request<Quote>('POST', '/generations/quote', { body, signal }),
   start: (body: EditRequest, idempotencyKey: string) =>
     request<Generation>('POST', '/generations', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
-  lineage: (imageId: string, signal?: AbortSignal) =>
-    request<Lineage>('GET', `/images/${encodeURIComponent(imageId)}/lineage`, { signal }),
 };

@@ -5,6 +5,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { useImageUrl } from '../components/GeneratedImage';
 import { remixHref } from '../components/ImageActions';
 import { Icon } from '../components/Icon';
+import { Lineage } from '../components/Lineage';
 import { LoadError } from '../components/LoadError';
 import { ratioStyle } from '../components/ratio';
 import { RequireAuth } from '../components/RequireAuth';
@@ -196,6 +197,7 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
 
           <SharePanel image={image} onChange={onChange} onToast={toast.show} />
           <DownloadForm image={image} onToast={toast.show} />
+          <Lineage imageId={image.id} href={(imageId) => `/images/${encodeURIComponent(imageId)}`} verb="Open" />
         </div>
       </div>
 
