@@ -257,3 +257,34 @@ def test_a_generation_still_needs_a_prompt(api, db, funded):
     reply = api.post("/v1/generations", {"model": FLARE}, token=funded)
     assert reply.status == 400 and reply.json["error"]["details"]["field"] == "prompt"
     assert generations_count(db) == 0
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, str]:
+    return {"DB_POOL_SIZE": "32"}
+
+
+def test_thirty_concurrent_edits_on_one_balance_spend_it_exactly_once(api, container, db):
+    """Each outpaint costs the same; a balance for a few of them lets exactly that many through."""
+    from chalicelib.domain.errors import InsufficientCredits
+    from chalicelib.domain.generation import GenerationRequest
+    from tests.integration.test_cap_races import CALLERS, race
+
+    with psycopg.connect(db) as conn:
+        room = conn.execute(
+            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
+    if room < CALLERS + 10:
+        pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs {CALLERS}")
+    session = api.register("racer@example.com")
+    source = upload(api, session["access_token"], png((64, 48)))
+    user = container.accounts.authenticate(session["access_token"]).user
+    request = GenerationRequest(prompt=None, model="placeholder", operation="outpaint",
+                                source_image_id=source["id"], outpaint={"left": 16, "right": 16}, n=4)
+    cost = container.generations.quote(user, request)
+    start = balance(api, session["access_token"])
+    affordable = start // cost
+    assert 0 < affordable < CALLERS, (start, cost)
+    outcomes = race(lambda n: container.generations.create(user, request), InsufficientCredits)
+    assert sorted(outcomes) == ["accepted"] * affordable + ["refused"] * (CALLERS - affordable), outcomes
+    assert balance(api, session["access_token"]) == start - affordable * cost
+    assert generations_count(db) == affordable
