@@ -249,8 +249,8 @@ def _price_row(item: Any, index: int, models: dict[str, Any]) -> tuple[str, str,
     field = f"items[{index}]"
     if not isinstance(item, dict) or set(item) - {"model", "size", "quality", "credits", "provider_cost_usd"}:
         raise InvalidRequest("Each row is {model, size, quality, credits, provider_cost_usd}.", {"field": field})
-    model_id: Any = item.get("model")  # any JSON value; only a listed model's id finds one
-    model = models.get(model_id)
+    model_id: Any = item.get("model")  # any JSON value (a list or an object is unhashable); only an id finds one
+    model = models.get(model_id) if isinstance(model_id, str) else None
     if model is None:
         raise InvalidRequest("There is no such model.", {"field": f"{field}.model"})
     if item.get("size") not in model.sizes:

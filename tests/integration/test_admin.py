@@ -104,6 +104,12 @@ def test_a_price_change_during_a_pending_generation_keeps_the_quoted_price(api, 
 
 @pytest.mark.parametrize("row, field", [
     ({"model": "nope", "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": 0}, "items[0].model"),
+    ({"model": ["gpt-image-1.5"], "size": "1024x1024", "quality": "low", "credits": 1, "provider_cost_usd": 0},
+     "items[0].model"),
+    ({"model": {"id": "gpt-image-1.5"}, "size": "1024x1024", "quality": "low", "credits": 1,
+      "provider_cost_usd": 0}, "items[0].model"),
+    ({"model": "gpt-image-1.5", "size": ["1024x1024"], "quality": "low", "credits": 1, "provider_cost_usd": 0},
+     "items[0].size"),
     ({"model": "gpt-image-1.5", "size": "9x9", "quality": "low", "credits": 1, "provider_cost_usd": 0},
      "items[0].size"),
     ({"model": "gpt-image-1.5", "size": "1024x1024", "quality": "low", "credits": 0, "provider_cost_usd": 0},
