@@ -7,6 +7,8 @@ from typing import Any
 
 
 class ApiGatewayKeys:
+    """API keys mirrored into API Gateway on one usage plan; the client is made on first use."""
+
     def __init__(self, client_factory: Callable[[], Any], usage_plan_id: str) -> None:
         self._client_factory = client_factory
         self._client: Any = None
@@ -24,4 +26,5 @@ class ApiGatewayKeys:
         return key["id"]
 
     def delete(self, gateway_key_id: str) -> None:
+        """Deletes the key from API Gateway, which also detaches it from the usage plan."""
         self._apigateway().delete_api_key(apiKey=gateway_key_id)

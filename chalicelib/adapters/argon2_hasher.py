@@ -25,13 +25,16 @@ class Argon2PasswordHasher:
         )
 
     def hash(self, password: str) -> str:
+        """An argon2id hash in the PHC string format, salt included."""
         return self._hasher.hash(password)
 
     def verify(self, password_hash: str, password: str) -> bool:
+        """True when the password matches; False for a mismatch or a hash it cannot read, never raising."""
         try:
             return self._hasher.verify(password_hash, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
     def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than this hasher's."""
         return self._hasher.check_needs_rehash(password_hash)

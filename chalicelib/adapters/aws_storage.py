@@ -21,6 +21,7 @@ class S3ImageStore:
         return self._client
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        """Stores the object, encrypted at rest (SSE-S3); the client is made on first use."""
         self._s3().put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type,
                               ServerSideEncryption="AES256")
 
@@ -36,6 +37,7 @@ class S3ImageStore:
             raise
 
     def delete(self, key: str) -> None:
+        """Deletes the object; deleting a key that is not there succeeds too."""
         self._s3().delete_object(Bucket=self._bucket, Key=key)
 
     def presigned_url(self, key: str, filename: str, seconds: int) -> str:
@@ -66,6 +68,7 @@ class SqsJobQueue:
         self._queue_url = queue_url
 
     def send(self, generation_id: str) -> None:
+        """Sends one job message; the client is made on first use."""
         if self._client is None:
             self._client = self._client_factory()
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps({"generation_id": generation_id}))

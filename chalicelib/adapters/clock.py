@@ -6,5 +6,8 @@ from datetime import UTC, datetime
 
 
 class SystemClock:
+    """The real clock."""
+
     def now(self) -> datetime:
+        """The current time, timezone-aware in UTC."""
         return datetime.now(UTC)

@@ -26,6 +26,7 @@ class BackgroundEmailDelivery:
         self._last: Future[None] | None = None
 
     def wake(self) -> None:
+        """Asks for a drain without waiting for it; the thread is started on the first wake."""
         with self._lock:
             if self._queued:
                 return
@@ -67,10 +68,13 @@ class ScheduledEmailDelivery:
     """Outside the local stages: the reply returns at once and the one-minute sweeper schedule sends the email."""
 
     def wake(self) -> None:
+        """Does nothing: the sweeper schedule delivers."""
         pass
 
     def flush(self, timeout: float = 30.0) -> None:
+        """Does nothing: there is no drain to wait for."""
         pass
 
     def close(self, timeout: float = 5.0) -> None:
+        """Does nothing: there is no thread to stop."""
         pass

@@ -77,6 +77,8 @@ class HttpWebhookSender:
         self._tls = tls or ssl.create_default_context()
 
     def send(self, url: str, message_id: str, timestamp: datetime, body: str, secret: str) -> SendResult:
+        """POSTs one signed delivery; a refused URL or address, a network failure or a timeout comes back as a
+        SendResult without status, never raised."""
         from standardwebhooks import Webhook
 
         parts = urlsplit(url)
@@ -145,9 +147,11 @@ class BackgroundWebhookDelivery:
         self._thread = threading.Thread(target=self._run, name="webhook-deliveries", daemon=True)
 
     def start(self) -> None:
+        """Starts the delivery thread; call it once."""
         self._thread.start()
 
     def close(self) -> None:
+        """Stops the loop after the current turn, waiting up to 15 seconds for it."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=15)

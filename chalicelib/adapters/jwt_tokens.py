@@ -16,6 +16,8 @@ CLOCK_SKEW_SECONDS = 60
 
 
 class JwtAccessTokens:
+    """HS256 access tokens naming the user and the session; the secret must be at least 32 bytes (ValueError)."""
+
     def __init__(self, secret: str, issuer: str, audience: str, lifetime_seconds: int = 900) -> None:
         if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
             raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes")
@@ -25,6 +27,7 @@ class JwtAccessTokens:
         self.lifetime_seconds = lifetime_seconds
 
     def issue(self, user_id: str, session_id: str, now: datetime) -> str:
+        """A signed token for the user's session, valid for lifetime_seconds from now."""
         claims = {
             "iss": self._issuer,
             "aud": self._audience,
@@ -38,6 +41,8 @@ class JwtAccessTokens:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str, now: datetime) -> tuple[str, str]:
+        """Returns (user id, session id) of a valid access token or raises Unauthorized; expiry and issue time are
+        checked against now, allowing 60 s of skew on the issue time."""
         try:
             claims = jwt.decode(
                 token,

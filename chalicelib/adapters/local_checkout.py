@@ -13,12 +13,15 @@ from ..domain.credits import CheckoutOrder, CheckoutSession
 
 
 class LocalTestCheckout:
+    """A PaymentGateway whose checkout page is the local stack's /_dev/checkout."""
+
     name = "local"
 
     def __init__(self, public_url: str) -> None:
         self._public_url = public_url.rstrip("/")
 
     def create_checkout(self, order: CheckoutOrder, idempotency_key: str) -> CheckoutSession:
+        """A session whose id derives from the idempotency key, so the same key gives the same session."""
         # The same key gives the same session, as Stripe's idempotency keys do.
         session_id = "cs_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
         return CheckoutSession(session_id, f"{self._public_url}/_dev/checkout/{session_id}")
@@ -55,4 +58,5 @@ def completed_event(session_id: str, amount_cents: int, currency: str, user_id: 
 
 
 def encode(event: dict[str, Any]) -> bytes:
+    """The event as compact JSON bytes, the payload that sign_webhook() signs."""
     return json.dumps(event, separators=(",", ":")).encode()

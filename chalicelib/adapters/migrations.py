@@ -15,17 +15,22 @@ _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
 class MigrationError(Exception):
+    """A migration file is misnamed, misnumbered or was changed after it was applied."""
+
     pass
 
 
 @dataclass(frozen=True)
 class Migration:
+    """One numbered SQL file of migrations/."""
+
     version: int
     name: str
     sql: str
 
     @property
     def checksum(self) -> str:
+        """The SHA-256 of the SQL, hex; an applied migration whose checksum changed stops migrate()."""
         return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
 
 

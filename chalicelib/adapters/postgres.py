@@ -46,6 +46,8 @@ def create_pool(database_url: str, max_size: int = 1) -> ConnectionPool[psycopg.
 
 
 class PostgresUsers:
+    """The users table, with TOTP secrets sealed per user on the way in and opened on the way out."""
+
     def __init__(self, conn: psycopg.Connection[DictRow], sealer: Sealer = UNSEALED) -> None:
         self._conn = conn
         self._sealer = sealer
@@ -57,6 +59,7 @@ class PostgresUsers:
         return self._sealer.open(stored, totp_context(user_id)) if stored else stored
 
     def add(self, email: str, display_name: str, password_hash: str, role: Role, now: datetime) -> User | None:
+        """Inserts a user; None when the email is taken (compared case-insensitively)."""
         row = self._conn.execute(
             f"""INSERT INTO users AS u (email, display_name, password_hash, role, created_at, updated_at)
                 VALUES (%s, %s, %s, %s, %s, %s)
@@ -67,10 +70,12 @@ class PostgresUsers:
         return user_from_row(row)
 
     def get(self, user_id: str) -> User | None:
+        """The user, or None when there is no such id."""
         row = self._conn.execute(f"SELECT {USER_COLUMNS} FROM users u WHERE u.id = %s", (user_id,)).fetchone()
         return user_from_row(row)
 
     def get_with_session(self, user_id: str, session_id: str) -> User | None:
+        """The user, only while the named session (refresh-token family) is not revoked."""
         return user_from_row(
             self._conn.execute(
                 f"""SELECT {USER_COLUMNS} FROM users u
@@ -81,12 +86,14 @@ class PostgresUsers:
         )
 
     def by_email(self, email: str) -> User | None:
+        """The user with that email, compared case-insensitively, or None."""
         return user_from_row(
             self._conn.execute(f"SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(%s)",
                                (email,)).fetchone()
         )
 
     def update_profile(self, user_id: str, display_name: str) -> User:
+        """Sets the display name and returns the updated user, who must exist."""
         row = self._conn.execute(
             f"UPDATE users AS u SET display_name = %s, updated_at = now() WHERE u.id = %s RETURNING {USER_COLUMNS}",
             (display_name, user_id),
@@ -96,10 +103,12 @@ class PostgresUsers:
         return user
 
     def set_password(self, user_id: str, password_hash: str) -> None:
+        """Stores a new password hash; sessions are the caller's to revoke."""
         self._conn.execute("UPDATE users SET password_hash = %s, updated_at = now() WHERE id = %s",
                            (password_hash, user_id))
 
     def set_role(self, user_id: str, role: Role) -> None:
+        """Changes the user's role."""
         self._conn.execute("UPDATE users SET role = %s, updated_at = now() WHERE id = %s", (role.value, user_id))
 
     def delete(self, user_id: str) -> None:
@@ -116,6 +125,7 @@ class PostgresUsers:
         self._conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
 
     def mark_email_verified(self, user_id: str, now: datetime) -> bool:
+        """Sets the verification time once; False when it was set already."""
         row = self._conn.execute(
             """UPDATE users SET email_verified_at = %s, updated_at = now()
                WHERE id = %s AND email_verified_at IS NULL RETURNING id""",
@@ -124,9 +134,11 @@ class PostgresUsers:
         return row is not None
 
     def mark_signup_bonus(self, user_id: str, now: datetime) -> None:
+        """Records when the signup bonus was granted."""
         self._conn.execute("UPDATE users SET signup_bonus_at = %s WHERE id = %s", (now, user_id))
 
     def two_factor(self, user_id: str) -> TwoFactorState:
+        """The active and pending TOTP secrets, opened, and the last step used; all empty for an unknown user."""
         row = self._conn.execute(
             """SELECT totp_secret AS secret, totp_pending_secret AS pending_secret, totp_last_step AS last_step
                FROM users WHERE id = %s""",
@@ -138,10 +150,12 @@ class PostgresUsers:
                               pending_secret=self._open(user_id, row["pending_secret"]), last_step=row["last_step"])
 
     def set_pending_totp(self, user_id: str, secret: str) -> None:
+        """Stores a sealed secret that waits for its first code; the active one is untouched."""
         self._conn.execute("UPDATE users SET totp_pending_secret = %s WHERE id = %s",
                            (self._seal(user_id, secret), user_id))
 
     def enable_totp(self, user_id: str, secret: str, step: int) -> None:
+        """Makes the secret the active one, with its first accepted time step, and drops the pending one."""
         self._conn.execute(
             """UPDATE users SET totp_secret = %s, totp_pending_secret = NULL, totp_last_step = %s, updated_at = now()
                WHERE id = %s""",
@@ -149,6 +163,7 @@ class PostgresUsers:
         )
 
     def disable_totp(self, user_id: str) -> None:
+        """Clears the active and pending secrets and the last step."""
         self._conn.execute(
             """UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL,
                    updated_at = now() WHERE id = %s""",
@@ -156,6 +171,7 @@ class PostgresUsers:
         )
 
     def advance_totp_step(self, user_id: str, step: int) -> bool:
+        """Records a code's time step; False when that step or a later one was used already (a replay)."""
         row = self._conn.execute(
             """UPDATE users SET totp_last_step = %(step)s
                WHERE id = %(user)s AND (totp_last_step IS NULL OR totp_last_step < %(step)s) RETURNING id""",
@@ -165,10 +181,13 @@ class PostgresUsers:
 
 
 class PostgresRefreshTokens:
+    """Refresh tokens by hash, grouped in families (one per sign-in, a session to the user)."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def start_family(self, user_id: str, now: datetime, user_agent: str | None = None, ip: str | None = None) -> str:
+        """Opens a session for the user and returns its id."""
         row = self._conn.execute(
             """INSERT INTO refresh_token_families (user_id, created_at, last_used_at, user_agent, ip)
                VALUES (%s, %s, %s, %s, %s) RETURNING id::text AS id""",
@@ -178,9 +197,11 @@ class PostgresRefreshTokens:
         return row["id"]
 
     def touch_family(self, family_id: str, now: datetime) -> None:
+        """Records that the session was just used."""
         self._conn.execute("UPDATE refresh_token_families SET last_used_at = %s WHERE id = %s", (now, family_id))
 
     def live_families(self, user_id: str, now: datetime) -> list[SessionInfo]:
+        """The user's sessions that are not revoked and hold an unexpired, unspent token, newest first."""
         rows = self._conn.execute(
             """SELECT f.id::text AS id, f.created_at, coalesce(f.last_used_at, f.created_at) AS last_used_at,
                       f.user_agent, f.ip
@@ -194,6 +215,7 @@ class PostgresRefreshTokens:
         return [SessionInfo(**row) for row in rows]
 
     def revoke_users_family(self, user_id: str, family_id: str, now: datetime) -> bool:
+        """Revokes one live session of this user; False when the user has no such live session."""
         row = self._conn.execute(
             """UPDATE refresh_token_families SET revoked_at = %s
                WHERE id = %s AND user_id = %s AND revoked_at IS NULL RETURNING id""",
@@ -202,12 +224,14 @@ class PostgresRefreshTokens:
         return row is not None
 
     def add(self, family_id: str, token_hash: bytes, expires_at: datetime, now: datetime) -> None:
+        """Stores a token's hash in the family."""
         self._conn.execute(
             "INSERT INTO refresh_tokens (family_id, token_hash, created_at, expires_at) VALUES (%s, %s, %s, %s)",
             (family_id, token_hash, now, expires_at),
         )
 
     def lock(self, token_hash: bytes) -> RefreshTokenRecord | None:
+        """Finds a token by hash with its family's state and locks both rows for the rest of the transaction."""
         row = self._conn.execute(
             """SELECT t.id::text AS id, t.family_id::text AS family_id, f.user_id::text AS user_id,
                       t.expires_at, t.rotated_at, f.revoked_at IS NOT NULL AS family_revoked,
@@ -223,9 +247,11 @@ class PostgresRefreshTokens:
         return None if row is None else RefreshTokenRecord(**row)
 
     def mark_rotated(self, token_id: str, now: datetime) -> None:
+        """Marks the token spent: it was exchanged for a successor."""
         self._conn.execute("UPDATE refresh_tokens SET rotated_at = %s WHERE id = %s", (now, token_id))
 
     def supersede_live(self, family_id: str, now: datetime) -> None:
+        """Retires the family's unspent tokens: their reply never reached the browser."""
         self._conn.execute(
             "UPDATE refresh_tokens SET rotated_at = %(now)s, superseded_at = %(now)s "
             "WHERE family_id = %(family)s AND rotated_at IS NULL",
@@ -233,11 +259,13 @@ class PostgresRefreshTokens:
         )
 
     def revoke_family(self, family_id: str, now: datetime) -> None:
+        """Revokes the session; a session revoked already keeps its first time."""
         self._conn.execute(
             "UPDATE refresh_token_families SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL", (now, family_id)
         )
 
     def revoke_all_for_user(self, user_id: str, now: datetime, keep_family_id: str | None = None) -> None:
+        """Revokes every live session of the user except keep_family_id's, when given."""
         self._conn.execute(
             """UPDATE refresh_token_families SET revoked_at = %s
                WHERE user_id = %s AND revoked_at IS NULL AND id IS DISTINCT FROM %s::uuid""",
@@ -275,9 +303,12 @@ class _PostgresSingleUseTokens:
 
 
 class PostgresPasswordResets(_PostgresSingleUseTokens):
+    """Password reset tokens, single use."""
+
     TABLE = "password_reset_tokens"
 
     def count_since(self, user_id: str, since: datetime) -> int:
+        """Reset tokens issued to the user since then, used or not."""
         row = self._conn.execute(
             "SELECT count(*) AS n FROM password_reset_tokens WHERE user_id = %s AND created_at >= %s", (user_id, since)
         ).fetchone()
@@ -286,14 +317,19 @@ class PostgresPasswordResets(_PostgresSingleUseTokens):
 
 
 class PostgresEmailVerifications(_PostgresSingleUseTokens):
+    """Email verification tokens, single use."""
+
     TABLE = "email_verification_tokens"
 
 
 class PostgresBonusClaims:
+    """Mailbox keys that have had the signup bonus, kept after their account is deleted."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def claim(self, email_key: bytes, now: datetime) -> bool:
+        """Records the key; False when it was recorded before (by any account, live or deleted)."""
         row = self._conn.execute(
             """INSERT INTO signup_bonus_claims (email_key, claimed_at) VALUES (%s, %s)
                ON CONFLICT (email_key) DO NOTHING RETURNING email_key""",
@@ -303,10 +339,13 @@ class PostgresBonusClaims:
 
 
 class PostgresSignups:
+    """Sign-ups per client address, kept for a day to limit sign-ups from one address."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def lock_recent(self, ip: str, since: datetime) -> list[datetime]:
+        """Sign-ups from the address since then; holds a lock on the address for the rest of the transaction."""
         # Serialises sign-ups per address, so parallel requests cannot all read the count before any is added.
         self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('signup:' || %s, 0))", (ip,))
         rows = self._conn.execute(
@@ -315,15 +354,19 @@ class PostgresSignups:
         return [row["created_at"] for row in rows]
 
     def record(self, ip: str, now: datetime) -> None:
+        """Counts a sign-up from the address and forgets its sign-ups older than a day."""
         self._conn.execute("INSERT INTO signups (ip, created_at) VALUES (%s, %s)", (ip, now))
         self._conn.execute("DELETE FROM signups WHERE ip = %s AND created_at < %s", (ip, now - timedelta(days=1)))
 
 
 class PostgresEmailOutbox:
+    """Emails waiting to be sent; an item holds the kind and recipient, the text is rendered when it is sent."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
+        """Queues an email, due at once; returns its id."""
         row = self._conn.execute(
             """INSERT INTO email_outbox (kind, user_id, email, created_at, next_attempt_at)
                VALUES (%s, %s, %s, %s, %s) RETURNING id""",
@@ -333,6 +376,7 @@ class PostgresEmailOutbox:
         return int(row["id"])
 
     def recent_for_user(self, user_id: str, kind: str, since: datetime) -> list[datetime]:
+        """When the user's emails of that kind were queued since then; locks the user's row first."""
         self._conn.execute("SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
         rows = self._conn.execute(
             "SELECT created_at FROM email_outbox WHERE user_id = %s AND kind = %s AND created_at > %s",
@@ -341,6 +385,7 @@ class PostgresEmailOutbox:
         return [row["created_at"] for row in rows]
 
     def claim_due(self, now: datetime, lease_until: datetime, max_attempts: int) -> OutboxItem | None:
+        """The oldest due item with attempts left, leased until then and its attempt counted; skips locked rows."""
         row = self._conn.execute(
             """UPDATE email_outbox SET attempts = attempts + 1, next_attempt_at = %(lease)s
                WHERE id = (SELECT id FROM email_outbox
@@ -352,23 +397,29 @@ class PostgresEmailOutbox:
         return None if row is None else OutboxItem(**row)
 
     def finish(self, item_id: int, sent: bool, now: datetime) -> None:
+        """Closes an item, sent or given up, and forgets its address and last error."""
         self._conn.execute(
             "UPDATE email_outbox SET done_at = %s, sent = %s, email = NULL, last_error = NULL WHERE id = %s",
             (now, sent, item_id),
         )
 
     def failed(self, item_id: int, error: str) -> None:
+        """Keeps the error of a failed attempt; the lease decides when the item is tried again."""
         self._conn.execute("UPDATE email_outbox SET last_error = %s WHERE id = %s", (error, item_id))
 
     def prune(self, before: datetime) -> int:
+        """Deletes items closed before then; returns how many."""
         return self._conn.execute("DELETE FROM email_outbox WHERE done_at < %s", (before,)).rowcount
 
 
 class PostgresRecoveryCodes:
+    """Hashed two-factor recovery codes, each usable once."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def replace(self, user_id: str, code_hashes: list[bytes], now: datetime) -> None:
+        """Deletes the user's codes and stores the new ones."""
         self.delete_all(user_id)
         with self._conn.cursor() as cursor:
             cursor.executemany(
@@ -377,6 +428,7 @@ class PostgresRecoveryCodes:
             )
 
     def consume(self, user_id: str, code_hash: bytes, now: datetime) -> bool:
+        """Marks an unused code of the user used; False when there is none with that hash."""
         row = self._conn.execute(
             """UPDATE recovery_codes SET used_at = %s
                WHERE user_id = %s AND code_hash = %s AND used_at IS NULL RETURNING id""",
@@ -385,20 +437,26 @@ class PostgresRecoveryCodes:
         return row is not None
 
     def delete_all(self, user_id: str) -> None:
+        """Deletes all of the user's codes, used or not."""
         self._conn.execute("DELETE FROM recovery_codes WHERE user_id = %s", (user_id,))
 
 
 class PostgresLoginAttempts:
+    """Sign-in attempts by email (lower-cased) and address, for the lockout rules."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def record(self, email: str, ip: str, succeeded: bool, now: datetime) -> None:
+        """Stores one attempt, the email lower-cased."""
         self._conn.execute(
             "INSERT INTO login_attempts (email, ip, succeeded, attempted_at) VALUES (lower(%s), %s, %s, %s)",
             (email, ip, succeeded, now),
         )
 
     def failures(self, email: str, ip: str, since: datetime, known_ip_since: datetime) -> LoginFailureCounts:
+        """Failed attempts since then: for the account from this address (after its last success there), for the account
+        from addresses it never signed in from since known_ip_since, and from this address for any account."""
         row = self._conn.execute(
             """WITH account AS (
                    SELECT id, ip, succeeded, attempted_at FROM login_attempts
@@ -469,6 +527,7 @@ class PostgresUnitOfWork:
         return self
 
     def commit(self) -> None:
+        """Commits the transaction; leaving without it rolls back."""
         self._conn.commit()
 
     def __exit__(self, *exc: object) -> None:

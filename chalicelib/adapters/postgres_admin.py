@@ -37,6 +37,8 @@ def _key(row: dict[str, Any], prefix: str = "") -> ApiKey:
 
 
 class PostgresAccountFlags:
+    """Marks on accounts for an admin's review."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
@@ -49,10 +51,13 @@ class PostgresAccountFlags:
 
 
 class PostgresApiKeys:
+    """Developer API keys (only their hashes), their per-minute request windows and monthly spend."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, user_id: str, name: str, prefix: str, key_hash: bytes, limits: KeyLimits, now: datetime) -> ApiKey:
+        """Stores a new key with its limits and returns it; limits.rate_limit must be filled in."""
         row = self._conn.execute(
             f"""INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, rate_limit_per_minute, monthly_cap_credits,
                                            created_at, scopes, allowed_models, allowed_ips, expires_at)
@@ -65,6 +70,7 @@ class PostgresApiKeys:
         return _key(row)
 
     def for_user(self, user_id: str, month_start: datetime) -> list[ApiKey]:
+        """The user's keys with the credits each used since month_start, live ones first, newest first."""
         rows = self._conn.execute(
             f"""SELECT {_KEY_COLUMNS}, {_MONTH_USAGE} AS used_this_month FROM api_keys k
                 WHERE k.user_id = %(user)s ORDER BY k.revoked_at IS NOT NULL, k.created_at DESC""",
@@ -73,12 +79,14 @@ class PostgresApiKeys:
         return [_key(row) for row in rows]
 
     def count_active(self, user_id: str) -> int:
+        """The user's keys that are not revoked."""
         row = self._conn.execute("SELECT count(*) AS n FROM api_keys WHERE user_id = %s AND revoked_at IS NULL",
                                  (user_id,)).fetchone()
         assert row is not None
         return int(row["n"])
 
     def revoke(self, user_id: str, key_id: str, now: datetime) -> ApiKey | None:
+        """Revokes the user's key (a revoked one keeps its first time) and returns it; None when not theirs."""
         row = self._conn.execute(
             f"""UPDATE api_keys AS k SET revoked_at = coalesce(revoked_at, %s) WHERE id = %s AND user_id = %s
                 RETURNING {_KEY_COLUMNS}""",
@@ -87,9 +95,11 @@ class PostgresApiKeys:
         return None if row is None else _key(row)
 
     def set_gateway_key(self, key_id: str, gateway_key_id: str) -> None:
+        """Records the API Gateway key that mirrors this key."""
         self._conn.execute("UPDATE api_keys SET gateway_key_id = %s WHERE id = %s", (gateway_key_id, key_id))
 
     def by_hash(self, key_hash: bytes) -> tuple[ApiKey, User] | None:
+        """The key with that hash and its owner, revoked or not; None when there is none."""
         row = self._conn.execute(
             f"""SELECT {USER_COLUMNS}, {_KEY_PREFIXED}
                 FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = %s""",
@@ -103,6 +113,7 @@ class PostgresApiKeys:
         return key, user
 
     def count_request(self, key_id: str, window_start: datetime, now: datetime) -> int:
+        """Counts one request in the key's minute window and returns the window's total; records the key's last use."""
         row = self._conn.execute(
             """INSERT INTO api_key_windows (key_id, window_start, requests) VALUES (%s, %s, 1)
                ON CONFLICT (key_id, window_start) DO UPDATE SET requests = api_key_windows.requests + 1
@@ -114,6 +125,7 @@ class PostgresApiKeys:
         return int(row["requests"])
 
     def prune_windows(self, before: datetime, limit: int) -> int:
+        """Deletes up to `limit` per-minute windows that started before `before`; returns how many."""
         return self._conn.execute(
             """DELETE FROM api_key_windows WHERE (key_id, window_start) IN (
                    SELECT key_id, window_start FROM api_key_windows WHERE window_start < %s LIMIT %s)""",
@@ -121,6 +133,8 @@ class PostgresApiKeys:
         ).rowcount
 
     def lock_usage(self, key_id: str, month_start: datetime) -> KeyBudget | None:
+        """Locks the key for the transaction, then reads its limits and the credits used this month as committed once
+        the lock is held; None for an unknown key."""
         row = self._conn.execute(
             """SELECT monthly_cap_credits, allowed_models, expires_at, revoked_at IS NOT NULL AS revoked
                FROM api_keys WHERE id = %s FOR NO KEY UPDATE""",
@@ -164,10 +178,15 @@ MODEL_EDITABLE = ("enabled", "available", "label", "position", "replacement_mode
 
 
 class PostgresAdmin:
+    """The admins' reads and writes: users, prices, rates, models, presets, templates, packs, settings and the audit
+    log."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def users(self, q: str | None, after: int, limit: int) -> list[UserSummary]:
+        """Users whose email or display name contains q (all when None), flagged first, then newest; offset
+        pagination."""
         rows = self._conn.execute(
             f"""{_SUMMARY}
                 WHERE %(q)s::text IS NULL OR u.email ILIKE %(like)s OR u.display_name ILIKE %(like)s
@@ -178,10 +197,12 @@ class PostgresAdmin:
         return [_summary(row) for row in rows]
 
     def user(self, user_id: str) -> UserSummary | None:
+        """One user's summary, or None."""
         row = self._conn.execute(f"{_SUMMARY} WHERE u.id = %s", (user_id,)).fetchone()
         return None if row is None else _summary(row)
 
     def set_user(self, user_id: str, suspended: bool | None, role: Role | None) -> None:
+        """Sets suspension and role; None leaves that field as it is."""
         self._conn.execute(
             """UPDATE users SET suspended = coalesce(%s, suspended), role = coalesce(%s, role), updated_at = now()
                WHERE id = %s""",
@@ -189,11 +210,13 @@ class PostgresAdmin:
         )
 
     def admin_count(self) -> int:
+        """Users with the admin role, suspended or not."""
         row = self._conn.execute("SELECT count(*) AS n FROM users WHERE role = 'admin'").fetchone()
         assert row is not None
         return int(row["n"])
 
     def pricing(self) -> list[dict[str, Any]]:
+        """Every image price as JSON-ready dicts, in model display order."""
         rows = self._conn.execute(
             """SELECT p.model, p.size, p.quality, p.credits, p.provider_cost_usd FROM prices p
                JOIN models m ON m.id = p.model ORDER BY m.position, p.model, p.size, p.quality"""
@@ -201,6 +224,7 @@ class PostgresAdmin:
         return [{**row, "provider_cost_usd": float(row["provider_cost_usd"])} for row in rows]
 
     def upsert_price(self, model: str, size: str, quality: str, credits: int, cost: Decimal) -> None:
+        """Inserts or replaces the price of a model at a size and quality; cost is USD per image."""
         self._conn.execute(
             """INSERT INTO prices (model, size, quality, credits, provider_cost_usd, updated_at)
                VALUES (%s, %s, %s, %s, %s, now())
@@ -210,12 +234,14 @@ class PostgresAdmin:
         )
 
     def settings(self) -> dict[str, Any]:
+        """Every stored setting, plus "models": each model's enabled flag by id."""
         rows = self._conn.execute("SELECT key, value FROM settings").fetchall()
         values = {row["key"]: row["value"] for row in rows}
         models = self._conn.execute("SELECT id, enabled FROM models ORDER BY position").fetchall()
         return {**values, "models": {row["id"]: row["enabled"] for row in models}}
 
     def set_setting(self, key: str, value: Any) -> None:
+        """Stores a setting's JSON value, replacing any earlier one."""
         self._conn.execute(
             """INSERT INTO settings (key, value, updated_at) VALUES (%s, %s, now())
                ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()""",
@@ -223,11 +249,14 @@ class PostgresAdmin:
         )
 
     def set_model_enabled(self, model: str, enabled: bool) -> bool:
+        """False when there is no such model."""
         row = self._conn.execute("UPDATE models SET enabled = %s WHERE id = %s RETURNING id",
                                  (enabled, model)).fetchone()
         return row is not None
 
     def update_model(self, model: str, values: dict[str, Any]) -> bool:
+        """Sets the MODEL_EDITABLE fields present in values (None or absent leaves one as it is, but replacement_model
+        may be cleared); making a model available forgets why it was withdrawn; False when there is no such model."""
         row = self._conn.execute(
             """UPDATE models SET enabled = coalesce(%(enabled)s::boolean, enabled),
                    available = coalesce(%(available)s::boolean, available),
@@ -248,6 +277,7 @@ class PostgresAdmin:
         return row is not None
 
     def rates(self) -> list[dict[str, Any]]:
+        """Every token rate as JSON-ready dicts, in model display order."""
         rows = self._conn.execute(
             """SELECT r.model, r.unit, r.quality, r.credits, r.provider_cost_usd FROM model_rates r
                JOIN models m ON m.id = r.model ORDER BY m.position, r.model, r.unit, r.quality"""
@@ -256,6 +286,7 @@ class PostgresAdmin:
                 for row in rows]
 
     def upsert_rate(self, model: str, unit: str, quality: str, credits: Decimal, cost: Decimal) -> None:
+        """Inserts or replaces the token rate of a model for a unit and quality; credits and cost are per unit."""
         self._conn.execute(
             """INSERT INTO model_rates (model, unit, quality, credits, provider_cost_usd, updated_at)
                VALUES (%s, %s, %s, %s, %s, now())
@@ -265,6 +296,7 @@ class PostgresAdmin:
         )
 
     def upsert_preset(self, preset_id: str, label: str, suffix: str, position: int, active: bool) -> None:
+        """Inserts or replaces a style preset."""
         self._conn.execute(
             """INSERT INTO style_presets (id, label, prompt_suffix, position, active) VALUES (%s, %s, %s, %s, %s)
                ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, prompt_suffix = EXCLUDED.prompt_suffix,
@@ -274,6 +306,7 @@ class PostgresAdmin:
 
     def upsert_template(self, template_id: str, label: str, template: str, variables: list[str], position: int,
                         active: bool) -> None:
+        """Inserts or replaces a prompt template."""
         self._conn.execute(
             """INSERT INTO prompt_templates (id, label, template, variables, position, active)
                VALUES (%s, %s, %s, %s, %s, %s)
@@ -284,6 +317,7 @@ class PostgresAdmin:
 
     def upsert_pack(self, pack_id: str, label: str, credits: int, amount_cents: int, position: int,
                     active: bool) -> None:
+        """Inserts or replaces a credit pack."""
         self._conn.execute(
             """INSERT INTO credit_packs (id, label, credits, amount_cents, position, active)
                VALUES (%s, %s, %s, %s, %s, %s)
@@ -303,6 +337,7 @@ class PostgresAdmin:
 
     def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
               now: datetime) -> None:
+        """Appends an audit row; before and after are stored as JSON, values it cannot encode as their str()."""
         self._conn.execute(
             """INSERT INTO audit_log (actor_id, actor_email, action, target_type, target_id, before, after, created_at)
                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
@@ -311,6 +346,7 @@ class PostgresAdmin:
         )
 
     def audit_log(self, before_id: int | None, limit: int) -> list[AuditEntry]:
+        """Audit rows newest first, those with ids below before_id when given."""
         rows = self._conn.execute(
             """SELECT id, actor_email, action, target_type, target_id, before, after, created_at FROM audit_log
                WHERE %s::bigint IS NULL OR id < %s ORDER BY id DESC LIMIT %s""",

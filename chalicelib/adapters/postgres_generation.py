@@ -31,16 +31,20 @@ def model_spec(row: dict[str, Any]) -> ModelSpec:
 
 
 class PostgresCatalog:
+    """Models, prices, token rates, presets, templates and settings, as the admins last saved them."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def models(self, include_disabled: bool = False) -> list[ModelSpec]:
+        """The enabled models in display order, or every model with include_disabled."""
         rows = self._conn.execute(
             f"SELECT {MODEL_COLUMNS} FROM models WHERE enabled OR %s ORDER BY position, id", (include_disabled,),
         ).fetchall()
         return [model_spec(row) for row in rows]
 
     def rate(self, model: str, unit: str, quality: str) -> Rate | None:
+        """The credits and provider cost per token unit of a model at a quality; None when not priced."""
         row = self._conn.execute(
             """SELECT model, unit, quality, credits, provider_cost_usd FROM model_rates
                WHERE model = %s AND unit = %s AND quality = %s""",
@@ -49,12 +53,14 @@ class PostgresCatalog:
         return None if row is None else Rate(**row)
 
     def rates(self) -> list[Rate]:
+        """Every token rate, ordered by model, unit and quality."""
         rows = self._conn.execute(
             "SELECT model, unit, quality, credits, provider_cost_usd FROM model_rates ORDER BY model, unit, quality"
         ).fetchall()
         return [Rate(**row) for row in rows]
 
     def mark_withdrawn(self, model: str, reason: str, now: datetime) -> bool:
+        """Sets a model unavailable and audits it as the system; False when it already was unavailable."""
         row = self._conn.execute(
             """UPDATE models SET available = false, unavailable_reason = %s, withdrawn_at = %s
                WHERE id = %s AND available RETURNING id""",
@@ -71,6 +77,7 @@ class PostgresCatalog:
         return row is not None
 
     def price(self, model: str, size: str, quality: str) -> Price | None:
+        """The credits and provider cost of one image of a model at a size and quality; None when not priced."""
         row = self._conn.execute(
             """SELECT model, size, quality, credits, provider_cost_usd FROM prices
                WHERE model = %s AND size = %s AND quality = %s""",
@@ -79,16 +86,19 @@ class PostgresCatalog:
         return None if row is None else Price(**row)
 
     def presets(self) -> list[StylePreset]:
+        """The active style presets in display order."""
         rows = self._conn.execute(
             "SELECT id, label, prompt_suffix FROM style_presets WHERE active ORDER BY position, id").fetchall()
         return [StylePreset(**row) for row in rows]
 
     def templates(self) -> list[PromptTemplate]:
+        """The active prompt templates in display order."""
         rows = self._conn.execute(
             "SELECT id, label, template, variables FROM prompt_templates WHERE active ORDER BY position, id").fetchall()
         return [PromptTemplate(**{**row, "variables": tuple(row["variables"])}) for row in rows]
 
     def setting(self, key: str, default: Any) -> Any:
+        """A setting's stored JSON value, or default when it is not set."""
         row = self._conn.execute("SELECT value FROM settings WHERE key = %s", (key,)).fetchone()
         return default if row is None else row["value"]
 
@@ -112,10 +122,13 @@ def _generation(row: dict[str, Any] | None) -> Generation | None:
 
 
 class PostgresGenerations:
+    """Generations and their lifecycle: queued, running, then closed as succeeded or failed."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, g: Generation, api_key_id: str | None = None) -> None:
+        """Inserts a new generation, attributed to the API key that asked for it when there is one."""
         self._conn.execute(
             """INSERT INTO generations (id, user_id, status, prompt, final_prompt, negative_prompt, style_preset, model,
                    size, quality, n, seed, source_image_id, mask_image_id, unit_credits, cost_credits, unit_cost_usd,
@@ -129,6 +142,7 @@ class PostgresGenerations:
         )
 
     def get(self, generation_id: str, user_id: str | None = None) -> Generation | None:
+        """The generation, only when it is user_id's if that is given."""
         return _generation(self._conn.execute(
             f"""SELECT {_GENERATION_COLUMNS} FROM generations
                 WHERE id = %s AND (%s::uuid IS NULL OR user_id = %s::uuid)""",
@@ -136,6 +150,8 @@ class PostgresGenerations:
         ).fetchone())
 
     def claim(self, generation_id: str, now: datetime, lease: timedelta) -> Generation | None:
+        """Marks a queued (or abandoned running) generation running and counts the attempt; None when another worker has
+        it or it is done."""
         return _generation(self._conn.execute(
             f"""UPDATE generations SET status = 'running', started_at = %s, attempts = attempts + 1
                 WHERE id = %s AND (status = 'queued' OR (status = 'running' AND started_at < %s))
@@ -144,6 +160,8 @@ class PostgresGenerations:
         ).fetchone())
 
     def finish(self, g: Generation, now: datetime) -> bool:
+        """Closes a queued or running generation with its outcome, cost and token usage; False when it was already
+        closed."""
         row = self._conn.execute(
             """UPDATE generations SET status = %s, provider = %s, provider_cost_usd = %s, provider_latency_ms = %s,
                    refunded_credits = %s, error = %s, completed_at = %s, input_text_tokens = %s,
@@ -156,6 +174,7 @@ class PostgresGenerations:
         return row is not None
 
     def cancel(self, generation_id: str, user_id: str, error: str, now: datetime) -> Generation | None:
+        """Fails a generation that is still queued, refunding it in full; None when it is not queued (any more)."""
         return _generation(self._conn.execute(
             f"""UPDATE generations SET status = 'failed', refunded_credits = cost_credits, error = %s,
                     completed_at = %s, error_code = 'cancelled'
@@ -165,14 +184,17 @@ class PostgresGenerations:
         ).fetchone())
 
     def release(self, generation_id: str) -> None:
+        """Puts a running generation back to queued, so the next delivery of its job claims it at once."""
         self._conn.execute("UPDATE generations SET status = 'queued' WHERE id = %s AND status = 'running'",
                            (generation_id,))
 
     def lock_spender(self, user_id: str) -> None:
+        """Serialises this user's spends until the transaction ends; sums read after it see every earlier one."""
         # NO KEY UPDATE: waits for other spends of this user, but not for rows that merely reference the user.
         self._conn.execute("SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
 
     def spent_since(self, user_id: str, since: datetime) -> int:
+        """Credits the user's generations created since then cost, net of refunds."""
         row = self._conn.execute(
             """SELECT coalesce(sum(cost_credits - refunded_credits), 0) AS n FROM generations
                WHERE user_id = %s AND created_at >= %s""",
@@ -182,9 +204,12 @@ class PostgresGenerations:
         return int(row["n"])
 
     def mark_enqueued(self, generation_id: str, now: datetime) -> None:
+        """Records when the generation's job was last sent to the queue."""
         self._conn.execute("UPDATE generations SET enqueued_at = %s WHERE id = %s", (now, generation_id))
 
     def due_for_enqueue(self, now: datetime, unsent_after: timedelta, resend_after: timedelta) -> list[str]:
+        """Ids of queued generations never sent for unsent_after, or last sent more than resend_after ago; 500 at most,
+        oldest first."""
         rows = self._conn.execute(
             """SELECT id::text AS id FROM generations
                WHERE status = 'queued' AND ((enqueued_at IS NULL AND created_at < %s) OR enqueued_at < %s)
@@ -194,6 +219,8 @@ class PostgresGenerations:
         return [row["id"] for row in rows]
 
     def stuck(self, now: datetime, running_for: timedelta, queued_for: timedelta) -> list[str]:
+        """Ids of generations running longer than running_for or queued longer than queued_for; 500 at most, oldest
+        first."""
         rows = self._conn.execute(
             """SELECT id::text AS id FROM generations
                WHERE (status = 'running' AND started_at < %s) OR (status = 'queued' AND created_at < %s)
@@ -204,6 +231,8 @@ class PostgresGenerations:
 
     def list_for_user(self, user_id: str, filters: GenerationFilters, before: tuple[datetime, str] | None,
                       limit: int) -> list[Generation]:
+        """The user's generations matching the filters, newest first, those before the (created_at, id) cursor when
+        given."""
         at, last_id = before if before else (None, None)
         rows = self._conn.execute(
             f"""SELECT {_GENERATION_COLUMNS} FROM generations
@@ -228,10 +257,13 @@ def _tokens(usage: TokenUsage | None) -> tuple[int | None, ...]:
 
 
 class PostgresPreviews:
+    """The latest partial image of each image of a running generation; the bytes are in S3."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def put(self, generation_id: str, position: int, s3_key: str, content_type: str, now: datetime) -> bool:
+        """Records or replaces the latest partial image of one image; False once the generation is no longer running."""
         row = self._conn.execute(
             """INSERT INTO generation_previews (generation_id, position, s3_key, content_type, updated_at)
                SELECT id, %s, %s, %s, %s FROM generations WHERE id = %s AND status = 'running'
@@ -243,6 +275,8 @@ class PostgresPreviews:
         return row is not None
 
     def get(self, generation_id: str, user_id: str, position: int, finished_after: datetime) -> tuple[str, str] | None:
+        """The S3 key and content type of a preview, for its owner only, while the generation renders or since
+        finished_after."""
         row = self._conn.execute(
             """SELECT p.s3_key, p.content_type FROM generation_previews p JOIN generations g ON g.id = p.generation_id
                WHERE p.generation_id = %s AND g.user_id = %s AND p.position = %s
@@ -252,6 +286,7 @@ class PostgresPreviews:
         return None if row is None else (row["s3_key"], row["content_type"])
 
     def positions(self, generation_ids: list[str]) -> dict[str, list[int]]:
+        """The positions that have previews, by generation id; generations without any are absent."""
         rows = self._conn.execute(
             """SELECT generation_id::text AS generation_id, position FROM generation_previews
                WHERE generation_id = ANY(%s::uuid[]) ORDER BY generation_id, position""",
@@ -263,6 +298,7 @@ class PostgresPreviews:
         return grouped
 
     def prune(self, finished_before: datetime) -> int:
+        """Forgets the previews of generations that finished before then; returns how many."""
         return self._conn.execute(
             """DELETE FROM generation_previews p USING generations g
                WHERE g.id = p.generation_id AND g.completed_at < %s""",
@@ -276,10 +312,14 @@ IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id
 
 
 class PostgresImages:
+    """Image rows with their bytes and thumbnail (in image_blobs), and upload tickets."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def add(self, r: ImageRecord, data: bytes, thumbnail: bytes) -> bool:
+        """Stores an image with its generation's prompt, model and source; False when its slot is taken or its
+        generation is no longer running."""
         row = self._conn.execute(
             """INSERT INTO images (id, user_id, generation_id, kind, position, width, height, content_type, bytes,
                    sha256, s3_key, created_at, frames, has_alpha, prompt, model, operation, parent_image_id)
@@ -298,6 +338,7 @@ class PostgresImages:
         return True
 
     def get(self, image_id: str, user_id: str) -> ImageRecord | None:
+        """The user's image, or None when it is not theirs."""
         row = self._conn.execute(
             f"""SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = %s AND i.user_id = %s""",
             (image_id, user_id),
@@ -305,6 +346,7 @@ class PostgresImages:
         return None if row is None else ImageRecord(**row)
 
     def data(self, image_id: str, user_id: str) -> bytes | None:
+        """The image's bytes, for its owner only."""
         row = self._conn.execute(
             """SELECT b.data FROM image_blobs b JOIN images i ON i.id = b.image_id
                WHERE i.id = %s AND i.user_id = %s""",
@@ -313,6 +355,7 @@ class PostgresImages:
         return None if row is None else bytes(row["data"])
 
     def thumbnail(self, image_id: str, user_id: str) -> bytes | None:
+        """The image's thumbnail, for its owner only."""
         row = self._conn.execute(
             """SELECT b.thumbnail FROM image_blobs b JOIN images i ON i.id = b.image_id
                WHERE i.id = %s AND i.user_id = %s""",
@@ -321,6 +364,7 @@ class PostgresImages:
         return None if row is None else bytes(row["thumbnail"])
 
     def for_generations(self, generation_ids: list[str]) -> dict[str, list[ImageRecord]]:
+        """The images of those generations by generation id, in position order; generations without any are absent."""
         if not generation_ids:
             return {}
         rows = self._conn.execute(
@@ -334,9 +378,12 @@ class PostgresImages:
         return grouped
 
     def lock_uploads(self, user_id: str) -> None:
+        """Serialises this user's uploads until the transaction ends (an advisory lock), so the quota is checked one at
+        a time."""
         self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 11))", (f"uploads:{user_id}",))
 
     def upload_bytes(self, user_id: str, now: datetime, excluding: str | None = None) -> int:
+        """Bytes of the user's uploads plus the sizes reserved by open, unexpired upload tickets (but `excluding`'s)."""
         row = self._conn.execute(
             """SELECT (SELECT coalesce(sum(bytes), 0) FROM images WHERE user_id = %(user)s AND kind = 'upload')
                     + (SELECT coalesce(sum(bytes), 0) FROM pending_uploads
@@ -348,6 +395,7 @@ class PostgresImages:
         return int(row["n"])
 
     def add_pending(self, upload: PendingUpload) -> None:
+        """Stores an upload ticket."""
         self._conn.execute(
             """INSERT INTO pending_uploads (id, user_id, s3_key, content_type, bytes, created_at, expires_at)
                VALUES (%s, %s, %s, %s, %s, %s, %s)""",
@@ -356,6 +404,7 @@ class PostgresImages:
         )
 
     def pending(self, upload_id: str, user_id: str) -> PendingUpload | None:
+        """The user's upload ticket, completed or not; None when it is not theirs."""
         row = self._conn.execute(
             """SELECT id::text AS id, user_id::text AS user_id, s3_key, content_type, bytes, created_at, expires_at,
                       image_id::text AS image_id, completed_at
@@ -365,8 +414,10 @@ class PostgresImages:
         return None if row is None else PendingUpload(**row)
 
     def complete_pending(self, upload_id: str, image_id: str, now: datetime) -> None:
+        """Marks a ticket completed with the image it became."""
         self._conn.execute("UPDATE pending_uploads SET image_id = %s, completed_at = %s WHERE id = %s",
                            (image_id, now, upload_id))
 
     def drop_pending(self, upload_id: str) -> None:
+        """Deletes a ticket."""
         self._conn.execute("DELETE FROM pending_uploads WHERE id = %s", (upload_id,))

@@ -25,11 +25,14 @@ def _shared(row: dict[str, Any]) -> SharedImage:
 
 
 class PostgresLibrary:
+    """The user's images as a library, shared pages, the community feed and the queue of S3 deletions."""
+
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
     def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
              limit: int) -> list[ImageRecord]:
+        """The user's images matching the filters, newest first, those before the (created_at, id) cursor when given."""
         at, last_id = before if before else (None, None)
         with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
             return cursor.execute(
@@ -75,6 +78,7 @@ class PostgresLibrary:
         return ancestors, descendants
 
     def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]:
+        """Sets or clears the favourite mark on those of the images that are the user's; returns their ids."""
         rows = self._conn.execute(
             "UPDATE images SET favorite = %s WHERE user_id = %s AND id = ANY(%s::uuid[]) RETURNING id::text AS id",
             (favorite, user_id, image_ids),
@@ -82,6 +86,8 @@ class PostgresLibrary:
         return [row["id"] for row in rows]
 
     def delete(self, user_id: str, image_ids: builtins.list[str]) -> builtins.list[str]:
+        """Deletes the user's images among image_ids (variants and blobs cascade); returns the S3 keys of them and their
+        variants, to remove."""
         variant_keys = self._conn.execute(
             """SELECT v.s3_key FROM image_variants v JOIN images i ON i.id = v.image_id
                WHERE i.user_id = %s AND i.id = ANY(%s::uuid[]) AND v.s3_key IS NOT NULL""",
@@ -94,6 +100,7 @@ class PostgresLibrary:
         return [row["s3_key"] for row in rows] + [row["s3_key"] for row in variant_keys]
 
     def variant(self, image_id: str, fmt: str, width: int, quality: int) -> Variant | None:
+        """A stored variant of the image at that format, width and quality, or None."""
         row = self._conn.execute(
             """SELECT content_type, bytes, sha256, data, s3_key, created_at FROM image_variants
                WHERE image_id = %s AND format = %s AND width = %s AND quality = %s""",
@@ -107,6 +114,8 @@ class PostgresLibrary:
 
     def image_with_variant(self, user_id: str, image_id: str, fmt: str, width: int,
                            quality: int) -> tuple[ImageRecord, Variant | None] | None:
+        """The user's image and its variant at that format, width and quality when already made; None when no such
+        image."""
         row = self._conn.execute(
             f"""SELECT {IMAGE_COLUMNS}, v.content_type AS v_content_type, v.bytes AS v_bytes, v.sha256 AS v_sha256,
                        v.data AS v_data, v.s3_key AS v_s3_key, v.width AS v_width, v.created_at AS v_created_at
@@ -124,6 +133,7 @@ class PostgresLibrary:
         return _image(row), variant
 
     def add_variant(self, image_id: str, fmt: str, width: int, quality: int, variant: Variant, now: datetime) -> None:
+        """Stores a variant, or replaces the one at the same format, width and quality."""
         self._conn.execute(
             """INSERT INTO image_variants (image_id, format, width, quality, content_type, bytes, sha256, data, s3_key,
                                            created_at)
@@ -136,6 +146,8 @@ class PostgresLibrary:
         )
 
     def share(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
+        """Shares the user's image; returns its slug (an existing one and its time are kept), None when no such
+        image."""
         row = self._conn.execute(
             """UPDATE images SET share_slug = coalesce(share_slug, %s), shared_at = coalesce(shared_at, %s)
                WHERE id = %s AND user_id = %s RETURNING share_slug""",
@@ -144,6 +156,7 @@ class PostgresLibrary:
         return None if row is None else row["share_slug"]
 
     def unshare(self, user_id: str, image_id: str) -> bool:
+        """Stops sharing the user's image and clears its hiding; False when no such image."""
         row = self._conn.execute(
             """UPDATE images SET share_slug = NULL, shared_at = NULL, hidden_from_community = false
                WHERE id = %s AND user_id = %s RETURNING id""",
@@ -152,6 +165,7 @@ class PostgresLibrary:
         return row is not None
 
     def share_slug(self, image_id: str) -> str | None:
+        """The image's share slug, or None when it is not shared or does not exist."""
         row = self._conn.execute("SELECT share_slug FROM images WHERE id = %s", (image_id,)).fetchone()
         return None if row is None else row["share_slug"]
 
@@ -159,10 +173,12 @@ class PostgresLibrary:
                   FROM images i JOIN users u ON u.id = i.user_id"""
 
     def shared(self, slug: str) -> SharedImage | None:
+        """The shared image with that slug and its author's display name, or None."""
         row = self._conn.execute(f"{self._SHARED} WHERE i.share_slug = %s", (slug,)).fetchone()
         return None if row is None else _shared(row)
 
     def shared_data(self, slug: str, thumbnail: bool) -> bytes | None:
+        """The bytes of a shared image, or its thumbnail; None when no image has that slug."""
         row = self._conn.execute(
             f"""SELECT {_BLOB_COLUMN[thumbnail]} AS data
                 FROM image_blobs b JOIN images i ON i.id = b.image_id WHERE i.share_slug = %s""",
@@ -171,6 +187,8 @@ class PostgresLibrary:
         return None if row is None else bytes(row["data"])
 
     def community(self, before: tuple[datetime, str] | None, limit: int) -> builtins.list[SharedImage]:
+        """Shared images not hidden from the community, most recently shared first, before the (shared_at, id) cursor
+        when given."""
         at, last_id = before if before else (None, None)
         rows = self._conn.execute(
             f"""{self._SHARED}
@@ -182,6 +200,7 @@ class PostgresLibrary:
         return [_shared(row) for row in rows]
 
     def hide_from_community(self, image_id: str, hidden: bool) -> bool:
+        """Hides a shared image from the community feed or shows it again; False when no shared image has that id."""
         row = self._conn.execute(
             "UPDATE images SET hidden_from_community = %s WHERE id = %s AND share_slug IS NOT NULL RETURNING id",
             (hidden, image_id),
@@ -189,6 +208,7 @@ class PostgresLibrary:
         return row is not None
 
     def queue_s3_deletions(self, keys: builtins.list[str], error: str, now: datetime) -> None:
+        """Queues S3 keys whose deletion failed once, with the error, due again at now; keys queued already are kept."""
         for key in keys:
             self._conn.execute(
                 """INSERT INTO s3_deletions (s3_key, attempts, last_error, next_attempt_at) VALUES (%s, 1, %s, %s)
@@ -197,6 +217,7 @@ class PostgresLibrary:
             )
 
     def due_s3_deletions(self, now: datetime, limit: int) -> builtins.list[str]:
+        """Up to `limit` queued S3 keys due by now, longest waiting first."""
         rows = self._conn.execute(
             "SELECT s3_key FROM s3_deletions WHERE next_attempt_at <= %s ORDER BY next_attempt_at LIMIT %s",
             (now, limit),
@@ -204,9 +225,11 @@ class PostgresLibrary:
         return [row["s3_key"] for row in rows]
 
     def s3_deleted(self, key: str) -> None:
+        """Takes a key off the deletion queue."""
         self._conn.execute("DELETE FROM s3_deletions WHERE s3_key = %s", (key,))
 
     def s3_deletion_failed(self, key: str, error: str, retry_at: datetime) -> None:
+        """Counts a failed deletion and puts the key off until retry_at."""
         self._conn.execute(
             """UPDATE s3_deletions SET attempts = attempts + 1, last_error = %s, next_attempt_at = %s
                WHERE s3_key = %s""",
@@ -214,6 +237,7 @@ class PostgresLibrary:
         )
 
     def missing_blobs(self, limit: int) -> builtins.list[ImageRecord]:
+        """Up to `limit` images, oldest first, whose bytes are not in the database."""
         rows = self._conn.execute(
             f"""SELECT {IMAGE_COLUMNS} FROM images i
                 WHERE NOT EXISTS (SELECT 1 FROM image_blobs b WHERE b.image_id = i.id)
@@ -223,6 +247,8 @@ class PostgresLibrary:
         return [_image(row) for row in rows]
 
     def delete_unused_uploads(self, before: datetime, limit: int) -> builtins.list[str]:
+        """Deletes up to `limit` uploads made before `before` that no generation took as source or mask, and that are
+        neither favourites nor shared; returns the S3 keys to remove (variants' included); skips locked rows."""
         rows = self._conn.execute(
             """WITH doomed AS (
                    SELECT u.id FROM images u
@@ -239,6 +265,8 @@ class PostgresLibrary:
         return [row["s3_key"] for row in rows]
 
     def delete_old_tickets(self, before: datetime, limit: int) -> builtins.list[str]:
+        """Forgets up to `limit` upload tickets issued before `before`; returns the staging keys of those never
+        completed."""
         rows = self._conn.execute(
             """DELETE FROM pending_uploads WHERE id IN (
                    SELECT id FROM pending_uploads WHERE created_at < %s ORDER BY created_at LIMIT %s
@@ -249,6 +277,7 @@ class PostgresLibrary:
         return [row["s3_key"] for row in rows if row["completed_at"] is None]
 
     def restore_blob(self, image_id: str, data: bytes, thumbnail: bytes) -> None:
+        """Puts an image's bytes and thumbnail back; an image that has them keeps its own."""
         self._conn.execute(
             "INSERT INTO image_blobs (image_id, data, thumbnail) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
             (image_id, data, thumbnail),

@@ -48,6 +48,8 @@ class PostgresReports:
         self._conn = conn
 
     def ledger_sums(self, start: datetime, end: datetime, group_by: str | None) -> list[LedgerSums]:
+        """Deltas by kind per group; group_by None gives one row for the whole period; grouped by model or api_key, only
+        generation and generation_refund rows count."""
         by_model = group_by in ("model", "api_key")  # generation-side groupings
         rows = self._conn.execute(
             f"""SELECT {_LEDGER_KEYS[group_by]} AS key,
@@ -66,6 +68,7 @@ class PostgresReports:
         return [LedgerSums(**row) for row in rows]
 
     def revenue(self, start: datetime, end: datetime, group_by: str | None) -> list[RevenueSums]:
+        """Paid USD payments' amount_cents minus refunded_cents, by the payment's creation; day, user or None."""
         rows = self._conn.execute(
             f"""SELECT {_PAYMENT_KEYS[group_by]} AS key,
                        coalesce(sum(p.amount_cents - least(p.refunded_cents, p.amount_cents)), 0)::bigint
@@ -79,6 +82,7 @@ class PostgresReports:
         return [RevenueSums(**row) for row in rows]
 
     def generation_sums(self, start: datetime, end: datetime, group_by: str | None) -> list[GenerationSums]:
+        """Generations created in the period per group, with provider cost, billed cost and distinct users."""
         rows = self._conn.execute(
             f"""SELECT {_GENERATION_KEYS[group_by]} AS key,
                        count(*) AS generations,
@@ -96,6 +100,7 @@ class PostgresReports:
         return [GenerationSums(**row) for row in rows]
 
     def emails(self, user_ids: list[str]) -> dict[str, str]:
+        """The emails of those users by id; deleted users are absent."""
         if not user_ids:
             return {}
         rows = self._conn.execute("SELECT id::text AS id, email FROM users WHERE id::text = ANY(%s)",
@@ -103,17 +108,20 @@ class PostgresReports:
         return {row["id"]: row["email"] for row in rows}
 
     def admin_emails(self) -> list[str]:
+        """Emails of admins who are not suspended, in alphabetical order."""
         rows = self._conn.execute(
             "SELECT email FROM users WHERE role = 'admin' AND NOT suspended ORDER BY lower(email)").fetchall()
         return [row["email"] for row in rows]
 
     def status_counts(self, since: datetime) -> dict[str, int]:
+        """Generations created since, by status; statuses with none are absent."""
         rows = self._conn.execute(
             "SELECT status, count(*) AS n FROM generations WHERE created_at >= %s GROUP BY status", (since,)
         ).fetchall()
         return {row["status"]: int(row["n"]) for row in rows}
 
     def finished_counts(self, since: datetime) -> tuple[int, int]:
+        """(succeeded, failed) among generations completed since."""
         row = self._conn.execute(
             """SELECT count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
                       count(*) FILTER (WHERE status = 'failed') AS failed
@@ -124,6 +132,7 @@ class PostgresReports:
         return int(row["succeeded"]), int(row["failed"])
 
     def latency_percentiles(self, since: datetime) -> tuple[float | None, float | None]:
+        """p50 and p95 provider latency in ms of generations completed since; None when there were none."""
         row = self._conn.execute(
             """SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY provider_latency_ms) AS p50,
                       percentile_cont(0.95) WITHIN GROUP (ORDER BY provider_latency_ms) AS p95
@@ -134,6 +143,7 @@ class PostgresReports:
         return row["p50"], row["p95"]
 
     def stuck_counts(self, queued_before: datetime, running_before: datetime) -> tuple[int, int]:
+        """(queued, running) generations waiting since before the given moments."""
         row = self._conn.execute(
             """SELECT count(*) FILTER (WHERE status = 'queued' AND created_at < %(queued)s) AS queued,
                       count(*) FILTER (WHERE status = 'running' AND coalesce(started_at, created_at) < %(running)s)
@@ -175,10 +185,12 @@ class SqsQueueStats:
         return self._client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names).get("Attributes", {})
 
     def depth(self) -> dict[str, int]:
+        """{"visible": n, "in_flight": n, "delayed": n} of the jobs queue; the SQS client is made on first use."""
         attributes = self._attributes(self._queue_url, list(self._DEPTH.values()))
         return {name: int(attributes.get(attribute, 0)) for name, attribute in self._DEPTH.items()}
 
     def dead_letters(self) -> int | None:
+        """Messages in the dead-letter queue; None when none is configured."""
         if not self._dlq_url:
             return None
         attributes = self._attributes(self._dlq_url, ["ApproximateNumberOfMessages"])

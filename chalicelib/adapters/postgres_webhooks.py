@@ -18,6 +18,8 @@ _DELIVERY_COLUMNS = """d.id, d.endpoint_id::text AS endpoint_id, d.event_type, d
 
 
 class PostgresWebhooks:
+    """Webhook endpoints, their secrets sealed per endpoint, and the outbox of their deliveries."""
+
     def __init__(self, conn: psycopg.Connection[DictRow], sealer: Sealer = UNSEALED) -> None:
         self._conn = conn
         self._sealer = sealer
@@ -27,6 +29,7 @@ class PostgresWebhooks:
         return WebhookEndpoint(**{**row, "events": tuple(row["events"]), "secret": secret})
 
     def add_endpoint(self, endpoint: WebhookEndpoint) -> None:
+        """Stores a new endpoint, sealing its secret."""
         self._conn.execute(
             """INSERT INTO webhook_endpoints (id, user_id, url, events, description, secret, low_credits_threshold,
                                               created_at)
@@ -37,11 +40,13 @@ class PostgresWebhooks:
         )
 
     def count_endpoints(self, user_id: str) -> int:
+        """The user's endpoints, on or off."""
         row = self._conn.execute("SELECT count(*) AS n FROM webhook_endpoints WHERE user_id = %s",
                                  (user_id,)).fetchone()
         return int(row["n"]) if row else 0
 
     def endpoints(self, user_id: str) -> list[WebhookEndpoint]:
+        """The user's endpoints, newest first, secrets opened (deliveries are signed with them)."""
         rows = self._conn.execute(
             f"""SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE user_id = %s
                 ORDER BY created_at DESC, id DESC""",
@@ -50,6 +55,7 @@ class PostgresWebhooks:
         return [self._endpoint(row) for row in rows]
 
     def endpoint(self, endpoint_id: str, user_id: str) -> WebhookEndpoint | None:
+        """The user's endpoint with its secret opened, or None when not theirs."""
         row = self._conn.execute(
             f"SELECT {_ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = %s AND user_id = %s",
             (endpoint_id, user_id),
@@ -57,12 +63,15 @@ class PostgresWebhooks:
         return None if row is None else self._endpoint(row)
 
     def delete_endpoint(self, endpoint_id: str, user_id: str) -> bool:
+        """Deletes the user's endpoint and its deliveries; False when not theirs."""
         row = self._conn.execute("DELETE FROM webhook_endpoints WHERE id = %s AND user_id = %s RETURNING id",
                                  (endpoint_id, user_id)).fetchone()
         return row is not None
 
     def record_health(self, endpoint_id: str, ok: bool, now: datetime, disable_if_failing_since: datetime,
                       reason: str) -> bool:
+        """Clears the endpoint's failing streak after a success, or starts it after a failure and turns the endpoint off
+        when the streak began by `disable_if_failing_since`; True only for the call that turned it off."""
         if ok:
             self._conn.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = %s", (endpoint_id,))
             return False
@@ -80,6 +89,7 @@ class PostgresWebhooks:
         return bool(row and row["turned_off"])
 
     def set_enabled(self, endpoint_id: str, user_id: str, enabled: bool, now: datetime) -> WebhookEndpoint | None:
+        """Turns an endpoint on (its failing streak forgotten) or off by its owner; None when not theirs."""
         row = self._conn.execute(
             f"""UPDATE webhook_endpoints
                 SET disabled_at = CASE WHEN %(on)s THEN NULL ELSE coalesce(disabled_at, %(now)s) END,
@@ -93,6 +103,7 @@ class PostgresWebhooks:
         return None if row is None else self._endpoint(row)
 
     def set_low_notified(self, endpoint_id: str, notified: bool) -> bool:
+        """Flips the credits.low flag; False when it already had that value (another transaction flipped it)."""
         row = self._conn.execute(
             """UPDATE webhook_endpoints SET low_credits_notified = %(flag)s
                WHERE id = %(id)s AND low_credits_notified <> %(flag)s RETURNING id""",
@@ -101,6 +112,7 @@ class PostgresWebhooks:
         return row is not None
 
     def add_delivery(self, delivery: Delivery) -> None:
+        """Queues a delivery, due at its next_attempt_at."""
         self._conn.execute(
             """INSERT INTO webhook_deliveries (id, endpoint_id, event_type, payload, created_at, next_attempt_at)
                VALUES (%s, %s, %s, %s, %s, %s)""",
@@ -110,6 +122,8 @@ class PostgresWebhooks:
 
     def claim(self, now: datetime, lease_until: datetime, limit: int,
               delivery_id: str | None = None) -> list[ClaimedDelivery]:
+        """Leases up to `limit` due deliveries of endpoints that are on (or the one named, even to an endpoint turned
+        off) and counts the attempt; skips locked rows."""
         rows = self._conn.execute(
             f"""WITH due AS (
                     SELECT w.id FROM webhook_deliveries w JOIN webhook_endpoints o ON o.id = w.endpoint_id
@@ -130,6 +144,8 @@ class PostgresWebhooks:
         return claimed
 
     def record_attempt(self, delivery: Delivery) -> bool:
+        """Stores the outcome of the attempt numbered delivery.attempts; False when a later claim owns it now or it is
+        closed."""
         row = self._conn.execute(
             """UPDATE webhook_deliveries SET next_attempt_at = %(next)s, last_attempt_at = %(last)s,
                    last_status = %(status)s, last_error = %(error)s, delivered_at = %(delivered)s,
@@ -143,6 +159,7 @@ class PostgresWebhooks:
         return row is not None
 
     def deliveries(self, endpoint_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Delivery]:
+        """The endpoint's deliveries, newest first, those before the (created_at, id) cursor when given."""
         rows = self._conn.execute(
             f"""SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries d
                 WHERE d.endpoint_id = %(endpoint)s

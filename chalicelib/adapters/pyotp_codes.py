@@ -13,16 +13,19 @@ class PyOtpCodes:
     """What every authenticator app speaks; pyotp is imported on first use, off the cold-start path."""
 
     def new_secret(self) -> str:
+        """A random base32 secret of pyotp's default length."""
         import pyotp
 
         return pyotp.random_base32()
 
     def provisioning_uri(self, secret: str, account: str, issuer: str) -> str:
+        """The otpauth:// URI an authenticator app reads from a QR code."""
         import pyotp
 
         return pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(name=account, issuer_name=issuer)
 
     def matching_step(self, secret: str, code: str, now: datetime) -> int | None:
+        """The time step a valid six-digit code belongs to (one step of clock drift either way), else None."""
         import pyotp
 
         if not (len(code) == 6 and code.isascii() and code.isdigit()):

@@ -15,6 +15,7 @@ class SesEmailSender:
         self._sender = sender
 
     def send(self, to: str, subject: str, text: str) -> None:
+        """Sends one UTF-8 plain-text email from the configured sender; SES errors propagate."""
         if self._client is None:
             self._client = self._client_factory()
         self._client.send_email(

@@ -30,6 +30,8 @@ class StripeCheckout:
         return self._client
 
     def create_checkout(self, order: CheckoutOrder, idempotency_key: str) -> CheckoutSession:
+        """A Checkout Session for the order, deduplicated by Stripe on idempotency_key; raises Unavailable when Stripe
+        fails."""
         import stripe
 
         metadata = {"user_id": order.user_id, "credits": str(order.credits), "pack_id": order.pack_id or "custom"}
@@ -64,6 +66,8 @@ class StripeWebhookVerifier:
         self._secret = secret
 
     def verify(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+        """The event of a body whose signature is valid and at most 300 s old; raises InvalidSignature otherwise, or
+        when the body is not a Stripe event."""
         import stripe
 
         if not signature:

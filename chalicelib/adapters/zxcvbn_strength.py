@@ -10,6 +10,7 @@ class ZxcvbnStrength:
     """Scores 0..4 with zxcvbn's feedback; imported on first use, off the cold-start path."""
 
     def estimate(self, password: str, user_inputs: list[str]) -> StrengthEstimate:
+        """zxcvbn's score, warning and suggestions; user_inputs (email, name) count as easy to guess."""
         from zxcvbn import zxcvbn
 
         result = zxcvbn(password, user_inputs=user_inputs, max_length=MAX_LENGTH)

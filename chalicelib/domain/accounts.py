@@ -70,6 +70,7 @@ RECOVERY_CODE_BYTES = 8
 
 
 def token_digest(token: str) -> bytes:
+    """The SHA-256 of a token as stored: the database never holds a usable token."""
     return hashlib.sha256(token.encode("utf-8")).digest()
 
 
@@ -93,6 +94,8 @@ def normalize_email(email: str) -> str:
 
 
 def clean_display_name(name: str) -> str:
+    """The name with runs of whitespace collapsed; raises InvalidRequest (field display_name) when it is empty, too long
+    or holds invisible or control characters."""
     if _invisible_or_control(name.replace("\t", " ").replace("\n", " ").replace("\r", " "), NAME_JOINERS):
         raise InvalidRequest("The display name contains invisible or control characters.",
                              {"field": "display_name", "reason": "invisible_characters"})
@@ -117,6 +120,7 @@ def bonus_email_key(secret: bytes, email: str) -> bytes:
 
 
 def recovery_digest(code: str) -> bytes:
+    """The stored digest of a recovery code, ignoring case, spaces and dashes."""
     return token_digest("".join(c for c in code.lower() if c.isalnum()))
 
 
@@ -131,6 +135,8 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 @dataclass(frozen=True)
 class AccountPolicy:
+    """Lifetimes, limits and throttles of the account use cases; the defaults are production's."""
+
     refresh_lifetime: timedelta = timedelta(days=30)
     # A spent refresh token still works this long after, once, if its successor was never used: the reply that
     # carried the successor was lost (a reload or a click while it was on its way). Okta's grace is 0-60 s.
@@ -240,12 +246,15 @@ class AccountService:
         self._wake()
 
     def email_key(self, email: str) -> bytes:
+        """The keyed mailbox hash under which the signup bonus is claimed."""
         return bonus_email_key(self._email_key_secret, email)
 
     # --- sign-in and sessions ---
 
     def login(self, email: str, password: str, ip: str, code: str | None = None,
               user_agent: str | None = None) -> Session:
+        """Signs in and starts a session; raises RateLimited while throttled, Unauthorized for a wrong email or password
+        (in the same time either way), TwoFactorRequired (field code) when a code is needed or wrong."""
         email = _sign_in_email(email)
         now = self._clock.now()
         with self._uow() as uow:
@@ -282,6 +291,8 @@ class AccountService:
         return session
 
     def refresh(self, refresh_token: str) -> Session:
+        """Exchanges a refresh token for a new pair; a spent token replayed ends the whole session (raising
+        Unauthorized), unless its reply was just lost."""
         now = self._clock.now()
         with self._uow() as uow:
             record = uow.refresh_tokens.lock(token_digest(refresh_token))
@@ -311,6 +322,7 @@ class AccountService:
                 and now - record.rotated_at <= self._policy.refresh_reuse_grace)
 
     def logout(self, refresh_token: str) -> None:
+        """Ends the session of the refresh token; nothing for an unknown token."""
         now = self._clock.now()
         with self._uow() as uow:
             record = uow.refresh_tokens.lock(token_digest(refresh_token))
@@ -319,6 +331,7 @@ class AccountService:
                 uow.commit()
 
     def authenticate(self, access_token: str) -> Principal:
+        """The principal of a valid access token whose session is still live; raises Unauthorized otherwise."""
         user_id, session_id = self._tokens.verify(access_token, self._clock.now())
         with self._uow() as uow:
             user = uow.users.get_with_session(user_id, session_id)
@@ -335,10 +348,12 @@ class AccountService:
                             {"reason": "two_factor_required"})
 
     def sessions(self, principal: Principal) -> list[SessionInfo]:
+        """The caller's live sessions, newest first."""
         with self._uow() as uow:
             return uow.refresh_tokens.live_families(principal.user.id, self._clock.now())
 
     def end_session(self, principal: Principal, session_id: str) -> None:
+        """Ends one of the caller's sessions; raises NotFound when it is not theirs or not live."""
         try:
             uuid.UUID(session_id)
         except ValueError:
@@ -385,6 +400,8 @@ class AccountService:
         return recovery
 
     def disable_two_factor(self, principal: Principal, code: str, ip: str) -> None:
+        """Turns two-factor sign-in off and deletes the recovery codes; raises RateLimited while throttled, Conflict
+        when it is off, InvalidCode (field code) for a wrong code."""
         now = self._clock.now()
         with self._uow() as uow:
             self._check_code_attempts(uow, principal, ip, now)
@@ -402,10 +419,12 @@ class AccountService:
     # --- profile, passwords, deletion ---
 
     def get_user(self, user_id: str) -> User:
+        """The user; raises NotFound."""
         with self._uow() as uow:
             return _existing(uow, user_id)
 
     def update_profile(self, principal: Principal, display_name: str | None) -> User:
+        """Sets the display name when given (see clean_display_name) and returns the user."""
         with self._uow() as uow:
             if display_name is None:
                 return _existing(uow, principal.user.id)
@@ -414,6 +433,8 @@ class AccountService:
         return user
 
     def change_password(self, principal: Principal, current_password: str, new_password: str, ip: str) -> None:
+        """Raises Forbidden (field current_password) for a wrong password, WeakPassword for a weak new one; ends every
+        other session and voids reset links."""
         self._confirm_password(principal, current_password, ip, field="current_password")
         self._check_password(new_password, principal.user.email, principal.user.display_name)
         new_hash = self._hasher.hash(new_password)
@@ -425,6 +446,8 @@ class AccountService:
             uow.commit()
 
     def delete_account(self, principal: Principal, password: str, ip: str) -> None:
+        """Deletes the account after checking the password (Forbidden, field password); a mailbox that had the bonus
+        stays recorded so it earns none again."""
         self._confirm_password(principal, password, ip, field="password")
         now = self._clock.now()
         with self._uow() as uow:
@@ -448,6 +471,8 @@ class AccountService:
         self._wake()
 
     def confirm_password_reset(self, token: str, new_password: str) -> None:
+        """Sets a new password from a reset link and ends every session; raises InvalidToken for an invalid, used or
+        expired link, WeakPassword for a weak password."""
         check_password_strength(new_password)
         now = self._clock.now()
         new_hash = self._hasher.hash(new_password)

@@ -28,6 +28,8 @@ SETTINGS: dict[str, tuple[type, Any, Any]] = {"signup_bonus": (int, 0, 1_000_000
 
 @dataclass(frozen=True)
 class UserSummary:
+    """A user as the admin list shows them: flag, activity, credits and what their generations cost in USD."""
+
     user: User
     flagged_at: datetime | None
     flag_reason: str | None
@@ -40,6 +42,8 @@ class UserSummary:
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One admin action with the target's values before and after."""
+
     id: int
     actor_email: str
     action: str
@@ -53,18 +57,22 @@ class AuditEntry:
 
 
 class AdminService:
+    """The admins' use cases; each change is audited in the transaction that makes it."""
+
     def __init__(self, uow: Callable[[], AdminUnitOfWork], clock: Any, events: Any = None) -> None:
         self._uow = uow
         self._clock = clock
         self._events = events  # WebhookEvents: an adjustment may take the balance across a credits.low threshold
 
     def users(self, q: str | None, cursor: str | None, limit: int) -> tuple[list[UserSummary], str | None]:
+        """A page of users matching q, flagged first, and the cursor of the next page."""
         offset = decode_id_cursor(cursor) if cursor else 0
         with self._uow() as uow:
             rows = uow.admin.users(q, offset, limit + 1)
         return page_of(rows, limit, lambda _: (offset + limit,))
 
     def user(self, user_id: str) -> UserSummary:
+        """One user's summary; raises NotFound."""
         with self._uow() as uow:
             found = uow.admin.user(user_id) if is_uuid(user_id) else None
         if found is None:
@@ -72,6 +80,8 @@ class AdminService:
         return found
 
     def update_user(self, actor: Principal, user_id: str, suspended: bool | None, role: str | None) -> UserSummary:
+        """Suspends, restores or changes the role of a user; raises InvalidRequest (field role), NotFound, or Conflict
+        when admins would suspend or demote themselves."""
         new_role = None
         if role is not None:
             try:
@@ -91,6 +101,8 @@ class AdminService:
         return after
 
     def adjust_credits(self, actor: Principal, user_id: str, delta: int, reason: str) -> LedgerEntry:
+        """Grants or debits credits with a reason; raises InvalidRequest (field reason or delta), NotFound, or Conflict
+        when a debit would take the balance below zero."""
         reason = " ".join(reason.split())
         if not 3 <= len(reason) <= 500:
             raise InvalidRequest("Give a reason of 3 to 500 characters.", {"field": "reason"})
@@ -115,10 +127,12 @@ class AdminService:
         return entry
 
     def pricing(self) -> list[dict[str, Any]]:
+        """Every image price, in model display order."""
         with self._uow() as uow:
             return uow.admin.pricing()
 
     def rates(self) -> list[dict[str, Any]]:
+        """Every token rate, in model display order."""
         with self._uow() as uow:
             return uow.admin.rates()
 
@@ -148,6 +162,7 @@ class AdminService:
         return after, rates_after
 
     def models(self) -> list[ModelSpec]:
+        """Every model, disabled ones included."""
         with self._uow() as uow:
             return uow.catalog.models(include_disabled=True)
 
@@ -175,10 +190,13 @@ class AdminService:
         return after
 
     def settings(self) -> dict[str, Any]:
+        """Every stored setting, plus each model's enabled flag."""
         with self._uow() as uow:
             return uow.admin.settings()
 
     def update_settings(self, actor: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+        """Stores the changed settings (keys of SETTINGS) and returns them all; raises InvalidRequest naming a value out
+        of range; daily_spend_cap may be None."""
         for key, value in changes.items():
             kind, low, high = SETTINGS[key]
             if value is None and key == "daily_spend_cap":
@@ -197,6 +215,7 @@ class AdminService:
         return after
 
     def set_model_enabled(self, actor: Principal, model: str, enabled: bool) -> None:
+        """Raises NotFound when there is no such model."""
         with self._uow() as uow:
             if not uow.admin.set_model_enabled(model, enabled):
                 raise NotFound("No such model.")
@@ -228,6 +247,8 @@ class AdminService:
             uow.commit()
 
     def hide_from_community(self, actor: Principal, image_id: str, hidden: bool) -> None:
+        """Hides a shared image from the community feed or shows it again; raises NotFound when no shared image has that
+        id."""
         with self._uow() as uow:
             if not (is_uuid(image_id) and uow.library.hide_from_community(image_id, hidden)):
                 raise NotFound("No such shared image.")
@@ -236,6 +257,7 @@ class AdminService:
             uow.commit()
 
     def audit_log(self, cursor: str | None, limit: int) -> tuple[list[AuditEntry], str | None]:
+        """A page of audit entries, newest first, and the cursor of the next page."""
         with self._uow() as uow:
             rows = uow.admin.audit_log(decode_id_cursor(cursor) if cursor else None, limit + 1)
         return page_of(rows, limit, lambda entry: (entry.id,))

@@ -28,6 +28,8 @@ MAX_LIFETIME = timedelta(days=3 * 365)
 
 @dataclass(frozen=True)
 class ApiKey:
+    """A developer API key as its owner sees it; the secret itself is never stored, only its hash and prefix."""
+
     id: str
     user_id: str
     name: str
@@ -71,10 +73,12 @@ class KeyBudget:
 
 
 def key_digest(secret: str) -> bytes:
+    """The SHA-256 of a key's secret, as stored and looked up."""
     return hashlib.sha256(secret.encode("utf-8")).digest()
 
 
 def month_start(moment: datetime) -> datetime:
+    """Midnight on the first of the moment's month, in the moment's timezone: where monthly caps restart."""
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -96,6 +100,7 @@ def check_key_budget(keys: ApiKeys, key_id: str, cost: int, model: str, now: dat
 
 
 def check_key_model(allowed_models: tuple[str, ...] | None, model: str) -> None:
+    """Raises Forbidden (field model) when the key is limited to other models."""
     if allowed_models is not None and model not in allowed_models:
         raise Forbidden(f"This API key may not use {model}; it may use {', '.join(allowed_models)}.",
                         {"field": "model", "reason": "model_not_allowed", "allowed": list(allowed_models)})
@@ -150,6 +155,8 @@ def _checked_limits(limits: KeyLimits, known_models: set[str], now: datetime) ->
 
 
 def address_allowed(allowed_ips: tuple[str, ...] | None, address: str | None) -> bool:
+    """True when the key has no address list, or the address (IPv4-mapped IPv6 as IPv4) is in one of its networks; False
+    for a missing or malformed address."""
     if allowed_ips is None:
         return True
     try:
@@ -162,6 +169,9 @@ def address_allowed(allowed_ips: tuple[str, ...] | None, address: str | None) ->
 
 
 class ApiKeyService:
+    """Creating, listing and revoking API keys, mirrored to API Gateway when one is configured (best effort: the app's
+    own limits hold without it)."""
+
     def __init__(self, uow: Callable[[], Any], clock: Any, gateway: GatewayKeys | None = None,
                  log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None,
                  known_models: Callable[[], set[str]] = set) -> None:
@@ -172,6 +182,8 @@ class ApiKeyService:
         self._known_models = known_models
 
     def create(self, user: User, name: str, limits: KeyLimits = KeyLimits()) -> tuple[ApiKey, str]:
+        """The new key and its secret, shown this once; raises InvalidRequest (field name) for a bad name or too many
+        active keys, or naming the limit that is out of range."""
         name = " ".join(name.split())
         if not 1 <= len(name) <= 80:
             raise InvalidRequest("Give the key a name of 1 to 80 characters.", {"field": "name"})
@@ -195,10 +207,12 @@ class ApiKeyService:
         return key, secret
 
     def list(self, user_id: str) -> list[ApiKey]:
+        """The user's keys with this month's usage, live ones first."""
         with self._uow() as uow:
             return uow.api_keys.for_user(user_id, month_start(self._clock.now()))
 
     def revoke(self, user_id: str, key_id: str) -> None:
+        """Revokes the user's key; raises NotFound when it is not theirs. Revoking twice is no error."""
         try:
             key_id = str(uuid.UUID(key_id))
         except ValueError:

@@ -34,6 +34,7 @@ class CustomSizes:
     max_aspect: float
 
     def as_dict(self) -> dict[str, Any]:
+        """The bounds as the API shows them."""
         return {"multiple_of": self.multiple_of, "max_edge": self.max_edge, "max_pixels": self.max_pixels,
                 "max_aspect": self.max_aspect}
 
@@ -55,6 +56,8 @@ class TokenRates:
 
 @dataclass(frozen=True)
 class ModelSpec:
+    """A model of the catalogue: what it can make and, through its rates and prices, what it costs."""
+
     id: str
     provider: str
     label: str
@@ -121,6 +124,7 @@ class UnitPrice:
     provider_cost_usd: Decimal
 
     def breakdown(self, n: int) -> dict[str, Any]:
+        """The price of n images as the quote shows it: the basis, the rate and quantity, per image and in total."""
         return {"basis": self.basis, "rate_credits": float(self.rate_credits), "quantity": float(self.quantity),
                 "unit_credits": self.credits, "n": n, "cost_credits": self.credits * n}
 
@@ -128,6 +132,7 @@ class UnitPrice:
 
 
 def parse_size(size: str) -> tuple[int, int] | None:
+    """(width, height) of a WIDTHxHEIGHT size, else None."""
     match = SIZE_PATTERN.fullmatch(size)
     return (int(match[1]), int(match[2])) if match else None
 

@@ -25,17 +25,23 @@ PARAMS = {"source_image_id": "image", "mask_image_id": "mask"}
 
 
 class UnknownModel(NotFound):
+    """The model named is not one of the catalogue's; answered as OpenAI does, with code model_not_found."""
+
     code = "model_not_found"
 
 
 @dataclass(frozen=True)
 class Upload:
+    """An image or mask sent with an edit request, not yet checked."""
+
     data: bytes
     content_type: str
 
 
 @dataclass(frozen=True)
 class CompatibleRequest:
+    """An OpenAI-style images request as Pixmint's generation request, with what only that API has."""
+
     generation: GenerationRequest
     stream: bool = False
     partial_images: int = 0
@@ -45,11 +51,14 @@ class CompatibleRequest:
 
     @property
     def editing(self) -> bool:
+        """True for /images/edits (an image came with the request)."""
         return self.image is not None
 
 
 @dataclass(frozen=True)
 class Partial:
+    """One streamed partial image: the image's position and the partial's index among its partials."""
+
     position: int
     index: int
     data: bytes
@@ -66,6 +75,7 @@ class Outcome:
 
     @property
     def pending(self) -> bool:
+        """True while the generation is neither succeeded nor failed, or was not read back."""
         return self.generation is None or self.generation.status not in ("succeeded", "failed")
 
 

@@ -23,6 +23,8 @@ CREDITING_KINDS = ("purchase", "generation_refund", "signup_bonus", "admin_grant
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """One row of the append-only ledger: a signed change in credits and the balance it left."""
+
     id: int
     kind: str
     delta: int
@@ -33,6 +35,8 @@ class LedgerEntry:
 
 @dataclass(frozen=True)
 class CreditPack:
+    """A pack of credits for sale; amount_cents is in the smallest unit of currency."""
+
     id: str
     label: str
     credits: int
@@ -42,6 +46,8 @@ class CreditPack:
 
 @dataclass(frozen=True)
 class CheckoutOrder:
+    """What a checkout sells to whom, and where the payment page returns to."""
+
     user_id: str
     email: str
     credits: int
@@ -55,12 +61,16 @@ class CheckoutOrder:
 
 @dataclass(frozen=True)
 class CheckoutSession:
+    """A hosted checkout page: the provider's session id and its URL."""
+
     id: str
     url: str
 
 
 @dataclass(frozen=True)
 class Payment:
+    """A checkout payment; credited and clawed_back are credits, amounts are in cents."""
+
     id: str
     user_id: str | None
     checkout_session_id: str
@@ -82,12 +92,16 @@ class Payment:
 
 @dataclass(frozen=True)
 class Adjustment:
+    """A refund or dispute that arrived before the payment it belongs to."""
+
     refunded_cents: int
     disputed: bool
 
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a list and the cursor of the next, None on the last."""
+
     items: list[Any]
     next_cursor: str | None
 
@@ -134,20 +148,25 @@ class CreditService:
         self._public_url = public_url.rstrip("/")
 
     def balance(self, user_id: str) -> tuple[int, int]:
+        """(balance, credits of payments still processing)."""
         with self._uow() as uow:
             return uow.ledger.balance(user_id), uow.payments.pending_credits(user_id)
 
     def packs(self) -> list[CreditPack]:
+        """The active credit packs in display order."""
         with self._uow() as uow:
             return uow.payments.packs()
 
     def transactions(self, user_id: str, cursor: str | None, limit: int) -> Page:
+        """A page of the user's ledger rows, newest first."""
         before = decode_id_cursor(cursor) if cursor else None
         with self._uow() as uow:
             rows = uow.ledger.entries(user_id, before, limit + 1)
         return Page(*page_of(rows, limit, lambda row: (row.id,)))
 
     def transactions_csv(self, user_id: str) -> str:
+        """Every ledger row of the user as CSV, newest first; references that a spreadsheet would run as formulas are
+        quoted."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["id", "created_at", "kind", "delta", "balance_after", "reference"])
@@ -164,11 +183,13 @@ class CreditService:
         return out.getvalue()
 
     def payments(self, user_id: str, cursor: str | None, limit: int) -> Page:
+        """A page of the user's payments, newest first."""
         with self._uow() as uow:
             rows = uow.payments.list_for_user(user_id, decode_time_cursor(cursor), limit + 1)
         return Page(*page_of(rows, limit, lambda row: (row.created_at.isoformat(), row.id)))
 
     def payment(self, user_id: str, checkout_id: str) -> Payment:
+        """The user's payment of a checkout session; raises NotFound."""
         with self._uow() as uow:
             payment = uow.payments.by_session(checkout_id, user_id)
         if payment is None:

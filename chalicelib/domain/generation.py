@@ -27,6 +27,8 @@ STATUSES = ("queued", "running", "succeeded", "failed")
 
 @dataclass(frozen=True)
 class StylePreset:
+    """A style the user can pick; its suffix is appended to the prompt."""
+
     id: str
     label: str
     prompt_suffix: str
@@ -34,6 +36,8 @@ class StylePreset:
 
 @dataclass(frozen=True)
 class PromptTemplate:
+    """A prompt with named blanks for the user to fill in."""
+
     id: str
     label: str
     template: str
@@ -67,6 +71,9 @@ class ImageRecord(NamedTuple):
 
 @dataclass(frozen=True)
 class Generation:
+    """One request for n images and its lifecycle (queued, running, succeeded, failed); credits and USD as charged and
+    refunded."""
+
     id: str
     user_id: str
     status: str
@@ -109,6 +116,7 @@ class Generation:
 
     @property
     def options(self) -> Options:
+        """The size, quality, background, output format and frame count it was made with."""
         return Options(self.size, self.quality, self.background, self.output_format, self.frame_count)
 
 
@@ -129,6 +137,8 @@ class PendingUpload:
 
 @dataclass(frozen=True)
 class UploadTicket:
+    """A reserved upload and the presigned POST (URL and form fields) valid for expires_in seconds."""
+
     upload: PendingUpload
     url: str
     fields: dict[str, str]
@@ -159,6 +169,8 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class GenerationFilters:
+    """What a list of generations is narrowed to; None leaves a filter out, q is a full-text search of the prompt."""
+
     status: str | None = None
     model: str | None = None
     q: str | None = None
@@ -179,14 +191,17 @@ class Plan:
 
     @property
     def size(self) -> str:
+        """The size the images will be made at."""
         return self.options.size
 
     @property
     def quality(self) -> str:
+        """The quality the images will be made at."""
         return self.options.quality
 
     @property
     def cost(self) -> int:
+        """What the whole request costs in credits: the unit price times n."""
         return self.price.credits * self.request.n
 
 
@@ -196,15 +211,18 @@ def image_id_for(generation_id: str, position: int) -> str:
 
 
 def s3_key_for(user_id: str, image_id: str, content_type: str) -> str:
+    """The S3 key of an image's backup copy; raises KeyError for a content type with no known extension."""
     return f"images/{user_id}/{image_id}.{EXTENSIONS[content_type]}"
 
 
 def preview_key_for(generation_id: str, position: int, content_type: str) -> str:
+    """The S3 key of a generation's latest partial image at one position."""
     return f"previews/{generation_id}/{position}.{EXTENSIONS[content_type]}"
 
 
 def image_record(image_id: str, user_id: str, generation_id: str | None, kind: str, position: int, info: ImageInfo,
             data: bytes, now: datetime) -> ImageRecord:
+    """A new, unfavourited image record of the bytes, with their size and SHA-256, keyed for S3 under the user."""
     return ImageRecord(
         id=image_id, user_id=user_id, generation_id=generation_id, kind=kind, position=position, width=info.width,
         height=info.height, content_type=info.content_type, bytes=len(data), sha256=hashlib.sha256(data).digest(),

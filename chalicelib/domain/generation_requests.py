@@ -88,14 +88,17 @@ class GenerationService:
                      [r for r in rates if r.model == m.id]) for m in specs]
 
     def default_model(self) -> str | None:
+        """The first available model this deployment offers, None when it offers none."""
         with self._uow() as uow:
             return next((m.id for m in self._offered(uow) if m.available), None)
 
     def presets(self) -> list[StylePreset]:
+        """The active style presets in display order."""
         with self._uow() as uow:
             return uow.catalog.presets()
 
     def templates(self) -> list[PromptTemplate]:
+        """The active prompt templates in display order."""
         with self._uow() as uow:
             return uow.catalog.templates()
 
@@ -136,6 +139,7 @@ class GenerationService:
         return Plan(spec, price, cleaned, options, final, edit)
 
     def quote(self, user: User, request: GenerationRequest) -> int:
+        """What the request would cost in credits, charging nothing; raises as plan() does for a request it refuses."""
         return self.plan(user, request).cost
 
     def create(self, user: User, request: GenerationRequest, api_key_id: str | None = None) -> Generation:
@@ -217,6 +221,7 @@ class GenerationService:
                 "generation_id": generation_id, "error_type": type(exc).__name__})
 
     def get(self, user_id: str, generation_id: str) -> Generation:
+        """The user's generation with its images; raises NotFound."""
         with self._uow() as uow:
             generation = uow.generations.get(generation_id, user_id) if is_uuid(generation_id) else None
             if generation is None:
@@ -238,6 +243,8 @@ class GenerationService:
 
     def list(self, user_id: str, filters: GenerationFilters, cursor: str | None,
              limit: int) -> tuple[list[Generation], str | None]:
+        """A page of the user's generations with their images, newest first; raises InvalidRequest (field status or
+        cursor)."""
         before = decode_time_cursor(cursor)
         if filters.status is not None and filters.status not in STATUSES:
             raise InvalidRequest("status is one of queued, running, succeeded, failed.", {"field": "status"})

@@ -93,6 +93,8 @@ class ModelWithdrawn(ProviderError):
 
 @dataclass(frozen=True)
 class ImageInfo:
+    """What decoding found: pixels, the detected content type, the frames of an animation and whether it has alpha."""
+
     width: int
     height: int
     content_type: str

@@ -44,6 +44,8 @@ LINEAGE_DEPTH, LINEAGE_LIMIT = 20, 100
 
 @dataclass(frozen=True)
 class ImageFilters:
+    """What a library list is narrowed to; None leaves a filter out, q is a full-text search of the prompt."""
+
     favorite: bool | None = None
     q: str | None = None
     model: str | None = None
@@ -51,6 +53,8 @@ class ImageFilters:
 
 @dataclass(frozen=True)
 class Variant:
+    """A converted copy of an image; its bytes are inline (data) or in S3 (s3_key)."""
+
     content_type: str
     bytes: int
     sha256: builtins.bytes
@@ -75,6 +79,8 @@ class Download:
 
 @dataclass(frozen=True)
 class SharedImage:
+    """A shared image as its public page shows it, with the author's display name."""
+
     image: ImageRecord
     slug: str
     shared_at: datetime
@@ -94,10 +100,13 @@ def snap_quality(quality: int) -> int:
 
 
 def etag_of(sha256: bytes) -> str:
+    """A strong ETag from the first 128 bits of a SHA-256, quoted."""
     return '"' + sha256.hex()[:32] + '"'
 
 
 def download_name(prompt: str | None, image_id: str, extension: str) -> str:
+    """A file name such as pixmint-a-red-fox-1a2b3c4d.png: the prompt as a slug of at most 60 characters, then the id's
+    start."""
     slug = re.sub(r"[^a-z0-9]+", "-", (prompt or "image").lower()).strip("-")[:60].rstrip("-") or "image"
     return f"pixmint-{slug}-{image_id[:8]}.{extension}"
 
@@ -128,6 +137,7 @@ class LibraryService:
 
     def list(self, user_id: str, filters: ImageFilters, cursor: str | None,
              limit: int) -> tuple[list[ImageRecord], str | None]:
+        """A page of the user's images, newest first; raises InvalidRequest (field cursor)."""
         with self._uow() as uow:
             rows = uow.library.list(user_id, filters, decode_time_cursor(cursor), limit + 1)
         return page_of(rows, limit, lambda image: (image.created_at.isoformat(), image.id))
@@ -139,6 +149,7 @@ class LibraryService:
         return image
 
     def image(self, user_id: str, image_id: str) -> ImageRecord:
+        """The user's image; raises NotFound."""
         with self._uow() as uow:
             return self._owned(uow, user_id, image_id)
 
@@ -151,6 +162,7 @@ class LibraryService:
         return found
 
     def thumbnail(self, user_id: str, image_id: str) -> tuple[ImageRecord, bytes]:
+        """The user's image and its thumbnail bytes; raises NotFound."""
         with self._uow() as uow:
             image = self._owned(uow, user_id, image_id)
             data = uow.images.thumbnail(image.id, user_id)
@@ -159,6 +171,7 @@ class LibraryService:
         return image, data
 
     def share_slug(self, user_id: str, image_id: str) -> str | None:
+        """The slug of the user's image when it is shared, else None; raises NotFound."""
         with self._uow() as uow:
             self._owned(uow, user_id, image_id)
             return uow.library.share_slug(image_id)
@@ -255,12 +268,15 @@ class LibraryService:
         return Download(content_type, filename, etag_of(sha256), data=data())
 
     def set_favorite(self, user_id: str, image_ids: builtins.list[str], favorite: bool) -> builtins.list[str]:
+        """Sets or clears the favourite mark on those of 1 to MAX_BULK images that are the user's; returns their ids;
+        raises InvalidRequest (field ids)."""
         with self._uow() as uow:
             done = uow.library.set_favorite(user_id, _ids(image_ids), favorite)
             uow.commit()
         return done
 
     def favorite(self, user_id: str, image_id: str, favorite: bool) -> None:
+        """Sets or clears the favourite mark on one image; raises NotFound. Idempotent."""
         try:
             ids = _ids([image_id])
         except InvalidRequest:
@@ -278,6 +294,7 @@ class LibraryService:
         return ids if keys else []
 
     def delete_one(self, user_id: str, image_id: str) -> None:
+        """Deletes one image as delete() does; raises NotFound."""
         try:
             ids = _ids([image_id])
         except InvalidRequest:
@@ -299,6 +316,8 @@ class LibraryService:
                 uow.commit()
 
     def retry_s3_deletions(self, limit: int = 200) -> dict[str, int]:
+        """Deletes up to `limit` due S3 keys of the deletion queue, putting a failed one off 15 minutes; returns
+        {"deleted": n, "failed": n}."""
         now = self._clock.now()
         with self._uow() as uow:
             keys = uow.library.due_s3_deletions(now, limit)
@@ -360,6 +379,7 @@ class LibraryService:
         return Download("application/zip", filename, etag_of(digest), data=data)
 
     def share(self, user_id: str, image_id: str) -> tuple[str, str]:
+        """Shares the user's image; returns its slug and public URL (sharing again keeps both); raises NotFound."""
         with self._uow() as uow:
             self._owned(uow, user_id, image_id)
             slug = uow.library.share(user_id, image_id, secrets.token_urlsafe(12), self._clock.now())
@@ -368,12 +388,14 @@ class LibraryService:
         return slug, f"{self._public_url}/s/{slug}"
 
     def unshare(self, user_id: str, image_id: str) -> None:
+        """Stops sharing the user's image; raises NotFound. Idempotent."""
         with self._uow() as uow:
             self._owned(uow, user_id, image_id)
             uow.library.unshare(user_id, image_id)
             uow.commit()
 
     def shared(self, slug: str) -> SharedImage:
+        """The image shared under that slug; raises NotFound."""
         with self._uow() as uow:
             shared = uow.library.shared(slug) if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", slug) else None
         if shared is None:
@@ -386,6 +408,7 @@ class LibraryService:
         return self._download(shared.image, fmt, width, None, lambda: self._original(shared.image), None, as_link)
 
     def shared_thumbnail(self, slug: str) -> bytes:
+        """The thumbnail of the image shared under that slug; raises NotFound."""
         self.shared(slug)
         with self._uow() as uow:
             data = uow.library.shared_data(slug, thumbnail=True)
@@ -394,6 +417,7 @@ class LibraryService:
         return data
 
     def community(self, cursor: str | None, limit: int) -> tuple[builtins.list[SharedImage], str | None]:
+        """A page of the community feed, most recently shared first; raises InvalidRequest (field cursor)."""
         with self._uow() as uow:
             rows = uow.library.community(decode_time_cursor(cursor), limit + 1)
         return page_of(rows, limit, lambda shared: (shared.shared_at.isoformat(), shared.image.id))

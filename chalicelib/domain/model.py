@@ -8,12 +8,16 @@ from enum import Enum
 
 
 class Role(str, Enum):  # noqa: UP042 - a StrEnum would print as its value in str() and format(), not as Role.X
+    """What an account may do: admins also run the admin API."""
+
     USER = "user"
     ADMIN = "admin"
 
 
 @dataclass(frozen=True)
 class User:
+    """An account; credits is the balance as read, password_hash never leaves the server."""
+
     id: str
     email: str
     display_name: str
@@ -28,11 +32,14 @@ class User:
 
     @property
     def is_admin(self) -> bool:
+        """True for the admin role, suspended or not."""
         return self.role is Role.ADMIN
 
 
 @dataclass(frozen=True)
 class RefreshTokenRecord:
+    """A refresh token as the refresh use case sees it, with its family's state."""
+
     id: str
     family_id: str
     user_id: str
@@ -44,11 +51,14 @@ class RefreshTokenRecord:
 
     @property
     def rotated(self) -> bool:
+        """True once the token was exchanged (or retired): presenting it again is a replay unless its reply was lost."""
         return self.rotated_at is not None
 
 
 @dataclass(frozen=True)
 class TokenPair:
+    """An access token valid for expires_in seconds and the refresh token that renews it."""
+
     access_token: str
     refresh_token: str
     expires_in: int
@@ -56,6 +66,8 @@ class TokenPair:
 
 @dataclass(frozen=True)
 class Session:
+    """A signed-in user and their tokens."""
+
     user: User
     tokens: TokenPair
 
@@ -74,12 +86,16 @@ class Principal:
 
 @dataclass(frozen=True)
 class FailureTally:
+    """How many failed attempts, and when the oldest of them was (None when there are none)."""
+
     count: int
     oldest: datetime | None
 
 
 @dataclass(frozen=True)
 class LoginFailureCounts:
+    """The failed sign-in attempts the throttle weighs, as LoginAttempts.failures() counts them."""
+
     account_from_ip: FailureTally
     account_from_unknown_ips: FailureTally
     ip: FailureTally
@@ -88,6 +104,8 @@ class LoginFailureCounts:
 
 @dataclass(frozen=True)
 class TwoFactorState:
+    """A user's TOTP secrets, active and pending, and the last time step accepted; secrets stay out of repr()."""
+
     secret: str | None = field(default=None, repr=False)
     pending_secret: str | None = field(default=None, repr=False)
     last_step: int | None = None
@@ -95,6 +113,8 @@ class TwoFactorState:
 
 @dataclass(frozen=True)
 class TwoFactorSetup:
+    """A pending TOTP secret and its otpauth:// URL for the QR code; both stay out of repr()."""
+
     secret: str = field(repr=False)
     otpauth_url: str = field(repr=False)
 
@@ -112,6 +132,8 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class OutboxItem:
+    """A claimed email of the outbox; attempts counts this one."""
+
     id: int
     kind: str
     user_id: str | None
@@ -129,6 +151,8 @@ class AdminOutcome:
 
 @dataclass(frozen=True)
 class StrengthEstimate:
+    """A password's score from 0 (guessable) to 4, with a warning and suggestions to show."""
+
     score: int
     warning: str
     suggestions: tuple[str, ...]

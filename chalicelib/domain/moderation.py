@@ -25,6 +25,7 @@ class BlocklistModerator:
         self._terms = tuple(_normalise(term) for term in terms)
 
     def check(self, text: str) -> str | None:
+        """The refusal reason when the prompt, folded to lower-case ASCII words, contains a blocked term; else None."""
         normalised = _normalise(text)
         if any(term in normalised for term in self._terms):
             return "The prompt asks for content that Pixmint does not create."

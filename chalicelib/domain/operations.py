@@ -36,6 +36,7 @@ class Padding:
     bottom: int = 0
 
     def as_dict(self) -> dict[str, int]:
+        """The padding as the API shows it, in pixels."""
         return {"left": self.left, "right": self.right, "top": self.top, "bottom": self.bottom}
 
 

@@ -15,11 +15,13 @@ T = TypeVar("T")
 
 
 def encode_cursor(*parts: object) -> str:
+    """An opaque URL-safe cursor of the parts, joined with "|"."""
     raw = "|".join(str(p) for p in parts).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, count: int) -> list[str]:
+    """The `count` non-empty parts of a cursor; raises InvalidRequest (field cursor) for anything else."""
     try:
         raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -31,6 +33,7 @@ def decode_cursor(cursor: str, count: int) -> list[str]:
 
 
 def decode_id_cursor(cursor: str) -> int:
+    """The row id (or offset) of a cursor; raises InvalidRequest (field cursor) unless it is a non-negative integer."""
     value = decode_cursor(cursor, 1)[0]
     # ASCII digits that fit a bigint: "²".isdigit() is true, and a larger number fails in SQL, not here.
     if not (value.isascii() and value.isdigit()) or len(value) > 18:

@@ -38,12 +38,16 @@ class LedgerSums:
 
 @dataclass(frozen=True)
 class RevenueSums:
+    """Revenue of one group in USD cents, net of refunds; key None for the whole period."""
+
     key: str | None
     revenue_cents: int = 0
 
 
 @dataclass(frozen=True)
 class GenerationSums:
+    """Generation counts, provider cost (list estimate and billed) in USD and distinct users of one group."""
+
     key: str | None
     generations: int = 0
     failed: int = 0
@@ -75,6 +79,7 @@ class ReportRow:
     failure_rate: Decimal | None
 
     def to_json(self) -> dict[str, Any]:
+        """The row as JSON-ready values (Decimals as floats)."""
         return {f.name: _json_number(getattr(self, f.name)) for f in fields(self)}
 
 
@@ -83,6 +88,8 @@ COLUMNS = tuple(f.name for f in fields(ReportRow))
 
 @dataclass(frozen=True)
 class Report:
+    """A usage report over [start, end) in UTC, by group and in total."""
+
     start: date
     end: date
     group_by: str
@@ -91,6 +98,7 @@ class Report:
     total: ReportRow
 
     def to_json(self) -> dict[str, Any]:
+        """The report as the API returns it, dates in ISO 8601 and generated_at in RFC 3339."""
         return {
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
@@ -127,6 +135,8 @@ def parse_day(value: str | None, field_name: str) -> date:
 
 
 def check_range(start: date, end: date, group_by: str) -> None:
+    """Raises InvalidRequest naming group_by when it is not a grouping, or to when the period is empty or longer than
+    MAX_DAYS; end is exclusive."""
     if group_by not in GROUPINGS:
         raise InvalidRequest("group_by is one of day, model, user, api_key.",
                              {"field": "group_by", "allowed": list(GROUPINGS)})
@@ -288,6 +298,8 @@ class ReportService:
 
 def summary_text(period: str, label: str, start: date, end: date, total: ReportRow, models: list[ReportRow],
                  keys: list[str]) -> str:
+    """The plain-text email of a scheduled report: totals, then one line per model, then the files written; the end date
+    is exclusive."""
     last_day = end - timedelta(days=1)
     span = start.isoformat() if start == last_day else f"{start.isoformat()} to {last_day.isoformat()}"
     lines = [

@@ -15,6 +15,9 @@ from .ports import Clock, GenerationEvents, GenerationUnitOfWork, JobQueue
 
 @dataclass(frozen=True)
 class SweepPolicy:
+    """When the sweeper sends a queued job that was never sent (unsent_after) or sends it again (resend_after), and when
+    it fails a generation stuck running or queued."""
+
     unsent_after: timedelta = timedelta(seconds=30)
     resend_after: timedelta = timedelta(minutes=15)
     running_deadline: timedelta = timedelta(minutes=15)

@@ -12,6 +12,9 @@ from .model import FailureTally, LoginFailureCounts
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
+    """Sign-in failure limits per window: per account, per account and address, per address; an address that signed in
+    within known_ip_memory escapes the per-account limit."""
+
     window: timedelta = timedelta(hours=1)
     known_ip_memory: timedelta = timedelta(days=30)
     per_account: int = 100

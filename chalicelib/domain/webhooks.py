@@ -41,6 +41,8 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 @dataclass(frozen=True)
 class WebhookEndpoint:
+    """A developer's receiver of events; the secret signs deliveries and stays out of repr()."""
+
     id: str
     user_id: str
     url: str
@@ -56,6 +58,7 @@ class WebhookEndpoint:
 
     @property
     def enabled(self) -> bool:
+        """False once the endpoint was turned off, by its owner or after failing too long."""
         return self.disabled_at is None
 
     def __repr__(self) -> str:  # the signing secret stays out of logs and tracebacks
@@ -64,6 +67,8 @@ class WebhookEndpoint:
 
 @dataclass(frozen=True)
 class Delivery:
+    """One event for one endpoint, retried on a schedule until delivered or given up (failed_at)."""
+
     id: str
     endpoint_id: str
     event_type: str
@@ -79,6 +84,7 @@ class Delivery:
 
     @property
     def state(self) -> str:
+        """"delivered", "failed" or "pending"."""
         return "delivered" if self.delivered_at else "failed" if self.failed_at else "pending"
 
 
@@ -94,11 +100,14 @@ class ClaimedDelivery:
 
 @dataclass(frozen=True)
 class SendResult:
+    """The receiver's HTTP status (None when none came) and what went wrong, if anything."""
+
     status: int | None
     error: str | None = None
 
     @property
     def ok(self) -> bool:
+        """True for a 2xx answer."""
         return self.status is not None and 200 <= self.status < 300
 
 
@@ -160,10 +169,12 @@ def new_secret() -> str:
 
 
 def new_message_id() -> str:
+    """A new webhook-id: "msg_" and 32 hex digits."""
     return f"msg_{uuid.uuid4().hex}"
 
 
 def rfc3339(moment: datetime) -> str:
+    """The moment in UTC as RFC 3339 with a Z."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -295,6 +306,7 @@ class WebhookService:
         return endpoint
 
     def endpoints(self, user_id: str) -> list[WebhookEndpoint]:
+        """The user's endpoints, newest first."""
         with self._uow() as uow:
             return uow.webhooks.endpoints(user_id)
 
@@ -309,6 +321,7 @@ class WebhookService:
         return endpoint
 
     def delete(self, user_id: str, endpoint_id: str) -> None:
+        """Deletes the user's endpoint and its deliveries; raises NotFound."""
         with self._uow() as uow:
             if not (is_uuid(endpoint_id) and uow.webhooks.delete_endpoint(endpoint_id, user_id)):
                 raise NotFound("No such webhook endpoint.")
@@ -316,6 +329,8 @@ class WebhookService:
 
     def deliveries(self, user_id: str, endpoint_id: str, cursor: str | None,
                    limit: int) -> tuple[list[Delivery], str | None]:
+        """A page of the endpoint's deliveries, newest first; raises NotFound when the endpoint is not the user's,
+        InvalidRequest (field cursor)."""
         before = decode_time_cursor(cursor)
         with self._uow() as uow:
             self._owned(uow, user_id, endpoint_id)

@@ -31,6 +31,8 @@ MAX_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class WorkerPolicy:
+    """How long a worker holds a claimed generation before another delivery of its job may take it over."""
+
     lease: timedelta = timedelta(minutes=6)  # longer than the worker Lambda's 300 s timeout
 
 
