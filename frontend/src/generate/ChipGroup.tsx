@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { RadioFieldset, groupErrorId, radioId, type RadioGroupProps } from './RadioFieldset';
 
 export interface Chip {
   value: string;
@@ -10,81 +10,59 @@ export interface Chip {
   ratio?: number;
 }
 
-interface ChipGroupProps {
-  /** Also the radio group's `name`; ids derive from it. */
-  id: string;
-  legend: string;
-  value: string;
+interface ChipGroupProps extends RadioGroupProps {
   chips: Chip[];
-  onValue: (value: string) => void;
-  error?: string;
-  hint?: string;
-  testId?: string;
-  children?: ComponentChildren;
 }
 
 /**
  * Native radio buttons drawn as chips: one tab stop, arrow keys move the choice, and the fieldset's
  * legend names the group.
  */
-export function ChipGroup({ id, legend, value, chips, onValue, error, hint, testId, children }: ChipGroupProps) {
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  return (
-    <fieldset class="chip-field" data-testid={testId} aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}>
-      <legend>{legend}</legend>
-      {hint && (
-        <p id={hintId} class="field-hint">
-          {hint}
-        </p>
-      )}
-      <div class="chips">
-        {chips.map((chip) => {
-          const inputId = `${id}-${chip.value.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
-          const chipHintId = chip.disabled && chip.hint ? `${inputId}-hint` : undefined;
-          const checked = chip.value === value;
-          return (
-            <label key={chip.value} class="chip" for={inputId}>
-              <input
-                id={inputId}
-                type="radio"
-                name={id}
-                value={chip.value}
-                checked={checked}
-                disabled={chip.disabled}
-                onChange={() => onValue(chip.value)}
-                aria-invalid={error && checked ? 'true' : undefined}
-                aria-describedby={[chipHintId, errorId].filter(Boolean).join(' ') || undefined}
-              />
-              {/* Not by colour alone: the chosen chip has a tick too (hidden from the name, the radio says it). */}
-              {checked && (
-                <span class="chip-check" aria-hidden="true">
-                  ✓
-                </span>
-              )}
-              {chip.ratio ? <ShapeIcon ratio={chip.ratio} /> : null}
-              <span>{chip.label}</span>
-            </label>
-          );
-        })}
-      </div>
-      {chips.map(
-        (chip) =>
-          chip.disabled &&
-          chip.hint && (
-            <p key={chip.value} id={`${id}-${chip.value.replace(/[^a-zA-Z0-9_-]/g, '-')}-hint`} class="field-hint field-hint-after">
-              {chip.hint}
-            </p>
-          ),
-      )}
-      {children}
-      {error && (
-        <p id={errorId} class="field-error">
-          {error}
-        </p>
-      )}
-    </fieldset>
+export function ChipGroup({ chips, value, onValue, ...group }: ChipGroupProps) {
+  const { id, error } = group;
+  const errorId = groupErrorId(id, error);
+  const radios = (
+    <div class="chips">
+      {chips.map((chip) => {
+        const inputId = radioId(id, chip.value);
+        const chipHintId = chip.disabled && chip.hint ? `${inputId}-hint` : undefined;
+        const checked = chip.value === value;
+        return (
+          <label key={chip.value} class="chip" for={inputId}>
+            <input
+              id={inputId}
+              type="radio"
+              name={id}
+              value={chip.value}
+              checked={checked}
+              disabled={chip.disabled}
+              onChange={() => onValue(chip.value)}
+              aria-invalid={error && checked ? 'true' : undefined}
+              aria-describedby={[chipHintId, errorId].filter(Boolean).join(' ') || undefined}
+            />
+            {/* Not by colour alone: the chosen chip has a tick too (hidden from the name, the radio says it). */}
+            {checked && (
+              <span class="chip-check" aria-hidden="true">
+                ✓
+              </span>
+            )}
+            {chip.ratio ? <ShapeIcon ratio={chip.ratio} /> : null}
+            <span>{chip.label}</span>
+          </label>
+        );
+      })}
+    </div>
   );
+  const hints = chips.map(
+    (chip) =>
+      chip.disabled &&
+      chip.hint && (
+        <p key={chip.value} id={`${radioId(id, chip.value)}-hint`} class="field-hint field-hint-after">
+          {chip.hint}
+        </p>
+      ),
+  );
+  return <RadioFieldset {...group} className="chip-field" radios={radios} after={hints} />;
 }
 
 /** A frame of the chip's shape, drawn inside a 20-pixel square. */
