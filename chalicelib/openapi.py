@@ -106,7 +106,11 @@ SCHEMAS: dict[str, Any] = {
         "kind": {"type": "string", "enum": ["purchase", "generation", "generation_refund", "signup_bonus",
                                            "admin_grant", "admin_debit", "payment_refund", "dispute"]},
         "delta": {"type": "integer"}, "balance_after": {"type": "integer"}, "reference": STRING,
-        "created_at": TIMESTAMP}),
+        "created_at": TIMESTAMP,
+        "generation_id": {"type": ["string", "null"], "description": "The generation a spend or refund was for"},
+        "image_id": {"type": ["string", "null"], "description": "That generation's first image, while it exists"},
+        "payment_id": {"type": ["string", "null"],
+                       "description": "The checkout a purchase, payment refund or dispute belongs to"}}),
     "Payment": _obj({
         "id": STRING,
         "status": {"type": "string", "enum": ["open", "processing", "paid", "failed", "expired", "refunded",

@@ -71,8 +71,14 @@ class PostgresLedger:
     def entries(self, user_id: str, before_id: int | None, limit: int) -> list[LedgerEntry]:
         """The user's ledger rows newest first, those with ids below before_id when given."""
         rows = self._conn.execute(
-            """SELECT id, kind, delta, balance_after, reference, created_at FROM ledger
-               WHERE user_id = %s AND (%s::bigint IS NULL OR id < %s) ORDER BY id DESC LIMIT %s""",
+            """SELECT l.id, l.kind, l.delta, l.balance_after, l.reference, l.created_at,
+                      (SELECT i.id::text FROM images i
+                       WHERE i.generation_id = CASE WHEN l.kind IN ('generation', 'generation_refund')
+                                                    THEN split_part(l.reference, ':', 2)::uuid END
+                         AND i.user_id = l.user_id
+                       ORDER BY i.position LIMIT 1) AS image_id
+               FROM ledger l
+               WHERE l.user_id = %s AND (%s::bigint IS NULL OR l.id < %s) ORDER BY l.id DESC LIMIT %s""",
             (user_id, before_id, before_id, limit),
         ).fetchall()
         return [LedgerEntry(**row) for row in rows]

@@ -31,6 +31,20 @@ class LedgerEntry:
     balance_after: int
     reference: str
     created_at: datetime
+    image_id: str | None = None  # a generation's (or its refund's) first image, while it exists
+
+    @property
+    def generation_id(self) -> str | None:
+        """The generation a spend or its refund was for."""
+        prefix = {"generation": "generation:", "generation_refund": "refund:"}.get(self.kind)
+        return self.reference.removeprefix(prefix) if prefix and self.reference.startswith(prefix) else None
+
+    @property
+    def payment_id(self) -> str | None:
+        """The checkout session a purchase, a payment refund or a dispute belongs to."""
+        if self.kind in ("purchase", "payment_refund", "dispute"):
+            return self.reference.split(":", 1)[0]
+        return None
 
 
 @dataclass(frozen=True)

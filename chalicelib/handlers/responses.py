@@ -128,7 +128,8 @@ def model_json(spec: ModelSpec, prices: list[Price], rates: list[Rate], default:
 
 def entry_json(entry: LedgerEntry) -> dict[str, Any]:
     return {"id": str(entry.id), "kind": entry.kind, "delta": entry.delta, "balance_after": entry.balance_after,
-            "reference": entry.reference, "created_at": rfc3339(entry.created_at)}
+            "reference": entry.reference, "created_at": rfc3339(entry.created_at),
+            "generation_id": entry.generation_id, "image_id": entry.image_id, "payment_id": entry.payment_id}
 
 
 def payment_json(payment: Payment) -> dict[str, Any]:

@@ -116,7 +116,9 @@ function TransactionsContent() {
                     <th scope="row">
                       <time dateTime={item.created_at}>{formatDateTime(item.created_at)}</time>
                     </th>
-                    <td>{kindLabel(item.kind)}</td>
+                    <td>
+                      <TransactionSubject item={item} />
+                    </td>
                     <td class={`num ${item.delta < 0 ? 'delta-negative' : 'delta-positive'}`}>{formatDelta(item.delta)}</td>
                     <td class="num">{formatCredits(item.balance_after)}</td>
                   </tr>
@@ -238,4 +240,24 @@ function dedupe(items: Transaction[]): Transaction[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The row's kind, linked to what it was for: a generation's image, or the checkout it paid. */
+function TransactionSubject({ item }: { item: Transaction }) {
+  const label = kindLabel(item.kind);
+  if (item.image_id) {
+    return (
+      <a href={`/images/${encodeURIComponent(item.image_id)}`} data-testid="transaction-image">
+        {label}
+      </a>
+    );
+  }
+  if (item.payment_id) {
+    return (
+      <a href={`/credits/return?checkout_id=${encodeURIComponent(item.payment_id)}`} data-testid="transaction-payment">
+        {label}
+      </a>
+    );
+  }
+  return <>{label}</>;
 }
