@@ -251,6 +251,7 @@ def build_container(
         user_email=user_email,
         public_url=settings.public_url,
         events=events,
+        return_origins=settings.cors_origins,
     )
     webhook_secret = settings.stripe_webhook_secret or local_secret(settings, "stripe_webhook_secret", "whsec_local_")
 

@@ -245,7 +245,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
 
 def _origins(raw: str | None, public_url: str) -> tuple[str, ...]:
-    """Browser origins allowed to call the API: the public site's own, or an explicit comma-separated list."""
+    """Browser origins allowed to call the API: the public site's own, or an explicit comma-separated list. A site
+    on this machine is also allowed under its loopback twin (localhost and 127.0.0.1 are one place to a person)."""
     origins = []
     for item in (raw or public_url).split(","):
         parts = urlsplit(item.strip())
@@ -253,6 +254,11 @@ def _origins(raw: str | None, public_url: str) -> tuple[str, ...]:
             raise SettingsError("CORS_ALLOWED_ORIGINS takes origins like https://app.example.com, "
                                 f"got {item.strip()!r}")
         origins.append(f"{parts.scheme}://{parts.netloc}")
+    if raw is None:
+        parts = urlsplit(public_url)
+        twin = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}.get(parts.hostname or "")
+        if twin:
+            origins.append(f"{parts.scheme}://{twin}" + (f":{parts.port}" if parts.port else ""))
     return tuple(origins)
 
 

@@ -8,6 +8,7 @@ import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..domain.credits import CheckoutOrder, CheckoutSession
 
@@ -24,7 +25,10 @@ class LocalTestCheckout:
         """A session whose id derives from the idempotency key, so the same key gives the same session."""
         # The same key gives the same session, as Stripe's idempotency keys do.
         session_id = "cs_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-        return CheckoutSession(session_id, f"{self._public_url}/_dev/checkout/{session_id}")
+        # The checkout page is on the site the purchase returns to, so the browser keeps its session throughout.
+        site = urlsplit(order.success_url)
+        base = f"{site.scheme}://{site.netloc}" if site.netloc else self._public_url
+        return CheckoutSession(session_id, f"{base}/_dev/checkout/{session_id}")
 
 
 def sign_webhook(payload: bytes, secret: str, timestamp: int | None = None) -> str:

@@ -151,8 +151,10 @@ class CreditService:
 
     def __init__(self, uow: Callable[[], CreditsUnitOfWork], gateway: PaymentGateway, clock: Any,
                  notify: Callable[[str, str, str], None], user_email: Callable[[str], str | None],
-                 public_url: str, events: Any = None) -> None:
-        """events: records credits.purchased for webhooks in the transaction that credits the purchase."""
+                 public_url: str, events: Any = None, return_origins: tuple[str, ...] = ()) -> None:
+        """events: records credits.purchased for webhooks in the transaction that credits the purchase;
+        return_origins: the site's origins a checkout may return to, the one it started from (else public_url)."""
+        self._return_origins = return_origins
         self._uow = uow
         self._events = events
         self._gateway = gateway
@@ -219,9 +221,11 @@ class CreditService:
         return payment
 
     def start_checkout(self, user: User, pack_id: str | None, amount_cents: int | None,
-                       idempotency_key: str | None) -> CheckoutSession:
-        """Opens a checkout for a pack or a custom amount; the same key gives the gateway's same session."""
-        order = self._order(user, pack_id, amount_cents)
+                       idempotency_key: str | None, origin: str | None = None) -> CheckoutSession:
+        """Opens a checkout for a pack or a custom amount; the same key gives the gateway's same session. It returns
+        to `origin` (the page's, as the browser sent it) when that is one of the site's, else to the public URL."""
+        site = origin if origin and origin in self._return_origins else self._public_url
+        order = self._order(user, pack_id, amount_cents, site)
         now = self._clock.now()
         gateway_key = f"pixmint-checkout-{user.id}-{idempotency_key or secrets.token_hex(16)}"
         session = self._gateway.create_checkout(order, gateway_key)
@@ -231,7 +235,7 @@ class CreditService:
             uow.commit()
         return session
 
-    def _order(self, user: User, pack_id: str | None, amount_cents: int | None) -> CheckoutOrder:
+    def _order(self, user: User, pack_id: str | None, amount_cents: int | None, site: str) -> CheckoutOrder:
         if (pack_id is None) == (amount_cents is None):
             raise InvalidRequest("Send either pack_id or amount_cents.", {"field": "pack_id"})
         if pack_id is not None:
@@ -248,8 +252,8 @@ class CreditService:
             label = f"{credits:,} Pixmint credits"
         return CheckoutOrder(
             user_id=user.id, email=user.email, credits=credits, amount_cents=cents, currency=currency, label=label,
-            pack_id=pack_id, success_url=f"{self._public_url}/credits/return?checkout_id={{CHECKOUT_SESSION_ID}}",
-            cancel_url=f"{self._public_url}/credits?cancelled=1",
+            pack_id=pack_id, success_url=f"{site}/credits/return?checkout_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=f"{site}/credits?cancelled=1",
         )
 
     def handle_stripe_event(self, event: dict[str, Any]) -> str:

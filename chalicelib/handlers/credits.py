@@ -40,7 +40,8 @@ def checkout() -> Response:
 
     def start() -> dict[str, Any]:
         session = container().credits.start_checkout(principal.user, body.get("pack_id"), body.get("amount_cents"),
-                                                     idempotency_key(bp.current_request))
+                                                     idempotency_key(bp.current_request),
+                                                     bp.current_request.headers.get("origin"))
         return {"checkout_id": session.id, "checkout_url": session.url}
 
     answer = answer_once(bp.current_request, principal.user.id, "checkout", request_fingerprint(raw), 201, start)

@@ -78,3 +78,19 @@ def test_a_purchase_and_its_refund_name_their_checkout(api, fake_stripe):
     assert (refund["kind"], purchase["kind"]) == ("payment_refund", "purchase")
     assert links(purchase) == links(refund) == (None, None, stripe_session["id"])
 
+
+
+@pytest.mark.parametrize("origin, lands", [
+    ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),  # the loopback twin of the public URL
+    ("http://localhost:8000", "http://localhost:8000"),
+    ("https://evil.example", "http://localhost:8000"),  # not one of ours: the public URL
+    (None, "http://localhost:8000"),
+])
+def test_a_checkout_returns_to_the_site_it_started_from_when_that_is_ours(api, fake_stripe, origin, lands):
+    token = api.register()["access_token"]
+    headers = {"Origin": origin} if origin else {}
+    reply = api.post("/v1/credits/checkout", {"pack_id": "starter"}, token=token, headers=headers)
+    assert reply.status == 201, reply.body
+    params = fake_stripe.requests[-1]["params"]
+    assert params["success_url"] == f"{lands}/credits/return?checkout_id={{CHECKOUT_SESSION_ID}}"
+    assert params["cancel_url"] == f"{lands}/credits?cancelled=1"

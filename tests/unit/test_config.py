@@ -229,6 +229,14 @@ def test_cors_allows_the_public_site_by_default(env_file):
     assert settings.cors_origins == ("https://pixmint.example",)
 
 
+@pytest.mark.parametrize("public, twin", [("http://localhost:8000", "http://127.0.0.1:8000"),
+                                          ("http://127.0.0.1:8000/", "http://localhost:8000"),
+                                          ("http://localhost", "http://127.0.0.1")])
+def test_a_site_on_this_machine_is_also_allowed_under_its_loopback_twin(env_file, public, twin):
+    settings = load_settings(environ={"PIXMINT_PUBLIC_URL": public}, env_file=env_file)
+    assert settings.cors_origins == (public.rstrip("/"), twin)
+
+
 def test_cors_origins_can_be_listed(env_file):
     settings = load_settings(environ={"CORS_ALLOWED_ORIGINS": "https://a.example, http://localhost:5173/"},
                              env_file=env_file)
