@@ -17,6 +17,8 @@ const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Tra
 const Gallery = lazy(() => import('./pages/Gallery').then((m) => m.Gallery, pageLoadFailed));
 const ImageDetail = lazy(() => import('./pages/ImageDetail').then((m) => m.ImageDetail, pageLoadFailed));
 // The editing studio (canvas, mask painting) is its own chunk, loaded only when an image is opened in it.
+const Terms = lazy(() => import('./pages/Legal').then((m) => m.Terms, pageLoadFailed));
+const Privacy = lazy(() => import('./pages/Legal').then((m) => m.Privacy, pageLoadFailed));
 const Editor = lazy(() => import('./pages/Editor').then((m) => m.Editor, pageLoadFailed));
 const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.SharedImage, pageLoadFailed));
 const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, pageLoadFailed));
@@ -56,6 +58,8 @@ export function App() {
           <Route path="/images/:id/edit" component={Editor} />
           <Route path="/s/:slug" component={SharedImage} />
           <Route path="/community" component={Community} />
+          <Route path="/terms" component={Terms} />
+          <Route path="/privacy" component={Privacy} />
           <Route path="/settings" component={Settings} />
           <Route path="/developers" component={DeveloperDocs} />
           <Route path="/developers/keys" component={ApiKeys} />

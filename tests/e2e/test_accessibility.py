@@ -93,6 +93,8 @@ PUBLIC_PAGES = [
     ("community", "/community", lambda p: p.get_by_test_id("community-tile").first),
     ("share", "/s/{slug}", lambda p: p.get_by_test_id("shared-image-img")),
     ("not-found", "/no-such-page", lambda p: p.get_by_role("heading", name="Page not found")),
+    ("terms", "/terms", lambda p: p.get_by_role("heading", name="Terms of service")),
+    ("privacy", "/privacy", lambda p: p.get_by_role("heading", name="Privacy policy")),
     ("developers", "/developers", lambda p: p.get_by_test_id("operation").first),
     ("verify-email", "/verify-email?token=not-a-real-token", lambda p: p.get_by_test_id("verify-email-invalid")),
 ]

@@ -38,7 +38,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <div class={wide ? 'container container-wide footer-inner' : 'container footer-inner'}>
           <p>
             Pixmint · AI images, pay as you go · $1 = 100 credits · <a href="/community">Community</a> ·{' '}
-            <a href="/developers">API docs</a>
+            <a href="/developers">API docs</a> · <a href="/terms">Terms</a> · <a href="/privacy">Privacy</a>
           </p>
           <ThemeSwitch />
         </div>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
 import { api, type CreditPack, type ImageModel } from '../api';
 import { useSession } from '../auth';
 import { Toast, useToast } from '../components/Toast';
@@ -6,6 +7,7 @@ import { takeFlash } from '../flash';
 import { defaultImagePrice, imagesWorth } from '../credits-images';
 import { formatCredits, formatMoney } from '../format';
 import { usePageTitle } from '../hooks';
+import { generateHref, keepPendingPrompt } from '../pendingPrompt';
 import './Landing.css';
 
 const EXAMPLES = [
@@ -50,6 +52,7 @@ export function Landing() {
           Describe a picture and Pixmint draws it with modern AI image models. Buy credits when you need them, see the
           price before you generate, and keep every image you make.
         </p>
+        <HeroPrompt signedIn={signedIn} />
         <CallToAction signedIn={signedIn} />
       </section>
 
@@ -103,6 +106,42 @@ export function Landing() {
       </section>
       <Toast message={toast.message} onDismiss={toast.hide} />
     </>
+  );
+}
+
+/** The prompt box works before signing up: the prompt waits for the new account on the Generate page. */
+function HeroPrompt({ signedIn }: { signedIn: boolean }) {
+  const { route } = useLocation();
+  const [prompt, setPrompt] = useState('');
+  function submit(event: Event) {
+    event.preventDefault();
+    const text = prompt.trim();
+    if (!text) return;
+    if (signedIn) {
+      route(generateHref(text));
+      return;
+    }
+    keepPendingPrompt(text);
+    route('/signup');
+  }
+  return (
+    <form class="hero-prompt" role="search" aria-label="Start a picture" onSubmit={submit}>
+      <label for="hero-prompt-input" class="visually-hidden">
+        Describe a picture
+      </label>
+      <input
+        id="hero-prompt-input"
+        type="text"
+        value={prompt}
+        maxLength={4000}
+        placeholder="Describe a picture, e.g. a lighthouse on a cliff at dusk"
+        onInput={(event) => setPrompt((event.target as HTMLInputElement).value)}
+        data-testid="hero-prompt"
+      />
+      <button type="submit" class="btn btn-primary" disabled={!prompt.trim()}>
+        {signedIn ? 'Create it' : 'Create it free'}
+      </button>
+    </form>
   );
 }
 

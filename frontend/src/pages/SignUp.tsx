@@ -7,6 +7,7 @@ import { PasswordFeedback, usePasswordAdvice } from '../components/PasswordFeedb
 import { SubmitButton } from '../components/SubmitButton';
 import { requireFilled, useFormSubmit } from '../forms';
 import { usePageTitle } from '../hooks';
+import { generateHref, peekPendingPrompt, takePendingPrompt } from '../pendingPrompt';
 import './auth.css';
 
 const FIELDS = ['email', 'password', 'display_name'] as const;
@@ -19,6 +20,7 @@ export function SignUp() {
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
   const { advice, track } = usePasswordAdvice();
+  const [waiting] = useState(peekPendingPrompt);
   const { busy, errors, run, formRef } = useFormSubmit(FIELDS);
 
   function handleSubmit(event: Event) {
@@ -27,7 +29,8 @@ export function SignUp() {
       () => requireFilled({ email, password }, { email: 'Email', password: 'Password' }),
       async () => {
         await track(() => signUp(email.trim(), password, displayName.trim() || undefined));
-        route('/dashboard');
+        const waiting = takePendingPrompt();
+        route(waiting ? generateHref(waiting) : '/dashboard');
       },
     );
   }
@@ -39,6 +42,11 @@ export function SignUp() {
       {session.status === 'authenticated' && session.user && (
         <p class="alert alert-info">
           You're signed in as {session.user.email}. <a href="/dashboard">Go to your dashboard</a>
+        </p>
+      )}
+      {waiting && (
+        <p class="alert alert-info" data-testid="pending-prompt">
+          Your prompt is kept for when your account is ready: “{waiting}”
         </p>
       )}
       <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="signup-title">
@@ -66,6 +74,10 @@ export function SignUp() {
           onValue={setDisplayName}
           error={errors.fields.display_name}
         />
+        <p class="small-print muted">
+          By creating an account you agree to the <a href="/terms">terms</a> and the{' '}
+          <a href="/privacy">privacy policy</a>.
+        </p>
         <SubmitButton busy={busy} busyText="Creating your account…">
           Create account
         </SubmitButton>
