@@ -254,6 +254,18 @@ def test_the_image_page_shows_what_an_edit_was_made_from_and_what_was_made_from_
     assert page.console_errors == []
 
 
+@pytest.mark.parametrize("action, tab", [("vary", "Variations"), ("upscale", "Upscale")])
+def test_the_gallery_lightbox_opens_the_editor_on_the_tool_asked_for(page, live_stack, account, action, tab):
+    sign_in(page, account)
+    page.goto("/gallery")
+    page.get_by_test_id("gallery-tile").first.click()
+    expect(page.get_by_test_id("lightbox")).to_be_visible()
+    page.get_by_test_id(f"lightbox-{action}").click()
+    expect(page).to_have_url(re.compile(rf"/images/{account.image_id}/edit\?tool="))
+    expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+    assert page.console_errors == []
+
+
 def test_use_these_settings_opens_generate_with_the_prompt_model_and_size(page, live_stack, account):
     sign_in(page, account)
     page.goto(f"/images/{account.image_id}")

@@ -5,7 +5,7 @@ import { imageExtension, saveBlob } from '../generations';
 import { absoluteUrl } from '../library';
 import { Icon } from './Icon';
 
-export type ImageAction = 'prompt' | 'favorite' | 'download' | 'share' | 'edit' | 'details';
+export type ImageAction = 'prompt' | 'favorite' | 'download' | 'share' | 'edit' | 'vary' | 'upscale' | 'details';
 
 type ActionImage = Pick<LibraryImage, 'id' | 'prompt' | 'content_url' | 'content_type' | 'favorite' | 'model' | 'width' | 'height'>;
 
@@ -203,6 +203,20 @@ export function ImageActions({ image, which, actions, compact, onFavorite, onUse
                 data-testid={testId('edit')}
               >
                 {content('edit', 'Edit')}
+              </a>
+            );
+          case 'vary':
+          case 'upscale':
+            return (
+              <a
+                key={action}
+                href={`/images/${encodeURIComponent(image.id)}/edit?tool=${action === 'vary' ? 'variation' : 'upscale'}`}
+                class={buttonClass}
+                aria-label={label(action === 'vary' ? 'More like' : 'Upscale')}
+                title={compact ? (action === 'vary' ? 'More like this' : 'Upscale') : undefined}
+                data-testid={testId(action)}
+              >
+                {content(action, action === 'vary' ? 'Vary' : 'Upscale')}
               </a>
             );
           case 'details':

@@ -242,7 +242,7 @@ export function Stage(props: StageProps) {
               key={image.id}
               image={image}
               which={which(index)}
-              actions={['prompt', 'favorite', 'download', 'share', 'details']}
+              actions={['prompt', 'edit', 'vary', 'upscale', 'favorite', 'download', 'share', 'details']}
               onUsePrompt={(prompt) => {
                 setOpen(null);
                 onUsePrompt(prompt);

@@ -456,7 +456,7 @@ function GalleryContent() {
               key={image.id}
               image={image}
               which={`“${shorten(imageName(image), 40)}”`}
-              actions={['prompt', 'favorite', 'download', 'share', 'details']}
+              actions={['prompt', 'edit', 'vary', 'upscale', 'favorite', 'download', 'share', 'details']}
               onFavorite={(on) => updateImage(image.id, { favorite: on })}
               onMessage={say}
               testIdPrefix="lightbox"
