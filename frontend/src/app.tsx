@@ -24,6 +24,7 @@ const SharedImage = lazy(() => import('./pages/SharedImage').then((m) => m.Share
 const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, pageLoadFailed));
 const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
 const ApiKeys = lazy(() => import('./pages/ApiKeys').then((m) => m.ApiKeys, pageLoadFailed));
+const Webhooks = lazy(() => import('./pages/Webhooks').then((m) => m.Webhooks, pageLoadFailed));
 const VerifyEmail = lazy(() => import('./pages/VerifyEmail').then((m) => m.VerifyEmail, pageLoadFailed));
 const DeveloperDocs = lazy(() => import('./pages/DeveloperDocs').then((m) => m.DeveloperDocs, pageLoadFailed));
 // The admin area: one chunk per section; the reports' chart library loads only with its chart.
@@ -63,6 +64,7 @@ export function App() {
           <Route path="/settings" component={Settings} />
           <Route path="/developers" component={DeveloperDocs} />
           <Route path="/developers/keys" component={ApiKeys} />
+          <Route path="/developers/webhooks" component={Webhooks} />
           <Route path="/admin" component={AdminUsers} />
           <Route path="/admin/users/:id" component={AdminUserDetail} />
           <Route path="/admin/models" component={AdminModels} />

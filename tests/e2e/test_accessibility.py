@@ -108,6 +108,7 @@ SIGNED_IN_PAGES = [
     ("transactions", "/credits/transactions", lambda p: p.get_by_test_id("transaction-row").first),
     ("settings", "/settings", lambda p: p.get_by_label("Display name", exact=True)),
     ("api-keys", "/developers/keys", lambda p: p.get_by_test_id("api-key-row").first),
+    ("webhooks", "/developers/webhooks", lambda p: p.get_by_role("heading", name="Your endpoints")),
     ("admin-not-allowed", "/admin", lambda p: p.get_by_test_id("admin-not-allowed")),
     ("verify-email-signed-in", "/verify-email?token=not-a-real-token",
      lambda p: p.get_by_test_id("verify-email-invalid")),

@@ -1,12 +1,14 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { CheckboxGroup } from '../components/CheckboxGroup';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Field } from '../components/Field';
 import { FormAlert } from '../components/FormAlert';
 import { LoadError } from '../components/LoadError';
+import { OneTimeSecret } from '../components/OneTimeSecret';
 import { RequireAuth } from '../components/RequireAuth';
 import { SubmitButton } from '../components/SubmitButton';
 import { Toast, useToast } from '../components/Toast';
-import { copyText, developerApi, type ApiKey, type CreatedApiKey } from '../developer';
+import { developerApi, type ApiKey, type CreatedApiKey } from '../developer';
 import { formatCredits, formatDateTime } from '../format';
 import { describeError, useFormSubmit, type FieldErrors } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
@@ -71,6 +73,9 @@ function ApiKeysContent() {
       <div class="page-head">
         <h1 class="page-title">API keys</h1>
         <div class="page-actions">
+          <a href="/developers/webhooks" class="btn btn-secondary">
+            Webhooks
+          </a>
           <a href="/developers" class="btn btn-secondary">
             Developer docs
           </a>
@@ -87,7 +92,22 @@ function ApiKeysContent() {
           keys.retry();
         }}
       />
-      {created && <NewKey created={created} onDone={() => setCreated(null)} onCopied={toast.show} />}
+      {created && (
+        <OneTimeSecret
+          name="key"
+          title={`Your new key “${created.name}”`}
+          warning={
+            <>
+              <strong>Copy this key now.</strong> It is shown only once: Pixmint keeps only a fingerprint of it. If you lose
+              it, revoke it and create another.
+            </>
+          }
+          label="API key"
+          value={created.key}
+          onDone={() => setCreated(null)}
+          onCopied={toast.show}
+        />
+      )}
 
       <section class="section" aria-labelledby="keys-title">
         <h2 id="keys-title">Your keys</h2>
@@ -282,28 +302,14 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
             error={errors.fields.rate_limit_per_minute}
           />
         </div>
-        <fieldset class="field" aria-describedby={errors.fields.scopes ? 'scopes-error' : undefined}>
-          <legend>What the key may do</legend>
-          {SCOPES.map((scope) => (
-            <div class="field checkbox-field" key={scope.id}>
-              <input
-                id={`scope-${scope.id}`}
-                type="checkbox"
-                checked={scopes.includes(scope.id)}
-                onChange={(event) => {
-                  const on = event.currentTarget.checked;
-                  setScopes((current) => SCOPES.map((s) => s.id).filter((id) => (id === scope.id ? on : current.includes(id))));
-                }}
-              />
-              <label for={`scope-${scope.id}`}>{scope.label}</label>
-            </div>
-          ))}
-          {errors.fields.scopes && (
-            <p id="scopes-error" class="field-error">
-              {errors.fields.scopes}
-            </p>
-          )}
-        </fieldset>
+        <CheckboxGroup
+          id="scope"
+          legend="What the key may do"
+          options={SCOPES}
+          value={scopes}
+          onValue={setScopes}
+          error={errors.fields.scopes}
+        />
         <Field
           id="allowed_models"
           label="Only these models (optional)"
@@ -335,68 +341,6 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => void 
           Create key
         </SubmitButton>
       </form>
-    </section>
-  );
-}
-
-/** The secret, shown this once: read-only, selectable, with Copy. */
-function NewKey({ created, onDone, onCopied }: { created: CreatedApiKey; onDone: () => void; onCopied: (message: string) => void }) {
-  const input = useRef<HTMLInputElement>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const [copyHelp, setCopyHelp] = useState<string | null>(null);
-
-  // Take keyboard and screen reader users straight to the key.
-  useEffect(() => heading.current?.focus(), [created.id]);
-
-  async function copy() {
-    setCopyHelp(null);
-    if (await copyText(created.key)) {
-      onCopied('Key copied.');
-    } else {
-      input.current?.focus();
-      input.current?.select();
-      setCopyHelp('Copying was blocked. The key is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
-    }
-  }
-
-  return (
-    <section class="card new-key" aria-labelledby="new-key-title" data-testid="new-key">
-      <h2 id="new-key-title" ref={heading} tabIndex={-1}>
-        Your new key “{created.name}”
-      </h2>
-      <p class="alert alert-info" id="new-key-warning">
-        <strong>Copy this key now.</strong> It is shown only once: Pixmint keeps only a fingerprint of it. If you lose it,
-        revoke it and create another.
-      </p>
-      <div class="field">
-        <label for="new-key-value">API key</label>
-        <div class="input-row">
-          <input
-            ref={input}
-            id="new-key-value"
-            type="text"
-            readOnly
-            value={created.key}
-            class="mono"
-            spellcheck={false}
-            autoComplete="off"
-            aria-describedby={copyHelp ? 'new-key-warning new-key-copy-help' : 'new-key-warning'}
-            onFocus={(event) => event.currentTarget.select()}
-            data-testid="new-key-value"
-          />
-          <button type="button" class="btn btn-primary" onClick={copy} data-testid="copy-key">
-            Copy key
-          </button>
-        </div>
-        {copyHelp && (
-          <p id="new-key-copy-help" class="field-hint field-hint-after" role="status">
-            {copyHelp}
-          </p>
-        )}
-      </div>
-      <button type="button" class="btn btn-secondary" onClick={onDone} data-testid="hide-key">
-        I've saved it, hide the key
-      </button>
     </section>
   );
 }

@@ -26,9 +26,14 @@ export function DeveloperDocs() {
         <h1 class="page-title">Developer docs</h1>
         <div class="page-actions">
           {session.status === 'authenticated' ? (
-            <a href="/developers/keys" class="btn btn-primary">
-              Manage API keys
-            </a>
+            <>
+              <a href="/developers/keys" class="btn btn-primary">
+                Manage API keys
+              </a>
+              <a href="/developers/webhooks" class="btn btn-secondary">
+                Manage webhooks
+              </a>
+            </>
           ) : (
             <a href="/signin" class="btn btn-primary">
               Sign in to create an API key
