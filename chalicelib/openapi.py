@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from .domain.accounts import DEFAULT_DISPLAY_NAME
+from .domain.accounts import DEFAULT_DISPLAY_NAME, PUBLIC_HANDLE_PATTERN
 from .domain.api_keys import MAX_LIST, SCOPES
 from .domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
 from .domain.generation import FAILURE_CODES, MAX_PROMPT
 from .domain.imaging import OUTPUT_TYPES
-from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, WIDTH_LADDER
+from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, MAX_REPORT_NOTE, REPORT_REASONS, WIDTH_LADDER
 from .domain.operations import MAX_PADDING, MAX_UPSCALE_FACTOR, OPERATIONS
 from .domain.uploads import MAX_UPLOAD_BYTES
 from .domain.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
@@ -79,13 +79,15 @@ SCHEMAS: dict[str, Any] = {
             "email": STRING,
             "email_verified": {"type": "boolean"},
             "display_name": {"type": "string", "description": f'"{DEFAULT_DISPLAY_NAME}" until the user sets one; '
-                                                              "public on shared images"},
+                                                              "private: published images show the public handle"},
             "role": {"type": "string", "enum": ["user", "admin"]},
             "credits": {"type": "integer"},
             "two_factor": {"type": "boolean"},
             "created_at": TIMESTAMP,
         },
-        {"suspended": {"type": "boolean"}},
+        {"suspended": {"type": "boolean"},
+         "public_handle": {"type": ["string", "null"], "pattern": PUBLIC_HANDLE_PATTERN,
+                           "description": "The name Community credits published images to; null until chosen"}},
     ),
     "Session": _obj(
         {
@@ -127,6 +129,7 @@ SCHEMAS: dict[str, Any] = {
         "id": STRING, "generation_id": {"type": ["string", "null"]}, "width": {"type": "integer"},
         "height": {"type": "integer"}, "content_type": {"type": "string", "enum": list(IMAGE_TYPES)},
         "bytes": {"type": "integer"}, "favorite": {"type": "boolean"}, "shared": {"type": "boolean"},
+        "published": {"type": "boolean", "description": "Listed on Community; shared alone is an unlisted link"},
         "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]}, "created_at": TIMESTAMP,
         "alt": STRING, "content_url": STRING, "thumbnail_url": STRING,
         "share_url": {"type": ["string", "null"]}, "frames": {"type": "integer", "minimum": 1},
@@ -136,12 +139,21 @@ SCHEMAS: dict[str, Any] = {
                      "descendants": {"type": "array", "items": _ref("Image")}}),
     "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")},
                        "next_cursor": {"type": ["string", "null"]}}),
-    "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}),
+    "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}, {"published": {"type": "boolean"}}),
+    "Likes": _obj({"like_count": {"type": "integer", "minimum": 0}, "liked_by_me": {"type": "boolean"}}),
+    "CommunityReportPage": _obj({"items": {"type": "array", "items": _obj({
+        "id": STRING, "slug": STRING, "image_id": STRING, "prompt": {"type": ["string", "null"]},
+        "reason": {"type": "string", "enum": list(REPORT_REASONS)}, "note": {"type": ["string", "null"]},
+        "created_at": TIMESTAMP, "open_reports": {"type": "integer", "minimum": 1}, "thumbnail_url": STRING})},
+        "next_cursor": {"type": ["string", "null"]}}),
     "PublicImage": _obj({
         "slug": STRING, "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]},
         "width": {"type": "integer"}, "height": {"type": "integer"}, "alt": STRING, "author": STRING,
         "created_at": TIMESTAMP, "shared_at": TIMESTAMP, "share_url": STRING, "page_url": STRING,
-        "content_url": STRING, "thumbnail_url": STRING}),
+        "content_url": STRING, "thumbnail_url": STRING}, {
+        "published": {"type": "boolean"}, "published_at": {"type": ["string", "null"], "format": "date-time"},
+        "like_count": {"type": "integer", "minimum": 0},
+        "liked_by_me": {"type": "boolean", "description": "Only when the request is signed in"}}),
     "PublicImagePage": _obj({"items": {"type": "array", "items": _ref("PublicImage")},
                              "next_cursor": {"type": ["string", "null"]}}),
     "BulkResult": _obj({"done": {"type": "array", "items": STRING}}),
@@ -440,8 +452,12 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/me": {
         "get": _op("The signed-in user", "accounts", "200", _ref("User"), errors=()),
         "patch": _op("Update the profile", "accounts", "200", _ref("User"),
-                     _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
-                     errors=("400", "403")),
+                     _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80},
+                               "public_handle": {"type": "string", "pattern": PUBLIC_HANDLE_PATTERN,
+                                                 "description": "Lower case only; reserved words are refused"}}),
+                     errors=("400", "403", "409"),
+                     description="400 naming the field for a bad value (nothing changes); 409 `conflict` with "
+                                 "details.field `public_handle` when another account holds the handle in any case."),
         "delete": _op("Delete the account, its images and keys", "accounts", "204", None,
                       _obj({"password": PASSWORD}), errors=("400", "403", "429"), api_key=False),
     },
@@ -569,10 +585,19 @@ PATHS: dict[str, dict[str, Any]] = {
                       parameters=[_path("image_id")]),
     },
     "/v1/images/{image_id}/share": {
-        "post": _op("Share publicly under an unguessable slug", "images", "200", _ref("Share"), errors=("403", "404"),
-                    parameters=[_path("image_id")]),
-        "delete": _op("Stop sharing at once", "images", "204", None, errors=("403", "404"),
+        "post": _op("A private link under an unguessable slug; not listed on Community", "images", "200",
+                    _ref("Share"), errors=("403", "404", "409"), parameters=[_path("image_id")]),
+        "delete": _op("Stop sharing at once, which also unpublishes", "images", "204", None, errors=("403", "404"),
                       parameters=[_path("image_id")]),
+    },
+    "/v1/images/{image_id}/publish": {
+        "post": _op("List on Community under the account's public handle (shares it first when needed)", "images",
+                    "200", _ref("Share"), errors=("403", "404", "409"), parameters=[_path("image_id")],
+                    description="409 `conflict` with details.field `public_handle` until the account has a public "
+                                "handle (PATCH /v1/me); 409 with details.reason `taken_down` for an image moderators "
+                                "took down. Idempotent."),
+        "delete": _op("Take off Community; the private link keeps working", "images", "204", None,
+                      errors=("403", "404"), parameters=[_path("image_id")]),
     },
     "/v1/images/bulk": {"post": _op("Delete, favourite or unfavourite up to 100 images", "images", "200",
                                     _ref("BulkResult"),
@@ -596,8 +621,34 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/public/images/{slug}/page": {"get": _op("The share link: Open Graph tags, then on to the app", "sharing",
                                                  "200", {"type": "string"}, auth=False, errors=("404",),
                                                  content_type="text/html", parameters=[_path("slug")])},
-    "/v1/community": {"get": _op("Shared images, newest first", "sharing", "200", _ref("PublicImagePage"), auth=False,
-                                 parameters=PAGE_PARAMETERS)},
+    "/v1/community": {"get": _op("Published images, most recently published first", "sharing", "200",
+                                 _ref("PublicImagePage"), auth=False, errors=("400", "401"),
+                                 parameters=[*PAGE_PARAMETERS, {"name": "q", "in": "query", "required": False,
+                                                                "schema": {"type": "string", "maxLength": 200},
+                                                                "description": "Text the prompt contains"}],
+                                 description="Signed in (optional), each item also says liked_by_me.")},
+    "/v1/community/{slug}/like": {
+        "put": _op("Like an image on Community (once per user)", "sharing", "200", _ref("Likes"),
+                   errors=("403", "404"), parameters=[_path("slug")]),
+        "delete": _op("Take the like back", "sharing", "200", _ref("Likes"), errors=("403", "404"),
+                      parameters=[_path("slug")]),
+    },
+    "/v1/community/{slug}/report": {
+        "post": _op("Report an image on Community to the moderators", "sharing", "202",
+                    _obj({"status": {"type": "string", "enum": ["accepted"]}}),
+                    _obj({"reason": {"type": "string", "enum": list(REPORT_REASONS)}},
+                         {"note": {"type": "string", "maxLength": MAX_REPORT_NOTE}}),
+                    errors=("400", "403", "404"), parameters=[_path("slug")],
+                    description="One open report per user per image: another is accepted and dropped."),
+    },
+    "/v1/admin/community/reports": {
+        "get": _op("Open reports of Community images, newest first (admin)", "admin", "200",
+                   _ref("CommunityReportPage"), errors=("400", "403"), parameters=PAGE_PARAMETERS),
+    },
+    "/v1/admin/community/{slug}/hide": {
+        "post": _op("Take a shared image down: off Community, its link 404s, its reports closed (admin)", "admin",
+                    "204", None, errors=("403", "404"), parameters=[_path("slug")]),
+    },
     "/v1/admin/community/{image_id}/hidden": {
         "put": _op("Hide a shared image from the community feed (admin)", "admin", "204", None, errors=("403", "404"),
                    parameters=[_path("image_id")]),

@@ -102,6 +102,21 @@ class PostgresUsers:
         assert user is not None
         return user
 
+    def public_handle(self, user_id: str) -> str | None:
+        """The user's public handle, or None."""
+        row = self._conn.execute("SELECT public_handle FROM users WHERE id = %s", (user_id,)).fetchone()
+        return None if row is None else row["public_handle"]
+
+    def set_public_handle(self, user_id: str, handle: str) -> bool:
+        """Sets the user's public handle; False when another user holds it (compared case-insensitively)."""
+        try:
+            with self._conn.transaction():  # a savepoint: the unique index settles a race without aborting the rest
+                self._conn.execute("UPDATE users SET public_handle = %s, updated_at = now() WHERE id = %s",
+                                   (handle, user_id))
+        except psycopg.errors.UniqueViolation:
+            return False
+        return True
+
     def set_password(self, user_id: str, password_hash: str) -> None:
         """Stores a new password hash; sessions are the caller's to revoke."""
         self._conn.execute("UPDATE users SET password_hash = %s, updated_at = now() WHERE id = %s",

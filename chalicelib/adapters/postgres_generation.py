@@ -308,7 +308,8 @@ class PostgresPreviews:
 
 IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
     i.position, i.width, i.height, i.content_type, i.bytes, i.sha256, i.s3_key, i.favorite, i.created_at,
-    i.prompt, i.model, i.share_slug, i.frames, i.has_alpha, i.operation, i.parent_image_id::text AS parent_image_id"""
+    i.prompt, i.model, i.share_slug, i.frames, i.has_alpha, i.operation, i.parent_image_id::text AS parent_image_id,
+    i.published_at IS NOT NULL AS published"""
 
 
 class PostgresImages:

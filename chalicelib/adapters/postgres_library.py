@@ -1,4 +1,4 @@
-"""PostgreSQL adapter for the image library: lists, variants, sharing and the S3 deletion queue."""
+"""PostgreSQL adapter for the image library: lists, variants, sharing, Community and the S3 deletion queue."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import DictRow, args_row
 
 from ..domain.generation import ImageRecord
-from ..domain.library import ImageFilters, SharedImage, Variant
+from ..domain.library import ANONYMOUS_AUTHOR, CommunityReport, ImageFilters, SharedImage, Variant
 from .postgres_generation import IMAGE_COLUMNS
 
 _BLOB_COLUMN = {True: "b.thumbnail", False: "b.data"}
@@ -21,7 +21,19 @@ def _image(row: dict[str, Any]) -> ImageRecord:
 
 
 def _shared(row: dict[str, Any]) -> SharedImage:
-    return SharedImage(_image(row), row["share_slug"], row["shared_at"], row["author"])
+    # Published, an image is credited to the public handle; an unlisted link shows the display name its owner chose.
+    author = (row["author_handle"] or ANONYMOUS_AUTHOR) if row["published_at"] else row["display_name"]
+    return SharedImage(_image(row), row["share_slug"], row["shared_at"], author, row["published_at"],
+                       row["like_count"], row.get("liked_by_me", False))
+
+
+def _contains(text: str) -> str:
+    """An ILIKE pattern matching text anywhere, its own %, _ and backslashes taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# Listed on Community: published, not hidden by an admin, not taken down.
+LISTED = "i.published_at IS NOT NULL AND NOT i.hidden_from_community AND i.moderated_at IS NULL"
 
 
 class PostgresLibrary:
@@ -147,18 +159,19 @@ class PostgresLibrary:
 
     def share(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
         """Shares the user's image; returns its slug (an existing one and its time are kept), None when no such
-        image."""
+        image or moderators took it down."""
         row = self._conn.execute(
             """UPDATE images SET share_slug = coalesce(share_slug, %s), shared_at = coalesce(shared_at, %s)
-               WHERE id = %s AND user_id = %s RETURNING share_slug""",
+               WHERE id = %s AND user_id = %s AND moderated_at IS NULL RETURNING share_slug""",
             (slug, now, image_id, user_id),
         ).fetchone()
         return None if row is None else row["share_slug"]
 
     def unshare(self, user_id: str, image_id: str) -> bool:
-        """Stops sharing the user's image and clears its hiding; False when no such image."""
+        """Stops sharing and publishing the user's image and clears its hiding (a take-down stays); False when no
+        such image."""
         row = self._conn.execute(
-            """UPDATE images SET share_slug = NULL, shared_at = NULL, hidden_from_community = false
+            """UPDATE images SET share_slug = NULL, shared_at = NULL, published_at = NULL, hidden_from_community = false
                WHERE id = %s AND user_id = %s RETURNING id""",
             (image_id, user_id),
         ).fetchone()
@@ -169,35 +182,135 @@ class PostgresLibrary:
         row = self._conn.execute("SELECT share_slug FROM images WHERE id = %s", (image_id,)).fetchone()
         return None if row is None else row["share_slug"]
 
-    _SHARED = f"""SELECT {IMAGE_COLUMNS}, i.shared_at, u.display_name AS author
-                  FROM images i JOIN users u ON u.id = i.user_id"""
+    _SHARED_COLUMNS = f"""{IMAGE_COLUMNS}, i.shared_at, i.published_at, u.public_handle AS author_handle,
+        u.display_name,
+        (SELECT count(*) FROM community_likes l WHERE l.image_id = i.id)::int AS like_count"""
+    _SHARED = f"SELECT {_SHARED_COLUMNS} FROM images i JOIN users u ON u.id = i.user_id"
 
     def shared(self, slug: str) -> SharedImage | None:
-        """The shared image with that slug and its author's display name, or None."""
-        row = self._conn.execute(f"{self._SHARED} WHERE i.share_slug = %s", (slug,)).fetchone()
+        """The shared image with that slug, or None (also when taken down)."""
+        row = self._conn.execute(f"{self._SHARED} WHERE i.share_slug = %s AND i.moderated_at IS NULL",
+                                 (slug,)).fetchone()
         return None if row is None else _shared(row)
 
     def shared_data(self, slug: str, thumbnail: bool) -> bytes | None:
         """The bytes of a shared image, or its thumbnail; None when no image has that slug."""
         row = self._conn.execute(
             f"""SELECT {_BLOB_COLUMN[thumbnail]} AS data
-                FROM image_blobs b JOIN images i ON i.id = b.image_id WHERE i.share_slug = %s""",
+                FROM image_blobs b JOIN images i ON i.id = b.image_id
+                WHERE i.share_slug = %s AND i.moderated_at IS NULL""",
             (slug,),
         ).fetchone()
         return None if row is None else bytes(row["data"])
 
     def community(self, before: tuple[datetime, str] | None, limit: int) -> builtins.list[SharedImage]:
-        """Shared images not hidden from the community, most recently shared first, before the (shared_at, id) cursor
-        when given."""
+        """Images listed on Community, most recently published first, before the (published_at, id) cursor."""
+        return self.listed(None, None, before, limit)
+
+    def listed(self, q: str | None, viewer_id: str | None, before: tuple[datetime, str] | None,
+               limit: int) -> builtins.list[SharedImage]:
+        """Published images not hidden nor taken down whose prompt contains q, most recently published first, before
+        the (published_at, id) cursor; liked_by_me for the viewer."""
         at, last_id = before if before else (None, None)
         rows = self._conn.execute(
-            f"""{self._SHARED}
-                WHERE i.share_slug IS NOT NULL AND NOT i.hidden_from_community
-                  AND (%(at)s::timestamptz IS NULL OR (i.shared_at, i.id) < (%(at)s, %(last)s::uuid))
-                ORDER BY i.shared_at DESC, i.id DESC LIMIT %(limit)s""",
-            {"at": at, "last": last_id, "limit": limit},
+            f"""SELECT {self._SHARED_COLUMNS},
+                       EXISTS (SELECT 1 FROM community_likes l
+                               WHERE l.image_id = i.id AND l.user_id = %(viewer)s::uuid) AS liked_by_me
+                FROM images i JOIN users u ON u.id = i.user_id
+                WHERE {LISTED}
+                  AND (%(pattern)s::text IS NULL OR i.prompt ILIKE %(pattern)s ESCAPE '\\')
+                  AND (%(at)s::timestamptz IS NULL OR (i.published_at, i.id) < (%(at)s, %(last)s::uuid))
+                ORDER BY i.published_at DESC, i.id DESC LIMIT %(limit)s""",
+            {"at": at, "last": last_id, "limit": limit, "viewer": viewer_id,
+             "pattern": None if q is None else _contains(q)},
         ).fetchall()
         return [_shared(row) for row in rows]
+
+    def publish(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
+        """Shares (keeping an existing slug) and lists the user's image; its slug, None when no such image or it was
+        taken down."""
+        row = self._conn.execute(
+            """UPDATE images SET share_slug = coalesce(share_slug, %(slug)s), shared_at = coalesce(shared_at, %(now)s),
+                   published_at = coalesce(published_at, %(now)s)
+               WHERE id = %(id)s AND user_id = %(user)s AND moderated_at IS NULL RETURNING share_slug""",
+            {"slug": slug, "now": now, "id": image_id, "user": user_id},
+        ).fetchone()
+        return None if row is None else row["share_slug"]
+
+    def unpublish(self, user_id: str, image_id: str) -> bool:
+        """Takes the user's image off Community, keeping its link; False when no such image."""
+        row = self._conn.execute(
+            "UPDATE images SET published_at = NULL WHERE id = %s AND user_id = %s RETURNING id", (image_id, user_id),
+        ).fetchone()
+        return row is not None
+
+    def has_public_handle(self, user_id: str) -> bool:
+        """Whether the user has chosen a public handle."""
+        row = self._conn.execute("SELECT public_handle IS NOT NULL AS has FROM users WHERE id = %s",
+                                 (user_id,)).fetchone()
+        return bool(row and row["has"])
+
+    def _listed_id(self, slug: str) -> str | None:
+        row = self._conn.execute(f"SELECT i.id::text AS id FROM images i WHERE i.share_slug = %s AND {LISTED}",
+                                 (slug,)).fetchone()
+        return None if row is None else row["id"]
+
+    def like(self, slug: str, user_id: str, liked: bool, now: datetime) -> tuple[int, bool] | None:
+        """Likes or unlikes a listed image, once per user; its like count and the user's mark, None when not listed."""
+        image_id = self._listed_id(slug)
+        if image_id is None:
+            return None
+        if liked:
+            self._conn.execute("""INSERT INTO community_likes (image_id, user_id, created_at) VALUES (%s, %s, %s)
+                                  ON CONFLICT DO NOTHING""", (image_id, user_id, now))
+        else:
+            self._conn.execute("DELETE FROM community_likes WHERE image_id = %s AND user_id = %s", (image_id, user_id))
+        row = self._conn.execute(
+            """SELECT count(*)::int AS n, coalesce(bool_or(user_id = %s), false) AS mine
+               FROM community_likes WHERE image_id = %s""", (user_id, image_id),
+        ).fetchone()
+        assert row is not None
+        return row["n"], row["mine"]
+
+    def report(self, slug: str, user_id: str, reason: str, note: str | None, now: datetime) -> bool:
+        """Files a report unless the user has one open on the image; False when the image is not listed."""
+        image_id = self._listed_id(slug)
+        if image_id is None:
+            return False
+        self._conn.execute(
+            """INSERT INTO community_reports (image_id, reporter_id, reason, note, created_at)
+               VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (image_id, reporter_id) WHERE closed_at IS NULL DO NOTHING""",
+            (image_id, user_id, reason, note, now),
+        )
+        return True
+
+    def open_reports(self, before_id: int | None, limit: int) -> builtins.list[CommunityReport]:
+        """Open reports newest first, those with ids below before_id when given."""
+        rows = self._conn.execute(
+            """SELECT r.id, i.share_slug AS slug, i.id::text AS image_id, i.prompt, r.reason, r.note, r.created_at,
+                      (SELECT count(*) FROM community_reports o
+                       WHERE o.image_id = r.image_id AND o.closed_at IS NULL)::int AS open_reports
+               FROM community_reports r JOIN images i ON i.id = r.image_id
+               WHERE r.closed_at IS NULL AND i.share_slug IS NOT NULL AND i.moderated_at IS NULL
+                 AND (%(before)s::bigint IS NULL OR r.id < %(before)s)
+               ORDER BY r.id DESC LIMIT %(limit)s""",
+            {"before": before_id, "limit": limit},
+        ).fetchall()
+        return [CommunityReport(**row) for row in rows]
+
+    def take_down(self, slug: str, now: datetime) -> str | None:
+        """Takes a shared image down (off Community, its link 404s) and closes its reports; its id, None when no
+        image has that slug."""
+        row = self._conn.execute(
+            """UPDATE images SET moderated_at = coalesce(moderated_at, %s), hidden_from_community = true
+               WHERE share_slug = %s RETURNING id::text AS id""", (now, slug),
+        ).fetchone()
+        if row is None:
+            return None
+        self._conn.execute("UPDATE community_reports SET closed_at = %s WHERE image_id = %s AND closed_at IS NULL",
+                           (now, row["id"]))
+        return row["id"]
 
     def hide_from_community(self, image_id: str, hidden: bool) -> bool:
         """Hides a shared image from the community feed or shows it again; False when no shared image has that id."""

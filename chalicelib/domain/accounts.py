@@ -67,6 +67,11 @@ INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2
 # Joiners shape emoji sequences and Persian or Indic words, so a display name may keep them.
 NAME_JOINERS = frozenset("\u200c\u200d")
 RECOVERY_CODE_BYTES = 8
+# The name Community credits published images to: lower case, so one handle cannot pose as another by its case.
+PUBLIC_HANDLE_PATTERN = "^[a-z0-9_-]{3,30}$"
+RESERVED_HANDLES = frozenset({
+    "admin", "administrator", "api", "help", "mod", "moderator", "moderators", "official", "pixmint", "root",
+    "security", "staff", "support", "system", "team", "www"})
 
 
 def token_digest(token: str) -> bytes:
@@ -108,6 +113,19 @@ def clean_display_name(name: str) -> str:
             {"field": "display_name", "max_length": MAX_DISPLAY_NAME_LENGTH},
         )
     return name
+
+
+def clean_public_handle(handle: str) -> str:
+    """The handle; raises InvalidRequest (field public_handle) unless it is 3 to 30 of a-z, 0-9, _ and - and not a
+    reserved word (also with _ or - around it)."""
+    value = handle
+    if not re.fullmatch(PUBLIC_HANDLE_PATTERN, value):
+        raise InvalidRequest("A public handle is 3 to 30 letters a-z, digits, _ or -.",
+                             {"field": "public_handle", "pattern": PUBLIC_HANDLE_PATTERN})
+    if value in RESERVED_HANDLES or value.strip("_-") in RESERVED_HANDLES:
+        raise InvalidRequest("That handle is reserved; choose another.",
+                             {"field": "public_handle", "reason": "reserved"})
+    return value
 
 
 def bonus_email_key(secret: bytes, email: str) -> bytes:
@@ -423,14 +441,24 @@ class AccountService:
         with self._uow() as uow:
             return _existing(uow, user_id)
 
-    def update_profile(self, principal: Principal, display_name: str | None) -> User:
-        """Sets the display name when given (see clean_display_name) and returns the user."""
+    def update_profile(self, principal: Principal, display_name: str | None, public_handle: str | None = None) -> User:
+        """Sets the display name and the public handle when given (see clean_display_name, clean_public_handle), both
+        or neither, and returns the user; raises InvalidRequest, and Conflict (field public_handle) when another
+        account holds that handle in any case."""
+        name = None if display_name is None else clean_display_name(display_name)
+        handle = None if public_handle is None else clean_public_handle(public_handle)
         with self._uow() as uow:
-            if display_name is None:
-                return _existing(uow, principal.user.id)
-            user = uow.users.update_profile(principal.user.id, clean_display_name(display_name))
+            if handle is not None and not uow.users.set_public_handle(principal.user.id, handle):
+                raise Conflict("That handle is taken; choose another.", {"field": "public_handle"})
+            user = _existing(uow, principal.user.id) if name is None else uow.users.update_profile(principal.user.id,
+                                                                                                   name)
             uow.commit()
         return user
+
+    def public_handle(self, user_id: str) -> str | None:
+        """The user's public handle, None until they choose one."""
+        with self._uow() as uow:
+            return uow.users.public_handle(user_id)
 
     def change_password(self, principal: Principal, current_password: str, new_password: str, ip: str) -> None:
         """Raises Forbidden (field current_password) for a wrong password, WeakPassword for a weak new one; ends every

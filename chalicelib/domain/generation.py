@@ -67,6 +67,7 @@ class ImageRecord(NamedTuple):
     has_alpha: bool = False
     operation: str = "generate"  # how it was made (an upload's is "generate": it was made outside)
     parent_image_id: str | None = None  # the image it was made from, while that image exists
+    published: bool = False  # listed on Community (shared is only an unlisted link)
 
 
 @dataclass(frozen=True)

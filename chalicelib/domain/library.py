@@ -1,4 +1,5 @@
-"""The image library: listing, downloads in any format and width, favourites, deletion, sharing, restore."""
+"""The image library: listing, downloads in any format and width, favourites, deletion, sharing, publishing to
+Community (likes, reports, moderation), restore."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from .errors import InvalidRequest, NotFound
+from .errors import Conflict, InvalidRequest, NotFound
 from .generation import ImageRecord
 from .ids import is_uuid
-from .paging import decode_time_cursor, page_of
-from .ports import BlobStore, LibraryUnitOfWork
+from .model import User
+from .paging import decode_id_cursor, decode_time_cursor, page_of
+from .ports import BlobStore, Library, LibraryUnitOfWork
 
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 DEFAULT_QUALITY = {"png": 100, "jpeg": 90, "webp": 90}
@@ -40,6 +42,14 @@ SWEEP_BATCH = 500
 
 # How far the image page follows an image's lineage, and how many results of it it lists.
 LINEAGE_DEPTH, LINEAGE_LIMIT = 20, 100
+
+# Who a published image is credited to when its owner has no public handle yet (images published before handles
+# existed); never anything taken from the email or the private display name.
+ANONYMOUS_AUTHOR = "A Pixmint artist"
+REPORT_REASONS = ("spam", "offensive", "copyright", "other")
+MAX_REPORT_NOTE = 500
+MAX_COMMUNITY_QUERY = 200
+SLUG = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @dataclass(frozen=True)
@@ -79,12 +89,95 @@ class Download:
 
 @dataclass(frozen=True)
 class SharedImage:
-    """A shared image as its public page shows it, with the author's display name."""
+    """A shared image as its public page shows it: a published one credited to its owner's public handle (or
+    ANONYMOUS_AUTHOR), an unlisted one to the display name; like_count and liked_by_me (for the viewer) on Community."""
 
     image: ImageRecord
     slug: str
     shared_at: datetime
     author: str
+    published_at: datetime | None = None
+    like_count: int = 0
+    liked_by_me: bool = False
+
+
+@dataclass(frozen=True)
+class CommunityReport:
+    """An open report of a published image, with how many open reports that image has."""
+
+    id: int
+    slug: str
+    image_id: str
+    prompt: str | None
+    reason: str
+    note: str | None
+    created_at: datetime
+    open_reports: int
+
+
+class Auditor(Protocol):
+    """The audit log, in the caller's transaction."""
+
+    def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
+              now: datetime) -> None:
+        """Appends an audit row naming the actor, with the target's values before and after as JSON."""
+        ...
+
+
+class CommunityLibrary(Library, Protocol):
+    """The library with publishing, likes and reports, in the caller's transaction."""
+
+    def publish(self, user_id: str, image_id: str, slug: str, now: datetime) -> str | None:
+        """Shares (keeping an existing slug) and lists the user's image; its slug, None when no such image or it was
+        taken down."""
+        ...
+
+    def unpublish(self, user_id: str, image_id: str) -> bool:
+        """Takes the user's image off Community, keeping its link; False when no such image."""
+        ...
+
+    def has_public_handle(self, user_id: str) -> bool:
+        """Whether the user has chosen a public handle."""
+        ...
+
+    def like(self, slug: str, user_id: str, liked: bool, now: datetime) -> tuple[int, bool] | None:
+        """Likes or unlikes a listed image, once per user; its like count and the user's mark, None when not listed."""
+        ...
+
+    def report(self, slug: str, user_id: str, reason: str, note: str | None, now: datetime) -> bool:
+        """Files a report unless the user has one open on the image; False when the image is not listed."""
+        ...
+
+    def open_reports(self, before_id: int | None, limit: int) -> builtins.list[CommunityReport]:
+        """Open reports newest first, those with ids below before_id when given."""
+        ...
+
+    def take_down(self, slug: str, now: datetime) -> str | None:
+        """Takes a shared image down (off Community, its link 404s) and closes its reports; its id, None when no
+        image has that slug."""
+        ...
+
+    def listed(self, q: str | None, viewer_id: str | None, before: tuple[datetime, str] | None,
+               limit: int) -> builtins.list[SharedImage]:
+        """Published images not hidden nor taken down whose prompt contains q, most recently published first, before
+        the (published_at, id) cursor; liked_by_me for the viewer."""
+        ...
+
+
+class CommunityUnitOfWork(LibraryUnitOfWork, Protocol):
+    """A library transaction that also reaches the community tables and the audit log."""
+
+    @property
+    def library(self) -> CommunityLibrary:
+        """The library, in this transaction."""
+        ...
+
+    @property
+    def admin(self) -> Auditor:
+        """The audit log, in this transaction."""
+        ...
+
+    def __enter__(self) -> CommunityUnitOfWork: ...
 
 
 
@@ -126,8 +219,8 @@ def _ids(image_ids: list[str]) -> list[str]:
 class LibraryService:
     """Everything a user does with images after they exist; each use case is one transaction."""
 
-    def __init__(self, uow: Callable[[], LibraryUnitOfWork], store: BlobStore, codec: Any, clock: Any, public_url: str,
-                 log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
+    def __init__(self, uow: Callable[[], CommunityUnitOfWork], store: BlobStore, codec: Any, clock: Any,
+                 public_url: str, log: Callable[[str, dict[str, Any]], None] = lambda message, extra: None) -> None:
         self._uow = uow
         self._store = store
         self._codec = codec
@@ -383,12 +476,13 @@ class LibraryService:
         with self._uow() as uow:
             self._owned(uow, user_id, image_id)
             slug = uow.library.share(user_id, image_id, secrets.token_urlsafe(12), self._clock.now())
+            if slug is None:
+                raise Conflict("Moderators took this image down; it cannot be shared.", {"reason": "taken_down"})
             uow.commit()
-        assert slug is not None
         return slug, f"{self._public_url}/s/{slug}"
 
     def unshare(self, user_id: str, image_id: str) -> None:
-        """Stops sharing the user's image; raises NotFound. Idempotent."""
+        """Stops sharing the user's image, which also takes it off Community; raises NotFound. Idempotent."""
         with self._uow() as uow:
             self._owned(uow, user_id, image_id)
             uow.library.unshare(user_id, image_id)
@@ -397,7 +491,7 @@ class LibraryService:
     def shared(self, slug: str) -> SharedImage:
         """The image shared under that slug; raises NotFound."""
         with self._uow() as uow:
-            shared = uow.library.shared(slug) if re.fullmatch(r"[A-Za-z0-9_-]{8,64}", slug) else None
+            shared = uow.library.shared(slug) if SLUG.fullmatch(slug) else None
         if shared is None:
             raise NotFound("This image is not shared.")
         return shared
@@ -416,11 +510,80 @@ class LibraryService:
             raise NotFound("This image is not shared.")
         return data
 
-    def community(self, cursor: str | None, limit: int) -> tuple[builtins.list[SharedImage], str | None]:
-        """A page of the community feed, most recently shared first; raises InvalidRequest (field cursor)."""
+    def community(self, cursor: str | None, limit: int, q: str | None = None,
+                  viewer_id: str | None = None) -> tuple[builtins.list[SharedImage], str | None]:
+        """A page of Community: published images, most recently published first, whose prompt contains q (at most
+        MAX_COMMUNITY_QUERY characters); raises InvalidRequest (field q or cursor)."""
+        q = (q or "").strip() or None
+        if q is not None and len(q) > MAX_COMMUNITY_QUERY:
+            raise InvalidRequest(f"The search text is at most {MAX_COMMUNITY_QUERY} characters.",
+                                 {"field": "q", "max_length": MAX_COMMUNITY_QUERY})
         with self._uow() as uow:
-            rows = uow.library.community(decode_time_cursor(cursor), limit + 1)
-        return page_of(rows, limit, lambda shared: (shared.shared_at.isoformat(), shared.image.id))
+            rows = uow.library.listed(q, viewer_id, decode_time_cursor(cursor), limit + 1)
+        return page_of(rows, limit, lambda shared: ((shared.published_at or shared.shared_at).isoformat(),
+                                                    shared.image.id))
+
+    def publish(self, user_id: str, image_id: str) -> tuple[str, str]:
+        """Lists the user's image on Community, sharing it first when it is not; returns its slug and link. Raises
+        NotFound, and Conflict (field public_handle) when the user has no public handle yet. Idempotent."""
+        with self._uow() as uow:
+            self._owned(uow, user_id, image_id)
+            if not uow.library.has_public_handle(user_id):
+                raise Conflict("Choose a public handle before publishing to Community.", {"field": "public_handle"})
+            slug = uow.library.publish(user_id, image_id, secrets.token_urlsafe(12), self._clock.now())
+            if slug is None:
+                raise Conflict("Moderators took this image down; it cannot be published.", {"reason": "taken_down"})
+            uow.commit()
+        return slug, f"{self._public_url}/s/{slug}"
+
+    def unpublish(self, user_id: str, image_id: str) -> None:
+        """Takes the user's image off Community; its private link keeps working. Raises NotFound. Idempotent."""
+        with self._uow() as uow:
+            self._owned(uow, user_id, image_id)
+            uow.library.unpublish(user_id, image_id)
+            uow.commit()
+
+    def like(self, user_id: str, slug: str, liked: bool) -> tuple[int, bool]:
+        """Likes or unlikes an image on Community, counted once per user; returns (like_count, liked_by_me). Raises
+        NotFound. Idempotent."""
+        with self._uow() as uow:
+            found = uow.library.like(slug, user_id, liked, self._clock.now()) if SLUG.fullmatch(slug) else None
+            if found is None:
+                raise NotFound("This image is not on Community.")
+            uow.commit()
+        return found
+
+    def report(self, user_id: str, slug: str, reason: str, note: str | None) -> None:
+        """Reports an image on Community to the moderators; a user has at most one open report per image (another
+        is accepted and dropped). Raises InvalidRequest (field reason or note) and NotFound."""
+        if reason not in REPORT_REASONS:
+            raise InvalidRequest("reason is spam, offensive, copyright or other.",
+                                 {"field": "reason", "allowed": list(REPORT_REASONS)})
+        note = " ".join((note or "").split()) or None
+        if note is not None and len(note) > MAX_REPORT_NOTE:
+            raise InvalidRequest(f"The note is at most {MAX_REPORT_NOTE} characters.",
+                                 {"field": "note", "max_length": MAX_REPORT_NOTE})
+        with self._uow() as uow:
+            if not (SLUG.fullmatch(slug) and uow.library.report(slug, user_id, reason, note, self._clock.now())):
+                raise NotFound("This image is not on Community.")
+            uow.commit()
+
+    def open_reports(self, cursor: str | None, limit: int) -> tuple[builtins.list[CommunityReport], str | None]:
+        """A page of open reports, newest first, for the moderators; raises InvalidRequest (field cursor)."""
+        with self._uow() as uow:
+            rows = uow.library.open_reports(decode_id_cursor(cursor) if cursor else None, limit + 1)
+        return page_of(rows, limit, lambda report: (report.id,))
+
+    def take_down(self, actor: User, slug: str) -> None:
+        """Takes a shared image down for an admin: off Community, its link answers 404, its reports are closed;
+        audited. Raises NotFound. Idempotent."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            image_id = uow.library.take_down(slug, now) if SLUG.fullmatch(slug) else None
+            if image_id is None:
+                raise NotFound("No image is shared under that slug.")
+            uow.admin.audit(actor, "community.take_down", "image", image_id, {"slug": slug}, {"taken_down": True}, now)
+            uow.commit()
 
     def restore_missing(self, limit: int = 1000) -> dict[str, int]:
         """Rebuilds bytea lost from PostgreSQL out of the S3 backup, byte for byte (sha256 checked)."""

@@ -156,6 +156,14 @@ class Users(Protocol):
         """Sets the display name and returns the updated user, who must exist."""
         ...
 
+    def public_handle(self, user_id: str) -> str | None:
+        """The user's public handle, or None."""
+        ...
+
+    def set_public_handle(self, user_id: str, handle: str) -> bool:
+        """Sets the user's public handle; False when another user holds it (compared case-insensitively)."""
+        ...
+
     def set_password(self, user_id: str, password_hash: str) -> None:
         """Stores a new password hash; revoking sessions is the caller's to do."""
         ...

@@ -19,6 +19,7 @@ from .responses import (
     generation_json,
     key_json,
     payment_json,
+    rfc3339,
     summary_json,
 )
 
@@ -175,6 +176,27 @@ def upsert_pack(pack_id: str) -> Response:
 def hide_from_community(image_id: str) -> Response:
     principal = require_admin(bp.current_request)
     container().admin.hide_from_community(principal, image_id, bp.current_request.method == "PUT")
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/admin/community/reports", methods=["GET"])
+@api_view
+def community_reports() -> Response:
+    require_admin(bp.current_request)
+    limit, cursor = page_params(bp.current_request)
+    items, next_cursor = container().library.open_reports(cursor, limit)
+    return Response({"items": [{"id": str(r.id), "slug": r.slug, "image_id": r.image_id, "prompt": r.prompt,
+                                "reason": r.reason, "note": r.note, "created_at": rfc3339(r.created_at),
+                                "open_reports": r.open_reports,
+                                "thumbnail_url": f"/v1/public/images/{r.slug}/thumbnail"}
+                               for r in items], "next_cursor": next_cursor})
+
+
+@bp.route("/v1/admin/community/{slug}/hide", methods=["POST"])
+@api_view
+def take_down(slug: str) -> Response:
+    principal = require_admin(bp.current_request)
+    container().library.take_down(principal.user, slug)
     return Response("", status_code=204)
 
 

@@ -176,6 +176,22 @@ def unshare(image_id: str) -> Response:
     return Response("", status_code=204)
 
 
+@bp.route("/v1/images/{image_id}/publish", methods=["POST"])
+@api_view
+def publish(image_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    slug, _ = container().library.publish(principal.user.id, image_id)
+    return Response({"slug": slug, "share_url": share_url(slug), "page_url": f"/s/{slug}", "published": True})
+
+
+@bp.route("/v1/images/{image_id}/publish", methods=["DELETE"])
+@api_view
+def unpublish(image_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    container().library.unpublish(principal.user.id, image_id)
+    return Response("", status_code=204)
+
+
 def _bulk_ids(body: dict[str, Any]) -> list[str]:
     ids = body["ids"]
     if not all(isinstance(i, str) for i in ids):
@@ -263,10 +279,31 @@ def public_page(slug: str) -> Response:
 @bp.route("/v1/community", methods=["GET"])
 @api_view
 def community() -> Response:
-    limit, cursor = page_params(bp.current_request)
-    items, next_cursor = container().library.community(cursor, limit)
-    return Response({"items": [public_json(s) for s in items], "next_cursor": next_cursor},
-                    headers={"Cache-Control": "public, max-age=30"})
+    request = bp.current_request
+    limit, cursor = page_params(request)
+    # Anyone may read it; a signed-in reader also learns which images they liked, in an answer nobody else caches.
+    signed_in = "authorization" in request.headers or "x-api-key" in request.headers
+    viewer = authenticate(request, scopes=LIBRARY_READ).user.id if signed_in else None
+    items, next_cursor = container().library.community(cursor, limit, query_of(request).get("q"), viewer)
+    return Response({"items": [public_json(s, liked=viewer is not None) for s in items], "next_cursor": next_cursor},
+                    headers={"Cache-Control": "private, no-store" if signed_in else "public, max-age=30"})
+
+
+@bp.route("/v1/community/{slug}/like", methods=["PUT", "DELETE"])
+@api_view
+def like(slug: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    count, mine = container().library.like(principal.user.id, slug, bp.current_request.method == "PUT")
+    return Response({"like_count": count, "liked_by_me": mine})
+
+
+@bp.route("/v1/community/{slug}/report", methods=["POST"])
+@api_view
+def report(slug: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    body = fields(json_body(bp.current_request), {"reason": str}, {"note": str})
+    container().library.report(principal.user.id, slug, body["reason"], body.get("note"))
+    return Response({"status": "accepted"}, status_code=202)
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
+from ..domain.model import User
 from .api import api_view, authenticate, client_ip, fields, json_body
 from .responses import rfc3339, user_json
 
@@ -15,15 +18,20 @@ bp = Blueprint(__name__)
 @api_view
 def get_me() -> Response:
     principal = authenticate(bp.current_request, allow_suspended=True)
-    return Response(user_json(container().accounts.get_user(principal.user.id)))
+    return Response(_me(container().accounts.get_user(principal.user.id)))
+
+
+def _me(user: User) -> dict[str, Any]:
+    return {**user_json(user), "public_handle": container().accounts.public_handle(user.id)}
 
 
 @bp.route("/v1/me", methods=["PATCH"])
 @api_view
 def update_me() -> Response:
     principal = authenticate(bp.current_request)
-    body = fields(json_body(bp.current_request), {}, {"display_name": str})
-    return Response(user_json(container().accounts.update_profile(principal, body.get("display_name"))))
+    body = fields(json_body(bp.current_request), {}, {"display_name": str, "public_handle": str})
+    user = container().accounts.update_profile(principal, body.get("display_name"), body.get("public_handle"))
+    return Response(_me(user))
 
 
 @bp.route("/v1/me/password", methods=["POST"])

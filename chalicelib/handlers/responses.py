@@ -52,7 +52,7 @@ def image_json(image: ImageRecord) -> dict[str, Any]:
     return {
         "id": image.id, "generation_id": image.generation_id, "width": image.width, "height": image.height,
         "content_type": image.content_type, "bytes": image.bytes, "favorite": image.favorite,
-        "shared": image.share_slug is not None,
+        "shared": image.share_slug is not None, "published": image.published,
         "share_url": share_url(image.share_slug) if image.share_slug else None,
         "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
         "alt": alt_text(image.prompt), "content_url": f"/v1/images/{image.id}/content",
@@ -74,14 +74,19 @@ def share_url(slug: str) -> str:
     return f"{container().settings.public_url}/v1/public/images/{slug}/page"
 
 
-def public_json(shared: SharedImage) -> dict[str, Any]:
+def public_json(shared: SharedImage, liked: bool = False) -> dict[str, Any]:
     image = shared.image
     base = f"/v1/public/images/{shared.slug}"
-    return {"slug": shared.slug, "prompt": image.prompt, "model": image.model, "width": image.width,
+    body = {"slug": shared.slug, "prompt": image.prompt, "model": image.model, "width": image.width,
             "height": image.height, "alt": alt_text(image.prompt), "author": shared.author,
             "created_at": rfc3339(image.created_at), "shared_at": rfc3339(shared.shared_at),
             "share_url": share_url(shared.slug), "page_url": f"/s/{shared.slug}",
-            "content_url": f"{base}/content", "thumbnail_url": f"{base}/thumbnail"}
+            "content_url": f"{base}/content", "thumbnail_url": f"{base}/thumbnail",
+            "published": shared.published_at is not None, "published_at": _moment(shared.published_at),
+            "like_count": shared.like_count}
+    if liked:
+        body["liked_by_me"] = shared.liked_by_me
+    return body
 
 
 def upload_json(image: ImageRecord) -> dict[str, Any]:

@@ -295,6 +295,8 @@ export const api = {
   deleteImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}`),
   shareImage: (id: string) => request<ShareResult>('POST', `/images/${encodeURIComponent(id)}/share`),
   unshareImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}/share`),
+  publishImage: (id: string) => request<ShareResult>('POST', `/images/${encodeURIComponent(id)}/publish`),
+  unpublishImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}/publish`),
   bulkImages: (action: BulkAction, ids: string[]) =>
     request<Schemas['BulkResult']>('POST', '/images/bulk', { body: { action, ids } }),
   /** A ZIP of up to 100 images. */
@@ -307,8 +309,13 @@ export const api = {
   // Shared images: public, no session needed.
   publicImage: (slug: string, signal?: AbortSignal) =>
     request<PublicImage>('GET', `/public/images/${encodeURIComponent(slug)}`, { signal, auth: false }),
-  community: (options: { limit?: number; cursor?: string | null } = {}, signal?: AbortSignal) =>
-    request<Schemas['PublicImagePage']>('GET', '/community' + query(options), { signal, auth: false }),
+  // Signed in, the answer also says which images the reader liked; signed out, no token is sent.
+  community: (options: { limit?: number; cursor?: string | null; q?: string } = {}, signal?: AbortSignal) =>
+    request<Schemas['PublicImagePage']>('GET', '/community' + query(options), { signal }),
+  likeCommunity: (slug: string, liked: boolean) =>
+    request<Schemas['Likes']>(liked ? 'PUT' : 'DELETE', `/community/${encodeURIComponent(slug)}/like`),
+  reportCommunity: (slug: string, body: JsonBody<'/v1/community/{slug}/report', 'post'>) =>
+    request<void>('POST', `/community/${encodeURIComponent(slug)}/report`, { body }),
 };
 
 /**

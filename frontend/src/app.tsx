@@ -37,6 +37,9 @@ const AdminPacks = lazy(() => import('./pages/admin/Packs').then((m) => m.AdminP
 const AdminReports = lazy(() => import('./pages/admin/Reports').then((m) => m.AdminReports, pageLoadFailed));
 const AdminMetrics = lazy(() => import('./pages/admin/Metrics').then((m) => m.AdminMetrics, pageLoadFailed));
 const AdminAudit = lazy(() => import('./pages/admin/Audit').then((m) => m.AdminAudit, pageLoadFailed));
+const AdminCommunityReports = lazy(() =>
+  import('./pages/admin/CommunityReports').then((m) => m.AdminCommunityReports, pageLoadFailed),
+);
 
 export function App() {
   return (
@@ -74,6 +77,7 @@ export function App() {
           <Route path="/admin/reports" component={AdminReports} />
           <Route path="/admin/metrics" component={AdminMetrics} />
           <Route path="/admin/audit" component={AdminAudit} />
+          <Route path="/admin/community-reports" component={AdminCommunityReports} />
           <Route default component={NotFound} />
         </Router>
       </Layout>

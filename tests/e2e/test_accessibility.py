@@ -50,7 +50,8 @@ def account(live_stack) -> Iterator[Account]:
         generation = api_call(live_stack, "GET", f"/v1/generations/{generation['id']}", token=token)
     assert generation["status"] == "succeeded", generation
     image_id = generation["images"][0]["id"]
-    slug = api_call(live_stack, "POST", f"/v1/images/{image_id}/share", {}, token)["slug"]
+    api_call(live_stack, "PATCH", "/v1/me", {"public_handle": f"a11y-{uuid.uuid4().hex[:8]}"}, token)
+    slug = api_call(live_stack, "POST", f"/v1/images/{image_id}/publish", {}, token)["slug"]  # on Community too
     # An API key, so the keys page has a row.
     api_call(live_stack, "POST", "/v1/api-keys", {"name": "Script", "monthly_cap_credits": 500}, token)
     yield Account(email, session["user"]["id"], image_id, slug, checkout["checkout_id"])

@@ -130,7 +130,7 @@ def test_admin_grants_credits_edits_a_price_and_reads_reports_and_metrics(page, 
     expect(page.get_by_test_id("audit-row").filter(has_text="Goodwill after the outage")).to_have_count(1)
     screenshot(page, "admin-audit")
 
-    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Reports").click()
+    page.get_by_role("navigation", name="Admin sections").get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_test_id("usage-report")).to_be_visible()
     expect(page.get_by_test_id("report-row").first).to_be_visible()
     expect(page.get_by_test_id("usage-chart").locator("canvas").first).to_be_attached()

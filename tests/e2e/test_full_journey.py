@@ -114,7 +114,7 @@ def test_sign_up_buy_generate_find_download_share_and_sign_out(make_page, live_s
     assert re.match(r"pixmint-a-paper-boat-on-a-rainy-street-[0-9a-f]{8}\.png$", download.value.suggested_filename)
     assert download.value.failure() is None
 
-    press(page.get_by_role("button", name="Share", exact=True))
+    press(page.get_by_role("button", name="Copy private link", exact=True))
     link = page.get_by_label("Share link")
     expect(link).to_have_value(re.compile(r"/v1/public/images/[A-Za-z0-9_-]+/page$"))
     share_url = link.input_value()

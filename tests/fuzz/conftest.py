@@ -245,4 +245,6 @@ VALID_DEPENDS_ON_MORE_THAN_SHAPE = {
     "POST /v1/openai/images/edits": "catalog",
     # a URL that parses, with a host, on a scheme we deliver to
     "POST /v1/webhook-endpoints": "url",
+    # a public handle that is not a reserved word (admin, pixmint, support, ...)
+    "PATCH /v1/me": "reserved words",
 }

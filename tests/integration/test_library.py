@@ -238,11 +238,12 @@ def test_sharing_makes_an_image_public_and_unsharing_stops_it_at_once(api, owner
     assert api.get("/v1/public/images/not-a-real-slug-at-all").status == 404
 
 
-def test_community_feed_lists_shared_images_newest_first_without_emails(api, owner, clock, db):
+def test_community_feed_lists_published_images_newest_first_without_emails(api, owner, clock, db):
     token, images = owner
+    api.patch("/v1/me", {"public_handle": "ada"}, token=token)
     for image in images[:2]:
         clock.advance(seconds=1)
-        api.post(f"/v1/images/{image['id']}/share", token=token)
+        api.post(f"/v1/images/{image['id']}/publish", token=token)
     feed = api.get("/v1/community")
     assert [i["prompt"] for i in feed.json["items"]] == ["a blue whale", "a red fox"]
     assert all(i["model"] == "placeholder" for i in feed.json["items"])
@@ -251,7 +252,8 @@ def test_community_feed_lists_shared_images_newest_first_without_emails(api, own
 
 def test_admins_can_hide_community_entries_and_others_cannot(api, owner, container, db):
     token, images = owner
-    api.post(f"/v1/images/{images[0]['id']}/share", token=token)
+    api.patch("/v1/me", {"public_handle": "ada"}, token=token)
+    api.post(f"/v1/images/{images[0]['id']}/publish", token=token)
     path = f"/v1/admin/community/{images[0]['id']}/hidden"
     assert api.request("PUT", path, token=token).status == 403
     container.accounts.ensure_admin("mod@example.com", "moderator password 1")

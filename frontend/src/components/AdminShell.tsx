@@ -15,6 +15,7 @@ const SECTIONS = [
   { href: '/admin/reports', label: 'Reports' },
   { href: '/admin/metrics', label: 'Metrics' },
   { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/community-reports', label: 'Community reports' },
 ] as const;
 
 /** Every admin page: the admin guard, the section links and the page's own heading. */

@@ -1,7 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { api, type Generation, type ImageFormat, type LibraryImage } from '../api';
+import { ApiError, api, type Generation, type ImageFormat, type LibraryImage } from '../api';
+import { getSession, updateUser } from '../auth';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { FormDialog } from '../components/FormDialog';
 import { useImageUrl } from '../components/GeneratedImage';
 import { remixHref } from '../components/ImageActions';
 import { Icon } from '../components/Icon';
@@ -294,12 +296,16 @@ interface PanelProps {
 }
 
 function SharePanel({ image, onChange, onToast }: PanelProps) {
-  const [busy, setBusy] = useState<'share' | 'unshare' | null>(null);
+  const [busy, setBusy] = useState<'share' | 'unshare' | 'publish' | 'unpublish' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copyHelp, setCopyHelp] = useState<string | null>(null);
   const [focusNext, setFocusNext] = useState<'link' | 'share' | null>(null);
+  const [askHandle, setAskHandle] = useState(false);
+  const [handle, setHandle] = useState('');
+  const [handleError, setHandleError] = useState<string | null>(null);
   const linkInput = useRef<HTMLInputElement>(null);
   const shareButton = useRef<HTMLButtonElement>(null);
+  const handleInput = useRef<HTMLInputElement>(null);
   const url = image.share_url ? absoluteUrl(image.share_url) : null;
 
   useEffect(() => {
@@ -312,6 +318,19 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
     setFocusNext(null);
   }, [focusNext]);
 
+  async function copyText(text: string): Promise<boolean> {
+    setCopyHelp(null);
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch {
+      linkInput.current?.focus();
+      linkInput.current?.select();
+      setCopyHelp('Copying was blocked. The link is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+      return false;
+    }
+  }
+
   async function share() {
     if (busy) return;
     setBusy('share');
@@ -320,7 +339,8 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
       const result = await api.shareImage(image.id);
       onChange({ ...image, shared: true, share_url: result.share_url });
       setFocusNext('link');
-      onToast('Share link created. Anyone with the link can see this image.');
+      const copied = await copyText(absoluteUrl(result.share_url));
+      onToast(copied ? 'Private link copied. Only people you send it to can see this image.' : 'Private link created.');
     } catch (failure) {
       setError(describeError(failure, []).form);
     } finally {
@@ -335,9 +355,9 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
     setCopyHelp(null);
     try {
       await api.unshareImage(image.id);
-      onChange({ ...image, shared: false, share_url: null });
+      onChange({ ...image, shared: false, published: false, share_url: null });
       setFocusNext('share');
-      onToast('Stopped sharing. The link no longer works.');
+      onToast('Stopped sharing. The link no longer works and the image is not in Community.');
     } catch (failure) {
       setError(describeError(failure, []).form);
     } finally {
@@ -345,18 +365,86 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
     }
   }
 
-  async function copy() {
-    if (!url) return;
-    setCopyHelp(null);
+  async function publish() {
+    if (busy) return;
+    setBusy('publish');
+    setError(null);
     try {
-      await navigator.clipboard.writeText(url);
-      onToast('Link copied.');
-    } catch {
-      linkInput.current?.focus();
-      linkInput.current?.select();
-      setCopyHelp('Copying was blocked. The link is selected: press Ctrl+C (⌘C on a Mac) to copy it.');
+      // Ask for a handle first rather than meet the API's 409 (which the browser would log as a failed request).
+      const user = getSession().user?.public_handle ? getSession().user : await api.me();
+      if (user) updateUser(user);
+      if (!user?.public_handle) {
+        setHandleError(null);
+        setAskHandle(true);
+        return;
+      }
+      const result = await api.publishImage(image.id);
+      onChange({ ...image, shared: true, published: true, share_url: result.share_url });
+      setAskHandle(false);
+      onToast('Published. The image is listed in Community under your public handle.');
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 409 && failure.field === 'public_handle') {
+        setHandleError(null);
+        setAskHandle(true);
+      } else {
+        setError(describeError(failure, []).form);
+      }
+    } finally {
+      setBusy(null);
     }
   }
+
+  async function saveHandleAndPublish() {
+    if (busy) return;
+    const value = handle.trim().toLowerCase();
+    if (!/^[a-z0-9_-]{3,30}$/.test(value)) {
+      setHandleError('Use 3 to 30 letters a–z, digits, _ or -.');
+      handleInput.current?.focus();
+      return;
+    }
+    setBusy('publish');
+    setHandleError(null);
+    try {
+      updateUser(await api.updateMe({ public_handle: value }));
+    } catch (failure) {
+      const { fields, form } = describeError(failure, ['public_handle']);
+      setHandleError(fields.public_handle ?? form);
+      setBusy(null);
+      handleInput.current?.focus();
+      return;
+    }
+    setBusy(null);
+    await publish();
+  }
+
+  async function unpublish() {
+    if (busy) return;
+    setBusy('unpublish');
+    setError(null);
+    try {
+      await api.unpublishImage(image.id);
+      onChange({ ...image, published: false });
+      onToast('Removed from Community. The private link still works.');
+    } catch (failure) {
+      setError(describeError(failure, []).form);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const publishButton = (
+    <button
+      type="button"
+      class="btn btn-secondary"
+      onClick={publish}
+      aria-disabled={busy ? 'true' : undefined}
+      aria-busy={busy === 'publish' ? 'true' : undefined}
+      data-testid="publish-button"
+    >
+      {busy === 'publish' && <span class="spinner" aria-hidden="true" />}
+      Publish to Community
+    </button>
+  );
 
   return (
     <section class="detail-section" aria-labelledby="share-title">
@@ -366,7 +454,9 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
           <div class="field">
             <label for="share-link">Share link</label>
             <p id="share-link-hint" class="field-hint">
-              Anyone with this link can see the image and its prompt. Shared images are also listed in Community.
+              {image.published
+                ? 'Anyone with this link can see the image and its prompt. It is also listed in Community.'
+                : 'Private link: only people you send it to can see the image and its prompt. It is not listed in Community.'}
             </p>
             <div class="input-row">
               <input
@@ -379,8 +469,13 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
                 onFocus={(event) => event.currentTarget.select()}
                 data-testid="share-link"
               />
-              <button type="button" class="btn btn-primary" onClick={copy} data-testid="copy-link">
-                Copy link
+              <button
+                type="button"
+                class="btn btn-primary"
+                onClick={async () => (await copyText(url)) && onToast('Link copied.')}
+                data-testid="copy-link"
+              >
+                Copy private link
               </button>
             </div>
             {copyHelp && (
@@ -405,25 +500,50 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
               Stop sharing
             </button>
           </p>
+          <p class="share-actions" data-testid="publish-state">
+            {image.published ? (
+              <>
+                <span>
+                  Listed in <a href="/community">Community</a>.
+                </span>
+                <button
+                  type="button"
+                  class="btn btn-secondary btn-small"
+                  onClick={unpublish}
+                  aria-disabled={busy ? 'true' : undefined}
+                  aria-busy={busy === 'unpublish' ? 'true' : undefined}
+                  data-testid="unpublish-button"
+                >
+                  {busy === 'unpublish' && <span class="spinner" aria-hidden="true" />}
+                  Remove from Community
+                </button>
+              </>
+            ) : (
+              publishButton
+            )}
+          </p>
         </>
       ) : (
         <>
           <p class="muted">
-            Make a public page for this image, with a link you can send to anyone. While shared, it is also listed in{' '}
-            <a href="/community">Community</a>.
+            A private link shows this image to whoever you send it to. Publishing also lists it in <a href="/community">Community</a>{' '}
+            under your public handle.
           </p>
-          <button
-            ref={shareButton}
-            type="button"
-            class="btn btn-secondary"
-            onClick={share}
-            aria-disabled={busy ? 'true' : undefined}
-            aria-busy={busy === 'share' ? 'true' : undefined}
-            data-testid="share-button"
-          >
-            {busy === 'share' && <span class="spinner" aria-hidden="true" />}
-            {image.shared ? 'Show share link' : 'Share'}
-          </button>
+          <p class="share-actions">
+            <button
+              ref={shareButton}
+              type="button"
+              class="btn btn-secondary"
+              onClick={share}
+              aria-disabled={busy ? 'true' : undefined}
+              aria-busy={busy === 'share' ? 'true' : undefined}
+              data-testid="share-button"
+            >
+              {busy === 'share' && <span class="spinner" aria-hidden="true" />}
+              Copy private link
+            </button>
+            {publishButton}
+          </p>
         </>
       )}
       {error && (
@@ -431,6 +551,43 @@ function SharePanel({ image, onChange, onToast }: PanelProps) {
           {error}
         </p>
       )}
+      <FormDialog
+        open={askHandle}
+        id="handle-dialog"
+        title="Choose a public handle"
+        submitLabel="Save and publish"
+        busy={busy === 'publish'}
+        error={null}
+        onSubmit={() => void saveHandleAndPublish()}
+        onCancel={() => setAskHandle(false)}
+        initialFocus={handleInput}
+      >
+        <p id="handle-dialog-body">Community shows your images under this name, never your email or display name. You choose it once.</p>
+        <div class="field">
+          <label for="public-handle">Public handle</label>
+          <p id="public-handle-hint" class="field-hint">
+            3 to 30 letters a–z, digits, _ or -.
+          </p>
+          <input
+            ref={handleInput}
+            id="public-handle"
+            type="text"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellcheck={false}
+            value={handle}
+            onInput={(event) => setHandle(event.currentTarget.value)}
+            aria-invalid={handleError ? 'true' : undefined}
+            aria-describedby={handleError ? 'public-handle-hint public-handle-error' : 'public-handle-hint'}
+            data-testid="public-handle"
+          />
+          {handleError && (
+            <p id="public-handle-error" class="field-error" role="alert">
+              {handleError}
+            </p>
+          )}
+        </div>
+      </FormDialog>
     </section>
   );
 }
