@@ -11,7 +11,7 @@ import { SubmitButton } from '../components/SubmitButton';
 import { Toast, useToast } from '../components/Toast';
 import { setFlash } from '../flash';
 import { describeError, requireFilled, useFormSubmit, type FormErrors } from '../forms';
-import { usePageTitle } from '../hooks';
+import { useApiData, usePageTitle } from '../hooks';
 import { SessionsSection } from '../settings/SessionsSection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
 import '../settings/settings.css';
@@ -46,6 +46,7 @@ function SettingsContent({ user }: { user: User }) {
         Signed in as <strong class="settings-email">{user.email}</strong>
       </p>
       <ProfileForm user={user} onSaved={toast.show} />
+      <HandleForm onSaved={toast.show} />
       <PasswordForm onSaved={toast.show} />
       <TwoFactorSection user={user} onNotice={toast.show} />
       <SessionsSection onNotice={toast.show} />
@@ -96,6 +97,51 @@ function ProfileForm({ user, onSaved }: { user: User; onSaved: (message: string)
         />
         <SubmitButton busy={busy} busyText="Saving your name…" testId="save-name">
           Save name
+        </SubmitButton>
+      </form>
+    </section>
+  );
+}
+
+const HANDLE_FIELDS = ['public_handle'] as const;
+
+/** The name Community shows on published images; read from /v1/me, which is the one answer that carries it. */
+function HandleForm({ onSaved }: { onSaved: (message: string) => void }) {
+  const me = useApiData((signal) => api.me(signal));
+  const [handle, setHandle] = useState<string | null>(null);
+  const shown = handle ?? me.data?.public_handle ?? '';
+  const { busy, errors, run, formRef } = useFormSubmit(HANDLE_FIELDS);
+
+  function handleSubmit(event: Event) {
+    event.preventDefault();
+    void run(
+      () => requireFilled({ public_handle: shown }, { public_handle: 'Public handle' }),
+      async () => {
+        const updated = await api.updateMe({ public_handle: shown.trim().toLowerCase() });
+        updateUser(updated);
+        setHandle(updated.public_handle ?? '');
+        onSaved(`Images you publish now show @${updated.public_handle ?? ''}.`);
+      },
+    );
+  }
+
+  return (
+    <section class="card settings-section" aria-labelledby="handle-title">
+      <h2 id="handle-title">Public handle</h2>
+      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="handle-title">
+        <FormAlert message={errors.form} />
+        <Field
+          id="public_handle"
+          label="Public handle"
+          autoComplete="off"
+          hint="The name Community shows on the images you publish: 3 to 30 lower-case letters, digits, _ or -. Never your email."
+          required
+          value={shown}
+          onValue={setHandle}
+          error={errors.fields.public_handle}
+        />
+        <SubmitButton busy={busy} busyText="Saving your handle…" testId="save-handle">
+          Save handle
         </SubmitButton>
       </form>
     </section>
