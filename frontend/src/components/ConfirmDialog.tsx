@@ -1,5 +1,5 @@
 import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useModalDialog } from './useModalDialog';
 import './ConfirmDialog.css';
 
 interface ConfirmDialogProps {
@@ -22,26 +22,7 @@ interface ConfirmDialogProps {
  * whatever opened it.
  */
 export function ConfirmDialog({ open, title, confirmLabel, busy, error, onConfirm, onCancel, children, testId, initialFocus }: ConfirmDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const cancel = useRef<HTMLButtonElement>(null);
-  const opener = useRef<HTMLElement | null>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) {
-      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      element.showModal();
-      (initialFocus?.current ?? cancel.current)?.focus();
-    } else if (!open && element.open) {
-      element.close();
-      if (opener.current?.isConnected) opener.current.focus();
-      opener.current = null;
-    }
-  }, [open]);
-
-  // Closed while unmounting (e.g. the page moved on): release the modal state.
-  useEffect(() => () => dialog.current?.close(), []);
+  const { dialog, cancel } = useModalDialog(open, initialFocus);
 
   function handleCancel(event: Event) {
     event.preventDefault(); // Escape: let the owner decide, so the state stays in step.

@@ -1,5 +1,5 @@
 import type { ComponentChildren, RefObject } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useModalDialog } from './useModalDialog';
 import './ConfirmDialog.css';
 
 interface FormDialogProps {
@@ -22,25 +22,7 @@ interface FormDialogProps {
  * Escape or the backdrop cancels, and focus returns to whatever opened it.
  */
 export function FormDialog({ open, id, title, submitLabel, busy, error, onSubmit, onCancel, children, initialFocus }: FormDialogProps) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const cancel = useRef<HTMLButtonElement>(null);
-  const opener = useRef<HTMLElement | null>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    if (!element) return;
-    if (open && !element.open) {
-      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-      element.showModal();
-      (initialFocus?.current ?? cancel.current)?.focus();
-    } else if (!open && element.open) {
-      element.close();
-      if (opener.current?.isConnected) opener.current.focus();
-      opener.current = null;
-    }
-  }, [open]);
-
-  useEffect(() => () => dialog.current?.close(), []);
+  const { dialog, cancel } = useModalDialog(open, initialFocus);
 
   return (
     <dialog

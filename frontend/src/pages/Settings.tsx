@@ -16,7 +16,6 @@ import { SessionsSection } from '../settings/SessionsSection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
 import '../settings/settings.css';
 
-const NAME_FIELDS = ['display_name'] as const;
 const PASSWORD_FIELDS = ['current_password', 'new_password'] as const;
 // The API names the new password `password` when it is too weak.
 const PASSWORD_ALIASES = { password: 'new_password' };
@@ -63,88 +62,106 @@ function SettingsContent({ user }: { user: User }) {
   );
 }
 
-function ProfileForm({ user, onSaved }: { user: User; onSaved: (message: string) => void }) {
-  const [name, setName] = useState(user.display_name ?? '');
-  const { busy, errors, run, formRef } = useFormSubmit(NAME_FIELDS);
+interface MeFieldProps {
+  /** The /v1/me field it edits, also the input's id. */
+  field: 'display_name' | 'public_handle';
+  title: string;
+  label: string;
+  hint: string;
+  autoComplete: string;
+  /** What is saved today, until the input is changed. */
+  saved: string;
+  /** Normalises what is typed before it is sent. */
+  clean: (value: string) => string;
+  savedMessage: (user: User) => string;
+  busyText: string;
+  submitLabel: string;
+  testId: string;
+  onSaved: (message: string) => void;
+}
+
+/** One required profile field in its own card, saved with PATCH /v1/me; a refusal names the field. */
+function MeField(props: MeFieldProps) {
+  const { field, title, label, hint, autoComplete, saved, clean, savedMessage, busyText, submitLabel, testId, onSaved } = props;
+  const [typed, setTyped] = useState<string | null>(null);
+  const value = typed ?? saved;
+  const { busy, errors, run, formRef } = useFormSubmit([field]);
+  const titleId = `${field}-title`;
 
   function handleSubmit(event: Event) {
     event.preventDefault();
     void run(
-      () => requireFilled({ display_name: name }, { display_name: 'Display name' }),
+      () => requireFilled({ [field]: value }, { [field]: label }),
       async () => {
-        const updated = await api.updateMe({ display_name: name.trim() });
+        const updated = await api.updateMe({ [field]: clean(value) });
         updateUser(updated);
-        setName(updated.display_name ?? '');
-        onSaved('Your display name has been saved.');
+        setTyped(updated[field] ?? '');
+        onSaved(savedMessage(updated));
       },
     );
   }
 
   return (
-    <section class="card settings-section" aria-labelledby="profile-title">
-      <h2 id="profile-title">Profile</h2>
-      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="profile-title">
+    <section class="card settings-section" aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
+      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby={titleId}>
         <FormAlert message={errors.form} />
         <Field
-          id="display_name"
-          label="Display name"
-          autoComplete="nickname"
-          hint="This is how Pixmint greets you, and the author name on images you share."
+          id={field}
+          label={label}
+          autoComplete={autoComplete}
+          hint={hint}
           required
-          value={name}
-          onValue={setName}
-          error={errors.fields.display_name}
+          value={value}
+          onValue={setTyped}
+          error={errors.fields[field]}
         />
-        <SubmitButton busy={busy} busyText="Saving your name…" testId="save-name">
-          Save name
+        <SubmitButton busy={busy} busyText={busyText} testId={testId}>
+          {submitLabel}
         </SubmitButton>
       </form>
     </section>
   );
 }
 
-const HANDLE_FIELDS = ['public_handle'] as const;
+function ProfileForm({ user, onSaved }: { user: User; onSaved: (message: string) => void }) {
+  return (
+    <MeField
+      field="display_name"
+      title="Profile"
+      label="Display name"
+      hint="This is how Pixmint greets you, and the author name on private links you share."
+      autoComplete="nickname"
+      saved={user.display_name ?? ''}
+      clean={(value) => value.trim()}
+      savedMessage={() => 'Your display name has been saved.'}
+      busyText="Saving your name…"
+      submitLabel="Save name"
+      testId="save-name"
+      onSaved={onSaved}
+    />
+  );
+}
 
 /** The name Community shows on published images; read from /v1/me, which is the one answer that carries it. */
 function HandleForm({ onSaved }: { onSaved: (message: string) => void }) {
   const me = useApiData((signal) => api.me(signal));
-  const [handle, setHandle] = useState<string | null>(null);
-  const shown = handle ?? me.data?.public_handle ?? '';
-  const { busy, errors, run, formRef } = useFormSubmit(HANDLE_FIELDS);
-
-  function handleSubmit(event: Event) {
-    event.preventDefault();
-    void run(
-      () => requireFilled({ public_handle: shown }, { public_handle: 'Public handle' }),
-      async () => {
-        const updated = await api.updateMe({ public_handle: shown.trim().toLowerCase() });
-        updateUser(updated);
-        setHandle(updated.public_handle ?? '');
-        onSaved(`Images you publish now show @${updated.public_handle ?? ''}.`);
-      },
-    );
-  }
-
   return (
-    <section class="card settings-section" aria-labelledby="handle-title">
-      <h2 id="handle-title">Public handle</h2>
-      <form ref={formRef} onSubmit={handleSubmit} noValidate aria-labelledby="handle-title">
-        <FormAlert message={errors.form} />
-        <Field
-          id="public_handle"
-          label="Public handle"
-          autoComplete="off"
-          hint="The name Community shows on the images you publish: 3 to 30 lower-case letters, digits, _ or -. Never your email."
-          required
-          value={shown}
-          onValue={setHandle}
-          error={errors.fields.public_handle}
-        />
-        <SubmitButton busy={busy} busyText="Saving your handle…" testId="save-handle">
-          Save handle
-        </SubmitButton>
-      </form>
-    </section>
+    <MeField
+      key={me.data ? 'loaded' : 'loading'}
+      field="public_handle"
+      title="Public handle"
+      label="Public handle"
+      hint="The name Community shows on the images you publish: 3 to 30 lower-case letters, digits, _ or -. Never your email."
+      autoComplete="off"
+      saved={me.data?.public_handle ?? ''}
+      clean={(value) => value.trim().toLowerCase()}
+      savedMessage={(user) => `Images you publish now show @${user.public_handle ?? ''}.`}
+      busyText="Saving your handle…"
+      submitLabel="Save handle"
+      testId="save-handle"
+      onSaved={onSaved}
+    />
   );
 }
 
