@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cold_start, frontend, generation, library, spend
+from bench import cold_start, frontend, generation, library, placeholder, spend
 
 BENCHMARKS = [
     ("cold start", "import app / import chalice+psycopg+jwt+Powertools", "lower is better; 1.0 = nothing of ours",
@@ -23,6 +23,10 @@ BENCHMARKS = [
      "lower is better; target <= 1.5", library.measure_listing),
     ("cached download", "a cached 1024 px JPEG variant through the use case / reading its bytes with one SELECT",
      "lower is better; target <= 1.2", library.measure_cached_variant),
+    ("placeholder render", "one 1024x1024 placeholder PNG / Pillow saving a plain 1024x1024 RGB PNG",
+     "lower is better", placeholder.measure),
+    ("placeholder 4K", "one 3840x2160 placeholder PNG / Pillow saving a plain 3840x2160 RGB PNG", "lower is better",
+     lambda: placeholder.measure(3840, 2160, repeats=2)),
     ("landing JS", "KB of gzipped JavaScript the landing page loads", "target <= 60 (KB, not a ratio)",
      lambda: {"ratio": frontend_result()["landing_js_gzip_kb"]}),
     ("Lighthouse landing", "performance / accessibility scores, 0-100", "targets >= 95 / 100",

@@ -35,7 +35,8 @@ SEEDED_TABLES = {"schema_migrations", "credit_packs", "models", "prices", "model
 
 @pytest.fixture(scope="session")
 def pg_server_url(tmp_path_factory: pytest.TempPathFactory):
-    """A PostgreSQL server: TEST_DATABASE_URL or DATABASE_URL when given, else an embedded one."""
+    """A PostgreSQL server: TEST_DATABASE_URL or DATABASE_URL when given, else an embedded one (one for all the
+    xdist workers of a run: the first worker to need it starts it, the last one done stops it)."""
     given = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     if given:
         yield given
@@ -46,16 +47,43 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory):
     from devstack.embedded import start_postgres
 
     # Not under pytest's basetemp: another pytest run prunes old basetemps, data folder included.
-    data_dir = Path(tempfile.mkdtemp(prefix="pixmint-test-pg-"))
-    server = start_postgres(data_dir / "pg")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="pixmint-test-pg-"))
+        server = start_postgres(data_dir / "pg")
+        yield server.url
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        return
+    data_dir = Path(tempfile.gettempdir()) / f"pixmint-test-pg-{run[:16]}"
+    lock = tmp_path_factory.getbasetemp().parent / "embedded-postgres.lock"  # the run's basetemp, all workers'
+    with _exclusive(lock):
+        server = start_postgres(data_dir / "pg")  # pgserver counts each worker's handle on the one server
     yield server.url
-    server.stop()
-    shutil.rmtree(data_dir, ignore_errors=True)
+    with _exclusive(lock):
+        server.stop()  # stops the server only when this is the last handle
+        if not (data_dir / "pg" / "postmaster.pid").exists():
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Holds an exclusive lock on a file, across the xdist workers of a run."""
+    import fcntl
+
+    with lock_file.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _fingerprint(schema: str, table: str) -> str:
+    """SQL for an md5 of a table's rows, the same whatever their physical order."""
+    return f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM {schema}.\"{table}\" r)"
 
 
 @pytest.fixture(scope="session")
 def database_url(pg_server_url: str):
-    """A fresh, migrated database for this run, dropped at the end."""
+    """A fresh, migrated database for this run (for each xdist worker), dropped at the end."""
     from chalicelib.adapters.migrations import migrate
     from devstack.embedded import drop_database, ensure_database
 
@@ -66,21 +94,44 @@ def database_url(pg_server_url: str):
         conn.execute("CREATE SCHEMA seed_snapshot")
         for table in SEEDED_TABLES:
             conn.execute(f'CREATE TABLE seed_snapshot."{table}" AS TABLE public."{table}"')
+        tables = sorted(row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                        if row[0] != "schema_migrations")
+        # One round trip names what a test left behind: data tables holding rows, seeded tables whose rows differ
+        # from the snapshot's. The db fixture resets only those, so a test that wrote little costs little.
+        checks = []
+        for table in tables:
+            if table in SEEDED_TABLES:
+                snapshot = conn.execute("SELECT " + _fingerprint("seed_snapshot", table)).fetchone()
+                assert snapshot is not None
+                checks.append(f"CASE WHEN {_fingerprint('public', table)} <> '{snapshot[0]}' THEN '{table}' END")
+            else:
+                checks.append(f"CASE WHEN EXISTS (SELECT 1 FROM public.\"{table}\") THEN '{table}' END")
+    _DIRTY_TABLES[url] = "SELECT array_remove(ARRAY[" + ", ".join(checks) + "]::text[], NULL)"
     yield url
+    _DIRTY_TABLES.pop(url, None)
     drop_database(pg_server_url, name)
+
+
+_DIRTY_TABLES: dict[str, str] = {}  # database URL -> the query naming the tables a test changed
 
 
 @pytest.fixture
 def db(database_url: str) -> str:
-    """The test database as the migrations left it: data emptied, seeded tables (prices, models, …) restored."""
+    """The test database as the migrations left it: data emptied, seeded tables (prices, models, …) restored,
+    identity sequences back at their start (as TRUNCATE … RESTART IDENTITY leaves them)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        tables = [row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-                  if row[0] != "schema_migrations"]
+        row = conn.execute(_DIRTY_TABLES[database_url]).fetchone()
+        assert row is not None
         with conn.transaction():
-            conn.execute("SET LOCAL session_replication_role = replica")  # restore without FK ordering
-            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            for table in SEEDED_TABLES - {"schema_migrations"}:
-                conn.execute(f'INSERT INTO public."{table}" SELECT * FROM seed_snapshot."{table}"')
+            conn.execute("SET LOCAL session_replication_role = replica")  # restore without FK ordering or triggers
+            for table in row[0]:
+                # DELETE, not TRUNCATE: for the few rows a test writes it is far cheaper, and it waits on no
+                # idle session's table lock.
+                conn.execute(f'DELETE FROM public."{table}"')
+                if table in SEEDED_TABLES:
+                    conn.execute(f'INSERT INTO public."{table}" SELECT * FROM seed_snapshot."{table}"')
+            conn.execute("""SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)
+                            FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL""")
     return database_url
 
 
@@ -91,6 +142,9 @@ def clock():
     return FakeClock()
 
 
+_BOTO3_SESSION: list[Any] = []
+
+
 @pytest.fixture
 def aws():
     """moto for every AWS call in the test, with the SES sender verified."""
@@ -99,6 +153,12 @@ def aws():
     with mock_aws():
         import boto3
 
+        # moto gives every mock a new default boto3 session, which loads each service's model afresh (most of a
+        # second a test); one session, made while moto's handlers are installed, serves every test instead.
+        # moto's own state (buckets, queues, mail) is still created and dropped with each test's mock.
+        if not _BOTO3_SESSION:
+            _BOTO3_SESSION.append(boto3.session.Session())
+        boto3.DEFAULT_SESSION = _BOTO3_SESSION[0]  # mock_aws puts the default session back when it stops
         boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="no-reply@pixmint.example")
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="pixmint-images")
         boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="pixmint-jobs")

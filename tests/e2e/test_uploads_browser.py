@@ -4,24 +4,15 @@ checks what arrived."""
 
 from __future__ import annotations
 
-import io
-import os
-
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_buy_credits import sign_up
+from tests.helpers import noise_png
 
 pytestmark = pytest.mark.e2e
 SIDE = 1550
-
-
-def noise_png(side: int) -> bytes:
-    buffer = io.BytesIO()
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
 
 
 def test_a_7_mb_image_to_edit_goes_by_ticket_to_storage_and_the_edit_runs(page, tmp_path):

@@ -264,6 +264,7 @@ def settings_overrides() -> dict[str, str]:
     return {"DB_POOL_SIZE": "32"}
 
 
+@pytest.mark.xdist_group("many-connections")
 def test_thirty_concurrent_edits_on_one_balance_spend_it_exactly_once(api, container, db):
     """Each outpaint costs the same; a balance for a few of them lets exactly that many through."""
     from chalicelib.domain.errors import InsufficientCredits

@@ -20,6 +20,7 @@ from tests.conftest import assert_ledger_matches_balances
 from tests.fake_openai import openai_settings
 from tests.fake_stripe import stripe_settings
 from tests.fakes import START
+from tests.helpers import balance, count
 from tests.integration.test_generation import QUEUE_URL, queued_messages, run_worker
 from tests.integration.test_payments import buy, deliver, session_event
 
@@ -99,15 +100,6 @@ def sabotage(db):
     install.remove = remove
     yield install
     remove()
-
-
-def count(db: str, sql: str, *params) -> int:
-    with psycopg.connect(db) as conn:
-        return conn.execute(sql, params).fetchone()[0]
-
-
-def balance(api, token) -> int:
-    return api.get("/v1/credits", token=token).json["balance"]
 
 
 def generation_row(db: str, generation_id: str) -> tuple:

@@ -14,6 +14,7 @@ from PIL import Image
 from chalicelib.domain.imaging import ProviderError
 from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
+from tests.helpers import balance
 
 BONUS = 50
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/pixmint-jobs"
@@ -59,10 +60,6 @@ def generate(api, token, **body):
     reply = api.post("/v1/generations", {"prompt": "a red fox in snow", **body}, token=token)
     assert reply.status == 202, reply.body
     return reply.json
-
-
-def balance(api, token):
-    return api.get("/v1/credits", token=token).json["balance"]
 
 
 def test_models_list_the_available_providers_with_prices(api):

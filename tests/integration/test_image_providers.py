@@ -209,15 +209,32 @@ def test_server_error_is_retried_by_the_sdk_then_succeeds(provider, fake_openai)
     assert len(fake_openai.calls(GENERATIONS)) == 2
 
 
-def test_rate_limit_with_retry_after_is_retried_then_succeeds(provider, fake_openai):
+class _SleepRecorder:
+    """The time module as the openai SDK sees it, noting each pause it takes between tries."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+    def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        time.sleep(seconds)
+
+
+def test_rate_limit_with_retry_after_is_retried_then_succeeds(provider, fake_openai, monkeypatch):
+    import openai._base_client
+
+    recorder = _SleepRecorder()
+    monkeypatch.setattr(openai._base_client, "time", recorder)
     fake_openai.script("429", retry_after="0.05")
 
-    started = time.monotonic()
     result = provider.generate(gpt_image())
 
     assert result.images[0].data is not None
     assert len(fake_openai.calls(GENERATIONS)) == 2
-    assert time.monotonic() - started < 0.45, "the SDK waited its own backoff instead of the Retry-After"
+    assert recorder.pauses == [0.05], "the SDK waited its own backoff instead of the Retry-After"
 
 
 def test_rate_limit_that_outlasts_the_retries_is_retryable_with_retry_after(make_provider, fake_openai):

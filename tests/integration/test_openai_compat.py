@@ -21,6 +21,7 @@ from chalicelib.domain.compatible_images import CompatibleImages
 from chalicelib.domain.imaging import ProviderError, ProviderRejected
 from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
+from tests.helpers import balance
 from tests.integration.test_generation import QUEUE_URL
 
 BONUS = 50
@@ -90,10 +91,6 @@ def sdk(chalice_client, key):
 def post(api, token: str, body: dict[str, Any], headers: dict[str, str] | None = None):
     return api.post("/v1/openai/images/generations", body, headers={"Authorization": f"Bearer {token}",
                                                                       **(headers or {})})
-
-
-def balance(api, token: str) -> int:
-    return api.get("/v1/credits", token=token).json["balance"]
 
 
 def test_a_call_that_runs_out_of_time_answers_with_the_generation_id_and_is_not_retried(api, container, key, sdk,

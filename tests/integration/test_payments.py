@@ -12,6 +12,7 @@ import pytest
 from chalicelib.adapters.local_checkout import sign_webhook
 from tests.conftest import assert_ledger_matches_balances, sent_emails
 from tests.fake_stripe import WEBHOOK_SECRET, stripe_settings
+from tests.helpers import balance
 
 BONUS = 50
 
@@ -60,10 +61,6 @@ def buy(api, fake_stripe, token: str, body: dict, key: str | None = None) -> dic
     reply = api.post("/v1/credits/checkout", body, token=token, headers=headers)
     assert reply.status == 201, reply.body
     return fake_stripe.sessions[reply.json["checkout_id"]]
-
-
-def balance(api, token: str) -> int:
-    return api.get("/v1/credits", token=token).json["balance"]
 
 
 def test_new_accounts_get_the_signup_bonus_as_a_ledger_row(api):

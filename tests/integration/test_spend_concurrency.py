@@ -14,6 +14,10 @@ from chalicelib.domain.errors import InsufficientCredits
 from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import START
 
+# Races that hold dozens of connections at once run one after another on one xdist worker, so that together
+# they never exhaust the server's max_connections.
+pytestmark = pytest.mark.xdist_group("many-connections")
+
 COST = 7
 AFFORDABLE = 37
 

@@ -11,6 +11,7 @@ from PIL import Image
 from psycopg.rows import dict_row
 
 from chalicelib.adapters.postgres_credits import PostgresLedger
+from tests.helpers import noise_png
 
 
 def encoded(fmt: str, size=(64, 48), **save) -> bytes:
@@ -128,14 +129,6 @@ def post_form(found: dict, data: bytes, content_type: str = "image/png"):
 
     return requests.post(found["url"], data=found["fields"], files={"file": ("upload", data, content_type)},
                          timeout=30)
-
-
-def noise_png(side: int) -> bytes:
-    import os
-
-    buffer = io.BytesIO()
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
 
 
 def test_a_file_beyond_lambdas_payload_goes_to_s3_by_presigned_post_and_is_validated_on_completion(api, db):

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 STAGES = ("dev", "prod")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-pytestmark = pytest.mark.timeout(600)  # the first test packages both stages (pip downloads Lambda wheels)
+# The first test packages both stages (pip downloads Lambda wheels) into the repository's dist/, so the module's
+# tests share one xdist worker: two workers packaging at once would write over each other's files.
+pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("repository-dist")]
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"

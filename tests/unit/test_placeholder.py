@@ -180,9 +180,15 @@ def test_the_stage_delay_spaces_previews_and_the_final_image():
     total = time.perf_counter() - started
 
     assert len(seen) == 2 and seen[0] >= delay and seen[1] >= 2 * delay and total >= 3 * delay
-    started = time.perf_counter()
+
+
+def test_without_a_stage_delay_nothing_waits(monkeypatch):
+    from chalicelib.adapters import placeholder_images
+
+    waits: list[float] = []
+    monkeypatch.setattr(placeholder_images.time, "sleep", waits.append)
     PlaceholderImageProvider().generate(request(size="64x64", on_partial=lambda position, data: None))
-    assert time.perf_counter() - started < delay
+    assert waits == []
 
 
 def test_different_prompts_seeds_and_indexes_differ():
@@ -228,25 +234,16 @@ def test_an_unknown_output_format_fails_without_retry():
     assert caught.value.retryable is False
 
 
-def test_a_1024_square_renders_well_under_100_ms():
-    render("warm up", 0, 0, 64, 64)
-    timings = []
-    for seed in range(3):
-        started = time.perf_counter()
-        render("a lighthouse at dusk, oil painting, dramatic sky " * 5, seed, 0, 1024, 1024, n=4)
-        timings.append(time.perf_counter() - started)
+def test_a_1024_square_renders_as_a_1024_png():
+    # How fast it renders is measured by bench/ (`make bench`, "placeholder render"), not asserted here.
+    data = render("a lighthouse at dusk, oil painting, dramatic sky " * 5, 0, 0, 1024, 1024, n=4)
 
-    assert min(timings) < 0.1
+    assert PillowImageCodec().inspect(data) == ImageInfo(1024, 1024, "image/png")
 
 
 @pytest.mark.parametrize("options", [dict(), dict(background="transparent")], ids=["opaque", "transparent"])
-def test_the_largest_size_renders_exactly_in_under_a_second(options):
-    timings = []
-    for seed in range(2):
-        started = time.perf_counter()
-        data = images(size="3840x2160", seed=seed, **options)[0]
-        timings.append(time.perf_counter() - started)
+def test_the_largest_size_renders_exactly(options):
+    data = images(size="3840x2160", **options)[0]
 
     with opened(data) as image:
         assert image.size == (3840, 2160)
-    assert min(timings) < 1.0

@@ -20,9 +20,9 @@ HOME = "203.0.113.1"
 class Attempts:
     """Login attempts recorded on a controlled clock, checked the way AccountService.login checks them."""
 
-    def __init__(self, clock) -> None:
+    def __init__(self, clock, repo) -> None:
         self.clock = clock
-        self.repo = InMemoryLoginAttempts(InMemoryState())
+        self.repo = repo
 
     def fail(self, ip: str, email: str = EMAIL) -> None:
         self.repo.record(email, ip, False, self.clock.now())
@@ -36,9 +36,20 @@ class Attempts:
         check_login_allowed(counts, now, POLICY)
 
 
-@pytest.fixture
-def attempts(clock) -> Attempts:
-    return Attempts(clock)
+@pytest.fixture(params=["postgres", "in-memory"])
+def attempts(request, clock):
+    """The SQL that counts failures in production, and the in-memory stand-in the service tests use: the same
+    fixed expectations hold for both, so the stand-in cannot drift from the SQL it copies."""
+    if request.param == "in-memory":
+        yield Attempts(clock, InMemoryLoginAttempts(InMemoryState()))
+        return
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from chalicelib.adapters.postgres import PostgresLoginAttempts
+
+    with psycopg.connect(request.getfixturevalue("db"), row_factory=dict_row, autocommit=True) as conn:
+        yield Attempts(clock, PostgresLoginAttempts(conn))
 
 
 def stranger(n: int) -> str:
