@@ -38,12 +38,13 @@ CREATE INDEX community_reports_queue_idx ON community_reports (created_at DESC, 
 CREATE INDEX community_reports_reporter_idx ON community_reports (reporter_id);
 
 -- Community search is a substring match of the prompt; a trigram index serves it where pg_trgm can be installed
--- (RDS allows it; a role without the right just searches without the index).
+-- (RDS allows it; a role without the right, or a server without the extension, such as the embedded one, just
+-- searches without the index).
 DO $$
 BEGIN
     CREATE EXTENSION IF NOT EXISTS pg_trgm;
     CREATE INDEX images_prompt_trgm_idx ON images USING gin (prompt gin_trgm_ops) WHERE published_at IS NOT NULL;
-EXCEPTION WHEN insufficient_privilege OR undefined_file THEN
+EXCEPTION WHEN insufficient_privilege OR undefined_file OR feature_not_supported THEN
     RAISE NOTICE 'pg_trgm unavailable: community search runs without a trigram index';
 END
 $$;
