@@ -562,8 +562,8 @@ PATHS: dict[str, dict[str, Any]] = {
                       parameters=[_path("image_id")]),
     },
     "/v1/images/{image_id}/lineage": {
-        "get": _op("What an image was made from (nearest first) and what was made from it (oldest first); "
-                   f"{LINEAGE_DEPTH} steps either way, at most {LINEAGE_LIMIT} results", "images", "200",
+        "get": _op("What an image was made from (nearest first) and what was made from it (nearest first, "
+                   f"then oldest); {LINEAGE_DEPTH} steps either way, at most {LINEAGE_LIMIT} results", "images", "200",
                    _ref("Lineage"),
                    errors=("403", "404"), parameters=[_path("image_id")]),
     },

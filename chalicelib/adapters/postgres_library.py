@@ -62,7 +62,8 @@ class PostgresLibrary:
     def lineage(self, user_id: str, image_id: str, depth: int,
                 limit: int) -> tuple[builtins.list[ImageRecord], builtins.list[ImageRecord]] | None:
         """The user's image's ancestors (nearest first, up to `depth`) and what was made from it and from
-        those (oldest first, up to `depth` steps and `limit` images); None when the image is not theirs."""
+        those (nearest first, then oldest, up to `depth` steps and `limit` images); None when the image is not
+        theirs."""
         if self._conn.execute("SELECT 1 FROM images WHERE id = %s AND user_id = %s",
                               (image_id, user_id)).fetchone() is None:
             return None
@@ -84,7 +85,7 @@ class PostgresLibrary:
                         SELECT i.id, down.depth + 1 FROM images i JOIN down ON i.parent_image_id = down.id
                         WHERE down.depth < %(depth)s)
                     SELECT {IMAGE_COLUMNS} FROM down JOIN images i ON i.id = down.id
-                    WHERE i.user_id = %(user)s ORDER BY i.created_at, i.id LIMIT %(limit)s""",
+                    WHERE i.user_id = %(user)s ORDER BY down.depth, i.created_at, i.id LIMIT %(limit)s""",
                 {"image": image_id, "user": user_id, "depth": depth, "limit": limit},
             ).fetchall()
         return ancestors, descendants

@@ -247,7 +247,8 @@ class LibraryService:
             return self._owned(uow, user_id, image_id)
 
     def lineage(self, user_id: str, image_id: str) -> tuple[builtins.list[ImageRecord], builtins.list[ImageRecord]]:
-        """What an image of the user's was made from (nearest first) and what was made from it (oldest first)."""
+        """What an image of the user's was made from (nearest first) and what was made from it (nearest first, then
+        oldest)."""
         with self._uow() as uow:
             found = uow.library.lineage(user_id, image_id, LINEAGE_DEPTH, LINEAGE_LIMIT) if is_uuid(image_id) else None
         if found is None:

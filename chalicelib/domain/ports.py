@@ -984,7 +984,8 @@ class Library(Protocol):
 
     def lineage(self, user_id: str, image_id: str, depth: int,
                 limit: int) -> tuple[builtins.list[ImageRecord], builtins.list[ImageRecord]] | None:
-        """Ancestors nearest first and descendants oldest first; None when the image is not the user's."""
+        """Ancestors nearest first and descendants nearest first, then oldest; None when the image is not the
+        user's."""
         ...
 
     def delete(self, user_id: str, image_ids: builtins.list[str]) -> builtins.list[str]:

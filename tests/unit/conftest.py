@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from chalicelib.adapters.jwt_tokens import JwtAccessTokens
@@ -59,3 +66,18 @@ def make_service(store, clock, mailer, tokens):
 @pytest.fixture
 def service(make_service) -> AccountService:
     return make_service()
+
+
+@pytest.fixture(scope="session")
+def templates() -> dict[str, dict[str, Any]]:
+    """`scripts/deploy package` (what `make package` runs) for each stage, with no AWS credentials at all; once a
+    session for every module that reads the templates (they share one xdist group, so one worker packages)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_DEFAULT_REGION="us-east-1", VENV_BIN=str(Path(sys.executable).parent))
+    stages = ("dev", "prod")
+    for stage in stages:
+        run = subprocess.run([str(root / "scripts" / "deploy"), "package", stage], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=540)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    return {stage: json.loads((root / "dist" / stage / "sam.json").read_text()) for stage in stages}

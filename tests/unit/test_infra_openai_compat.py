@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.compatible_images import TIME_MARGIN, WAIT_CEILING
-from tests.unit.test_infra_template import ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, functions, props, ref, templates
+from tests.unit.test_infra_template import ALL_VIEWER_EXCEPT_HOST, CACHING_DISABLED, functions, props, ref
 
 # Shares the packaging of test_infra_template.py, and so its xdist worker (see the mark there).
 pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("repository-dist")]
-__all__ = ["templates"]  # the session fixture that packages both stages
 LONG_ROUTES = ("/v1/openai/images/generations", "/v1/openai/images/edits")
 INTEGRATION_MS = 170_000  # above 29 s needs the Regional API's quota raised (README, "Long calls")
 
