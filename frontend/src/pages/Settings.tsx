@@ -148,7 +148,6 @@ function HandleForm({ onSaved }: { onSaved: (message: string) => void }) {
   const me = useApiData((signal) => api.me(signal));
   return (
     <MeField
-      key={me.data ? 'loaded' : 'loading'}
       field="public_handle"
       title="Public handle"
       label="Public handle"
