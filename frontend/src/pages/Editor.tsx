@@ -5,6 +5,7 @@ import { RequireAuth } from '../components/RequireAuth';
 import { Studio } from '../editor/Studio';
 import { useApiData, usePageTitle } from '../hooks';
 import { loadModels } from '../library';
+import { ImageMissing } from '../components/ImageMissing';
 
 /** /images/:id/edit: the editing studio for one of the user's images or uploads, in a chunk of its own. */
 export function Editor() {
@@ -19,17 +20,7 @@ function EditorContent({ id }: { id: string }) {
   usePageTitle(image.errorStatus === 404 ? 'Image not found' : 'Edit image');
 
   if (image.errorStatus === 404) {
-    return (
-      <section class="not-found" aria-labelledby="missing-title" data-testid="image-missing">
-        <h1 id="missing-title">Image not found</h1>
-        <p>This image doesn't exist or has been deleted.</p>
-        <p>
-          <a href="/gallery" class="btn btn-primary">
-            Back to your images
-          </a>
-        </p>
-      </section>
-    );
+    return <ImageMissing />;
   }
   if (image.data && models.data) return <Studio image={image.data} models={models.data} />;
   return (

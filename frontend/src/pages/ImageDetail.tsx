@@ -19,6 +19,7 @@ import { useApiData, usePageTitle } from '../hooks';
 import { DOWNLOAD_WIDTHS, absoluteUrl, formatOptions, imageName, keepsOriginalFormat, loadModels, modelName, saveFile, setFlash } from '../library';
 import '../styles/images.css';
 import './image-detail.css';
+import { ImageMissing } from '../components/ImageMissing';
 
 export function ImageDetail() {
   const { params } = useRoute();
@@ -35,17 +36,7 @@ function ImageDetailContent({ id }: { id: string }) {
   usePageTitle(image ? shorten(imageName(image), 60) : loaded.errorStatus === 404 ? 'Image not found' : 'Image');
 
   if (loaded.errorStatus === 404) {
-    return (
-      <section class="not-found" aria-labelledby="missing-title" data-testid="image-missing">
-        <h1 id="missing-title">Image not found</h1>
-        <p>This image doesn't exist or has been deleted.</p>
-        <p>
-          <a href="/gallery" class="btn btn-primary">
-            Back to your images
-          </a>
-        </p>
-      </section>
-    );
+    return <ImageMissing />;
   }
   if (!image) {
     return (
