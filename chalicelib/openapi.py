@@ -6,17 +6,14 @@ from functools import cache
 from typing import Any
 
 from .domain.accounts import DEFAULT_DISPLAY_NAME, PUBLIC_HANDLE_PATTERN
-from .domain.api_keys import MAX_LIST, SCOPES
-from .domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
-from .domain.generation import FAILURE_CODES, MAX_PROMPT
+from .domain.api_keys import SCOPES
+from .domain.catalogue import BACKGROUNDS, OUTPUT_FORMATS
+from .domain.generation import FAILURE_CODES
 from .domain.imaging import OUTPUT_TYPES
-from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, MAX_REPORT_NOTE, REPORT_REASONS, WIDTH_LADDER
-from .domain.operations import MAX_PADDING, MAX_UPSCALE_FACTOR, OPERATIONS
-from .domain.uploads import MAX_UPLOAD_BYTES
+from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, REPORT_REASONS, WIDTH_LADDER
+from .domain.operations import MAX_PADDING, OPERATIONS
 from .domain.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
-from .domain.webhooks import LOW_CREDITS_RANGE
-from .domain.webhooks import MAX_DESCRIPTION as WEBHOOK_MAX_DESCRIPTION
-from .domain.webhooks import MAX_URL as WEBHOOK_MAX_URL
+from .handlers import bodies
 
 IMAGE_TYPES = tuple(OUTPUT_TYPES.values())
 COUNT = {"type": "integer", "minimum": 0}
@@ -53,18 +50,11 @@ def _obj(required: dict[str, Any], optional: dict[str, Any] | None = None, extra
 
 
 STRING = {"type": "string"}
-EMAIL = {"type": "string", "format": "email", "maxLength": 254}
-PASSWORD = {"type": "string", "minLength": 1, "maxLength": 10000}
-NEW_PASSWORD = {"type": "string", "minLength": 10, "maxLength": 128}
-CODE = {"type": "string", "minLength": 1, "maxLength": 100, "description": "6 digits from the app, or a recovery code"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
-KEY_LIST_ITEM = {"type": "string", "minLength": 1, "maxLength": 100}  # a model id or an address range on a key
 UUID = {"type": "string", "format": "uuid"}
 OPERATION = {"type": "string", "enum": list(OPERATIONS)}
 PADDING = _obj({}, {side: {"type": "integer", "minimum": 0, "maximum": MAX_PADDING}
                     for side in ("left", "right", "top", "bottom")})
-POSITION = {"type": "integer", "minimum": -1_000_000, "maximum": 1_000_000}
-UPSERT_TEXT = {"type": "string", "maxLength": 2000}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj(
@@ -179,24 +169,6 @@ SCHEMAS: dict[str, Any] = {
                                          "description": "Why it failed, for code to branch on"}}),
     "GenerationPage": _obj({"items": {"type": "array", "items": _ref("Generation")},
                             "next_cursor": {"type": ["string", "null"]}}),
-    "GenerationRequest": _obj({}, {
-        "prompt": {"type": "string", "minLength": 1, "maxLength": 4000,
-                   "description": "Required to generate, edit and inpaint; the other operations have their own, "
-                                  "and a variation takes its source's"},
-        "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 4},
-        "style_preset": STRING, "negative_prompt": {"type": "string", "maxLength": 2000},
-        "source_image_id": {"type": "string", "format": "uuid"}, "mask_image_id": {"type": "string", "format": "uuid"},
-        "background": {"type": "string", "enum": list(BACKGROUNDS)},
-        "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
-        "frame_count": {"type": "integer", "minimum": FRAME_RANGE[0], "maximum": FRAME_RANGE[1],
-                        "description": "GIF only; 9 when omitted"},
-        "operation": {**OPERATION, "description": "Every operation but generate needs source_image_id; inpaint "
-                                                  "also mask_image_id. Omitted: edit with a source, else generate"},
-        "outpaint": {**PADDING, "description": "outpaint only: pixels added on each side (at least one)"},
-        "upscale": {"description": "upscale only: a factor (more than 1, at most 4) or a target size of the "
-                                   "source's shape", "oneOf": [
-            _obj({"factor": {"type": "number", "exclusiveMinimum": 1, "maximum": MAX_UPSCALE_FACTOR}}),
-            _obj({"width": {"type": "integer", "minimum": 1}, "height": {"type": "integer", "minimum": 1}})]}}),
     "Quote": _obj({"cost_credits": {"type": "integer"}, "unit_credits": {"type": "integer"}, "model": STRING,
                    "size": STRING, "quality": STRING, "n": {"type": "integer"},
                    "background": {"type": "string", "enum": list(BACKGROUNDS)},
@@ -334,26 +306,26 @@ IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": 
                          "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 
 
-def _or_null(prop: dict[str, Any]) -> dict[str, Any]:
-    kind = prop.get("type")
-    if kind is None or kind == "null" or (isinstance(kind, list) and "null" in kind):
-        return prop
-    nullable = {**prop, "type": [*(kind if isinstance(kind, list) else [kind]), "null"]}
-    if "enum" in prop:
-        nullable["enum"] = [*prop["enum"], None]
-    return nullable
+def _published(schema: Any) -> Any:
+    """pydantic's schema without the titles it derives from class and field names (the names say it already) and
+    without `default: null` (an optional field is simply left out; generated clients read a default as "always
+    there")."""
+    if isinstance(schema, dict):
+        return {k: _published(v) for k, v in schema.items()
+                if not (k == "title" and isinstance(v, str)) and not (k == "default" and v is None)}
+    if isinstance(schema, list):
+        return [_published(v) for v in schema]
+    return schema
 
 
-def _nullable_optional(schema: dict[str, Any]) -> dict[str, Any]:
-    """A request body whose optional fields may also be null: the handlers read null as "not given"."""
-    if "properties" not in schema:
-        return schema
-    required = set(schema.get("required", []))
-    properties = {name: prop if name in required else _or_null(prop) for name, prop in schema["properties"].items()}
-    return {**schema, "properties": properties}
-
-
-SCHEMAS["GenerationRequest"] = _nullable_optional(SCHEMAS["GenerationRequest"])
+def _body(model: type[bodies.Body]) -> dict[str, str]:
+    """A request body's component, from its pydantic model (nested models become components of their own)."""
+    schema = _published(model.model_json_schema(ref_template="#/components/schemas/{model}"))
+    for name, nested in {**schema.pop("$defs", {}), model.__name__: schema}.items():
+        nested.setdefault("required", [])
+        if SCHEMAS.setdefault(name, nested) != nested:
+            raise ValueError(f"two schemas are called {name}")
+    return _ref(model.__name__)
 
 
 def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
@@ -373,7 +345,7 @@ def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None
     keys_allowed = api_key and tag not in ("admin", "api keys")
     op["security"] = ([{"bearer": []}, {"apiKey": []}] if keys_allowed else [{"bearer": []}]) if auth else []
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _nullable_optional(body)}}}
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if parameters:
         op["parameters"] = parameters
     return op
@@ -404,8 +376,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/register": {
         "post": _op("Create an account; a verification link is emailed", "accounts", "201", _ref("Session"),
-                    _obj({"email": EMAIL, "password": NEW_PASSWORD},
-                         {"display_name": {"type": "string", "minLength": 1, "maxLength": 80}}),
+                    _body(bodies.RegisterRequest),
                     auth=False, errors=("400", "409", "422", "429"),
                     description="400 `invalid_request` for invisible or control characters in the email or name; "
                                 "409 `conflict` when the email is taken; 422 `weak_password` with zxcvbn's "
@@ -415,7 +386,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/verify-email": {
         "post": _op("Verify the email address with the emailed token; grants the signup bonus once", "accounts", "200",
-                    _ref("User"), _obj({"token": STRING}), auth=False, errors=("400",),
+                    _ref("User"), _body(bodies.TokenRequest), auth=False, errors=("400",),
                     description="400 `invalid_token` for an unknown, used or expired token.")
     },
     "/v1/auth/verify-email/resend": {
@@ -425,9 +396,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/login": {
         "post": _op("Sign in", "accounts", "200", _ref("Session"),
-                    _obj({"email": STRING, "password": PASSWORD},
-                         {"code": {"type": "string", "minLength": 1, "maxLength": 100,
-                                   "description": "The authenticator's 6 digits or a recovery code, with 2FA on"}}),
+                    _body(bodies.LoginRequest),
                     auth=False, errors=("400", "401", "429"),
                     description="401 `unauthorized` for a wrong email or password (the same answer for both); "
                                 "401 `two_factor_required` for an account with 2FA until `code` is sent, and for a "
@@ -435,31 +404,30 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/refresh": {
         "post": _op("Rotate a refresh token for a new pair", "accounts", "200", _ref("Session"),
-                    _obj({"refresh_token": STRING}), auth=False, errors=("400", "401"))
+                    _body(bodies.RefreshRequest), auth=False, errors=("400", "401"))
     },
     "/v1/auth/logout": {
-        "post": _op("End the session of a refresh token", "accounts", "204", None, _obj({"refresh_token": STRING}),
+        "post": _op("End the session of a refresh token", "accounts", "204", None, _body(bodies.RefreshRequest),
                     auth=False)
     },
     "/v1/auth/password-reset": {
         "post": _op("Email a single-use reset link", "accounts", "202",
-                    _obj({"status": {"type": "string", "enum": ["accepted"]}}), _obj({"email": STRING}), auth=False)
+                    _obj({"status": {"type": "string", "enum": ["accepted"]}}), _body(bodies.PasswordResetRequest),
+                    auth=False)
     },
     "/v1/auth/password-reset/confirm": {
         "post": _op("Set a new password with a reset token", "accounts", "204", None,
-                    _obj({"token": STRING, "new_password": NEW_PASSWORD}), auth=False, errors=("400", "422"))
+                    _body(bodies.PasswordResetConfirm), auth=False, errors=("400", "422"))
     },
     "/v1/me": {
         "get": _op("The signed-in user", "accounts", "200", _ref("User"), errors=()),
         "patch": _op("Update the profile", "accounts", "200", _ref("User"),
-                     _obj({}, {"display_name": {"type": "string", "minLength": 1, "maxLength": 80},
-                               "public_handle": {"type": "string", "pattern": PUBLIC_HANDLE_PATTERN,
-                                                 "description": "Lower case only; reserved words are refused"}}),
+                     _body(bodies.ProfileChange),
                      errors=("400", "403", "409"),
                      description="400 naming the field for a bad value (nothing changes); 409 `conflict` with "
                                  "details.field `public_handle` when another account holds the handle in any case."),
         "delete": _op("Delete the account, its images and keys", "accounts", "204", None,
-                      _obj({"password": PASSWORD}), errors=("400", "403", "429"), api_key=False),
+                      _body(bodies.PasswordConfirmation), errors=("400", "403", "429"), api_key=False),
     },
     "/v1/credits": {"get": _op("Balance and credits awaiting payment", "credits", "200", _ref("Credits"),
                                errors=("403",))},
@@ -467,12 +435,7 @@ PATHS: dict[str, dict[str, Any]] = {
                                      errors=())},
     "/v1/credits/checkout": {
         "post": _op("Start a Stripe Checkout for a pack or a custom amount", "credits", "201", _ref("Checkout"),
-                    {**_obj({}, {"pack_id": {"type": "string", "minLength": 1},
-                                 "amount_cents": {"type": "integer", "minimum": 500, "maximum": 50000,
-                                                  "multipleOf": 100}}),
-                     # Exactly one of them, not null.
-                     "oneOf": [{"required": ["pack_id"], "properties": {"pack_id": {"type": "string"}}},
-                               {"required": ["amount_cents"], "properties": {"amount_cents": {"type": "integer"}}}]},
+                    _body(bodies.CheckoutRequest),
                     errors=("400", "403", "409"), parameters=[IDEMPOTENCY_PARAMETER])
     },
     "/v1/credits/transactions": {
@@ -503,10 +466,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/prompt-templates": {"get": _op("Prompt templates", "generation", "200", _ref("PromptTemplates"), auth=False,
                                         errors=())},
     "/v1/generations/quote": {"post": _op("Price a request without charging", "generation", "200", _ref("Quote"),
-                                          _ref("GenerationRequest"), errors=("400", "403"))},
+                                          _body(bodies.GenerationRequest), errors=("400", "403"))},
     "/v1/generations": {
         "post": _op("Ask for images; the cost is taken now and failed images are refunded", "generation", "202",
-                    _ref("Generation"), _ref("GenerationRequest"), errors=("400", "402", "403", "409", "422"),
+                    _ref("Generation"), _body(bodies.GenerationRequest), errors=("400", "402", "403", "409", "422"),
                     parameters=[IDEMPOTENCY_PARAMETER]),
         "get": _op("Generations, newest first", "generation", "200", _ref("GenerationPage"), errors=("400", "403"),
                    parameters=[*PAGE_PARAMETERS,
@@ -540,10 +503,7 @@ PATHS: dict[str, dict[str, Any]] = {
                              "requestBody": {"required": True, "content": {
                                  **{t: {"schema": {"type": "string", "format": "binary"}}
                                     for t in ("image/png", "image/jpeg", "image/webp")},
-                                 "application/json": {"schema": _obj({
-                                     "content_type": {"type": "string", "enum": ["image/png", "image/jpeg",
-                                                                                 "image/webp"]},
-                                     "bytes": {"type": "integer", "minimum": 1, "maximum": MAX_UPLOAD_BYTES}})}}}}},
+                                 "application/json": {"schema": _body(bodies.UploadTicketRequest)}}}}},
     "/v1/uploads/{upload_id}/complete": {"post": _op(
         "Validate and keep the file POSTed for an upload ticket, as a direct upload is", "generation", "201",
         _ref("Upload"), errors=("403", "404", "409", "413", "415"), parameters=[_path("upload_id")],
@@ -601,12 +561,11 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/images/bulk": {"post": _op("Delete, favourite or unfavourite up to 100 images", "images", "200",
                                     _ref("BulkResult"),
-                                    _obj({"action": {"type": "string", "enum": ["delete", "favorite", "unfavorite"]},
-                                          "ids": {"type": "array", "items": UUID, "minItems": 1, "maxItems": 100}}),
+                                    _body(bodies.BulkRequest),
                                     errors=("400", "403"))},
     "/v1/images/download": {"post": _op("A ZIP of up to 100 originals", "images", "200",
                                         {"type": "string", "format": "binary"},
-                                        _obj({"ids": {"type": "array", "items": UUID, "minItems": 1, "maxItems": 100}}),
+                                        _body(bodies.DownloadRequest),
                                         errors=("400", "403", "404"), content_type="application/zip")},
     "/v1/public/images/{slug}": {"get": _op("A shared image", "sharing", "200", _ref("PublicImage"), auth=False,
                                             errors=("404",), parameters=[_path("slug")])},
@@ -636,8 +595,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/community/{slug}/report": {
         "post": _op("Report an image on Community to the moderators", "sharing", "202",
                     _obj({"status": {"type": "string", "enum": ["accepted"]}}),
-                    _obj({"reason": {"type": "string", "enum": list(REPORT_REASONS)}},
-                         {"note": {"type": "string", "maxLength": MAX_REPORT_NOTE}}),
+                    _body(bodies.ReportRequest),
                     errors=("400", "403", "404"), parameters=[_path("slug")],
                     description="One open report per user per image: another is accepted and dropped."),
     },
@@ -657,18 +615,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/api-keys": {
         "post": _op("Create a developer key; the key is shown this once", "api keys", "201", _ref("ApiKey"),
-                    _obj({"name": {"type": "string", "minLength": 1, "maxLength": 80, "pattern": "\\S"}},
-                         {"monthly_cap_credits": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
-                          "rate_limit_per_minute": {"type": "integer", "minimum": 1, "maximum": 600},
-                          "scopes": {"type": ["array", "null"], "items": _ref("KeyScope"), "minItems": 1,
-                                     "description": "Default: all of them"},
-                          "allowed_models": {"type": ["array", "null"], "items": KEY_LIST_ITEM, "minItems": 1,
-                                             "maxItems": MAX_LIST, "description": "Default: any model"},
-                          "allowed_ips": {"type": ["array", "null"], "items": KEY_LIST_ITEM, "minItems": 1,
-                                          "maxItems": MAX_LIST,
-                                          "description": "Addresses or CIDR ranges the key works from; default any"},
-                          "expires_at": {"type": ["string", "null"], "format": "date-time",
-                                         "description": "At most three years ahead; default never"}}),
+                    _body(bodies.ApiKeyRequest),
                     errors=("400", "403")),
         "get": _op("Your keys, without their secrets, with this month's usage", "api keys", "200", _ref("ApiKeyPage"),
                    errors=("403",)),
@@ -684,89 +631,57 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("A user with payments, generations and keys (admin)", "admin", "200", _ref("AdminUserDetail"),
                    errors=("403", "404"), parameters=[_path("user_id")]),
         "patch": _op("Suspend, reinstate, promote or demote (admin)", "admin", "200", _ref("AdminUser"),
-                     {**_obj({}, {"suspended": {"type": "boolean"},
-                                  "role": {"type": "string", "enum": ["user", "admin"]}}),
-                      "anyOf": [{"required": ["suspended"], "properties": {"suspended": {"type": "boolean"}}},
-                                {"required": ["role"], "properties": {"role": {"type": "string"}}}]},
+                     _body(bodies.UserChange),
                      errors=("400", "403", "404", "409"), parameters=[_path("user_id")]),
     },
     "/v1/admin/users/{user_id}/credits": {"post": _op("Grant or debit credits with a reason (admin)", "admin", "201",
                                                       _ref("Transaction"),
-                                                      _obj({"delta": {"type": "integer", "minimum": -10_000_000,
-                                                                      "maximum": 10_000_000, "not": {"const": 0}},
-                                                            "reason": {"type": "string", "minLength": 3,
-                                                                       "maxLength": 500}}),
+                                                      _body(bodies.CreditAdjustment),
                                                       errors=("400", "403", "404", "409"),
                                                       parameters=[_path("user_id")])},
     "/v1/admin/pricing": {
         "get": _op("The price table (admin)", "admin", "200", _ref("Pricing"), errors=("403",)),
         "put": _op("Upsert price rows; new requests only (admin)", "admin", "200", _ref("Pricing"),
-                   _obj({"items": {"type": "array", "items": _ref("PriceRow")}},
-                        {"rates": {"type": "array", "items": _ref("RateRow")}}), errors=("400", "403")),
+                   _body(bodies.PricingChange), errors=("400", "403")),
     },
     "/v1/admin/settings": {
         "get": _op("Signup bonus, daily cap, provider fallback, enabled models (admin)", "admin", "200",
                    _ref("Settings"), errors=("403",)),
         "patch": _op("Change settings (admin)", "admin", "200", _ref("Settings"),
-                     {**_obj({}, {"signup_bonus": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
-                                  "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1, "maximum": 10_000_000},
-                                  "provider_fallback": {"type": "boolean"},
-                                  "upload_quota_bytes": {"type": "integer", "minimum": 0, "maximum": 100 * 1024**3,
-                                                         "description": "Bytes of uploads one user may keep"}}),
-                      # At least one setting; daily_spend_cap null lifts the cap, other nulls read as not given.
-                      "anyOf": [{"required": ["signup_bonus"], "properties": {"signup_bonus": {"type": "integer"}}},
-                                {"required": ["provider_fallback"],
-                                 "properties": {"provider_fallback": {"type": "boolean"}}},
-                                {"required": ["daily_spend_cap"]},
-                                {"required": ["upload_quota_bytes"],
-                                 "properties": {"upload_quota_bytes": {"type": "integer"}}}]}, errors=("400", "403")),
+                     _body(bodies.SettingsChange), errors=("400", "403")),
     },
     "/v1/admin/models": {"get": _op("Every catalogue row with its state and token rates (admin)", "admin", "200",
                                     _ref("AdminModelPage"), errors=("403",))},
     "/v1/admin/models/{model_id}": {
-        "put": _op("Enable or disable a model (admin)", "admin", "204", None, _obj({"enabled": {"type": "boolean"}}),
+        "put": _op("Enable or disable a model (admin)", "admin", "204", None, _body(bodies.EnabledChange),
                    errors=("400", "403", "404"), parameters=[_path("model_id")]),
         "patch": _op("Change a catalogue row: on/off, available again, replacement, label, order, token rates (admin)",
-                     "admin", "200", _ref("AdminModel"), {**_obj({}, {
-                         "enabled": {"type": "boolean"}, "available": {"type": "boolean"},
-                         "label": {"type": "string", "minLength": 1, "maxLength": 80}, "position": POSITION,
-                         "replacement_model": {"type": ["string", "null"]},
-                         "token_rates": _obj({}, {name: {"type": "number", "minimum": 0, "maximum": 10_000}
-                                                  for name in ("input_text", "input_image", "output_image")})}),
-                         "minProperties": 1},
+                     "admin", "200", _ref("AdminModel"), _body(bodies.ModelChange),
                      errors=("400", "403", "404"), parameters=[_path("model_id")]),
     },
     "/v1/admin/style-presets/{preset_id}": {"put": _op("Create or change a style preset (admin)", "admin", "204", None,
-                                                       _obj({"label": UPSERT_TEXT, "prompt_suffix": UPSERT_TEXT},
-                                                            {"position": POSITION, "active": {"type": "boolean"}}),
+                                                       _body(bodies.PresetUpsert),
                                                        errors=("400", "403"), parameters=[_item_id("preset_id")])},
     "/v1/admin/prompt-templates/{template_id}": {"put": _op("Create or change a prompt template (admin)", "admin",
                                                             "204", None,
-                                                            _obj({"label": UPSERT_TEXT,
-                                                                  "template": {**UPSERT_TEXT, "pattern": "\\{"}},
-                                                                 {"position": POSITION, "active": {"type": "boolean"}}),
+                                                            _body(bodies.TemplateUpsert),
                                                             errors=("400", "403"),
                                                             parameters=[_item_id("template_id")])},
     "/v1/admin/credit-packs/{pack_id}": {"put": _op("Create or change a credit pack (admin)", "admin", "204", None,
-                                                    _obj({"label": UPSERT_TEXT,
-                                                          "credits": {"type": "integer", "minimum": 1,
-                                                                      "maximum": 10_000_000},
-                                                          "amount_cents": {"type": "integer", "minimum": 100,
-                                                                           "maximum": 100_000}},
-                                                         {"position": POSITION, "active": {"type": "boolean"}}),
+                                                    _body(bodies.PackUpsert),
                                                     errors=("400", "403"), parameters=[_item_id("pack_id")])},
     "/v1/admin/audit-log": {"get": _op("Every admin action, newest first (admin)", "admin", "200", _ref("AuditPage"),
                                        errors=("400", "403"), parameters=PAGE_PARAMETERS)},
     "/v1/me/2fa": {
         "post": _op("Start two-factor set-up: a TOTP secret to scan", "accounts", "200", _ref("TwoFactorSetup"),
                     errors=("409",), api_key=False, description="409 `conflict` when 2FA is on already."),
-        "delete": _op("Turn two-factor sign-in off", "accounts", "204", None, _obj({"code": CODE}),
+        "delete": _op("Turn two-factor sign-in off", "accounts", "204", None, _body(bodies.CodeRequest),
                       errors=("400", "409"), api_key=False,
                       description="400 `invalid_code` for a wrong code; 409 `conflict` when 2FA is off."),
     },
     "/v1/me/2fa/confirm": {
         "post": _op("Turn two-factor sign-in on with a code from the app; returns recovery codes", "accounts", "200",
-                    _ref("RecoveryCodes"), _obj({"code": CODE}), errors=("400", "409"), api_key=False,
+                    _ref("RecoveryCodes"), _body(bodies.CodeRequest), errors=("400", "409"), api_key=False,
                     description="400 `invalid_code` for a wrong code; 409 `conflict` without a set-up begun.")
     },
     "/v1/me/sessions": {
@@ -779,7 +694,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
-                    _obj({"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+                    _body(bodies.PasswordChange),
                     errors=("400", "403", "422", "429"), api_key=False)
     },
 }
@@ -891,24 +806,6 @@ SCHEMAS["OpenAIModelList"] = _obj({
     "object": {"type": "string", "enum": ["list"]},
     "data": {"type": "array", "items": _obj({"id": STRING, "object": {"type": "string", "enum": ["model"]},
                                              "created": {"type": "integer"}, "owned_by": STRING})}})
-_OPENAI_COMMON = {
-    "model": STRING, "n": {"type": "integer", "minimum": 1, "maximum": 10}, "size": STRING,
-    "quality": STRING, "background": {"type": "string", "enum": list(BACKGROUNDS)},
-    "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
-    "output_compression": {"type": "integer", "minimum": 0, "maximum": 100},
-    "frame_count": {"type": "integer", "minimum": FRAME_RANGE[0], "maximum": FRAME_RANGE[1]},
-    "partial_images": {"type": "integer", "minimum": 0, "maximum": 3},
-    "stream": {"type": "boolean"}, "response_format": {"type": "string", "enum": ["b64_json"]},
-    "user": STRING, "safety_identifier": STRING,
-}
-SCHEMAS["OpenAIImageRequest"] = _nullable_optional(_obj(
-    {"prompt": {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT}},
-    {**_OPENAI_COMMON, "moderation": {"type": "string", "enum": ["auto", "low"]}}))
-SCHEMAS["OpenAIEditRequest"] = _obj(
-    {"prompt": {"type": "string", "minLength": 1, "maxLength": MAX_PROMPT},
-     "image": {"type": "string", "contentMediaType": "image/png", "format": "binary"}},
-    {**_OPENAI_COMMON, "mask": {"type": "string", "contentMediaType": "image/png", "format": "binary"},
-     "input_fidelity": {"type": "string", "enum": ["high", "low"]}})
 _STREAM = {"type": "string", "description": "Server-sent events (stream=true): image_generation.partial_image (or "
                                             "image_edit.partial_image) events, then one completed event per image, "
                                             "or an error event; sent whole once the generation ends."}
@@ -939,11 +836,11 @@ PATHS["/v1/openai/models"] = {"get": _openai_op(
     "The models a request may name, in OpenAI's list shape", _ref("OpenAIModelList"), (), _OPENAI_AUTH)}
 PATHS["/v1/openai/images/generations"] = {"post": _openai_op(
     "Generate images as OpenAI's Images API does", _ref("OpenAIImagesResponse"),
-    ("400", "402", "404", "409", "415", "504"), _OPENAI_AUTH + _OPENAI_RUN, _ref("OpenAIImageRequest"))}
+    ("400", "402", "404", "409", "415", "504"), _OPENAI_AUTH + _OPENAI_RUN, _body(bodies.OpenAIImageRequest))}
 PATHS["/v1/openai/images/edits"] = {"post": _openai_op(
     "Edit an image (multipart, as the OpenAI SDK sends it)", _ref("OpenAIImagesResponse"),
     ("400", "402", "404", "409", "413", "415", "504"), _OPENAI_AUTH + _OPENAI_RUN + " The image and mask are "
-    "PNG, JPEG or WebP, at most 10 MB each; they are kept as uploads.", _ref("OpenAIEditRequest"),
+    "PNG, JPEG or WebP, at most 10 MB each; they are kept as uploads.", _body(bodies.OpenAIEditRequest),
     "multipart/form-data")}
 for _compatible in ("/v1/openai/images/generations", "/v1/openai/images/edits"):
     PATHS[_compatible]["post"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": _STREAM}
@@ -978,20 +875,14 @@ _WEBHOOK_RULES = ("Deliveries are signed as Standard Webhooks says (webhook-id, 
 PATHS["/v1/webhook-endpoints"] = {
     "post": _op("Add a webhook endpoint; its signing secret is shown this once", "webhooks", "201",
                 _ref("WebhookEndpoint"),
-                _obj({"url": {"type": "string", "minLength": 1, "maxLength": WEBHOOK_MAX_URL},
-                      "events": {"type": "array", "minItems": 1, "items": WEBHOOK_EVENT}},
-                     {"description": {"type": "string", "maxLength": WEBHOOK_MAX_DESCRIPTION},
-                      "low_credits_threshold": {"type": "integer", "minimum": LOW_CREDITS_RANGE[0],
-                                                "maximum": LOW_CREDITS_RANGE[1],
-                                                "description": "credits.low fires when the balance falls below "
-                                                               "this (100 when omitted)"}}),
+                _body(bodies.WebhookEndpointRequest),
                 description=_WEBHOOK_RULES),
     "get": _op("Your webhook endpoints, newest first, without their secrets", "webhooks", "200",
                _ref("WebhookEndpointPage"), errors=()),
 }
 PATHS["/v1/webhook-endpoints/{endpoint_id}"] = {
     "patch": _op("Turn an endpoint off, or back on (what was pending for it is then sent)", "webhooks", "200",
-                 _ref("WebhookEndpoint"), _obj({"enabled": {"type": "boolean"}}), errors=("400", "404"),
+                 _ref("WebhookEndpoint"), _body(bodies.EnabledChange), errors=("400", "404"),
                  parameters=[_path("endpoint_id")]),
     "delete": _op("Delete a webhook endpoint and its delivery log", "webhooks", "204", None, errors=("404",),
                   parameters=[_path("endpoint_id")])}

@@ -12,10 +12,12 @@ log = logging.getLogger("devstack")
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    """An SQS trigger event as Lambda delivers it."""
+    """An SQS trigger event as Lambda delivers it (every attribute Powertools' SqsRecordModel requires)."""
+    now = str(int(time.time() * 1000))
     return {"Records": [{
         "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": now, "SenderId": "AIDAPIXMINTLOCAL",
+                       "ApproximateFirstReceiveTimestamp": now},
         "messageAttributes": {}, "md5OfBody": m.get("MD5OfBody", ""), "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn, "awsRegion": "us-east-1",
     } for m in messages]}

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from ..domain.admin import POSITION_LIMIT
 from ..domain.errors import InvalidRequest
 from ..domain.generation import GenerationFilters
-from .api import api_view, fields, json_body, page_params, query_of, require_admin
+from . import bodies
+from .api import api_view, page_params, query_of, require_admin
 from .responses import (
     admin_model_json,
     audit_json,
@@ -56,10 +55,10 @@ def user_detail(user_id: str) -> Response:
 @api_view
 def update_user(user_id: str) -> Response:
     principal = require_admin(bp.current_request)
-    body = fields(json_body(bp.current_request), {}, {"suspended": bool, "role": str})
-    if not body:
+    body = bodies.parse(bodies.UserChange, bp.current_request)
+    if not body.given():
         raise InvalidRequest("Send suspended and/or role.", {"field": "suspended"})
-    summary = container().admin.update_user(principal, user_id, body.get("suspended"), body.get("role"))
+    summary = container().admin.update_user(principal, user_id, body.suspended, body.role)
     return Response(summary_json(summary))
 
 
@@ -67,8 +66,8 @@ def update_user(user_id: str) -> Response:
 @api_view
 def adjust_credits(user_id: str) -> Response:
     principal = require_admin(bp.current_request)
-    body = fields(json_body(bp.current_request), {"delta": int, "reason": str})
-    entry = container().admin.adjust_credits(principal, user_id, body["delta"], body["reason"])
+    body = bodies.parse(bodies.CreditAdjustment, bp.current_request)
+    entry = container().admin.adjust_credits(principal, user_id, body.delta, body.reason)
     return Response(entry_json(entry), status_code=201)
 
 
@@ -83,17 +82,10 @@ def pricing() -> Response:
 @api_view
 def set_pricing() -> Response:
     principal = require_admin(bp.current_request)
-    body = fields(json_body(bp.current_request), {"items": list}, {"rates": list})
-    items, rates = container().admin.set_pricing(principal, _price_rows(body["items"]), body.get("rates"))
+    body = bodies.parse(bodies.PricingChange, bp.current_request)
+    rates = [r.given() for r in body.rates] if body.rates is not None else None
+    items, rates = container().admin.set_pricing(principal, [r.given() for r in body.items], rates)
     return Response({"items": items, "rates": rates})
-
-
-def _price_rows(items: list[Any]) -> list[Any]:
-    for index, item in enumerate(items):
-        for name in ("model", "size", "quality"):
-            if isinstance(item, dict) and name in item and not isinstance(item[name], str):
-                raise InvalidRequest(f"{name} is a string.", {"field": f"items[{index}].{name}"})
-    return items
 
 
 @bp.route("/v1/admin/settings", methods=["GET"])
@@ -107,22 +99,18 @@ def settings() -> Response:
 @api_view
 def update_settings() -> Response:
     principal = require_admin(bp.current_request)
-    raw = json_body(bp.current_request)
-    body = fields(raw, {}, {"signup_bonus": int, "provider_fallback": bool, "daily_spend_cap": int,
-                            "upload_quota_bytes": int})
-    if "daily_spend_cap" in raw and raw["daily_spend_cap"] is None:
-        body["daily_spend_cap"] = None
-    if not body:
+    changes = bodies.parse(bodies.SettingsChange, bp.current_request).changes()
+    if not changes:
         raise InvalidRequest("Send at least one setting.", {"field": "signup_bonus"})
-    return Response(container().admin.update_settings(principal, body))
+    return Response(container().admin.update_settings(principal, changes))
 
 
 @bp.route("/v1/admin/models/{model_id}", methods=["PUT"])
 @api_view
 def set_model(model_id: str) -> Response:
     principal = require_admin(bp.current_request)
-    body = fields(json_body(bp.current_request), {"enabled": bool})
-    container().admin.set_model_enabled(principal, model_id, body["enabled"])
+    body = bodies.parse(bodies.EnabledChange, bp.current_request)
+    container().admin.set_model_enabled(principal, model_id, body.enabled)
     return Response("", status_code=204)
 
 
@@ -137,15 +125,13 @@ def admin_models() -> Response:
 @api_view
 def update_model(model_id: str) -> Response:
     principal = require_admin(bp.current_request)
-    return Response(admin_model_json(container().admin.update_model(principal, model_id,
-                                                                    json_body(bp.current_request))))
+    changes = bodies.parse(bodies.ModelChange, bp.current_request).changes()
+    return Response(admin_model_json(container().admin.update_model(principal, model_id, changes)))
 
 
-def _upsert(kind: str, item_id: str, required: dict[str, type]) -> Response:
+def _upsert(kind: str, item_id: str, shape: type[bodies.Body]) -> Response:
     principal = require_admin(bp.current_request)
-    body = fields(json_body(bp.current_request), required, {"position": int, "active": bool}, max_length=2000)
-    if not -POSITION_LIMIT <= body.get("position", 0) <= POSITION_LIMIT:
-        raise InvalidRequest(f"position is from -{POSITION_LIMIT:,} to {POSITION_LIMIT:,}.", {"field": "position"})
+    body = bodies.parse(shape, bp.current_request).given()
     if not ITEM_ID.fullmatch(item_id):
         # ASCII only: str.isalnum() would also take "¼" and other characters nobody types in a URL.
         raise InvalidRequest("The id is 1 to 40 letters, digits, - or _.", {"field": "id"})
@@ -156,19 +142,19 @@ def _upsert(kind: str, item_id: str, required: dict[str, type]) -> Response:
 @bp.route("/v1/admin/style-presets/{preset_id}", methods=["PUT"])
 @api_view
 def upsert_preset(preset_id: str) -> Response:
-    return _upsert("style_preset", preset_id, {"label": str, "prompt_suffix": str})
+    return _upsert("style_preset", preset_id, bodies.PresetUpsert)
 
 
 @bp.route("/v1/admin/prompt-templates/{template_id}", methods=["PUT"])
 @api_view
 def upsert_template(template_id: str) -> Response:
-    return _upsert("prompt_template", template_id, {"label": str, "template": str})
+    return _upsert("prompt_template", template_id, bodies.TemplateUpsert)
 
 
 @bp.route("/v1/admin/credit-packs/{pack_id}", methods=["PUT"])
 @api_view
 def upsert_pack(pack_id: str) -> Response:
-    return _upsert("credit_pack", pack_id, {"label": str, "credits": int, "amount_cents": int})
+    return _upsert("credit_pack", pack_id, bodies.PackUpsert)
 
 
 @bp.route("/v1/admin/community/{image_id}/hidden", methods=["PUT", "DELETE"])

@@ -282,30 +282,6 @@ def whole_number(raw: str) -> bool:
     return raw.isascii() and raw.isdigit()
 
 
-def fields(body: dict[str, Any], required: Mapping[str, type], optional: Mapping[str, type] | None = None,
-           max_length: int = 10_000) -> dict[str, Any]:
-    """Checks names and types of a body's fields; unknown fields are refused so typos surface."""
-    optional = optional or {}
-    unknown = sorted(set(body) - set(required) - set(optional))
-    if unknown:
-        raise errors.InvalidRequest(f"Unknown field: {unknown[0]}.", {"field": unknown[0]})
-    out: dict[str, Any] = {}
-    for name, kind in {**required, **optional}.items():
-        if name not in body or (name in optional and body[name] is None):
-            if name in required:
-                raise errors.InvalidRequest(f"The field {name} is required.", {"field": name})
-            continue
-        value = body[name]
-        if kind is int and isinstance(value, float) and value.is_integer():
-            value = int(value)  # JSON has one number type: 3.0 is the whole number 3, as JSON Schema reads it
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise errors.InvalidRequest(f"The field {name} must be {_kind_name(kind)}.", {"field": name})
-        if isinstance(value, str) and len(value) > max_length:
-            raise errors.InvalidRequest(f"The field {name} is too long.", {"field": name})
-        out[name] = value
-    return out
-
-
 def parse_moment(raw: str | None, name: str) -> datetime | None:
     """An RFC 3339 date or time with its zone (None stays None); a 400 naming the field otherwise."""
     if raw is None:
@@ -317,11 +293,6 @@ def parse_moment(raw: str | None, name: str) -> datetime | None:
     if moment.tzinfo is None:
         raise errors.InvalidRequest(f"{name} needs a time zone, e.g. 2026-01-31T00:00:00Z.", {"field": name})
     return moment
-
-
-def _kind_name(kind: type) -> str:
-    return {str: "a string", int: "a whole number", bool: "true or false", dict: "an object", list: "a list"}.get(
-        kind, kind.__name__)
 
 
 def query_of(request: Request) -> Mapping[str, str]:

@@ -6,7 +6,8 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.api_keys import KeyLimits
-from .api import api_view, authenticate, fields, json_body, parse_moment
+from . import bodies
+from .api import api_view, authenticate, parse_moment
 from .responses import key_json
 
 bp = Blueprint(__name__)
@@ -16,14 +17,11 @@ bp = Blueprint(__name__)
 @api_view
 def create_key() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    body = fields(json_body(bp.current_request), {"name": str},
-                  {"monthly_cap_credits": int, "rate_limit_per_minute": int, "scopes": list, "allowed_models": list,
-                   "allowed_ips": list, "expires_at": str})
-    limits = KeyLimits(monthly_cap=body.get("monthly_cap_credits"), rate_limit=body.get("rate_limit_per_minute"),
-                       scopes=body.get("scopes"), allowed_models=body.get("allowed_models"),
-                       allowed_ips=body.get("allowed_ips"),
-                       expires_at=parse_moment(body.get("expires_at"), "expires_at"))
-    key, secret = container().api_keys.create(principal.user, body["name"], limits)
+    body = bodies.parse(bodies.ApiKeyRequest, bp.current_request)
+    limits = KeyLimits(monthly_cap=body.monthly_cap_credits, rate_limit=body.rate_limit_per_minute,
+                       scopes=body.scopes, allowed_models=body.allowed_models, allowed_ips=body.allowed_ips,
+                       expires_at=parse_moment(body.expires_at, "expires_at"))
+    key, secret = container().api_keys.create(principal.user, body.name, limits)
     return Response({**key_json(key), "key": secret}, status_code=201)
 
 

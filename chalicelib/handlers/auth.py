@@ -6,7 +6,8 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from ..bootstrap import container
-from .api import api_view, authenticate, client_ip, fields, json_body
+from . import bodies
+from .api import api_view, authenticate, client_ip
 from .responses import session_json, user_json
 
 bp = Blueprint(__name__)
@@ -22,9 +23,9 @@ def user_agent(request: Request) -> str | None:
 @api_view
 def register() -> Response:
     request = bp.current_request
-    body = fields(json_body(request), {"email": str, "password": str}, {"display_name": str})
+    body = bodies.parse(bodies.RegisterRequest, request)
     session = container().accounts.register(
-        body["email"], body["password"], body.get("display_name"), client_ip(request), user_agent(request)
+        body.email, body.password, body.display_name, client_ip(request), user_agent(request)
     )
     return Response(session_json(session), status_code=201)
 
@@ -32,8 +33,8 @@ def register() -> Response:
 @bp.route("/v1/auth/verify-email", methods=["POST"])
 @api_view
 def verify_email() -> Response:
-    body = fields(json_body(bp.current_request), {"token": str})
-    return Response(user_json(container().accounts.verify_email(body["token"])), status_code=200)
+    body = bodies.parse(bodies.TokenRequest, bp.current_request)
+    return Response(user_json(container().accounts.verify_email(body.token)), status_code=200)
 
 
 @bp.route("/v1/auth/verify-email/resend", methods=["POST"])
@@ -48,8 +49,8 @@ def resend_verification() -> Response:
 @api_view
 def login() -> Response:
     request = bp.current_request
-    body = fields(json_body(request), {"email": str, "password": str}, {"code": str})
-    session = container().accounts.login(body["email"], body["password"], client_ip(request), body.get("code"),
+    body = bodies.parse(bodies.LoginRequest, request)
+    session = container().accounts.login(body.email, body.password, client_ip(request), body.code,
                                          user_agent(request))
     return Response(session_json(session), status_code=200)
 
@@ -57,29 +58,29 @@ def login() -> Response:
 @bp.route("/v1/auth/refresh", methods=["POST"])
 @api_view
 def refresh() -> Response:
-    body = fields(json_body(bp.current_request), {"refresh_token": str})
-    return Response(session_json(container().accounts.refresh(body["refresh_token"])), status_code=200)
+    body = bodies.parse(bodies.RefreshRequest, bp.current_request)
+    return Response(session_json(container().accounts.refresh(body.refresh_token)), status_code=200)
 
 
 @bp.route("/v1/auth/logout", methods=["POST"])
 @api_view
 def logout() -> Response:
-    body = fields(json_body(bp.current_request), {"refresh_token": str})
-    container().accounts.logout(body["refresh_token"])
+    body = bodies.parse(bodies.RefreshRequest, bp.current_request)
+    container().accounts.logout(body.refresh_token)
     return Response(body="", status_code=204)
 
 
 @bp.route("/v1/auth/password-reset", methods=["POST"])
 @api_view
 def password_reset() -> Response:
-    body = fields(json_body(bp.current_request), {"email": str})
-    container().accounts.request_password_reset(body["email"])
+    body = bodies.parse(bodies.PasswordResetRequest, bp.current_request)
+    container().accounts.request_password_reset(body.email)
     return Response({"status": "accepted"}, status_code=202)
 
 
 @bp.route("/v1/auth/password-reset/confirm", methods=["POST"])
 @api_view
 def password_reset_confirm() -> Response:
-    body = fields(json_body(bp.current_request), {"token": str, "new_password": str})
-    container().accounts.confirm_password_reset(body["token"], body["new_password"])
+    body = bodies.parse(bodies.PasswordResetConfirm, bp.current_request)
+    container().accounts.confirm_password_reset(body.token, body.new_password)
     return Response(body="", status_code=204)

@@ -8,7 +8,8 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.idempotency import request_fingerprint
-from .api import api_view, authenticate, fields, json_body, page_params
+from . import bodies
+from .api import api_view, authenticate, page_params
 from .idempotency import answer_once, idempotency_key
 from .responses import entry_json, payment_json
 
@@ -35,16 +36,16 @@ def packs() -> Response:
 @api_view
 def checkout() -> Response:
     principal = authenticate(bp.current_request)
-    raw = json_body(bp.current_request)
-    body = fields(raw, {}, {"pack_id": str, "amount_cents": int})
+    body = bodies.parse(bodies.CheckoutRequest, bp.current_request)
 
     def start() -> dict[str, Any]:
-        session = container().credits.start_checkout(principal.user, body.get("pack_id"), body.get("amount_cents"),
+        session = container().credits.start_checkout(principal.user, body.pack_id, body.amount_cents,
                                                      idempotency_key(bp.current_request),
                                                      bp.current_request.headers.get("origin"))
         return {"checkout_id": session.id, "checkout_url": session.url}
 
-    answer = answer_once(bp.current_request, principal.user.id, "checkout", request_fingerprint(raw), 201, start)
+    answer = answer_once(bp.current_request, principal.user.id, "checkout", request_fingerprint(body.given()), 201,
+                         start)
     return Response(answer.body, status_code=answer.status)
 
 

@@ -13,31 +13,18 @@ from ..domain.errors import InvalidRequest, NotFound
 from ..domain.generation import GenerationFilters, GenerationRequest
 from ..domain.idempotency import request_fingerprint
 from ..domain.uploads import UPLOAD_TYPES
-from .api import (
-    GENERATE,
-    GENERATION_READ,
-    api_view,
-    authenticate,
-    fields,
-    json_body,
-    page_params,
-    parse_moment,
-    query_of,
-    whole_number,
-)
+from . import bodies
+from .api import GENERATE, GENERATION_READ, api_view, authenticate, page_params, parse_moment, query_of, whole_number
 from .idempotency import answer_once
 from .responses import generation_json, model_json, upload_json
 
 bp = Blueprint(__name__)
-OPTIONAL_FIELDS = {"prompt": str, "model": str, "size": str, "quality": str, "n": int, "style_preset": str,
-                   "negative_prompt": str, "source_image_id": str, "mask_image_id": str, "background": str,
-                   "output_format": str, "frame_count": int, "operation": str, "outpaint": dict, "upscale": dict}
 
 
 def _request() -> tuple[GenerationRequest, dict[str, Any]]:
-    raw = json_body(bp.current_request)
-    body = fields(raw, {}, OPTIONAL_FIELDS, max_length=20_000)
-    return GenerationRequest(**{"prompt": None, **body}), raw
+    """The request as the use case takes it, and what was sent (for the idempotency fingerprint)."""
+    sent = bodies.parse(bodies.GenerationRequest, bp.current_request).given()
+    return GenerationRequest(**{"prompt": None, **sent}), sent
 
 
 @bp.route("/v1/models", methods=["GET"])
@@ -81,8 +68,8 @@ def quote() -> Response:
 @api_view
 def create() -> Response:
     principal = authenticate(bp.current_request, scopes=GENERATE)
-    request, raw = _request()
-    answer = answer_once(bp.current_request, principal.user.id, "generation", request_fingerprint(raw), 202,
+    request, sent = _request()
+    answer = answer_once(bp.current_request, principal.user.id, "generation", request_fingerprint(sent), 202,
                          lambda: generation_json(container().generations.create(principal.user, request,
                                                                                 principal.api_key_id)))
     return Response(answer.body, status_code=answer.status)
@@ -140,8 +127,8 @@ def upload() -> Response:
     content_type = bp.current_request.headers.get("content-type", "").split(";")[0].strip().lower()
     service = container().uploads
     if content_type == "application/json":
-        body = fields(json_body(bp.current_request), {"content_type": str, "bytes": int})
-        ticket = service.start_upload(principal.user, body["content_type"].strip().lower(), body["bytes"])
+        body = bodies.parse(bodies.UploadTicketRequest, bp.current_request)
+        ticket = service.start_upload(principal.user, body.content_type.strip().lower(), body.bytes)
         return Response({"upload_id": ticket.upload.id, "url": ticket.url, "fields": ticket.fields,
                          "expires_in": ticket.expires_in}, status_code=201)
     data = bp.current_request.raw_body or b""

@@ -11,8 +11,9 @@ from chalice import Blueprint, Rate, Response
 
 from ..bootstrap import container
 from ..domain.errors import InvalidRequest
-from ..domain.library import MAX_BULK, Download, ImageFilters
+from ..domain.library import Download, ImageFilters
 from ..observability import logger
+from . import bodies
 from .api import (
     LIBRARY_READ,
     LIBRARY_WRITE,
@@ -20,8 +21,6 @@ from .api import (
     accept_quality,
     api_view,
     authenticate,
-    fields,
-    json_body,
     page_params,
     query_of,
     whole_number,
@@ -29,7 +28,6 @@ from .api import (
 from .responses import alt_text, image_json, public_json, share_url
 
 bp = Blueprint(__name__)
-BULK_ACTIONS = ("delete", "favorite", "unfavorite")
 
 
 def _int(query: Mapping[str, str], name: str) -> int | None:
@@ -192,27 +190,16 @@ def unpublish(image_id: str) -> Response:
     return Response("", status_code=204)
 
 
-def _bulk_ids(body: dict[str, Any]) -> list[str]:
-    ids = body["ids"]
-    if not all(isinstance(i, str) for i in ids):
-        raise InvalidRequest("ids is a list of image ids.", {"field": "ids"})
-    if not 1 <= len(ids) <= MAX_BULK:
-        raise InvalidRequest(f"Send 1 to {MAX_BULK} image ids.", {"field": "ids", "max": MAX_BULK})
-    return ids
-
-
 @bp.route("/v1/images/bulk", methods=["POST"])
 @api_view
 def bulk() -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
-    body = fields(json_body(bp.current_request), {"action": str, "ids": list})
-    if body["action"] not in BULK_ACTIONS:
-        raise InvalidRequest("action is delete, favorite or unfavorite.", {"field": "action"})
-    ids, library = _bulk_ids(body), container().library
-    if body["action"] == "delete":
+    body = bodies.parse(bodies.BulkRequest, bp.current_request)
+    ids, library = list(body.ids), container().library
+    if body.action == "delete":
         done = library.delete(principal.user.id, ids)
     else:
-        done = library.set_favorite(principal.user.id, ids, body["action"] == "favorite")
+        done = library.set_favorite(principal.user.id, ids, body.action == "favorite")
     return Response({"done": done})
 
 
@@ -220,8 +207,8 @@ def bulk() -> Response:
 @api_view
 def download_zip() -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
-    body = fields(json_body(bp.current_request), {"ids": list})
-    ids, library = _bulk_ids(body), container().library
+    body = bodies.parse(bodies.DownloadRequest, bp.current_request)
+    ids, library = list(body.ids), container().library
     return _binary(library.zip(principal.user.id, ids, as_link=wants_link()), "private, no-store",
                    link=lambda: library.zip(principal.user.id, ids, as_link=True))
 
@@ -301,8 +288,8 @@ def like(slug: str) -> Response:
 @api_view
 def report(slug: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
-    body = fields(json_body(bp.current_request), {"reason": str}, {"note": str})
-    container().library.report(principal.user.id, slug, body["reason"], body.get("note"))
+    body = bodies.parse(bodies.ReportRequest, bp.current_request)
+    container().library.report(principal.user.id, slug, body.reason, body.note)
     return Response({"status": "accepted"}, status_code=202)
 
 

@@ -8,7 +8,8 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..domain.model import User
-from .api import api_view, authenticate, client_ip, fields, json_body
+from . import bodies
+from .api import api_view, authenticate, client_ip
 from .responses import rfc3339, user_json
 
 bp = Blueprint(__name__)
@@ -29,8 +30,8 @@ def _me(user: User) -> dict[str, Any]:
 @api_view
 def update_me() -> Response:
     principal = authenticate(bp.current_request)
-    body = fields(json_body(bp.current_request), {}, {"display_name": str, "public_handle": str})
-    user = container().accounts.update_profile(principal, body.get("display_name"), body.get("public_handle"))
+    body = bodies.parse(bodies.ProfileChange, bp.current_request)
+    user = container().accounts.update_profile(principal, body.display_name, body.public_handle)
     return Response(_me(user))
 
 
@@ -38,10 +39,9 @@ def update_me() -> Response:
 @api_view
 def change_password() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    body = fields(json_body(bp.current_request), {"current_password": str, "new_password": str})
-    container().accounts.change_password(
-        principal, body["current_password"], body["new_password"], client_ip(bp.current_request)
-    )
+    body = bodies.parse(bodies.PasswordChange, bp.current_request)
+    container().accounts.change_password(principal, body.current_password, body.new_password,
+                                         client_ip(bp.current_request))
     return Response(body="", status_code=204)
 
 
@@ -49,8 +49,8 @@ def change_password() -> Response:
 @api_view
 def delete_me() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    body = fields(json_body(bp.current_request), {"password": str})
-    container().accounts.delete_account(principal, body["password"], client_ip(bp.current_request))
+    body = bodies.parse(bodies.PasswordConfirmation, bp.current_request)
+    container().accounts.delete_account(principal, body.password, client_ip(bp.current_request))
     return Response(body="", status_code=204)
 
 
@@ -66,8 +66,8 @@ def start_two_factor() -> Response:
 @api_view
 def confirm_two_factor() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    body = fields(json_body(bp.current_request), {"code": str}, max_length=100)
-    codes = container().accounts.confirm_two_factor(principal, body["code"], client_ip(bp.current_request))
+    body = bodies.parse(bodies.CodeRequest, bp.current_request)
+    codes = container().accounts.confirm_two_factor(principal, body.code, client_ip(bp.current_request))
     return Response({"recovery_codes": codes})
 
 
@@ -75,8 +75,8 @@ def confirm_two_factor() -> Response:
 @api_view
 def disable_two_factor() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    body = fields(json_body(bp.current_request), {"code": str}, max_length=100)
-    container().accounts.disable_two_factor(principal, body["code"], client_ip(bp.current_request))
+    body = bodies.parse(bodies.CodeRequest, bp.current_request)
+    container().accounts.disable_two_factor(principal, body.code, client_ip(bp.current_request))
     return Response(body="", status_code=204)
 
 

@@ -23,6 +23,7 @@ from ..domain.compatible_images import PARAMS, CompatibleRequest, Outcome, Unkno
 from ..domain.generation import Generation
 from ..domain.idempotency import request_fingerprint
 from ..domain.model import Principal
+from . import bodies
 from .api import (
     GENERATE,
     _request_id,
@@ -30,8 +31,6 @@ from .api import (
     bearer_token,
     client_ip,
     error_response,
-    fields,
-    json_body,
 )
 from .idempotency import answer_once
 from .responses import generation_json
@@ -39,13 +38,6 @@ from .responses import generation_json
 bp = Blueprint(__name__)
 PREFIX = "/v1/openai/"
 MAX_PARTS = 20
-COMMON_PARAMS: dict[str, type] = {
-    "model": str, "n": int, "size": str, "quality": str, "background": str, "output_format": str,
-    "output_compression": int, "frame_count": int, "partial_images": int, "stream": bool, "response_format": str,
-    "user": str, "safety_identifier": str,
-}
-GENERATE_PARAMS = {**COMMON_PARAMS, "moderation": str}
-EDIT_PARAMS = {**COMMON_PARAMS, "input_fidelity": str}
 EDIT_FILES = ("image", "image[]", "mask")
 # (status, OpenAI's error type, its code) for each kind of Pixmint failure; the first matching class wins.
 ERRORS: list[tuple[type[errors.DomainError], int, str, str]] = [
@@ -161,9 +153,8 @@ def list_models() -> Response:
 def generate() -> Response:
     request = bp.current_request
     principal = _principal(request, GENERATE)
-    raw = json_body(request)
-    params = fields(raw, {"prompt": str}, GENERATE_PARAMS, max_length=32_000)
-    return _run(principal, from_openai(params), request_fingerprint(raw), "image_generation")
+    params = bodies.parse(bodies.OpenAIImageRequest, request).given()
+    return _run(principal, from_openai(params), request_fingerprint(params), "image_generation")
 
 
 @bp.route("/v1/openai/images/edits", methods=["POST"], content_types=["multipart/form-data"])
@@ -172,7 +163,7 @@ def edit() -> Response:
     request = bp.current_request
     principal = _principal(request, GENERATE)
     form, files = _multipart(request)
-    params = fields(_typed(form), {"prompt": str}, EDIT_PARAMS, max_length=32_000)
+    params = bodies.validate(bodies.OpenAIEditRequest, _typed(form)).given()
     images = files.get("image", []) + files.get("image[]", [])
     if len(images) != 1:
         raise errors.InvalidRequest("Send exactly one image to edit.", {"field": "image"})
@@ -299,14 +290,21 @@ def _events(outcome: Outcome, prefix: str) -> str:
     return "".join(chunks)
 
 
+@functools.cache
+def _form_types() -> dict[str, set[str]]:
+    """Each edit parameter's JSON types, from its body model."""
+    properties = bodies.OpenAIEditRequest.model_json_schema()["properties"]
+    return {name: {option.get("type") for option in prop.get("anyOf", [prop])} for name, prop in properties.items()}
+
+
 def _typed(form: dict[str, str]) -> dict[str, Any]:
     """Form fields as the JSON types the parameters have (multipart carries only text)."""
     typed: dict[str, Any] = {}
     for name, value in form.items():
-        kind = EDIT_PARAMS.get(name)
-        if kind is int:
+        kind = _form_types().get(name, set())
+        if "integer" in kind:
             typed[name] = int(value) if value.strip().lstrip("-").isdigit() and value.isascii() else value
-        elif kind is bool:
+        elif "boolean" in kind:
             lowered = value.strip().lower()
             typed[name] = True if lowered in ("true", "1") else False if lowered in ("false", "0") else value
         else:

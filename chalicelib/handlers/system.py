@@ -6,7 +6,6 @@ from chalice import Blueprint, Response
 
 from ..bootstrap import container
 from ..config import get_settings
-from ..openapi import openapi_document
 from .api import api_view
 
 bp = Blueprint(__name__)
@@ -27,4 +26,6 @@ def health() -> Response:
 @bp.route("/v1/openapi.json", methods=["GET"])
 @api_view
 def openapi() -> Response:
+    from ..openapi import openapi_document  # built on the first request for it, not at every cold start
+
     return Response(openapi_document(), headers={"Cache-Control": "public, max-age=300"})

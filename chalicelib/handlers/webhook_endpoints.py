@@ -6,7 +6,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
-from .api import api_view, authenticate, fields, json_body, page_params
+from . import bodies
+from .api import api_view, authenticate, page_params
 from .responses import delivery_json, endpoint_json
 
 bp = Blueprint(__name__)
@@ -16,10 +17,9 @@ bp = Blueprint(__name__)
 @api_view
 def create_endpoint() -> Response:
     principal = authenticate(bp.current_request)
-    body = fields(json_body(bp.current_request), {"url": str, "events": list},
-                  {"description": str, "low_credits_threshold": int})
-    endpoint = container().webhook_endpoints.create(principal.user.id, body["url"], body["events"],
-                                                    body.get("description"), body.get("low_credits_threshold"))
+    body = bodies.parse(bodies.WebhookEndpointRequest, bp.current_request)
+    endpoint = container().webhook_endpoints.create(principal.user.id, body.url, list(body.events), body.description,
+                                                    body.low_credits_threshold)
     return Response(endpoint_json(endpoint, with_secret=True), status_code=201)
 
 
@@ -35,8 +35,8 @@ def list_endpoints() -> Response:
 @api_view
 def update_endpoint(endpoint_id: str) -> Response:
     principal = authenticate(bp.current_request)
-    body = fields(json_body(bp.current_request), {"enabled": bool})
-    endpoint = container().webhook_endpoints.set_enabled(principal.user.id, endpoint_id, body["enabled"])
+    body = bodies.parse(bodies.EnabledChange, bp.current_request)
+    endpoint = container().webhook_endpoints.set_enabled(principal.user.id, endpoint_id, body.enabled)
     return Response(endpoint_json(endpoint))
 
 

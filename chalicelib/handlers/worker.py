@@ -3,7 +3,7 @@ webhook deliveries)."""
 
 from __future__ import annotations
 
-import json
+import functools
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Rate
@@ -18,23 +18,28 @@ bp = Blueprint(__name__)
 JOBS_QUEUE = "pixmint-jobs"
 
 
-class BadJob(ValueError):
-    """A message that is not a generation job; it fails alone and goes to the dead-letter queue."""
+@functools.cache
+def job_record_model() -> type[Any]:
+    """An SQS record whose body is a generation job, as Powertools' typed SQS model: a record that does not parse
+    fails alone (and, after its retries, goes to the dead-letter queue)."""
+    from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+    from pydantic import BaseModel, ConfigDict, Json
 
+    class Job(BaseModel):
+        """What the API enqueues: which generation to run."""
 
-def job_generation_id(body: str) -> str:
-    try:
-        message = json.loads(body)
-    except ValueError:
-        raise BadJob("the message body is not JSON") from None
-    if not isinstance(message, dict) or not isinstance(message.get("generation_id"), str):
-        raise BadJob("the message has no generation_id")
-    return message["generation_id"]
+        model_config = ConfigDict(strict=True)
+        generation_id: str
+
+    class JobRecord(SqsRecordModel):
+        body: Json[Job]
+
+    return JobRecord
 
 
 def process_record(record: Any) -> str:
-    """One SQS record: a raise marks only this record failed."""
-    generation_id = job_generation_id(record.body)
+    """One SQS record, already parsed: a raise marks only this record failed."""
+    generation_id = record.body.generation_id
     outcome = container().worker.process(generation_id)
     logger.info("job processed", extra={"generation_id": generation_id, "outcome": outcome})
     return outcome
@@ -43,7 +48,7 @@ def process_record(record: Any) -> str:
 def handle_batch(raw_event: dict[str, Any]) -> PartialItemFailureResponse:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BatchProcessor(event_type=EventType.SQS, model=job_record_model())
     return process_partial_response(event=raw_event, record_handler=process_record, processor=processor)
 
 

@@ -20,8 +20,10 @@ export function describeError(error: unknown, fieldNames: readonly string[], ali
   if (error.status === 429 && error.retryAfterSeconds !== undefined) {
     message = `${message.replace(/\s*$/, '')} Please try again in ${error.retryAfterSeconds} s.`;
   }
-  const field = error.field && (aliases[error.field] ?? error.field);
-  if (field && fieldNames.includes(field)) return { fields: { [field]: message }, form: null };
+  // A field inside a list or an object ("events[0]", "outpaint.left") belongs to the input of its root field.
+  const named = error.field ? [error.field, error.field.split(/[.[]/)[0]] : [];
+  const field = named.map((name) => aliases[name] ?? name).find((name) => fieldNames.includes(name));
+  if (field) return { fields: { [field]: message }, form: null };
   return { fields: {}, form: message };
 }
 

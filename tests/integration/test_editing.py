@@ -155,7 +155,7 @@ def test_an_inpaint_sends_the_mask_and_records_the_operation(api, chalice_client
     ({"operation": "sharpen"}, "operation"),
     ({"operation": "outpaint", "outpaint": {"left": 16}, "source_image_id": None}, "source_image_id"),
     ({"operation": "outpaint", "outpaint": {"left": -1}}, "outpaint.left"),
-    ({"operation": "outpaint", "outpaint": {"left": 16, "middle": 3}}, "outpaint"),
+    ({"operation": "outpaint", "outpaint": {"left": 16, "middle": 3}}, "outpaint.middle"),
     ({"operation": "outpaint", "outpaint": {}}, "outpaint"),
     ({"operation": "outpaint", "outpaint": {"left": 5}}, "outpaint"),  # 69x48: not a multiple of 16
     ({"operation": "outpaint", "outpaint": {"left": 16}, "size": "1024x1024"}, "size"),

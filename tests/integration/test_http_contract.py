@@ -26,6 +26,8 @@ def _operations_with_bodies():
 
 
 def _type(prop: dict) -> str:
+    """The JSON type a property takes besides null (an optional field is anyOf [type, null])."""
+    prop = next((p for p in prop.get("anyOf", []) if p.get("type") != "null"), prop)
     kind = prop.get("type", "string")
     return next(t for t in kind if t != "null") if isinstance(kind, list) else kind
 

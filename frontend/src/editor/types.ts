@@ -3,8 +3,11 @@ import { request, type Generation, type GenerationRequest, type Quote } from '..
 /** The operations the editor offers (`generate` and `edit` belong to the Generate page). */
 export type EditOperation = Exclude<NonNullable<GenerationRequest['operation']>, 'generate' | 'edit'>;
 
+/** Every field given, none null: what the editor builds before it sends a request. */
+type Filled<T> = { [K in keyof T]-?: NonNullable<T[K]> };
+
 /** Pixels added on each side of the source. */
-export type Padding = Required<NonNullable<GenerationRequest['outpaint']>>;
+export type Padding = Filled<NonNullable<GenerationRequest['outpaint']>>;
 
 export type UpscaleTarget = NonNullable<GenerationRequest['upscale']>;
 
