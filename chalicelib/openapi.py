@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import cache
 from typing import Any
 
-from .domain.accounts import DEFAULT_DISPLAY_NAME, PUBLIC_HANDLE_PATTERN
-from .domain.api_keys import SCOPES
-from .domain.catalogue import BACKGROUNDS, OUTPUT_FORMATS
-from .domain.generation import FAILURE_CODES
-from .domain.imaging import OUTPUT_TYPES
-from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, REPORT_REASONS, WIDTH_LADDER
-from .domain.operations import MAX_PADDING, OPERATIONS
-from .domain.webhooks import EVENT_TYPES as WEBHOOK_EVENTS
+from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, WIDTH_LADDER
 from .handlers import bodies
-
-IMAGE_TYPES = tuple(OUTPUT_TYPES.values())
-COUNT = {"type": "integer", "minimum": 0}
+from .handlers.responses import RESPONSE_MODELS
 
 ERROR_STATUSES = {
     "400": "Malformed JSON, wrong types, missing fields or values out of range.",
@@ -51,236 +44,8 @@ def _obj(required: dict[str, Any], optional: dict[str, Any] | None = None, extra
 
 STRING = {"type": "string"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
-UUID = {"type": "string", "format": "uuid"}
-OPERATION = {"type": "string", "enum": list(OPERATIONS)}
-PADDING = _obj({}, {side: {"type": "integer", "minimum": 0, "maximum": MAX_PADDING}
-                    for side in ("left", "right", "top", "bottom")})
-
-SCHEMAS: dict[str, Any] = {
-    "Error": _obj(
-        {
-            "error": _obj({"code": STRING, "message": STRING, "details": {"type": "object"}}),
-            "request_id": STRING,
-        }
-    ),
-    "User": _obj(
-        {
-            "id": STRING,
-            "email": STRING,
-            "email_verified": {"type": "boolean"},
-            "display_name": {"type": "string", "description": f'"{DEFAULT_DISPLAY_NAME}" until the user sets one; '
-                                                              "private: published images show the public handle"},
-            "role": {"type": "string", "enum": ["user", "admin"]},
-            "credits": {"type": "integer"},
-            "two_factor": {"type": "boolean"},
-            "created_at": TIMESTAMP,
-        },
-        {"suspended": {"type": "boolean"},
-         "public_handle": {"type": ["string", "null"], "pattern": PUBLIC_HANDLE_PATTERN,
-                           "description": "The name Community credits published images to; null until chosen"}},
-    ),
-    "Session": _obj(
-        {
-            "user": _ref("User"),
-            "access_token": STRING,
-            "refresh_token": STRING,
-            "expires_in": {"type": "integer"},
-        },
-        {"token_type": {"type": "string", "enum": ["Bearer"]}},
-    ),
-    "Credits": _obj({"balance": {"type": "integer"}, "pending": {"type": "integer", "minimum": 0}}),
-    "CreditPacks": _obj({"items": {"type": "array", "items": _obj({
-        "id": STRING, "credits": {"type": "integer", "minimum": 1}, "amount_cents": {"type": "integer", "minimum": 1},
-        "currency": STRING, "label": STRING})}}),
-    "Checkout": _obj({"checkout_id": STRING, "checkout_url": {"type": "string", "format": "uri"}}),
-    "Transaction": _obj({
-        "id": STRING,
-        "kind": {"type": "string", "enum": ["purchase", "generation", "generation_refund", "signup_bonus",
-                                           "admin_grant", "admin_debit", "payment_refund", "dispute"]},
-        "delta": {"type": "integer"}, "balance_after": {"type": "integer"}, "reference": STRING,
-        "created_at": TIMESTAMP,
-        "generation_id": {"type": ["string", "null"], "description": "The generation a spend or refund was for"},
-        "image_id": {"type": ["string", "null"], "description": "That generation's first image, while it exists"},
-        "payment_id": {"type": ["string", "null"],
-                       "description": "The checkout a purchase, payment refund or dispute belongs to"}}),
-    "Payment": _obj({
-        "id": STRING,
-        "status": {"type": "string", "enum": ["open", "processing", "paid", "failed", "expired", "refunded",
-                                             "partially_refunded", "disputed"]},
-        "credits": {"type": "integer"}, "amount_cents": {"type": "integer"}, "currency": STRING,
-        "pack_id": {"type": ["string", "null"]}, "failure_reason": {"type": ["string", "null"]},
-        "created_at": TIMESTAMP, "updated_at": TIMESTAMP}),
-    "TransactionPage": _obj({"items": {"type": "array", "items": _ref("Transaction")},
-                             "next_cursor": {"type": ["string", "null"]}}),
-    "PaymentPage": _obj({"items": {"type": "array", "items": _ref("Payment")},
-                         "next_cursor": {"type": ["string", "null"]}}),
-    "WebhookAck": _obj({"received": {"type": "boolean"}, "outcome": STRING}),
-    "Image": _obj({
-        "id": STRING, "generation_id": {"type": ["string", "null"]}, "width": {"type": "integer"},
-        "height": {"type": "integer"}, "content_type": {"type": "string", "enum": list(IMAGE_TYPES)},
-        "bytes": {"type": "integer"}, "favorite": {"type": "boolean"}, "shared": {"type": "boolean"},
-        "published": {"type": "boolean", "description": "Listed on Community; shared alone is an unlisted link"},
-        "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]}, "created_at": TIMESTAMP,
-        "alt": STRING, "content_url": STRING, "thumbnail_url": STRING,
-        "share_url": {"type": ["string", "null"]}, "frames": {"type": "integer", "minimum": 1},
-        "has_alpha": {"type": "boolean"}, "operation": OPERATION,
-        "parent_image_id": {"type": ["string", "null"], "description": "The image it was made from, while it exists"}}),
-    "Lineage": _obj({"ancestors": {"type": "array", "items": _ref("Image")},
-                     "descendants": {"type": "array", "items": _ref("Image")}}),
-    "ImagePage": _obj({"items": {"type": "array", "items": _ref("Image")},
-                       "next_cursor": {"type": ["string", "null"]}}),
-    "Share": _obj({"slug": STRING, "share_url": STRING, "page_url": STRING}, {"published": {"type": "boolean"}}),
-    "Likes": _obj({"like_count": {"type": "integer", "minimum": 0}, "liked_by_me": {"type": "boolean"}}),
-    "CommunityReportPage": _obj({"items": {"type": "array", "items": _obj({
-        "id": STRING, "slug": STRING, "image_id": STRING, "prompt": {"type": ["string", "null"]},
-        "reason": {"type": "string", "enum": list(REPORT_REASONS)}, "note": {"type": ["string", "null"]},
-        "created_at": TIMESTAMP, "open_reports": {"type": "integer", "minimum": 1}, "thumbnail_url": STRING})},
-        "next_cursor": {"type": ["string", "null"]}}),
-    "PublicImage": _obj({
-        "slug": STRING, "prompt": {"type": ["string", "null"]}, "model": {"type": ["string", "null"]},
-        "width": {"type": "integer"}, "height": {"type": "integer"}, "alt": STRING, "author": STRING,
-        "created_at": TIMESTAMP, "shared_at": TIMESTAMP, "share_url": STRING, "page_url": STRING,
-        "content_url": STRING, "thumbnail_url": STRING}, {
-        "published": {"type": "boolean"}, "published_at": {"type": ["string", "null"], "format": "date-time"},
-        "like_count": {"type": "integer", "minimum": 0},
-        "liked_by_me": {"type": "boolean", "description": "Only when the request is signed in"}}),
-    "PublicImagePage": _obj({"items": {"type": "array", "items": _ref("PublicImage")},
-                             "next_cursor": {"type": ["string", "null"]}}),
-    "BulkResult": _obj({"done": {"type": "array", "items": STRING}}),
-    "Generation": _obj({
-        "id": STRING, "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
-        "prompt": STRING, "negative_prompt": {"type": ["string", "null"]}, "style_preset": {"type": ["string", "null"]},
-        "model": STRING, "size": STRING, "quality": STRING, "n": {"type": "integer"},
-        "cost_credits": {"type": "integer"}, "refunded_credits": {"type": "integer"},
-        "source_image_id": {"type": ["string", "null"]}, "mask_image_id": {"type": ["string", "null"]},
-        "background": {"type": "string", "enum": list(BACKGROUNDS)},
-        "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
-        "frame_count": {"type": ["integer", "null"]}, "operation": OPERATION,
-        "parent_image_id": {"type": ["string", "null"]},
-        "outpaint": {"oneOf": [{"type": "null"}, PADDING]},
-        "upscale": {"oneOf": [{"type": "null"}, _obj({"width": {"type": "integer"}, "height": {"type": "integer"}})]},
-        "images": {"type": "array", "items": _ref("Image")},
-        "previews": {"type": "array", "items": _obj({"index": {"type": "integer", "minimum": 0}, "url": STRING})},
-        "usage": {"oneOf": [{"type": "null"}, _obj({"input_text_tokens": COUNT, "input_image_tokens": COUNT,
-                                                    "output_image_tokens": COUNT})]},
-        "created_at": TIMESTAMP,
-        "completed_at": {"type": ["string", "null"], "format": "date-time"}},
-        {"error": STRING, "error_code": {"type": "string", "enum": list(FAILURE_CODES),
-                                         "description": "Why it failed, for code to branch on"}}),
-    "GenerationPage": _obj({"items": {"type": "array", "items": _ref("Generation")},
-                            "next_cursor": {"type": ["string", "null"]}}),
-    "Quote": _obj({"cost_credits": {"type": "integer"}, "unit_credits": {"type": "integer"}, "model": STRING,
-                   "size": STRING, "quality": STRING, "n": {"type": "integer"},
-                   "background": {"type": "string", "enum": list(BACKGROUNDS)},
-                   "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)},
-                   "frame_count": {"type": ["integer", "null"]},
-                   "breakdown": _obj({"basis": {"type": "string", "enum": ["preset", "megapixel", "frame"]},
-                                      "rate_credits": {"type": "number"}, "quantity": {"type": "number"},
-                                      "unit_credits": {"type": "integer"}, "n": {"type": "integer"},
-                                      "cost_credits": {"type": "integer"}})}),
-    "Model": _obj({
-        "id": STRING, "provider": STRING, "label": STRING, "available": {"type": "boolean"},
-        "unavailable_reason": {"type": ["string", "null"]}, "sizes": {"type": "array", "items": STRING},
-        "custom_sizes": {"oneOf": [{"type": "null"}, _obj({
-            "multiple_of": {"type": "integer"}, "max_edge": {"type": "integer"}, "max_pixels": {"type": "integer"},
-            "max_aspect": {"type": "number"}})]},
-        "qualities": {"type": "array", "items": STRING},
-        "backgrounds": {"type": "array", "items": {"type": "string", "enum": list(BACKGROUNDS)}},
-        "output_formats": {"type": "array", "items": {"type": "string", "enum": list(OUTPUT_FORMATS)}},
-        "max_n": {"type": "integer"}, "supports_edit": {"type": "boolean"}, "supports_mask": {"type": "boolean"},
-        "previews": {"type": "boolean"}, "offline": {"type": "boolean"}, "default": {"type": "boolean"},
-        "prices": {"type": "array", "items": _obj({"size": STRING, "quality": STRING, "credits": {"type": "integer"}})},
-        "rates": {"type": "array", "items": _obj({"unit": {"type": "string", "enum": ["megapixel", "frame"]},
-                                                  "quality": STRING, "credits": {"type": "number"}})}}),
-    "Models": _obj({"items": {"type": "array", "items": {"$ref": "#/components/schemas/Model"}}}),
-    "Upload": _obj({"id": STRING, "width": {"type": "integer"}, "height": {"type": "integer"},
-                    "content_type": STRING, "bytes": {"type": "integer"}}),
-    "UploadTicket": _obj({"upload_id": UUID, "url": {"type": "string", "format": "uri"},
-                          "fields": {"type": "object", "additionalProperties": STRING},
-                          "expires_in": {"type": "integer", "minimum": 1}}),
-    "StylePresets": _obj({"items": {"type": "array",
-                                    "items": _obj({"id": STRING, "label": STRING, "prompt_suffix": STRING})},
-                          "next_cursor": {"type": "null"}}),
-    "PromptTemplates": _obj({"items": {"type": "array", "items": _obj({
-        "id": STRING, "label": STRING, "template": STRING, "variables": {"type": "array", "items": STRING}})},
-        "next_cursor": {"type": "null"}}),
-    "ApiKey": _obj({
-        "id": STRING, "name": STRING, "prefix": STRING, "created_at": TIMESTAMP,
-        "last_used_at": {"type": ["string", "null"], "format": "date-time"},
-        "revoked_at": {"type": ["string", "null"], "format": "date-time"},
-        "rate_limit_per_minute": {"type": "integer"}, "monthly_cap_credits": {"type": ["integer", "null"]},
-        "used_this_month": {"type": "integer"},
-        "scopes": {"type": "array", "items": _ref("KeyScope")},
-        "allowed_models": {"type": ["array", "null"], "items": STRING},
-        "allowed_ips": {"type": ["array", "null"], "items": STRING, "description": "CIDR ranges"},
-        "expires_at": {"type": ["string", "null"], "format": "date-time"}}, {"key": STRING}),
-    "KeyScope": {"type": "string", "enum": list(SCOPES)},
-    "ApiKeyPage": _obj({"items": {"type": "array", "items": _ref("ApiKey")}, "next_cursor": {"type": "null"}}),
-    "AuditState": {"type": ["object", "array", "null"], "description": "What the action changed, as it was or became"},
-    "PriceRow": _obj({"model": STRING, "size": STRING, "quality": STRING,
-                      "credits": {"type": "integer", "minimum": 1},
-                      "provider_cost_usd": {"type": "number", "minimum": 0}}),
-    "RateRow": _obj({"model": STRING, "unit": {"type": "string", "enum": ["megapixel", "frame"]}, "quality": STRING,
-                     "credits": {"type": "number", "exclusiveMinimum": 0, "maximum": 100_000},
-                     "provider_cost_usd": {"type": "number", "minimum": 0, "maximum": 1000}}),
-    "Pricing": _obj({"items": {"type": "array", "items": _ref("PriceRow")},
-                     "rates": {"type": "array", "items": _ref("RateRow")}}),
-    "AuditEntry": _obj({"id": STRING, "actor_email": STRING, "action": STRING, "target_type": STRING,
-                        "target_id": {"type": ["string", "null"]}, "before": _ref("AuditState"),
-                        "after": _ref("AuditState"), "created_at": TIMESTAMP}),
-    "AuditPage": _obj({"items": {"type": "array", "items": _ref("AuditEntry")},
-                       "next_cursor": {"type": ["string", "null"]}}),
-    "Health": _obj(
-        {
-            "status": {"type": "string", "enum": ["ok", "unavailable"]},
-            "database": {"type": "string", "enum": ["ok", "unavailable"]},
-            "version": STRING,
-        }
-    ),
-}
-
-SCHEMAS["TwoFactorSetup"] = _obj({"secret": {"type": "string", "description": "Base32, for manual entry"},
-                                  "otpauth_url": {"type": "string", "pattern": "^otpauth://totp/"}})
-SCHEMAS["RecoveryCodes"] = _obj({"recovery_codes": {
-    "type": "array", "items": STRING, "minItems": 1,
-    "description": "Each works once in place of a code; shown this once, stored hashed"}})
-SCHEMAS["SignInSession"] = _obj({"id": STRING, "created_at": TIMESTAMP, "last_used_at": TIMESTAMP,
-                                 "user_agent": {"type": ["string", "null"]}, "ip": {"type": ["string", "null"]},
-                                 "current": {"type": "boolean"}})
-SCHEMAS["SignInSessionPage"] = _obj({"items": {"type": "array", "items": _ref("SignInSession")},
-                                     "next_cursor": {"type": "null"}})
-SCHEMAS["AdminUser"] = {**SCHEMAS["User"], "description": "A user with flags and usage totals", "properties": {
-    **SCHEMAS["User"]["properties"], "flagged": {"type": "boolean"}, "flag_reason": {"type": ["string", "null"]},
-    "flagged_at": {"type": ["string", "null"], "format": "date-time"},
-    "usage": _obj({"generations": {"type": "integer", "minimum": 0}, "credits_spent": {"type": "integer"},
-                   "credits_bought": {"type": "integer"}, "estimated_cost_usd": {"type": "number"},
-                   "actual_cost_usd": {"type": "number"}, "actual_margin_usd": {"type": "number"}})},
-    "required": [*SCHEMAS["User"]["required"], "suspended",
-                 "flagged", "flag_reason", "flagged_at", "usage"]}
-SCHEMAS["AdminUserDetail"] = {**SCHEMAS["AdminUser"],
-                              "description": "A user with recent payments, generations and keys",
-                              "properties": {**SCHEMAS["AdminUser"]["properties"],
-                                             "payments": {"type": "array", "items": _ref("Payment")},
-                                             "generations": {"type": "array", "items": _ref("Generation")},
-                                             "api_keys": {"type": "array", "items": _ref("ApiKey")}},
-                              "required": [*SCHEMAS["AdminUser"]["required"], "payments", "generations", "api_keys"]}
-SCHEMAS["AdminModel"] = {**SCHEMAS["Model"], "description": "A catalogue row as admins edit it", "properties": {
-    **SCHEMAS["Model"]["properties"], "enabled": {"type": "boolean"}, "position": {"type": "integer"},
-    "replacement_model": {"type": ["string", "null"]}, "fallback_model": {"type": ["string", "null"]},
-    "token_rates": _obj({name: {"type": "number", "minimum": 0} for name in ("input_text", "input_image",
-                                                                             "output_image")})},
-    "required": [*SCHEMAS["Model"]["required"], "enabled", "position", "replacement_model", "fallback_model",
-                 "token_rates"]}
-SCHEMAS["AdminModelPage"] = _obj({"items": {"type": "array", "items": _ref("AdminModel")},
-                                  "next_cursor": {"type": "null"}})
-SCHEMAS["Settings"] = _obj({"provider_fallback": {"type": "boolean"},
-                            "daily_spend_cap": {"type": ["integer", "null"], "minimum": 1},
-                            "models": {"type": "object", "additionalProperties": {"type": "boolean"},
-                                       "description": "Each model id and whether it is enabled"}},
-                           {"signup_bonus": {"type": "integer", "minimum": 0,
-                                             "description": "Absent until an admin sets it; the default applies"},
-                            "upload_quota_bytes": {"type": "integer", "minimum": 0,
-                                                   "description": "Bytes of uploads one user may keep"}})
+# Every component, generated: request bodies from handlers/bodies.py, responses from handlers/responses.py.
+SCHEMAS: dict[str, Any] = {}
 
 
 def _path(name: str) -> dict[str, Any]:
@@ -318,13 +83,38 @@ def _published(schema: Any) -> Any:
     return schema
 
 
+def _component_name(class_name: str) -> str:
+    """A response TypedDict's component name: RESPONSE_MODELS' name for it, else its class name without Body."""
+    named = {model.__name__: name for name, model in RESPONSE_MODELS.items()}
+    return named.get(class_name, class_name.removesuffix("Body"))
+
+
+def _add_components(schemas: dict[str, Any]) -> None:
+    for name, schema in schemas.items():
+        schema.setdefault("required", [])
+        if SCHEMAS.setdefault(name, schema) != schema:
+            raise ValueError(f"two schemas are called {name}")
+
+
+def _add_response_models() -> None:
+    """The response components, from the TypedDicts the serializers in handlers/responses.py return."""
+    from pydantic import TypeAdapter
+
+    found: dict[str, Any] = {}
+    for name, model in RESPONSE_MODELS.items():
+        schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+        found.update({_component_name(n): nested for n, nested in schema.pop("$defs", {}).items()})
+        found[name] = schema
+    text = json.dumps(_published(found))
+    text = re.sub(r'"#/components/schemas/(\w+)"', lambda m: f'"#/components/schemas/{_component_name(m[1])}"',
+                  text)
+    _add_components(json.loads(text))
+
+
 def _body(model: type[bodies.Body]) -> dict[str, str]:
     """A request body's component, from its pydantic model (nested models become components of their own)."""
     schema = _published(model.model_json_schema(ref_template="#/components/schemas/{model}"))
-    for name, nested in {**schema.pop("$defs", {}), model.__name__: schema}.items():
-        nested.setdefault("required", [])
-        if SCHEMAS.setdefault(name, nested) != nested:
-            raise ValueError(f"two schemas are called {name}")
+    _add_components({**schema.pop("$defs", {}), model.__name__: schema})
     return _ref(model.__name__)
 
 
@@ -350,6 +140,8 @@ def _op(summary: str, tag: str, ok: str, ok_schema: dict[str, Any] | None = None
         op["parameters"] = parameters
     return op
 
+
+_add_response_models()
 
 PATHS: dict[str, dict[str, Any]] = {
     "/v1/health": {
@@ -391,7 +183,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/verify-email/resend": {
         "post": _op("Email another verification link", "accounts", "202",
-                    _obj({"status": {"type": "string", "enum": ["accepted"]}}),
+                    _ref("Accepted"),
                     errors=(), description="429 `rate_limited` after a few in an hour (Retry-After).")
     },
     "/v1/auth/login": {
@@ -412,7 +204,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/auth/password-reset": {
         "post": _op("Email a single-use reset link", "accounts", "202",
-                    _obj({"status": {"type": "string", "enum": ["accepted"]}}), _body(bodies.PasswordResetRequest),
+                    _ref("Accepted"), _body(bodies.PasswordResetRequest),
                     auth=False)
     },
     "/v1/auth/password-reset/confirm": {
@@ -594,7 +386,7 @@ PATHS: dict[str, dict[str, Any]] = {
     },
     "/v1/community/{slug}/report": {
         "post": _op("Report an image on Community to the moderators", "sharing", "202",
-                    _obj({"status": {"type": "string", "enum": ["accepted"]}}),
+                    _ref("Accepted"),
                     _body(bodies.ReportRequest),
                     errors=("400", "403", "404"), parameters=[_path("slug")],
                     description="One open report per user per image: another is accepted and dropped."),
@@ -623,8 +415,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/api-keys/{key_id}": {"delete": _op("Revoke a key at once", "api keys", "204", None, errors=("403", "404"),
                                             parameters=[_path("key_id")])},
     "/v1/admin/users": {"get": _op("Users, flagged first, with usage totals (admin)", "admin", "200",
-                                   _obj({"items": {"type": "array", "items": _ref("AdminUser")},
-                                         "next_cursor": {"type": ["string", "null"]}}), errors=("400", "403"),
+                                   _ref("AdminUserPage"), errors=("400", "403"),
                                    parameters=[*PAGE_PARAMETERS, {"name": "q", "in": "query", "required": False,
                                                                   "schema": STRING}])},
     "/v1/admin/users/{user_id}": {
@@ -705,7 +496,6 @@ REDIRECT = {"description": "Too large for one response: a short-lived link to th
 NOT_MODIFIED = {"description": "Unchanged since the ETag in If-None-Match"}
 
 
-LINK = _obj({"url": {"type": "string", "format": "uri"}, "filename": STRING, "expires_in": {"type": "integer"}})
 
 
 def _with_cache_answers(operation: dict[str, Any], redirect: bool = True) -> dict[str, Any]:
@@ -715,7 +505,7 @@ def _with_cache_answers(operation: dict[str, Any], redirect: bool = True) -> dic
         operation["responses"]["302"] = REDIRECT
         # Asked for with Accept: application/json (or too large to send to a client that names JSON), the
         # answer is a short-lived link instead of the bytes.
-        operation["responses"]["200"]["content"]["application/json"] = {"schema": LINK}
+        operation["responses"]["200"]["content"]["application/json"] = {"schema": _ref("DownloadLink")}
     return operation
 
 
@@ -726,33 +516,7 @@ _with_cache_answers(PATHS["/v1/public/images/{slug}/thumbnail"]["get"], redirect
 _with_cache_answers(PATHS["/v1/images/download"]["post"])
 
 
-COUNT_OR_NULL = {"type": ["integer", "null"], "minimum": 0}
-INT_OR_NULL = {"type": ["integer", "null"]}
-RATE_OR_NULL = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 DAY = {"type": "string", "format": "date"}
-STATUS_COUNTS = _obj({s: COUNT for s in ("queued", "running", "succeeded", "failed")})
-
-SCHEMAS["UsageReportRow"] = _obj({
-    "group": STRING, "email": {"type": ["string", "null"]},
-    "revenue_cents": INT_OR_NULL, "credits_sold": INT_OR_NULL, "credits_spent": {"type": "integer"},
-    "refunds_credits": COUNT, "payment_refunds_credits": INT_OR_NULL,
-    "provider_cost_usd": {"type": "number"}, "gross_margin_usd": {"type": "number"},
-    "margin_pct": {"type": ["number", "null"]}, "actual_cost_usd": {"type": "number"},
-    "actual_margin_usd": {"type": "number"}, "active_users": COUNT, "generations": COUNT,
-    "failed_generations": COUNT, "failure_rate": RATE_OR_NULL})
-SCHEMAS["UsageReport"] = _obj({
-    "from": DAY, "to": DAY, "group_by": {"type": "string", "enum": ["day", "model", "user", "api_key"]},
-    "generated_at": TIMESTAMP, "rows": {"type": "array", "items": _ref("UsageReportRow")},
-    "total": _ref("UsageReportRow")})
-SCHEMAS["Metrics"] = _obj({
-    "generated_at": TIMESTAMP,
-    "generations": _obj({"last_hour": STATUS_COUNTS, "last_day": STATUS_COUNTS}),
-    "failure_rate": RATE_OR_NULL,
-    "provider_latency_ms": _obj({"p50": COUNT_OR_NULL, "p95": COUNT_OR_NULL}),
-    "stuck": _obj({"queued": COUNT, "running": COUNT, "total": COUNT}),
-    "queue": _obj({"visible": COUNT_OR_NULL, "in_flight": COUNT_OR_NULL, "delayed": COUNT_OR_NULL,
-                   "dead_letters": COUNT_OR_NULL})})
-
 PATHS["/v1/admin/reports/usage"] = {"get": _op(
     "Revenue, credits sold and spent, provider cost and margin over [from, to) in UTC (admin)", "admin", "200",
     _ref("UsageReport"), errors=("400", "403"),
@@ -787,25 +551,6 @@ OPENAI_ERROR_STATUSES = {
     "504": "`generation_pending`: still rendering when the time ran out; fetch `status_url` (x-should-retry: false, "
            "as asking again would charge another generation).",
 }
-SCHEMAS["OpenAIError"] = _obj({"error": _obj(
-    {"message": STRING, "type": STRING, "param": {"type": ["string", "null"]}, "code": {"type": ["string", "null"]}},
-    {"generation_id": STRING, "status_url": STRING})})
-SCHEMAS["OpenAIUsage"] = _obj({
-    "input_tokens": COUNT, "output_tokens": COUNT, "total_tokens": COUNT,
-    "input_tokens_details": _obj({"text_tokens": COUNT, "image_tokens": COUNT})})
-SCHEMAS["OpenAIImagesResponse"] = _obj({
-    "created": {"type": "integer"},
-    "data": {"type": "array", "items": _obj({"b64_json": {"type": "string", "contentEncoding": "base64"}})},
-    "background": {"type": "string", "enum": ["transparent", "opaque"]},
-    "output_format": {"type": "string", "enum": list(OUTPUT_FORMATS)}, "quality": STRING, "size": STRING,
-    "usage": _ref("OpenAIUsage"),
-    "pixmint": _obj({"generation_id": STRING, "model": STRING, "cost_credits": {"type": "integer"},
-                     "refunded_credits": {"type": "integer"}}),
-})
-SCHEMAS["OpenAIModelList"] = _obj({
-    "object": {"type": "string", "enum": ["list"]},
-    "data": {"type": "array", "items": _obj({"id": STRING, "object": {"type": "string", "enum": ["model"]},
-                                             "created": {"type": "integer"}, "owned_by": STRING})}})
 _STREAM = {"type": "string", "description": "Server-sent events (stream=true): image_generation.partial_image (or "
                                             "image_edit.partial_image) events, then one completed event per image, "
                                             "or an error event; sent whole once the generation ends."}
@@ -846,29 +591,6 @@ for _compatible in ("/v1/openai/images/generations", "/v1/openai/images/edits"):
     PATHS[_compatible]["post"]["responses"]["200"]["content"]["text/event-stream"] = {"schema": _STREAM}
     PATHS[_compatible]["post"]["parameters"] = [IDEMPOTENCY_PARAMETER]
 
-WEBHOOK_EVENT = {"type": "string", "enum": list(WEBHOOK_EVENTS)}
-SCHEMAS["WebhookEndpoint"] = _obj({
-    "id": STRING, "url": STRING, "events": {"type": "array", "items": WEBHOOK_EVENT},
-    "description": {"type": ["string", "null"]}, "low_credits_threshold": {"type": "integer"},
-    "created_at": TIMESTAMP, "enabled": {"type": "boolean"},
-    "disabled_at": {"type": ["string", "null"], "format": "date-time"},
-    "disabled_reason": {"type": ["string", "null"]},
-    "failing_since": {"type": ["string", "null"], "format": "date-time",
-                      "description": "Since when every attempt failed; after three days the endpoint is turned off"}},
-    {"secret": {"type": "string", "pattern": "^whsec_",
-                                          "description": "Only in the answer that created the endpoint"}})
-SCHEMAS["WebhookEndpointPage"] = _obj({"items": {"type": "array", "items": _ref("WebhookEndpoint")},
-                                       "next_cursor": {"type": ["string", "null"]}})
-SCHEMAS["WebhookDelivery"] = _obj({
-    "id": {"type": "string", "description": "The webhook-id header of every attempt"},
-    "event_type": STRING, "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
-    "attempts": COUNT, "last_status": {"type": ["integer", "null"]}, "last_error": {"type": ["string", "null"]},
-    "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
-    "last_attempt_at": {"type": ["string", "null"], "format": "date-time"},
-    "delivered_at": {"type": ["string", "null"], "format": "date-time"},
-    "failed_at": {"type": ["string", "null"], "format": "date-time"}, "created_at": TIMESTAMP})
-SCHEMAS["WebhookDeliveryPage"] = _obj({"items": {"type": "array", "items": _ref("WebhookDelivery")},
-                                       "next_cursor": {"type": ["string", "null"]}})
 _WEBHOOK_RULES = ("Deliveries are signed as Standard Webhooks says (webhook-id, webhook-timestamp, webhook-signature) "
                   "and retried with backoff for about a day under the same webhook-id. Outside the local stage "
                   "only https URLs on public addresses are taken, and redirects are not followed.")
@@ -892,7 +614,6 @@ PATHS["/v1/webhook-endpoints/{endpoint_id}/deliveries"] = {"get": _op(
 PATHS["/v1/webhook-endpoints/{endpoint_id}/test"] = {"post": _op(
     "Send a webhook.test event now (retried like any other when it fails)", "webhooks", "202",
     _ref("WebhookDelivery"), errors=("404",), parameters=[_path("endpoint_id")])}
-
 
 def _blank_reads_as_absent(parameter: dict[str, Any]) -> dict[str, Any]:
     """An optional query parameter sent empty (?status=&q= from a cleared filter) means "not given"; limit excepted."""

@@ -18,6 +18,8 @@ BACKGROUNDS = ("auto", "opaque", "transparent")
 OUTPUT_FORMATS = ("png", "webp", "jpeg", "gif", "svg")
 ALPHA_FORMATS = ("png", "webp")
 FRAME_RANGE = (2, 16)
+RATE_UNITS = ("megapixel", "frame")  # what a rate prices: a megapixel of a custom size, or a GIF's frame
+PRICE_BASES = ("preset", *RATE_UNITS)  # how a quote's unit price came about
 DEFAULT_FRAMES = 9
 SIZE_PATTERN = re.compile(r"([1-9][0-9]{1,4})x([1-9][0-9]{1,4})")
 MEGAPIXEL = Decimal(1_000_000)
@@ -123,10 +125,6 @@ class UnitPrice:
     credits: int
     provider_cost_usd: Decimal
 
-    def breakdown(self, n: int) -> dict[str, Any]:
-        """The price of n images as the quote shows it: the basis, the rate and quantity, per image and in total."""
-        return {"basis": self.basis, "rate_credits": float(self.rate_credits), "quantity": float(self.quantity),
-                "unit_credits": self.credits, "n": n, "cost_credits": self.credits * n}
 
 
 

@@ -19,6 +19,9 @@ CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
 MIN_CUSTOM_CENTS = 500
 MAX_CUSTOM_CENTS = 50_000
 CREDITING_KINDS = ("purchase", "generation_refund", "signup_bonus", "admin_grant")
+LEDGER_KINDS = ("purchase", "generation", "generation_refund", "signup_bonus", "admin_grant", "admin_debit",
+                "payment_refund", "dispute")
+PAYMENT_STATUSES = ("open", "processing", "paid", "failed", "expired", "refunded", "partially_refunded", "disputed")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from .paging import decode_time_cursor, page_of
 from .ports import Webhooks, WebhookSender
 
 EVENT_TYPES = ("generation.succeeded", "generation.failed", "credits.purchased", "credits.low")
+DELIVERY_STATES = ("pending", "delivered", "failed")
 TEST_EVENT = "webhook.test"
 # After the first attempt; about a day in all, the first retry within a minute (the delivery schedule runs each
 # minute in AWS). Standard Webhooks leaves the schedule to the sender; this follows the shape of Svix's.
@@ -211,8 +212,8 @@ class WebhookEvents:
     """Records generation and credit events for the user's endpoints inside the unit of work that made them, so
     an event is sent if and only if what it tells of was committed."""
 
-    def __init__(self, clock: Any, generation_json: Callable[[Any], dict[str, Any]],
-                 entry_json: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(self, clock: Any, generation_json: Callable[[Any], Mapping[str, Any]],
+                 entry_json: Callable[[Any], Mapping[str, Any]]) -> None:
         self._clock = clock
         self._generation_json = generation_json
         self._entry_json = entry_json
@@ -227,7 +228,7 @@ class WebhookEvents:
         subscribed = [e for e in endpoints if kind in e.events]
         if subscribed:
             images = uow.images.for_generations([generation.id]).get(generation.id, [])
-            data = self._generation_json(replace(generation, images=tuple(images), previews=()))
+            data = dict(self._generation_json(replace(generation, images=tuple(images), previews=())))
             for endpoint in subscribed:
                 record_event(uow.webhooks, endpoint, kind, data, now)
         self._check_low(uow, generation.user_id, endpoints, now)
@@ -241,7 +242,7 @@ class WebhookEvents:
         now = self._clock.now()
         subscribed = [e for e in endpoints if "credits.purchased" in e.events]
         if subscribed:
-            data = self._entry_json(uow.ledger.entries(user_id, None, 1)[0])
+            data = dict(self._entry_json(uow.ledger.entries(user_id, None, 1)[0]))
             for endpoint in subscribed:
                 record_event(uow.webhooks, endpoint, "credits.purchased", data, now)
         self._check_low(uow, user_id, endpoints, now)

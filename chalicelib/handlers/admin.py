@@ -12,13 +12,20 @@ from ..domain.generation import GenerationFilters
 from . import bodies
 from .api import api_view, page_params, query_of, require_admin
 from .responses import (
+    AdminModelPageBody,
+    AdminUserDetailBody,
+    AdminUserPageBody,
+    AuditPageBody,
+    CommunityReportPageBody,
     admin_model_json,
     audit_json,
     entry_json,
     generation_json,
     key_json,
     payment_json,
+    pricing_json,
     rfc3339,
+    settings_json,
     summary_json,
 )
 
@@ -35,7 +42,8 @@ def users() -> Response:
     if q and len(q) > 200:
         raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
     items, next_cursor = container().admin.users(q, cursor, limit)
-    return Response({"items": [summary_json(s) for s in items], "next_cursor": next_cursor})
+    page: AdminUserPageBody = {"items": [summary_json(s) for s in items], "next_cursor": next_cursor}
+    return Response(page)
 
 
 @bp.route("/v1/admin/users/{user_id}", methods=["GET"])
@@ -46,9 +54,10 @@ def user_detail(user_id: str) -> Response:
     summary = services.admin.user(user_id)
     payments = services.credits.payments(summary.user.id, None, 20).items
     generations, _ = services.generations.list(summary.user.id, GenerationFilters(), None, 20)
-    return Response({**summary_json(summary), "payments": [payment_json(p) for p in payments],
-                     "generations": [generation_json(g) for g in generations],
-                     "api_keys": [key_json(k) for k in services.api_keys.list(summary.user.id)]})
+    detail: AdminUserDetailBody = {**summary_json(summary), "payments": [payment_json(p) for p in payments],
+                                   "generations": [generation_json(g) for g in generations],
+                                   "api_keys": [key_json(k) for k in services.api_keys.list(summary.user.id)]}
+    return Response(detail)
 
 
 @bp.route("/v1/admin/users/{user_id}", methods=["PATCH"])
@@ -75,7 +84,7 @@ def adjust_credits(user_id: str) -> Response:
 @api_view
 def pricing() -> Response:
     require_admin(bp.current_request)
-    return Response({"items": container().admin.pricing(), "rates": container().admin.rates()})
+    return Response(pricing_json(container().admin.pricing(), container().admin.rates()))
 
 
 @bp.route("/v1/admin/pricing", methods=["PUT"])
@@ -85,14 +94,14 @@ def set_pricing() -> Response:
     body = bodies.parse(bodies.PricingChange, bp.current_request)
     rates = [r.given() for r in body.rates] if body.rates is not None else None
     items, rates = container().admin.set_pricing(principal, [r.given() for r in body.items], rates)
-    return Response({"items": items, "rates": rates})
+    return Response(pricing_json(items, rates))
 
 
 @bp.route("/v1/admin/settings", methods=["GET"])
 @api_view
 def settings() -> Response:
     require_admin(bp.current_request)
-    return Response(container().admin.settings())
+    return Response(settings_json(container().admin.settings()))
 
 
 @bp.route("/v1/admin/settings", methods=["PATCH"])
@@ -102,7 +111,7 @@ def update_settings() -> Response:
     changes = bodies.parse(bodies.SettingsChange, bp.current_request).changes()
     if not changes:
         raise InvalidRequest("Send at least one setting.", {"field": "signup_bonus"})
-    return Response(container().admin.update_settings(principal, changes))
+    return Response(settings_json(container().admin.update_settings(principal, changes)))
 
 
 @bp.route("/v1/admin/models/{model_id}", methods=["PUT"])
@@ -118,7 +127,9 @@ def set_model(model_id: str) -> Response:
 @api_view
 def admin_models() -> Response:
     require_admin(bp.current_request)
-    return Response({"items": [admin_model_json(m) for m in container().admin.models()], "next_cursor": None})
+    page: AdminModelPageBody = {"items": [admin_model_json(m) for m in container().admin.models()],
+                                "next_cursor": None}
+    return Response(page)
 
 
 @bp.route("/v1/admin/models/{model_id}", methods=["PATCH"])
@@ -171,11 +182,11 @@ def community_reports() -> Response:
     require_admin(bp.current_request)
     limit, cursor = page_params(bp.current_request)
     items, next_cursor = container().library.open_reports(cursor, limit)
-    return Response({"items": [{"id": str(r.id), "slug": r.slug, "image_id": r.image_id, "prompt": r.prompt,
-                                "reason": r.reason, "note": r.note, "created_at": rfc3339(r.created_at),
-                                "open_reports": r.open_reports,
-                                "thumbnail_url": f"/v1/public/images/{r.slug}/thumbnail"}
-                               for r in items], "next_cursor": next_cursor})
+    page: CommunityReportPageBody = {"items": [
+        {"id": str(r.id), "slug": r.slug, "image_id": r.image_id, "prompt": r.prompt, "reason": r.reason,
+         "note": r.note, "created_at": rfc3339(r.created_at), "open_reports": r.open_reports,
+         "thumbnail_url": f"/v1/public/images/{r.slug}/thumbnail"} for r in items], "next_cursor": next_cursor}
+    return Response(page)
 
 
 @bp.route("/v1/admin/community/{slug}/hide", methods=["POST"])
@@ -192,4 +203,5 @@ def audit_log() -> Response:
     require_admin(bp.current_request)
     limit, cursor = page_params(bp.current_request)
     items, next_cursor = container().admin.audit_log(cursor, limit)
-    return Response({"items": [audit_json(e) for e in items], "next_cursor": next_cursor})
+    page: AuditPageBody = {"items": [audit_json(e) for e in items], "next_cursor": next_cursor}
+    return Response(page)

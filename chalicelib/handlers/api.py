@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from chalice import ChaliceUnhandledError, Response
@@ -21,6 +21,9 @@ from ..domain import errors
 from ..domain.api_keys import require_scope
 from ..domain.model import Principal
 from ..observability import logger, metrics, metrics_enabled, traced
+
+if TYPE_CHECKING:
+    from .responses import ErrorBody
 
 
 class NotAcceptable(errors.DomainError):
@@ -79,7 +82,8 @@ class _Escaped(ChaliceUnhandledError):
 
 def envelope(status: int, code: str, message: str, request_id: str, details: dict[str, Any] | None = None,
              headers: Mapping[str, str | list[str]] | None = None) -> Response:
-    body = {"error": {"code": code, "message": message, "details": details or {}}, "request_id": request_id}
+    body: ErrorBody = {"error": {"code": code, "message": message, "details": details or {}},
+                       "request_id": request_id}
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
 
 

@@ -8,7 +8,7 @@ from ..bootstrap import container
 from ..domain.api_keys import KeyLimits
 from . import bodies
 from .api import api_view, authenticate, parse_moment
-from .responses import key_json
+from .responses import ApiKeyPageBody, key_json
 
 bp = Blueprint(__name__)
 
@@ -22,15 +22,18 @@ def create_key() -> Response:
                        scopes=body.scopes, allowed_models=body.allowed_models, allowed_ips=body.allowed_ips,
                        expires_at=parse_moment(body.expires_at, "expires_at"))
     key, secret = container().api_keys.create(principal.user, body.name, limits)
-    return Response({**key_json(key), "key": secret}, status_code=201)
+    created = key_json(key)
+    created["key"] = secret
+    return Response(created, status_code=201)
 
 
 @bp.route("/v1/api-keys", methods=["GET"])
 @api_view
 def list_keys() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    return Response({"items": [key_json(k) for k in container().api_keys.list(principal.user.id)],
-                     "next_cursor": None})
+    page: ApiKeyPageBody = {"items": [key_json(k) for k in container().api_keys.list(principal.user.id)],
+                            "next_cursor": None}
+    return Response(page)
 
 
 @bp.route("/v1/api-keys/{key_id}", methods=["DELETE"])

@@ -8,7 +8,7 @@ from chalice.app import Request
 from ..bootstrap import container
 from . import bodies
 from .api import api_view, authenticate, client_ip
-from .responses import session_json, user_json
+from .responses import ACCEPTED, session_json, user_json
 
 bp = Blueprint(__name__)
 MAX_USER_AGENT = 300
@@ -42,7 +42,7 @@ def verify_email() -> Response:
 def resend_verification() -> Response:
     principal = authenticate(bp.current_request)
     container().accounts.resend_verification(principal)
-    return Response({"status": "accepted"}, status_code=202)
+    return Response(ACCEPTED, status_code=202)
 
 
 @bp.route("/v1/auth/login", methods=["POST"])
@@ -75,7 +75,7 @@ def logout() -> Response:
 def password_reset() -> Response:
     body = bodies.parse(bodies.PasswordResetRequest, bp.current_request)
     container().accounts.request_password_reset(body.email)
-    return Response({"status": "accepted"}, status_code=202)
+    return Response(ACCEPTED, status_code=202)
 
 
 @bp.route("/v1/auth/password-reset/confirm", methods=["POST"])

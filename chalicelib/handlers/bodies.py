@@ -21,7 +21,7 @@ from ..domain import errors
 from ..domain.accounts import PUBLIC_HANDLE_PATTERN
 from ..domain.admin import POSITION_LIMIT
 from ..domain.api_keys import MAX_LIST, SCOPES
-from ..domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS
+from ..domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS, RATE_UNITS
 from ..domain.generation import MAX_NEGATIVE_PROMPT, MAX_PROMPT
 from ..domain.library import MAX_BULK, MAX_REPORT_NOTE, REPORT_REASONS
 from ..domain.operations import MAX_PADDING, MAX_UPSCALE_FACTOR, OPERATIONS
@@ -349,7 +349,7 @@ class RateChange(Body):
     """One rate of a price table change: credits per megapixel or per frame."""
 
     model: Annotated[str, Field(max_length=100)]
-    unit: Literal["megapixel", "frame"]
+    unit: Literal[RATE_UNITS]  # type: ignore[valid-type]
     quality: Annotated[str, Field(max_length=100)]
     credits: Annotated[float, Field(gt=0, le=100_000)]
     provider_cost_usd: Annotated[float, Field(ge=0, le=1000)]

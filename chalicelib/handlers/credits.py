@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
@@ -11,7 +9,15 @@ from ..domain.idempotency import request_fingerprint
 from . import bodies
 from .api import api_view, authenticate, page_params
 from .idempotency import answer_once, idempotency_key
-from .responses import entry_json, payment_json
+from .responses import (
+    CheckoutBody,
+    CreditPacksBody,
+    CreditsBody,
+    PaymentPageBody,
+    TransactionPageBody,
+    entry_json,
+    payment_json,
+)
 
 bp = Blueprint(__name__)
 
@@ -21,15 +27,16 @@ bp = Blueprint(__name__)
 def balance() -> Response:
     principal = authenticate(bp.current_request)
     current, pending = container().credits.balance(principal.user.id)
-    return Response({"balance": current, "pending": pending})
+    body: CreditsBody = {"balance": current, "pending": pending}
+    return Response(body)
 
 
 @bp.route("/v1/credits/packs", methods=["GET"])
 @api_view
 def packs() -> Response:
-    items = [{"id": p.id, "credits": p.credits, "amount_cents": p.amount_cents, "currency": p.currency,
-              "label": p.label} for p in container().credits.packs()]
-    return Response({"items": items}, headers={"Cache-Control": "public, max-age=60"})
+    body: CreditPacksBody = {"items": [{"id": p.id, "credits": p.credits, "amount_cents": p.amount_cents,
+                                        "currency": p.currency, "label": p.label} for p in container().credits.packs()]}
+    return Response(body, headers={"Cache-Control": "public, max-age=60"})
 
 
 @bp.route("/v1/credits/checkout", methods=["POST"])
@@ -38,7 +45,7 @@ def checkout() -> Response:
     principal = authenticate(bp.current_request)
     body = bodies.parse(bodies.CheckoutRequest, bp.current_request)
 
-    def start() -> dict[str, Any]:
+    def start() -> CheckoutBody:
         session = container().credits.start_checkout(principal.user, body.pack_id, body.amount_cents,
                                                      idempotency_key(bp.current_request),
                                                      bp.current_request.headers.get("origin"))
@@ -55,7 +62,8 @@ def transactions() -> Response:
     principal = authenticate(bp.current_request)
     limit, cursor = page_params(bp.current_request)
     page = container().credits.transactions(principal.user.id, cursor, limit)
-    return Response({"items": [entry_json(e) for e in page.items], "next_cursor": page.next_cursor})
+    body: TransactionPageBody = {"items": [entry_json(e) for e in page.items], "next_cursor": page.next_cursor}
+    return Response(body)
 
 
 @bp.route("/v1/credits/transactions/export", methods=["GET"])
@@ -73,7 +81,8 @@ def payments() -> Response:
     principal = authenticate(bp.current_request)
     limit, cursor = page_params(bp.current_request)
     page = container().credits.payments(principal.user.id, cursor, limit)
-    return Response({"items": [payment_json(p) for p in page.items], "next_cursor": page.next_cursor})
+    body: PaymentPageBody = {"items": [payment_json(p) for p in page.items], "next_cursor": page.next_cursor}
+    return Response(body)
 
 
 @bp.route("/v1/credits/payments/{checkout_id}", methods=["GET"])

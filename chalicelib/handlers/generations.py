@@ -16,7 +16,17 @@ from ..domain.uploads import UPLOAD_TYPES
 from . import bodies
 from .api import GENERATE, GENERATION_READ, api_view, authenticate, page_params, parse_moment, query_of, whole_number
 from .idempotency import answer_once
-from .responses import generation_json, model_json, upload_json
+from .responses import (
+    GenerationPageBody,
+    ModelsBody,
+    PromptTemplatesBody,
+    StylePresetsBody,
+    UploadTicketBody,
+    generation_json,
+    model_json,
+    quote_json,
+    upload_json,
+)
 
 bp = Blueprint(__name__)
 
@@ -32,23 +42,26 @@ def _request() -> tuple[GenerationRequest, dict[str, Any]]:
 def models() -> Response:
     service = container().generations
     default = service.default_model()
-    return Response({"items": [model_json(spec, prices, rates, default) for spec, prices, rates in service.models()]})
+    body: ModelsBody = {"items": [model_json(spec, prices, rates, default) for spec, prices, rates in service.models()]}
+    return Response(body)
 
 
 @bp.route("/v1/style-presets", methods=["GET"])
 @api_view
 def style_presets() -> Response:
     presets = container().generations.presets()
-    items = [{"id": p.id, "label": p.label, "prompt_suffix": p.prompt_suffix} for p in presets]
-    return Response({"items": items, "next_cursor": None})
+    body: StylePresetsBody = {"items": [{"id": p.id, "label": p.label, "prompt_suffix": p.prompt_suffix}
+                                        for p in presets], "next_cursor": None}
+    return Response(body)
 
 
 @bp.route("/v1/prompt-templates", methods=["GET"])
 @api_view
 def prompt_templates() -> Response:
-    items = [{"id": t.id, "label": t.label, "template": t.template, "variables": list(t.variables)}
-             for t in container().generations.templates()]
-    return Response({"items": items, "next_cursor": None})
+    templates = container().generations.templates()
+    body: PromptTemplatesBody = {"items": [{"id": t.id, "label": t.label, "template": t.template,
+                                            "variables": list(t.variables)} for t in templates], "next_cursor": None}
+    return Response(body)
 
 
 @bp.route("/v1/generations/quote", methods=["POST"])
@@ -56,12 +69,8 @@ def prompt_templates() -> Response:
 def quote() -> Response:
     principal = authenticate(bp.current_request, scopes=GENERATE)
     request, _ = _request()
-    plan = container().generations.plan(principal.user, request, principal.key_models)
-    options = plan.options
-    return Response({"cost_credits": plan.cost, "unit_credits": plan.price.credits, "model": plan.spec.id,
-                     "size": options.size, "quality": options.quality, "n": request.n,
-                     "background": options.background, "output_format": options.output_format,
-                     "frame_count": options.frame_count, "breakdown": plan.price.breakdown(request.n)})
+    return Response(quote_json(container().generations.plan(principal.user, request, principal.key_models),
+                               request.n))
 
 
 @bp.route("/v1/generations", methods=["POST"])
@@ -115,7 +124,8 @@ def list_generations() -> Response:
     filters = GenerationFilters(status=query.get("status") or None, model=query.get("model") or None, q=q,
                                 since=_moment(query, "since"), until=_moment(query, "until"))
     items, next_cursor = container().generations.list(principal.user.id, filters, cursor, limit)
-    return Response({"items": [generation_json(g) for g in items], "next_cursor": next_cursor})
+    page: GenerationPageBody = {"items": [generation_json(g) for g in items], "next_cursor": next_cursor}
+    return Response(page)
 
 
 @bp.route("/v1/uploads", methods=["POST"], content_types=[*UPLOAD_TYPES, "application/json"])
@@ -129,8 +139,9 @@ def upload() -> Response:
     if content_type == "application/json":
         body = bodies.parse(bodies.UploadTicketRequest, bp.current_request)
         ticket = service.start_upload(principal.user, body.content_type.strip().lower(), body.bytes)
-        return Response({"upload_id": ticket.upload.id, "url": ticket.url, "fields": ticket.fields,
-                         "expires_in": ticket.expires_in}, status_code=201)
+        answer: UploadTicketBody = {"upload_id": ticket.upload.id, "url": ticket.url, "fields": ticket.fields,
+                                    "expires_in": ticket.expires_in}
+        return Response(answer, status_code=201)
     data = bp.current_request.raw_body or b""
     assert isinstance(data, bytes)  # Chalice encodes a text body too, though its annotation allows str
     image = service.upload(principal.user, data, content_type)

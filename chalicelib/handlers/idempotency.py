@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalice.app import Request
@@ -21,12 +21,12 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def answer_once(request: Request, user_id: str, scope: str, fingerprint: str, status: int,
-                run: Callable[[], dict[str, Any]]) -> StoredResponse:
+                run: Callable[[], Mapping[str, Any]]) -> StoredResponse:
     """run()'s body with its status, or, for a retry with the same Idempotency-Key and body, the first answer
     without running anything again; a key reused with another body, or while its first request runs, is a 409."""
     key = idempotency_key(request)
     if key is None:
-        return StoredResponse(status, run())
+        return StoredResponse(status, dict(run()))
     from ..bootstrap import container
 
     replies = container().idempotency
@@ -34,7 +34,7 @@ def answer_once(request: Request, user_id: str, scope: str, fingerprint: str, st
     if replay is not None:
         return replay
     try:
-        answer = StoredResponse(status, run())
+        answer = StoredResponse(status, dict(run()))
     except Exception:
         replies.release(user_id, scope, key)
         raise

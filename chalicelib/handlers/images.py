@@ -25,7 +25,20 @@ from .api import (
     query_of,
     whole_number,
 )
-from .responses import alt_text, image_json, public_json, share_url
+from .responses import (
+    ACCEPTED,
+    BulkResultBody,
+    DownloadLinkBody,
+    ImagePageBody,
+    LikesBody,
+    LineageBody,
+    PublicImagePageBody,
+    alt_text,
+    image_json,
+    public_json,
+    share_json,
+    share_url,
+)
 
 bp = Blueprint(__name__)
 
@@ -64,8 +77,9 @@ def _binary(download: Download, cache: str, attachment: bool = True,
     if download.redirect_url:
         if as_json > 0:
             # Browsers' fetch cannot follow a cross-origin redirect to S3; they get the link to open instead.
-            return Response({"url": download.redirect_url, "filename": download.filename,
-                             "expires_in": download.expires_in}, headers={"Cache-Control": "no-store"})
+            link_body: DownloadLinkBody = {"url": download.redirect_url, "filename": download.filename,
+                                           "expires_in": download.expires_in}
+            return Response(link_body, headers={"Cache-Control": "no-store"})
         if as_bytes > 0:
             return Response("", status_code=302, headers={**headers, "Location": download.redirect_url,
                                                            "Cache-Control": "no-store"})
@@ -104,7 +118,8 @@ def list_images() -> Response:
     filters = ImageFilters(favorite={"true": True, "false": False}.get(favorite or ""), q=q,
                            model=query.get("model") or None)
     items, next_cursor = container().library.list(principal.user.id, filters, cursor, limit)
-    return Response({"items": [image_json(i) for i in items], "next_cursor": next_cursor})
+    page: ImagePageBody = {"items": [image_json(i) for i in items], "next_cursor": next_cursor}
+    return Response(page)
 
 
 @bp.route("/v1/images/{image_id}", methods=["GET"])
@@ -119,8 +134,9 @@ def get_image(image_id: str) -> Response:
 def image_lineage(image_id: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     ancestors, descendants = container().library.lineage(principal.user.id, image_id)
-    return Response({"ancestors": [image_json(i) for i in ancestors],
-                     "descendants": [image_json(i) for i in descendants]})
+    body: LineageBody = {"ancestors": [image_json(i) for i in ancestors],
+                         "descendants": [image_json(i) for i in descendants]}
+    return Response(body)
 
 
 @bp.route("/v1/images/{image_id}", methods=["DELETE"])
@@ -163,7 +179,7 @@ def favorite(image_id: str) -> Response:
 def share(image_id: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     slug, _ = container().library.share(principal.user.id, image_id)
-    return Response({"slug": slug, "share_url": share_url(slug), "page_url": f"/s/{slug}"})
+    return Response(share_json(slug))
 
 
 @bp.route("/v1/images/{image_id}/share", methods=["DELETE"])
@@ -179,7 +195,7 @@ def unshare(image_id: str) -> Response:
 def publish(image_id: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     slug, _ = container().library.publish(principal.user.id, image_id)
-    return Response({"slug": slug, "share_url": share_url(slug), "page_url": f"/s/{slug}", "published": True})
+    return Response(share_json(slug, published=True))
 
 
 @bp.route("/v1/images/{image_id}/publish", methods=["DELETE"])
@@ -200,7 +216,8 @@ def bulk() -> Response:
         done = library.delete(principal.user.id, ids)
     else:
         done = library.set_favorite(principal.user.id, ids, body.action == "favorite")
-    return Response({"done": done})
+    result: BulkResultBody = {"done": done}
+    return Response(result)
 
 
 @bp.route("/v1/images/download", methods=["POST"])
@@ -272,8 +289,9 @@ def community() -> Response:
     signed_in = "authorization" in request.headers or "x-api-key" in request.headers
     viewer = authenticate(request, scopes=LIBRARY_READ).user.id if signed_in else None
     items, next_cursor = container().library.community(cursor, limit, query_of(request).get("q"), viewer)
-    return Response({"items": [public_json(s, liked=viewer is not None) for s in items], "next_cursor": next_cursor},
-                    headers={"Cache-Control": "private, no-store" if signed_in else "public, max-age=30"})
+    page: PublicImagePageBody = {"items": [public_json(s, liked=viewer is not None) for s in items],
+                                 "next_cursor": next_cursor}
+    return Response(page, headers={"Cache-Control": "private, no-store" if signed_in else "public, max-age=30"})
 
 
 @bp.route("/v1/community/{slug}/like", methods=["PUT", "DELETE"])
@@ -281,7 +299,8 @@ def community() -> Response:
 def like(slug: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     count, mine = container().library.like(principal.user.id, slug, bp.current_request.method == "PUT")
-    return Response({"like_count": count, "liked_by_me": mine})
+    likes: LikesBody = {"like_count": count, "liked_by_me": mine}
+    return Response(likes)
 
 
 @bp.route("/v1/community/{slug}/report", methods=["POST"])
@@ -290,7 +309,7 @@ def report(slug: str) -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
     body = bodies.parse(bodies.ReportRequest, bp.current_request)
     container().library.report(principal.user.id, slug, body.reason, body.note)
-    return Response({"status": "accepted"}, status_code=202)
+    return Response(ACCEPTED, status_code=202)
 
 
 @bp.schedule(Rate(1, unit=Rate.HOURS))

@@ -10,7 +10,7 @@ from ..bootstrap import container
 from ..domain.model import User
 from . import bodies
 from .api import api_view, authenticate, client_ip
-from .responses import rfc3339, user_json
+from .responses import RecoveryCodesBody, SignInSessionPageBody, TwoFactorSetupBody, rfc3339, user_json
 
 bp = Blueprint(__name__)
 
@@ -59,7 +59,8 @@ def delete_me() -> Response:
 def start_two_factor() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
     setup = container().accounts.start_two_factor(principal)
-    return Response({"secret": setup.secret, "otpauth_url": setup.otpauth_url})
+    body: TwoFactorSetupBody = {"secret": setup.secret, "otpauth_url": setup.otpauth_url}
+    return Response(body)
 
 
 @bp.route("/v1/me/2fa/confirm", methods=["POST"])
@@ -68,7 +69,8 @@ def confirm_two_factor() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
     body = bodies.parse(bodies.CodeRequest, bp.current_request)
     codes = container().accounts.confirm_two_factor(principal, body.code, client_ip(bp.current_request))
-    return Response({"recovery_codes": codes})
+    answer: RecoveryCodesBody = {"recovery_codes": codes}
+    return Response(answer)
 
 
 @bp.route("/v1/me/2fa", methods=["DELETE"])
@@ -84,10 +86,11 @@ def disable_two_factor() -> Response:
 @api_view
 def list_sessions() -> Response:
     principal = authenticate(bp.current_request, allow_api_key=False)
-    items = [{"id": s.id, "created_at": rfc3339(s.created_at), "last_used_at": rfc3339(s.last_used_at),
-              "user_agent": s.user_agent, "ip": s.ip, "current": s.id == principal.session_id}
-             for s in container().accounts.sessions(principal)]
-    return Response({"items": items, "next_cursor": None})
+    page: SignInSessionPageBody = {"items": [
+        {"id": s.id, "created_at": rfc3339(s.created_at), "last_used_at": rfc3339(s.last_used_at),
+         "user_agent": s.user_agent, "ip": s.ip, "current": s.id == principal.session_id}
+        for s in container().accounts.sessions(principal)], "next_cursor": None}
+    return Response(page)
 
 
 @bp.route("/v1/me/sessions/{session_id}", methods=["DELETE"])

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any
+from typing import Any, Literal
 
 from chalice import Blueprint, Response
 from chalice.app import Request
@@ -33,7 +33,13 @@ from .api import (
     error_response,
 )
 from .idempotency import answer_once
-from .responses import generation_json
+from .responses import (
+    OpenAIErrorDetailBody,
+    OpenAIImagesResponseBody,
+    OpenAIModelListBody,
+    OpenAIUsageBody,
+    generation_json,
+)
 
 bp = Blueprint(__name__)
 PREFIX = "/v1/openai/"
@@ -143,9 +149,10 @@ def _time_left() -> float | None:
 @openai_view
 def list_models() -> Response:
     _principal(bp.current_request)
-    items = [{"id": spec.id, "object": "model", "created": 0, "owned_by": spec.provider}
-             for spec in container().openai_images.models()]
-    return Response({"object": "list", "data": items})
+    body: OpenAIModelListBody = {"object": "list", "data": [
+        {"id": spec.id, "object": "model", "created": 0, "owned_by": spec.provider}
+        for spec in container().openai_images.models()]}
+    return Response(body)
 
 
 @bp.route("/v1/openai/images/generations", methods=["POST"])
@@ -198,7 +205,7 @@ def _run(principal: Principal, compatible: CompatibleRequest, fingerprint: str, 
     return Response(_images_response(generation, outcome), headers=headers)
 
 
-def _pending_error(outcome: Outcome) -> dict[str, Any]:
+def _pending_error(outcome: Outcome) -> OpenAIErrorDetailBody:
     return {"message": f"The images are still being made. Fetch GET /v1/generations/{outcome.generation_id} for "
                        "them; asking again would make and charge another generation.",
             "type": "timeout", "param": None, "code": "generation_pending", "generation_id": outcome.generation_id,
@@ -217,7 +224,7 @@ def _refused(generation: Generation) -> bool:
     return generation.error_code == "content_refused"
 
 
-def _failed_error(generation: Generation) -> dict[str, Any]:
+def _failed_error(generation: Generation) -> OpenAIErrorDetailBody:
     if _refused(generation):
         return {"message": f"{generation.error or 'The request was refused by the safety system.'} Every credit "
                            "was returned.",
@@ -233,7 +240,7 @@ def _failed(generation: Generation, headers: dict[str, str]) -> Response:
                     headers={**headers, "Content-Type": "application/json", "x-should-retry": "false"})
 
 
-def _usage(generation: Generation) -> dict[str, Any]:
+def _usage(generation: Generation) -> OpenAIUsageBody:
     usage = generation.usage
     text, image, out = (usage.input_text_tokens, usage.input_image_tokens, usage.output_image_tokens) \
         if usage else (0, 0, 0)
@@ -241,7 +248,7 @@ def _usage(generation: Generation) -> dict[str, Any]:
             "output_tokens": out, "total_tokens": text + image + out}
 
 
-def _background(generation: Generation) -> str:
+def _background(generation: Generation) -> Literal["transparent", "opaque"]:
     return "transparent" if any(image.has_alpha for image in generation.images) else "opaque"
 
 
@@ -249,7 +256,7 @@ def _created(generation: Generation) -> int:
     return int((generation.completed_at or generation.created_at).timestamp())
 
 
-def _images_response(generation: Generation, outcome: Outcome) -> dict[str, Any]:
+def _images_response(generation: Generation, outcome: Outcome) -> OpenAIImagesResponseBody:
     return {
         "created": _created(generation),
         "data": [{"b64_json": base64.b64encode(data).decode()} for data in outcome.images],

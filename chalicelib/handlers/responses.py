@@ -1,18 +1,993 @@
-"""The API's response bodies, built from domain objects: one function per shape, shared by every route."""
+"""The API's response bodies: a TypedDict per shape (what the OpenAPI document publishes, what mypy holds each
+serializer to) and the one function that builds it from domain objects, shared by every route."""
 
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Annotated, Any, Literal, NotRequired
 
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
+
+from ..domain.accounts import DEFAULT_DISPLAY_NAME, PUBLIC_HANDLE_PATTERN
 from ..domain.admin import AuditEntry, UserSummary
-from ..domain.api_keys import ApiKey
-from ..domain.catalogue import ModelSpec, Price, Rate
-from ..domain.credits import LedgerEntry, Payment
-from ..domain.generation import Generation, ImageRecord
-from ..domain.library import SharedImage
+from ..domain.api_keys import SCOPES, ApiKey
+from ..domain.catalogue import BACKGROUNDS, OUTPUT_FORMATS, PRICE_BASES, RATE_UNITS, ModelSpec, Price, Rate
+from ..domain.credits import LEDGER_KINDS, PAYMENT_STATUSES, LedgerEntry, Payment
+from ..domain.generation import FAILURE_CODES, STATUSES, Generation, ImageRecord
+from ..domain.generation_requests import Plan
+from ..domain.imaging import OUTPUT_TYPES
+from ..domain.library import REPORT_REASONS, SharedImage
 from ..domain.model import Session
-from ..domain.webhooks import Delivery, WebhookEndpoint
+from ..domain.operations import MAX_PADDING, OPERATIONS
+from ..domain.reports import GROUPINGS
+from ..domain.webhooks import DELIVERY_STATES, EVENT_TYPES, Delivery, WebhookEndpoint
+
+# A response carries exactly its documented fields: a test validates answers against the document.
+CLOSED = ConfigDict(extra="forbid")
+
+
+def described(text: str, **schema: Any) -> Any:
+    """A field's description (and any further JSON Schema) in the document."""
+    return Field(description=text, json_schema_extra=schema or None)
+
+
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+Count = Annotated[int, Field(ge=0)]
+
+
+@with_config(CLOSED)
+class UserBody(TypedDict):
+    """An account as its owner sees it."""
+
+    id: str
+    email: str
+    email_verified: bool
+    display_name: Annotated[str, described(f'"{DEFAULT_DISPLAY_NAME}" until the user sets one; private: published '
+                                           "images show the public handle")]
+    role: Literal["user", "admin"]
+    credits: int
+    two_factor: bool
+    created_at: Timestamp
+    suspended: bool
+    public_handle: NotRequired[Annotated[str | None, described(
+        "The name Community credits published images to; null until chosen", pattern=PUBLIC_HANDLE_PATTERN)]]
+
+
+@with_config(CLOSED)
+class SessionBody(TypedDict):
+    """A signed-in session: the user and a token pair."""
+
+    user: UserBody
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: NotRequired[Literal["Bearer"]]
+
+
+@with_config(CLOSED)
+class ImageBody(TypedDict):
+    """One image of the library."""
+
+    id: str
+    generation_id: str | None
+    width: int
+    height: int
+    content_type: Literal[tuple(OUTPUT_TYPES.values())]  # type: ignore[valid-type]
+    bytes: int
+    favorite: bool
+    shared: bool
+    published: Annotated[bool, described("Listed on Community; shared alone is an unlisted link")]
+    prompt: str | None
+    model: str | None
+    created_at: Timestamp
+    alt: str
+    content_url: str
+    thumbnail_url: str
+    share_url: str | None
+    frames: Annotated[int, Field(ge=1)]
+    has_alpha: bool
+    operation: Literal[OPERATIONS]  # type: ignore[valid-type]
+    parent_image_id: Annotated[str | None, described("The image it was made from, while it exists")]
+
+
+@with_config(CLOSED)
+class PublicImageBody(TypedDict):
+    """A shared image as anyone with its link sees it."""
+
+    slug: str
+    prompt: str | None
+    model: str | None
+    width: int
+    height: int
+    alt: str
+    author: str
+    created_at: Timestamp
+    shared_at: Timestamp
+    share_url: str
+    page_url: str
+    content_url: str
+    thumbnail_url: str
+    published: NotRequired[bool]
+    published_at: NotRequired[Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]]
+    like_count: NotRequired[Count]
+    liked_by_me: NotRequired[Annotated[bool, described("Only when the request is signed in")]]
+
+
+@with_config(CLOSED)
+class UploadBody(TypedDict):
+    """An uploaded source image."""
+
+    id: str
+    width: int
+    height: int
+    content_type: str
+    bytes: int
+
+
+@with_config(CLOSED)
+class AppliedPaddingBody(TypedDict):
+    """The pixels an outpaint added on each side."""
+
+    left: NotRequired[Annotated[int, Field(ge=0, le=MAX_PADDING)]]
+    right: NotRequired[Annotated[int, Field(ge=0, le=MAX_PADDING)]]
+    top: NotRequired[Annotated[int, Field(ge=0, le=MAX_PADDING)]]
+    bottom: NotRequired[Annotated[int, Field(ge=0, le=MAX_PADDING)]]
+
+
+@with_config(CLOSED)
+class UpscaledSizeBody(TypedDict):
+    """The size an upscale made."""
+
+    width: int
+    height: int
+
+
+@with_config(CLOSED)
+class PreviewBody(TypedDict):
+    """A partial picture of one image while it renders."""
+
+    index: Count
+    url: str
+
+
+@with_config(CLOSED)
+class UsageBody(TypedDict):
+    """The tokens a provider reported for a generation."""
+
+    input_text_tokens: Count
+    input_image_tokens: Count
+    output_image_tokens: Count
+
+
+@with_config(CLOSED)
+class GenerationBody(TypedDict):
+    """A generation request, its state and its images."""
+
+    id: str
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    prompt: str
+    negative_prompt: str | None
+    style_preset: str | None
+    model: str
+    size: str
+    quality: str
+    n: int
+    cost_credits: int
+    refunded_credits: int
+    source_image_id: str | None
+    mask_image_id: str | None
+    background: Literal[BACKGROUNDS]  # type: ignore[valid-type]
+    output_format: Literal[OUTPUT_FORMATS]  # type: ignore[valid-type]
+    frame_count: int | None
+    operation: Literal[OPERATIONS]  # type: ignore[valid-type]
+    parent_image_id: str | None
+    outpaint: AppliedPaddingBody | None
+    upscale: UpscaledSizeBody | None
+    images: list[ImageBody]
+    previews: list[PreviewBody]
+    usage: UsageBody | None
+    created_at: Timestamp
+    completed_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    error: NotRequired[str]
+    error_code: NotRequired[Annotated[Literal[FAILURE_CODES], described(  # type: ignore[valid-type]
+        "Why it failed, for code to branch on")]]
+
+
+@with_config(CLOSED)
+class CustomSizesBody(TypedDict):
+    """The rule a model's free-form sizes follow."""
+
+    multiple_of: int
+    max_edge: int
+    max_pixels: int
+    max_aspect: float
+
+
+@with_config(CLOSED)
+class PriceBody(TypedDict):
+    """What one size at one quality costs."""
+
+    size: str
+    quality: str
+    credits: int
+
+
+@with_config(CLOSED)
+class RateBody(TypedDict):
+    """Credits per megapixel or per frame."""
+
+    unit: Literal[RATE_UNITS]  # type: ignore[valid-type]
+    quality: str
+    credits: float
+
+
+@with_config(CLOSED)
+class ModelBody(TypedDict):
+    """An image model with its options and prices."""
+
+    id: str
+    provider: str
+    label: str
+    available: bool
+    unavailable_reason: str | None
+    sizes: list[str]
+    custom_sizes: CustomSizesBody | None
+    qualities: list[str]
+    backgrounds: list[Literal[BACKGROUNDS]]  # type: ignore[valid-type]
+    output_formats: list[Literal[OUTPUT_FORMATS]]  # type: ignore[valid-type]
+    max_n: int
+    supports_edit: bool
+    supports_mask: bool
+    previews: bool
+    offline: bool
+    default: bool
+    prices: list[PriceBody]
+    rates: list[RateBody]
+
+
+@with_config(CLOSED)
+class TokenPricesBody(TypedDict):
+    """Credits per token of each kind."""
+
+    input_text: Annotated[float, Field(ge=0)]
+    input_image: Annotated[float, Field(ge=0)]
+    output_image: Annotated[float, Field(ge=0)]
+
+
+@with_config(CLOSED)
+class AdminModelBody(ModelBody):
+    """A catalogue row as admins edit it."""
+
+    enabled: bool
+    position: int
+    replacement_model: str | None
+    fallback_model: str | None
+    token_rates: TokenPricesBody
+
+
+@with_config(CLOSED)
+class TransactionBody(TypedDict):
+    """One ledger row."""
+
+    id: str
+    kind: Literal[LEDGER_KINDS]  # type: ignore[valid-type]
+    delta: int
+    balance_after: int
+    reference: str
+    created_at: Timestamp
+    generation_id: Annotated[str | None, described("The generation a spend or refund was for")]
+    image_id: Annotated[str | None, described("That generation's first image, while it exists")]
+    payment_id: Annotated[str | None, described("The checkout a purchase, payment refund or dispute belongs to")]
+
+
+@with_config(CLOSED)
+class PaymentBody(TypedDict):
+    """A checkout and what became of it."""
+
+    id: str
+    status: Literal[PAYMENT_STATUSES]  # type: ignore[valid-type]
+    credits: int
+    amount_cents: int
+    currency: str
+    pack_id: str | None
+    failure_reason: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+@with_config(CLOSED)
+class ApiKeyBody(TypedDict):
+    """A developer key without its secret (key only in the answer that created it)."""
+
+    id: str
+    name: str
+    prefix: str
+    created_at: Timestamp
+    last_used_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    revoked_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    rate_limit_per_minute: int
+    monthly_cap_credits: int | None
+    used_this_month: int
+    scopes: list[Literal[SCOPES]]  # type: ignore[valid-type]
+    allowed_models: list[str] | None
+    allowed_ips: Annotated[list[str] | None, described("CIDR ranges")]
+    expires_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    key: NotRequired[str]
+
+
+@with_config(CLOSED)
+class UsageTotalsBody(TypedDict):
+    """What a user has made, bought and cost."""
+
+    generations: Count
+    credits_spent: int
+    credits_bought: int
+    estimated_cost_usd: float
+    actual_cost_usd: float
+    actual_margin_usd: float
+
+
+@with_config(CLOSED)
+class AdminUserBody(UserBody):
+    """A user with flags and usage totals."""
+
+    flagged: bool
+    flag_reason: str | None
+    flagged_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    usage: UsageTotalsBody
+
+
+@with_config(CLOSED)
+class AdminUserDetailBody(AdminUserBody):
+    """A user with recent payments, generations and keys."""
+
+    payments: list[PaymentBody]
+    generations: list[GenerationBody]
+    api_keys: list[ApiKeyBody]
+
+
+AuditState = Annotated[dict[str, Any] | list[Any] | None, described("What the action changed, as it was or became")]
+
+
+@with_config(CLOSED)
+class AuditEntryBody(TypedDict):
+    """One admin action."""
+
+    id: str
+    actor_email: str
+    action: str
+    target_type: str
+    target_id: str | None
+    before: AuditState
+    after: AuditState
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class WebhookEndpointBody(TypedDict):
+    """A developer's webhook endpoint."""
+
+    id: str
+    url: str
+    events: list[Literal[EVENT_TYPES]]  # type: ignore[valid-type]
+    description: str | None
+    low_credits_threshold: int
+    created_at: Timestamp
+    enabled: bool
+    disabled_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    disabled_reason: str | None
+    failing_since: Annotated[str | None, described(
+        "Since when every attempt failed; after three days the endpoint is turned off", format="date-time")]
+    secret: NotRequired[Annotated[str, described("Only in the answer that created the endpoint",
+                                                 pattern="^whsec_")]]
+
+
+@with_config(CLOSED)
+class WebhookDeliveryBody(TypedDict):
+    """One event sent (or being sent) to an endpoint."""
+
+    id: Annotated[str, described("The webhook-id header of every attempt")]
+    event_type: str
+    state: Literal[DELIVERY_STATES]  # type: ignore[valid-type]
+    attempts: Count
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    last_attempt_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    delivered_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    failed_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class ErrorDetailBody(TypedDict):
+    """What went wrong: a code for programs, a sentence for people, and details (e.g. the field)."""
+
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+@with_config(CLOSED)
+class ErrorBody(TypedDict):
+    """The one error envelope of every route outside /v1/openai."""
+
+    error: ErrorDetailBody
+    request_id: str
+
+
+@with_config(CLOSED)
+class AcceptedBody(TypedDict):
+    """A request taken; what it asked for happens later or not at all (no enumeration of accounts)."""
+
+    status: Literal["accepted"]
+
+
+@with_config(CLOSED)
+class CreditsBody(TypedDict):
+    """The balance, and the credits of payments that have not settled yet."""
+
+    balance: int
+    pending: Count
+
+
+@with_config(CLOSED)
+class CreditPackBody(TypedDict):
+    """A credit pack for sale."""
+
+    id: str
+    credits: Annotated[int, Field(ge=1)]
+    amount_cents: Annotated[int, Field(ge=1)]
+    currency: str
+    label: str
+
+
+@with_config(CLOSED)
+class CreditPacksBody(TypedDict):
+    """Every credit pack for sale, in order."""
+
+    items: list[CreditPackBody]
+
+
+@with_config(CLOSED)
+class CheckoutBody(TypedDict):
+    """A Stripe Checkout to send the buyer to."""
+
+    checkout_id: str
+    checkout_url: Annotated[str, Field(json_schema_extra={"format": "uri"})]
+
+
+@with_config(CLOSED)
+class WebhookAckBody(TypedDict):
+    """What a Stripe event did."""
+
+    received: bool
+    outcome: str
+
+
+@with_config(CLOSED)
+class TransactionPageBody(TypedDict):
+    """Ledger rows, newest first."""
+
+    items: list[TransactionBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class PaymentPageBody(TypedDict):
+    """Payments, newest first."""
+
+    items: list[PaymentBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class ImagePageBody(TypedDict):
+    """Images, newest first."""
+
+    items: list[ImageBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class LineageBody(TypedDict):
+    """What an image was made from and what was made from it."""
+
+    ancestors: list[ImageBody]
+    descendants: list[ImageBody]
+
+
+@with_config(CLOSED)
+class ShareBody(TypedDict):
+    """An image's private link (and whether it is also on Community)."""
+
+    slug: str
+    share_url: str
+    page_url: str
+    published: NotRequired[bool]
+
+
+@with_config(CLOSED)
+class LikesBody(TypedDict):
+    """An image's likes on Community."""
+
+    like_count: Count
+    liked_by_me: bool
+
+
+@with_config(CLOSED)
+class CommunityReportBody(TypedDict):
+    """An open report of a Community image, with how many are open for it."""
+
+    id: str
+    slug: str
+    image_id: str
+    prompt: str | None
+    reason: Literal[REPORT_REASONS]  # type: ignore[valid-type]
+    note: str | None
+    created_at: Timestamp
+    open_reports: Annotated[int, Field(ge=1)]
+    thumbnail_url: str
+
+
+@with_config(CLOSED)
+class CommunityReportPageBody(TypedDict):
+    """Open reports, newest first."""
+
+    items: list[CommunityReportBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class PublicImagePageBody(TypedDict):
+    """Published images, most recently published first."""
+
+    items: list[PublicImageBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class BulkResultBody(TypedDict):
+    """The ids a bulk action applied to."""
+
+    done: list[str]
+
+
+@with_config(CLOSED)
+class GenerationPageBody(TypedDict):
+    """Generations, newest first."""
+
+    items: list[GenerationBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class BreakdownBody(TypedDict):
+    """How a quote's price was worked out."""
+
+    basis: Literal[PRICE_BASES]  # type: ignore[valid-type]
+    rate_credits: float
+    quantity: float
+    unit_credits: int
+    n: int
+    cost_credits: int
+
+
+@with_config(CLOSED)
+class QuoteBody(TypedDict):
+    """What a request would cost, with the options it resolves to."""
+
+    cost_credits: int
+    unit_credits: int
+    model: str
+    size: str
+    quality: str
+    n: int
+    background: Literal[BACKGROUNDS]  # type: ignore[valid-type]
+    output_format: Literal[OUTPUT_FORMATS]  # type: ignore[valid-type]
+    frame_count: int | None
+    breakdown: BreakdownBody
+
+
+@with_config(CLOSED)
+class ModelsBody(TypedDict):
+    """The models this deployment offers."""
+
+    items: list[ModelBody]
+
+
+@with_config(CLOSED)
+class UploadTicketBody(TypedDict):
+    """A presigned POST for an upload too large for one request."""
+
+    upload_id: Annotated[str, Field(json_schema_extra={"format": "uuid"})]
+    url: Annotated[str, Field(json_schema_extra={"format": "uri"})]
+    fields: dict[str, str]
+    expires_in: Annotated[int, Field(ge=1)]
+
+
+@with_config(CLOSED)
+class StylePresetBody(TypedDict):
+    """A style preset."""
+
+    id: str
+    label: str
+    prompt_suffix: str
+
+
+@with_config(CLOSED)
+class StylePresetsBody(TypedDict):
+    """Every active style preset, in order."""
+
+    items: list[StylePresetBody]
+    next_cursor: None
+
+
+@with_config(CLOSED)
+class PromptTemplateBody(TypedDict):
+    """A prompt template and the variables it asks for."""
+
+    id: str
+    label: str
+    template: str
+    variables: list[str]
+
+
+@with_config(CLOSED)
+class PromptTemplatesBody(TypedDict):
+    """Every active prompt template, in order."""
+
+    items: list[PromptTemplateBody]
+    next_cursor: None
+
+
+@with_config(CLOSED)
+class ApiKeyPageBody(TypedDict):
+    """The caller's keys."""
+
+    items: list[ApiKeyBody]
+    next_cursor: None
+
+
+@with_config(CLOSED)
+class PriceRowBody(TypedDict):
+    """One row of the price table."""
+
+    model: str
+    size: str
+    quality: str
+    credits: Annotated[int, Field(ge=1)]
+    provider_cost_usd: Annotated[float, Field(ge=0)]
+
+
+@with_config(CLOSED)
+class RateRowBody(TypedDict):
+    """One rate of the price table."""
+
+    model: str
+    unit: Literal[RATE_UNITS]  # type: ignore[valid-type]
+    quality: str
+    credits: Annotated[float, Field(gt=0, le=100_000)]
+    provider_cost_usd: Annotated[float, Field(ge=0, le=1000)]
+
+
+@with_config(CLOSED)
+class PricingBody(TypedDict):
+    """The price table."""
+
+    items: list[PriceRowBody]
+    rates: list[RateRowBody]
+
+
+@with_config(CLOSED)
+class AuditPageBody(TypedDict):
+    """Admin actions, newest first."""
+
+    items: list[AuditEntryBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class HealthBody(TypedDict):
+    """Whether the API and its database answer."""
+
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unavailable"]
+    version: str
+
+
+@with_config(CLOSED)
+class TwoFactorSetupBody(TypedDict):
+    """A TOTP secret to scan."""
+
+    secret: Annotated[str, described("Base32, for manual entry")]
+    otpauth_url: Annotated[str, Field(pattern="^otpauth://totp/")]
+
+
+@with_config(CLOSED)
+class RecoveryCodesBody(TypedDict):
+    """Codes that each work once in place of the app's."""
+
+    recovery_codes: Annotated[list[str], Field(min_length=1), described(
+        "Each works once in place of a code; shown this once, stored hashed")]
+
+
+@with_config(CLOSED)
+class SignInSessionBody(TypedDict):
+    """A signed-in session of the caller's."""
+
+    id: str
+    created_at: Timestamp
+    last_used_at: Timestamp
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+
+@with_config(CLOSED)
+class SignInSessionPageBody(TypedDict):
+    """The caller's signed-in sessions, newest first."""
+
+    items: list[SignInSessionBody]
+    next_cursor: None
+
+
+@with_config(CLOSED)
+class AdminModelPageBody(TypedDict):
+    """Every catalogue row."""
+
+    items: list[AdminModelBody]
+    next_cursor: None
+
+
+@with_config(CLOSED)
+class SettingsBody(TypedDict):
+    """The admin settings."""
+
+    provider_fallback: bool
+    daily_spend_cap: Annotated[int | None, Field(ge=1)]
+    models: Annotated[dict[str, bool], described("Each model id and whether it is enabled")]
+    signup_bonus: NotRequired[Annotated[int, Field(ge=0), described(
+        "Absent until an admin sets it; the default applies")]]
+    upload_quota_bytes: NotRequired[Annotated[int, Field(ge=0), described("Bytes of uploads one user may keep")]]
+
+
+@with_config(CLOSED)
+class DownloadLinkBody(TypedDict):
+    """A short-lived link to a file too large for one response."""
+
+    url: Annotated[str, Field(json_schema_extra={"format": "uri"})]
+    filename: str
+    expires_in: int
+
+
+@with_config(CLOSED)
+class AdminUserPageBody(TypedDict):
+    """Users, flagged first, with usage totals."""
+
+    items: list[AdminUserBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class WebhookEndpointPageBody(TypedDict):
+    """The caller's webhook endpoints, newest first."""
+
+    items: list[WebhookEndpointBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class WebhookDeliveryPageBody(TypedDict):
+    """An endpoint's deliveries, newest first."""
+
+    items: list[WebhookDeliveryBody]
+    next_cursor: str | None
+
+
+RateOrNull = Annotated[float | None, Field(ge=0, le=1)]
+CountOrNull = Annotated[int | None, Field(ge=0)]
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
+
+
+@with_config(CLOSED)
+class UsageReportRowBody(TypedDict):
+    """One group of a usage report (domain/reports.py ReportRow.to_json); money-side figures are null where the
+    grouping cannot attribute them."""
+
+    group: str
+    email: str | None
+    revenue_cents: int | None
+    credits_sold: int | None
+    credits_spent: int
+    refunds_credits: Count
+    payment_refunds_credits: int | None
+    provider_cost_usd: float
+    gross_margin_usd: float
+    margin_pct: float | None
+    actual_cost_usd: float
+    actual_margin_usd: float
+    active_users: Count
+    generations: Count
+    failed_generations: Count
+    failure_rate: RateOrNull
+
+
+# A usage report over [from, to) (domain/reports.py Report.to_json); "from" is a keyword, so the functional form.
+UsageReportBody = TypedDict("UsageReportBody", {
+    "from": Day, "to": Day, "group_by": Literal[GROUPINGS],  # type: ignore[valid-type]
+    "generated_at": Timestamp, "rows": list[UsageReportRowBody], "total": UsageReportRowBody})
+UsageReportBody.__pydantic_config__ = CLOSED  # type: ignore[attr-defined]
+
+
+@with_config(CLOSED)
+class StatusCountsBody(TypedDict):
+    """Generations by status."""
+
+    queued: Count
+    running: Count
+    succeeded: Count
+    failed: Count
+
+
+@with_config(CLOSED)
+class RecentGenerationsBody(TypedDict):
+    """Generations by status over the last hour and day."""
+
+    last_hour: StatusCountsBody
+    last_day: StatusCountsBody
+
+
+@with_config(CLOSED)
+class LatencyBody(TypedDict):
+    """Provider latency percentiles over the last day."""
+
+    p50: CountOrNull
+    p95: CountOrNull
+
+
+@with_config(CLOSED)
+class StuckBody(TypedDict):
+    """Generations past the time they should have finished."""
+
+    queued: Count
+    running: Count
+    total: Count
+
+
+@with_config(CLOSED)
+class QueueBody(TypedDict):
+    """The job queue's depths; null when SQS could not be asked."""
+
+    visible: CountOrNull
+    in_flight: CountOrNull
+    delayed: CountOrNull
+    dead_letters: CountOrNull
+
+
+@with_config(CLOSED)
+class MetricsBody(TypedDict):
+    """The operational snapshot (domain/reports.py ReportService.metrics)."""
+
+    generated_at: Timestamp
+    generations: RecentGenerationsBody
+    failure_rate: RateOrNull
+    provider_latency_ms: LatencyBody
+    stuck: StuckBody
+    queue: QueueBody
+
+
+@with_config(CLOSED)
+class OpenAIErrorDetailBody(TypedDict):
+    """An error as OpenAI's API shapes it, with the Pixmint generation it concerns when there is one."""
+
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+    generation_id: NotRequired[str]
+    status_url: NotRequired[str]
+
+
+@with_config(CLOSED)
+class OpenAIErrorBody(TypedDict):
+    """OpenAI's error envelope."""
+
+    error: OpenAIErrorDetailBody
+
+
+@with_config(CLOSED)
+class OpenAITokenDetailsBody(TypedDict):
+    """Input tokens by kind."""
+
+    text_tokens: Count
+    image_tokens: Count
+
+
+@with_config(CLOSED)
+class OpenAIUsageBody(TypedDict):
+    """Token usage as OpenAI reports it."""
+
+    input_tokens: Count
+    output_tokens: Count
+    total_tokens: Count
+    input_tokens_details: OpenAITokenDetailsBody
+
+
+@with_config(CLOSED)
+class OpenAIImageDataBody(TypedDict):
+    """One image, base64-encoded."""
+
+    b64_json: Annotated[str, Field(json_schema_extra={"contentEncoding": "base64"})]
+
+
+@with_config(CLOSED)
+class PixmintGenerationBody(TypedDict):
+    """The Pixmint generation behind an OpenAI-shaped answer."""
+
+    generation_id: str
+    model: str
+    cost_credits: int
+    refunded_credits: int
+
+
+@with_config(CLOSED)
+class OpenAIImagesResponseBody(TypedDict):
+    """OpenAI's ImagesResponse, plus what Pixmint charged."""
+
+    created: int
+    data: list[OpenAIImageDataBody]
+    background: Literal["transparent", "opaque"]
+    output_format: Literal[OUTPUT_FORMATS]  # type: ignore[valid-type]
+    quality: str
+    size: str
+    usage: OpenAIUsageBody
+    pixmint: PixmintGenerationBody
+
+
+@with_config(CLOSED)
+class OpenAIModelBody(TypedDict):
+    """A model as OpenAI's models list shows it."""
+
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+@with_config(CLOSED)
+class OpenAIModelListBody(TypedDict):
+    """OpenAI's models list."""
+
+    object: Literal["list"]
+    data: list[OpenAIModelBody]
+
+
+# Each response model under the name the OpenAPI document gives it.
+RESPONSE_MODELS: dict[str, Any] = {
+    "User": UserBody, "Session": SessionBody, "Image": ImageBody, "PublicImage": PublicImageBody,
+    "Upload": UploadBody, "Generation": GenerationBody, "Model": ModelBody, "AdminModel": AdminModelBody,
+    "Transaction": TransactionBody, "Payment": PaymentBody, "ApiKey": ApiKeyBody, "AdminUser": AdminUserBody,
+    "AdminUserDetail": AdminUserDetailBody, "AuditEntry": AuditEntryBody, "WebhookEndpoint": WebhookEndpointBody,
+    "WebhookDelivery": WebhookDeliveryBody, "Error": ErrorBody, "Accepted": AcceptedBody, "Credits": CreditsBody,
+    "CreditPacks": CreditPacksBody, "Checkout": CheckoutBody, "WebhookAck": WebhookAckBody,
+    "TransactionPage": TransactionPageBody, "PaymentPage": PaymentPageBody, "ImagePage": ImagePageBody,
+    "Lineage": LineageBody, "Share": ShareBody, "Likes": LikesBody, "CommunityReportPage": CommunityReportPageBody,
+    "PublicImagePage": PublicImagePageBody, "BulkResult": BulkResultBody, "GenerationPage": GenerationPageBody,
+    "Quote": QuoteBody, "Models": ModelsBody, "UploadTicket": UploadTicketBody, "StylePresets": StylePresetsBody,
+    "PromptTemplates": PromptTemplatesBody, "ApiKeyPage": ApiKeyPageBody, "PriceRow": PriceRowBody,
+    "RateRow": RateRowBody, "Pricing": PricingBody, "AuditPage": AuditPageBody, "Health": HealthBody,
+    "TwoFactorSetup": TwoFactorSetupBody, "RecoveryCodes": RecoveryCodesBody, "SignInSession": SignInSessionBody,
+    "SignInSessionPage": SignInSessionPageBody, "AdminModelPage": AdminModelPageBody, "Settings": SettingsBody,
+    "DownloadLink": DownloadLinkBody, "AdminUserPage": AdminUserPageBody,
+    "WebhookEndpointPage": WebhookEndpointPageBody, "WebhookDeliveryPage": WebhookDeliveryPageBody,
+    "UsageReportRow": UsageReportRowBody, "UsageReport": UsageReportBody, "Metrics": MetricsBody,
+    "OpenAIError": OpenAIErrorBody, "OpenAIUsage": OpenAIUsageBody, "OpenAIImagesResponse": OpenAIImagesResponseBody,
+    "OpenAIModelList": OpenAIModelListBody,
+}
+
+ACCEPTED: AcceptedBody = {"status": "accepted"}
 
 
 def rfc3339(moment: Any) -> str:
@@ -24,7 +999,7 @@ def _moment(value: Any) -> str | None:
     return None if value is None else rfc3339(value)
 
 
-def user_json(user: Any) -> dict[str, Any]:
+def user_json(user: Any) -> UserBody:
     return {
         "id": user.id,
         "email": user.email,
@@ -38,7 +1013,7 @@ def user_json(user: Any) -> dict[str, Any]:
     }
 
 
-def session_json(session: Session) -> dict[str, Any]:
+def session_json(session: Session) -> SessionBody:
     return {
         "user": user_json(session.user),
         "access_token": session.tokens.access_token,
@@ -48,7 +1023,7 @@ def session_json(session: Session) -> dict[str, Any]:
     }
 
 
-def image_json(image: ImageRecord) -> dict[str, Any]:
+def image_json(image: ImageRecord) -> ImageBody:
     return {
         "id": image.id, "generation_id": image.generation_id, "width": image.width, "height": image.height,
         "content_type": image.content_type, "bytes": image.bytes, "favorite": image.favorite,
@@ -74,10 +1049,10 @@ def share_url(slug: str) -> str:
     return f"{container().settings.public_url}/v1/public/images/{slug}/page"
 
 
-def public_json(shared: SharedImage, liked: bool = False) -> dict[str, Any]:
+def public_json(shared: SharedImage, liked: bool = False) -> PublicImageBody:
     image = shared.image
     base = f"/v1/public/images/{shared.slug}"
-    body = {"slug": shared.slug, "prompt": image.prompt, "model": image.model, "width": image.width,
+    body: PublicImageBody = {"slug": shared.slug, "prompt": image.prompt, "model": image.model, "width": image.width,
             "height": image.height, "alt": alt_text(image.prompt), "author": shared.author,
             "created_at": rfc3339(image.created_at), "shared_at": rfc3339(shared.shared_at),
             "share_url": share_url(shared.slug), "page_url": f"/s/{shared.slug}",
@@ -89,13 +1064,13 @@ def public_json(shared: SharedImage, liked: bool = False) -> dict[str, Any]:
     return body
 
 
-def upload_json(image: ImageRecord) -> dict[str, Any]:
+def upload_json(image: ImageRecord) -> UploadBody:
     return {"id": image.id, "width": image.width, "height": image.height, "content_type": image.content_type,
             "bytes": image.bytes}
 
 
-def generation_json(g: Generation) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def generation_json(g: Generation) -> GenerationBody:
+    body: GenerationBody = {
         "id": g.id, "status": g.status, "prompt": g.prompt, "negative_prompt": g.negative_prompt,
         "style_preset": g.style_preset, "model": g.model, "size": g.size, "quality": g.quality, "n": g.n,
         "cost_credits": g.cost_credits, "refunded_credits": g.refunded_credits,
@@ -117,11 +1092,11 @@ def generation_json(g: Generation) -> dict[str, Any]:
     return body
 
 
-def model_json(spec: ModelSpec, prices: list[Price], rates: list[Rate], default: str | None) -> dict[str, Any]:
+def model_json(spec: ModelSpec, prices: list[Price], rates: list[Rate], default: str | None) -> ModelBody:
     return {
         "id": spec.id, "provider": spec.provider, "label": spec.label, "available": spec.available,
         "unavailable_reason": spec.unavailable_reason if not spec.available else None,
-        "sizes": list(spec.sizes), "custom_sizes": spec.custom_sizes.as_dict() if spec.custom_sizes else None,
+        "sizes": list(spec.sizes), "custom_sizes": _custom_sizes(spec),
         "qualities": list(spec.qualities), "backgrounds": list(spec.backgrounds),
         "output_formats": list(spec.output_formats), "max_n": spec.max_n, "supports_edit": spec.supports_edit,
         "supports_mask": spec.supports_mask, "previews": spec.previews, "offline": spec.provider == "placeholder",
@@ -131,20 +1106,66 @@ def model_json(spec: ModelSpec, prices: list[Price], rates: list[Rate], default:
     }
 
 
-def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+def share_json(slug: str, published: bool | None = None) -> ShareBody:
+    """An image's private link; published says whether it is on Community too, when the answer is about that."""
+    body: ShareBody = {"slug": slug, "share_url": share_url(slug), "page_url": f"/s/{slug}"}
+    if published is not None:
+        body["published"] = published
+    return body
+
+
+def settings_json(values: dict[str, Any]) -> SettingsBody:
+    """The admin settings as stored, with each model's enabled flag."""
+    body: SettingsBody = {"provider_fallback": values["provider_fallback"],
+                          "daily_spend_cap": values["daily_spend_cap"], "models": values["models"]}
+    if "signup_bonus" in values:
+        body["signup_bonus"] = values["signup_bonus"]
+    if "upload_quota_bytes" in values:
+        body["upload_quota_bytes"] = values["upload_quota_bytes"]
+    return body
+
+
+def pricing_json(prices: list[dict[str, Any]], rates: list[dict[str, Any]]) -> PricingBody:
+    """The price table: a row per size and quality, a rate per unit and quality."""
+    return {"items": [{"model": p["model"], "size": p["size"], "quality": p["quality"], "credits": p["credits"],
+                       "provider_cost_usd": p["provider_cost_usd"]} for p in prices],
+            "rates": [{"model": r["model"], "unit": r["unit"], "quality": r["quality"], "credits": r["credits"],
+                       "provider_cost_usd": r["provider_cost_usd"]} for r in rates]}
+
+
+def quote_json(plan: Plan, n: int) -> QuoteBody:
+    """What a request would cost, with the options it resolves to and how the price came about."""
+    options, price = plan.options, plan.price
+    return {"cost_credits": plan.cost, "unit_credits": price.credits, "model": plan.spec.id, "size": options.size,
+            "quality": options.quality, "n": n, "background": options.background,
+            "output_format": options.output_format, "frame_count": options.frame_count,
+            "breakdown": {"basis": price.basis, "rate_credits": float(price.rate_credits),
+                          "quantity": float(price.quantity), "unit_credits": price.credits, "n": n,
+                          "cost_credits": price.credits * n}}
+
+
+def _custom_sizes(spec: ModelSpec) -> CustomSizesBody | None:
+    rule = spec.custom_sizes
+    if rule is None:
+        return None
+    return {"multiple_of": rule.multiple_of, "max_edge": rule.max_edge, "max_pixels": rule.max_pixels,
+            "max_aspect": rule.max_aspect}
+
+
+def entry_json(entry: LedgerEntry) -> TransactionBody:
     return {"id": str(entry.id), "kind": entry.kind, "delta": entry.delta, "balance_after": entry.balance_after,
             "reference": entry.reference, "created_at": rfc3339(entry.created_at),
             "generation_id": entry.generation_id, "image_id": entry.image_id, "payment_id": entry.payment_id}
 
 
-def payment_json(payment: Payment) -> dict[str, Any]:
+def payment_json(payment: Payment) -> PaymentBody:
     return {"id": payment.checkout_session_id, "status": payment.status, "credits": payment.credits,
             "amount_cents": payment.amount_cents, "currency": payment.currency, "pack_id": payment.pack_id,
             "failure_reason": payment.failure_reason, "created_at": rfc3339(payment.created_at),
             "updated_at": rfc3339(payment.updated_at)}
 
 
-def key_json(key: ApiKey) -> dict[str, Any]:
+def key_json(key: ApiKey) -> ApiKeyBody:
     return {"id": key.id, "name": key.name, "prefix": key.prefix, "created_at": rfc3339(key.created_at),
             "last_used_at": rfc3339(key.last_used_at) if key.last_used_at else None,
             "revoked_at": rfc3339(key.revoked_at) if key.revoked_at else None,
@@ -155,7 +1176,7 @@ def key_json(key: ApiKey) -> dict[str, Any]:
             "expires_at": rfc3339(key.expires_at) if key.expires_at else None}
 
 
-def summary_json(summary: UserSummary) -> dict[str, Any]:
+def summary_json(summary: UserSummary) -> AdminUserBody:
     return {**user_json(summary.user), "flagged": summary.flagged_at is not None, "flag_reason": summary.flag_reason,
             "flagged_at": rfc3339(summary.flagged_at) if summary.flagged_at else None,
             "usage": {"generations": summary.generations, "credits_spent": summary.credits_spent,
@@ -165,13 +1186,13 @@ def summary_json(summary: UserSummary) -> dict[str, Any]:
                       "actual_margin_usd": round(summary.credits_spent / 100 - float(summary.actual_cost_usd), 6)}}
 
 
-def audit_json(entry: AuditEntry) -> dict[str, Any]:
+def audit_json(entry: AuditEntry) -> AuditEntryBody:
     return {"id": str(entry.id), "actor_email": entry.actor_email, "action": entry.action,
             "target_type": entry.target_type, "target_id": entry.target_id, "before": entry.before,
             "after": entry.after, "created_at": rfc3339(entry.created_at)}
 
 
-def admin_model_json(spec: ModelSpec) -> dict[str, Any]:
+def admin_model_json(spec: ModelSpec) -> AdminModelBody:
     return {**model_json(spec, [], [], None), "enabled": spec.enabled, "position": spec.position,
             "unavailable_reason": spec.unavailable_reason, "replacement_model": spec.replacement_model,
             "fallback_model": spec.fallback_model,
@@ -180,8 +1201,8 @@ def admin_model_json(spec: ModelSpec) -> dict[str, Any]:
                             "output_image": float(spec.token_rates.output_image)}}
 
 
-def endpoint_json(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def endpoint_json(endpoint: WebhookEndpoint, with_secret: bool = False) -> WebhookEndpointBody:
+    body: WebhookEndpointBody = {
         "id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events), "description": endpoint.description,
         "low_credits_threshold": endpoint.low_credits_threshold, "created_at": rfc3339(endpoint.created_at),
         "enabled": endpoint.enabled, "disabled_at": _moment(endpoint.disabled_at),
@@ -192,7 +1213,7 @@ def endpoint_json(endpoint: WebhookEndpoint, with_secret: bool = False) -> dict[
     return body
 
 
-def delivery_json(delivery: Delivery) -> dict[str, Any]:
+def delivery_json(delivery: Delivery) -> WebhookDeliveryBody:
     return {
         "id": delivery.id, "event_type": delivery.event_type, "state": delivery.state,
         "attempts": delivery.attempts, "last_status": delivery.last_status, "last_error": delivery.last_error,

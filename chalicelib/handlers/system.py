@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..config import get_settings
 from .api import api_view
+from .responses import HealthBody
 
 bp = Blueprint(__name__)
 
@@ -19,7 +20,8 @@ def health() -> Response:
         ok = container().database_ok()
     except Exception:  # noqa: BLE001 - a container that cannot be built means the database is unreachable
         ok = False
-    body = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unavailable", "version": version}
+    body: HealthBody = {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unavailable",
+                        "version": version}
     return Response(body, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
 

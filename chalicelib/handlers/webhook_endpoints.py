@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from . import bodies
 from .api import api_view, authenticate, page_params
-from .responses import delivery_json, endpoint_json
+from .responses import WebhookDeliveryPageBody, WebhookEndpointPageBody, delivery_json, endpoint_json
 
 bp = Blueprint(__name__)
 
@@ -27,8 +27,10 @@ def create_endpoint() -> Response:
 @api_view
 def list_endpoints() -> Response:
     principal = authenticate(bp.current_request)
-    items = [endpoint_json(e) for e in container().webhook_endpoints.endpoints(principal.user.id)]
-    return Response({"items": items, "next_cursor": None})
+    page: WebhookEndpointPageBody = {
+        "items": [endpoint_json(e) for e in container().webhook_endpoints.endpoints(principal.user.id)],
+        "next_cursor": None}
+    return Response(page)
 
 
 @bp.route("/v1/webhook-endpoints/{endpoint_id}", methods=["PATCH"])
@@ -54,7 +56,8 @@ def list_deliveries(endpoint_id: str) -> Response:
     principal = authenticate(bp.current_request)
     limit, cursor = page_params(bp.current_request)
     items, next_cursor = container().webhook_endpoints.deliveries(principal.user.id, endpoint_id, cursor, limit)
-    return Response({"items": [delivery_json(d) for d in items], "next_cursor": next_cursor})
+    page: WebhookDeliveryPageBody = {"items": [delivery_json(d) for d in items], "next_cursor": next_cursor}
+    return Response(page)
 
 
 @bp.route("/v1/webhook-endpoints/{endpoint_id}/test", methods=["POST"])

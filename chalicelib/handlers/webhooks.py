@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 from ..bootstrap import container
 from ..observability import logger
 from .api import api_view
+from .responses import WebhookAckBody
 
 bp = Blueprint(__name__)
 
@@ -19,4 +20,5 @@ def stripe_webhook() -> Response:
     event = services.webhooks.verify(request.raw_body or b"", request.headers.get("stripe-signature"))
     outcome = services.credits.handle_stripe_event(event)
     logger.info("stripe event", extra={"event_id": event["id"], "event_type": event["type"], "outcome": outcome})
-    return Response({"received": True, "outcome": outcome})
+    ack: WebhookAckBody = {"received": True, "outcome": outcome}
+    return Response(ack)

@@ -235,3 +235,31 @@ def test_metrics_survive_an_unreachable_queue(queries, objects, sent):
     snapshot = service.metrics(datetime(2026, 11, 24, tzinfo=UTC))
     assert snapshot["queue"] == {"visible": None, "in_flight": None, "delayed": None, "dead_letters": None}
     assert snapshot["stuck"]["total"] == 3
+
+
+def _strictly(model, data):
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model).validate_python(data, strict=True)
+
+
+@pytest.mark.parametrize("group_by", ["day", "model", "user", "api_key"])
+def test_every_report_is_exactly_the_documented_usage_report(queries, objects, sent, group_by):
+    from chalicelib.handlers.responses import UsageReportBody
+
+    queries.ledger = {group_by: [LedgerSums("k", purchase=500, generation=-7)], None: [LedgerSums(None, purchase=500)]}
+    report = make_service(queries, objects, sent).usage(date(2026, 3, 1), date(2026, 3, 3), group_by)
+    _strictly(UsageReportBody, report.to_json())
+
+
+def test_the_metrics_snapshot_is_exactly_the_documented_metrics_with_or_without_the_queue(queries, objects, sent):
+    from pydantic import ValidationError
+
+    from chalicelib.handlers.responses import MetricsBody
+
+    at = datetime(2026, 11, 24, tzinfo=UTC)
+    snapshot = make_service(queries, objects, sent).metrics(at)
+    _strictly(MetricsBody, snapshot)
+    _strictly(MetricsBody, make_service(queries, objects, sent, FakeQueueStats(dead=None, broken=True)).metrics(at))
+    with pytest.raises(ValidationError):  # a figure the document does not name is caught
+        _strictly(MetricsBody, {**snapshot, "queue": {**snapshot["queue"], "oldest_age_s": 3}})
