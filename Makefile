@@ -26,6 +26,7 @@ test-fast: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) bench/run.py
+	$(PY) bench/timeouts.py
 
 # Schemathesis on the local stack with a long budget (make test runs 4 examples per operation and phase).
 .PHONY: fuzz

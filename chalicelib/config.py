@@ -1,100 +1,239 @@
-"""Typed settings, read once from the environment and an optional .env file."""
+"""Typed settings, read once from the environment and an optional .env file, as a pydantic-settings model.
+
+`Settings` declares each setting once: its environment variable (`validation_alias`), default, type and range.
+`load_settings` is the one place that reads the outside world: it hands the model three sources, highest priority
+first (Secrets Manager for the settings a *_SECRET_NAME names, then the environment, then the .env file), and turns
+whatever pydantic finds into a `SettingsError`, one line naming the environment variable, never the field.
+Building `Settings(...)` directly takes only the values given (and the defaults), as the dataclass it replaces did.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import quote, urlsplit
 
+from annotated_types import Ge, Le
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-STAGES = ("local", "test", "dev", "prod")
+Stage = Literal["local", "test", "dev", "prod"]
+STAGES: tuple[str, ...] = get_args(Stage)
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
 
 class SettingsError(Exception):
     """A bad or missing setting; the message is one line meant for the operator."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    stage: str = "local"
-    port: int = 8000
-    public_url: str = "http://localhost:8000"
-    data_dir: Path = PROJECT_DIR / ".pixmint"
-    database_url: str | None = field(default=None, repr=False)
-    db_pool_size: int = 1
-    aws_endpoint_url: str | None = None
-    aws_region: str = "us-east-1"
-    openai_api_key: str | None = field(default=None, repr=False)
-    openai_base_url: str | None = None
-    stripe_secret_key: str | None = field(default=None, repr=False)
-    stripe_webhook_secret: str | None = field(default=None, repr=False)
-    stripe_api_base: str | None = None
-    jwt_secret: str | None = field(default=None, repr=False)
-    jwt_issuer: str = "pixmint"
-    jwt_audience: str = "pixmint-api"
-    access_token_ttl_seconds: int = 900
-    admin_email: str | None = None
-    admin_password: str | None = field(default=None, repr=False)
-    signup_bonus_credits: int = 50
-    signups_per_address_per_hour: int = 10
-    email_from: str = "Pixmint <no-reply@pixmint.example>"
-    log_level: str = "INFO"
-    version: str = "0.1.0"
-    images_bucket: str = "pixmint-images"
-    jobs_queue_url: str | None = None
-    bedrock_enabled: bool = False
-    # How long the offline renderer takes per preview and per image, so `make dev` shows previews arriving.
-    placeholder_stage_ms: int = 0
-    usage_plan_id: str | None = None
-    jobs_dlq_url: str | None = None
-    cors_origins: tuple[str, ...] = ("http://localhost:8000",)
-    # Issue 15 (limits and storage): what CloudFront sends the API origin; only a request that carries it may
-    # name the viewer's address (ORIGIN_SECRET_NAME in AWS, PIXMINT_ORIGIN_SECRET locally).
-    origin_secret: str | None = field(default=None, repr=False)
-
-    @property
-    def is_local(self) -> bool:
-        return self.stage in ("local", "test")
-
-
-def _read_env_file(path: Path) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    from dotenv import dotenv_values
-
-    return {k: v for k, v in dotenv_values(path).items() if v is not None}
-
-
-def _int(values: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = values.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def _bool(values: Mapping[str, str], name: str) -> bool:
-    raw = (values.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise SettingsError(f"{name} must be true or false, got {raw!r}")
-
-
 def _text(values: Mapping[str, str], name: str) -> str | None:
     raw = values.get(name, "").strip()
     return raw or None
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    """Browser origins allowed to call the API, from a comma-separated list of origins."""
+    origins = []
+    for item in raw.split(","):
+        parts = urlsplit(item.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+            raise ValueError(f"takes origins like https://app.example.com, got {item.strip()!r}")
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return tuple(origins)
+
+
+def _site_origins(public_url: str) -> tuple[str, ...]:
+    """The public site's own origin; a site on this machine also under its loopback twin (localhost and 127.0.0.1
+    are one place to a person)."""
+    parts = urlsplit(public_url)
+    twin = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}.get(parts.hostname or "")
+    return _origins(public_url) + ((f"{parts.scheme}://{twin}" + (f":{parts.port}" if parts.port else ""),)
+                                   if twin else ())
+
+
+class Settings(BaseSettings):
+    """Every setting the app reads; immutable and hashable, with the secret ones left out of its repr.
+
+    Build it with `load_settings` (or `get_settings`, once per process); `Settings(field=value)` reads nothing.
+    A field without a `validation_alias` (the version) is not a setting the environment can change."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        # Field names work in Settings(...) and model_copy; only the aliases below are read from the environment.
+        validate_by_name=True,
+        validate_by_alias=True,
+        # An unknown name in Settings(...) is a mistake; the sources below bring only the settings' own variables.
+        extra="forbid",
+        case_sensitive=True,
+        # Nothing here is JSON: CORS_ALLOWED_ORIGINS is a comma-separated list.
+        enable_decoding=False,
+        # The .env file's other lines (DATABASE_HOST, *_SECRET_NAME) are read by load_settings, not the model.
+        dotenv_filtering="only_existing",
+    )
+
+    stage: Stage = Field("local", validation_alias="PIXMINT_STAGE")
+    port: int = Field(8000, ge=1, le=65535, validation_alias="PORT")
+    public_url: str = Field(default_factory=lambda data: f"http://localhost:{data['port']}",
+                            validation_alias="PIXMINT_PUBLIC_URL")
+    data_dir: Path = Field(PROJECT_DIR / ".pixmint", validation_alias="PIXMINT_DATA_DIR")
+    database_url: str | None = Field(None, repr=False, validation_alias="DATABASE_URL")
+    db_pool_size: int = Field(1, ge=1, le=50, validation_alias="DB_POOL_SIZE")
+    aws_endpoint_url: str | None = Field(None, validation_alias="AWS_ENDPOINT_URL")
+    aws_region: str = Field("us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+    openai_api_key: str | None = Field(None, repr=False, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    stripe_secret_key: str | None = Field(None, repr=False, validation_alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str | None = Field(None, repr=False, validation_alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_base: str | None = Field(None, validation_alias="STRIPE_API_BASE")
+    jwt_secret: str | None = Field(None, repr=False, validation_alias="JWT_SECRET")
+    jwt_issuer: str = Field("pixmint", validation_alias="JWT_ISSUER")
+    jwt_audience: str = Field("pixmint-api", validation_alias="JWT_AUDIENCE")
+    access_token_ttl_seconds: int = Field(900, ge=60, le=3600, validation_alias="ACCESS_TOKEN_TTL_SECONDS")
+    admin_email: str | None = Field(None, validation_alias="PIXMINT_ADMIN_EMAIL")
+    admin_password: str | None = Field(None, repr=False, validation_alias="PIXMINT_ADMIN_PASSWORD")
+    signup_bonus_credits: int = Field(50, ge=0, le=1_000_000, validation_alias="SIGNUP_BONUS_CREDITS")
+    signups_per_address_per_hour: int = Field(10, ge=1, le=1_000_000,
+                                              validation_alias="PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR")
+    email_from: str = Field("Pixmint <no-reply@pixmint.example>", validation_alias="PIXMINT_EMAIL_FROM")
+    # Issue 22: the SES configuration set whose event destination reports bounces and complaints (the stack's).
+    ses_configuration_set: str | None = Field(None, validation_alias="PIXMINT_SES_CONFIGURATION_SET")
+    log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
+    version: str = "0.1.0"
+    images_bucket: str = Field("pixmint-images", validation_alias="IMAGES_BUCKET")
+    jobs_queue_url: str | None = Field(None, validation_alias="JOBS_QUEUE_URL")
+    bedrock_enabled: bool = Field(False, validation_alias="BEDROCK_ENABLED")
+    # How long the offline renderer takes per preview and per image, so `make dev` shows previews arriving.
+    placeholder_stage_ms: int = Field(default_factory=lambda data: 350 if data["stage"] == "local" else 0,
+                                      ge=0, le=5000, validation_alias="PLACEHOLDER_STAGE_MS")
+    usage_plan_id: str | None = Field(None, validation_alias="API_USAGE_PLAN_ID")
+    jobs_dlq_url: str | None = Field(None, validation_alias="JOBS_DLQ_URL")
+    # Unset (or empty) means the public site's own origin; validate_default lets the validator work that out.
+    cors_origins: tuple[str, ...] = Field(default_factory=tuple, validate_default=True,
+                                          validation_alias="CORS_ALLOWED_ORIGINS")
+    # Issue 15 (limits and storage): what CloudFront sends the API origin; only a request that carries it may
+    # name the viewer's address (ORIGIN_SECRET_NAME in AWS, PIXMINT_ORIGIN_SECRET locally).
+    origin_secret: str | None = Field(None, repr=False, validation_alias="PIXMINT_ORIGIN_SECRET")
+
+    @property
+    def is_local(self) -> bool:
+        """Whether this is a stage on a developer's machine or in the tests, not a deployed one."""
+        return self.stage in ("local", "test")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values passed in: load_settings brings its own sources, so nothing reads os.environ unasked."""
+        return (init_settings,)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("public_url")
+    @classmethod
+    def _without_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value.encode()) < 32:
+            raise ValueError("must be at least 32 bytes long")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _parse_origins(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and value:
+            return _origins(value)
+        if value in ("", ()) and "public_url" in info.data:  # not when a bad PORT left no public URL to follow
+            return _site_origins(info.data["public_url"])
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if bool(self.admin_email) != bool(self.admin_password):
+            raise ValueError("set both PIXMINT_ADMIN_EMAIL and PIXMINT_ADMIN_PASSWORD, or neither")
+        if self.stripe_secret_key and not self.stripe_webhook_secret:
+            raise ValueError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (webhooks must be verified)")
+        if not self.is_local:
+            if not self.jwt_secret:
+                raise ValueError("JWT_SECRET or JWT_SECRET_NAME is required outside local stages")
+            if not self.database_url:
+                raise ValueError("DATABASE_URL or DATABASE_SECRET_NAME is required outside local stages")
+            if not self.jobs_queue_url:
+                raise ValueError("JOBS_QUEUE_URL is required outside local stages")
+            if not self.stripe_secret_key:
+                raise ValueError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or STRIPE_SECRET_NAME) are required "
+                                 "outside local stages")
+        return self
+
+
+# --- Where the values come from ---
+
+
+def _present(values: Mapping[str, str | None]) -> dict[str, str]:
+    """The variables that are set, trimmed: an empty or blank value means unset."""
+    return {name: value.strip() for name, value in values.items() if value and value.strip()}
+
+
+class _Named(EnvSettingsSource):
+    """Reads a field only under its environment variable: not under its field name, and not at all without one."""
+
+    def _only_aliases(self) -> None:
+        self.config = self.config | {"validate_by_name": False}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """The field's value under its environment variable; None for a field the environment does not set."""
+        if field.validation_alias is None:
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
+class _Environment(_Named):
+    """The environment load_settings was given (os.environ unless a test passes its own)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(settings_cls)
+        self._only_aliases()
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return _present(self._environ)
+
+
+class _EnvFile(_Named, DotEnvSettingsSource):
+    """The .env file, under the environment."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_file: Path):
+        super().__init__(settings_cls, env_file=env_file)
+        self._only_aliases()
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return _present(super()._load_env_vars())
 
 
 SecretReader = Callable[[Mapping[str, str], str], str]
@@ -149,9 +288,10 @@ def _database_url(secret: dict[str, Any], values: Mapping[str, str]) -> str:
             f"{quote(str(name), safe='')}?sslmode=require")
 
 
-def _with_secrets(values: dict[str, str], read: SecretReader) -> dict[str, str]:
-    """Fills secret settings from Secrets Manager when their *_SECRET_NAME is set; never both ways at once."""
-    resolved = dict(values)
+def _from_secrets(values: Mapping[str, str], read: SecretReader) -> dict[str, str]:
+    """The secret settings Secrets Manager fills, by environment variable, when their *_SECRET_NAME is set; a
+    setting given both ways is refused."""
+    resolved: dict[str, str] = {}
     if name := _text(values, "DATABASE_SECRET_NAME"):
         if _text(values, "DATABASE_URL"):
             raise SettingsError("set DATABASE_URL or DATABASE_SECRET_NAME, not both")
@@ -171,97 +311,82 @@ def _with_secrets(values: dict[str, str], read: SecretReader) -> dict[str, str]:
     return resolved
 
 
+class _SecretsManager(PydanticBaseSettingsSource):
+    """The settings named by *_SECRET_NAME variables, above the environment and the .env file they are named in."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, str], read: SecretReader):
+        super().__init__(settings_cls)
+        self._values, self._read = values, read
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        """Unused: __call__ resolves every secret at once, as one secret can fill two settings."""
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_from_secrets(self._values, self._read))
+
+
+# --- Loading ---
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None,
                   secret_reader: SecretReader = read_secret) -> Settings:
     """Builds Settings; the environment wins over the .env file; secrets come from Secrets Manager when named.
 
-    Raises SettingsError."""
+    Raises SettingsError (never pydantic's ValidationError), one line naming the environment variable."""
     environ = os.environ if environ is None else environ
-    env_file = env_file or Path(environ.get("PIXMINT_ENV_FILE", PROJECT_DIR / ".env"))
-    values = _with_secrets({**_read_env_file(env_file), **environ}, secret_reader)
-
-    stage = _text(values, "PIXMINT_STAGE") or "local"
-    if stage not in STAGES:
-        raise SettingsError(f"PIXMINT_STAGE must be one of {', '.join(STAGES)}, got {stage!r}")
-    port = _int(values, "PORT", 8000, 1, 65535)
-    admin_email, admin_password = _text(values, "PIXMINT_ADMIN_EMAIL"), _text(values, "PIXMINT_ADMIN_PASSWORD")
-    if bool(admin_email) != bool(admin_password):
-        raise SettingsError("set both PIXMINT_ADMIN_EMAIL and PIXMINT_ADMIN_PASSWORD, or neither")
-    jwt_secret = _text(values, "JWT_SECRET")
-    if jwt_secret is not None and len(jwt_secret.encode()) < 32:
-        raise SettingsError("JWT_SECRET must be at least 32 bytes long")
-    database_url = _text(values, "DATABASE_URL")
-    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
-        raise SettingsError("DATABASE_URL must be a postgresql:// URL")
-    if stage in ("dev", "prod") and not jwt_secret:
-        raise SettingsError("JWT_SECRET or JWT_SECRET_NAME is required outside local stages")
-    if stage in ("dev", "prod") and not database_url:
-        raise SettingsError("DATABASE_URL or DATABASE_SECRET_NAME is required outside local stages")
-    if _text(values, "STRIPE_SECRET_KEY") and not _text(values, "STRIPE_WEBHOOK_SECRET"):
-        raise SettingsError("STRIPE_WEBHOOK_SECRET is required with STRIPE_SECRET_KEY (webhooks must be verified)")
-    if stage in ("dev", "prod") and not _text(values, "JOBS_QUEUE_URL"):
-        raise SettingsError("JOBS_QUEUE_URL is required outside local stages")
-    if stage in ("dev", "prod") and not _text(values, "STRIPE_SECRET_KEY"):
-        raise SettingsError("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or STRIPE_SECRET_NAME) are required "
-                            "outside local stages")
-    log_level = (_text(values, "LOG_LEVEL") or "INFO").upper()
-    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
-
-    public_url = (_text(values, "PIXMINT_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/")
-    return Settings(
-        stage=stage,
-        port=port,
-        public_url=public_url,
-        data_dir=Path(_text(values, "PIXMINT_DATA_DIR") or PROJECT_DIR / ".pixmint"),
-        database_url=database_url,
-        db_pool_size=_int(values, "DB_POOL_SIZE", 1, 1, 50),
-        aws_endpoint_url=_text(values, "AWS_ENDPOINT_URL"),
-        aws_region=_text(values, "AWS_REGION") or _text(values, "AWS_DEFAULT_REGION") or "us-east-1",
-        openai_api_key=_text(values, "OPENAI_API_KEY"),
-        openai_base_url=_text(values, "OPENAI_BASE_URL"),
-        stripe_secret_key=_text(values, "STRIPE_SECRET_KEY"),
-        stripe_webhook_secret=_text(values, "STRIPE_WEBHOOK_SECRET"),
-        stripe_api_base=_text(values, "STRIPE_API_BASE"),
-        jwt_secret=jwt_secret,
-        jwt_issuer=_text(values, "JWT_ISSUER") or "pixmint",
-        jwt_audience=_text(values, "JWT_AUDIENCE") or "pixmint-api",
-        access_token_ttl_seconds=_int(values, "ACCESS_TOKEN_TTL_SECONDS", 900, 60, 3600),
-        admin_email=admin_email,
-        admin_password=admin_password,
-        signup_bonus_credits=_int(values, "SIGNUP_BONUS_CREDITS", 50, 0, 1_000_000),
-        signups_per_address_per_hour=_int(values, "PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR", 10, 1, 1_000_000),
-        email_from=_text(values, "PIXMINT_EMAIL_FROM") or "Pixmint <no-reply@pixmint.example>",
-        log_level=log_level,
-        images_bucket=_text(values, "IMAGES_BUCKET") or "pixmint-images",
-        jobs_queue_url=_text(values, "JOBS_QUEUE_URL"),
-        bedrock_enabled=_bool(values, "BEDROCK_ENABLED"),
-        placeholder_stage_ms=_int(values, "PLACEHOLDER_STAGE_MS", 350 if stage == "local" else 0, 0, 5000),
-        usage_plan_id=_text(values, "API_USAGE_PLAN_ID"),
-        jobs_dlq_url=_text(values, "JOBS_DLQ_URL"),
-        cors_origins=_origins(_text(values, "CORS_ALLOWED_ORIGINS"), public_url),
-        origin_secret=_text(values, "PIXMINT_ORIGIN_SECRET"),
-    )
+    env_file = env_file or Path(_text(environ, "PIXMINT_ENV_FILE") or PROJECT_DIR / ".env")
+    environment, dotenv = _Environment(Settings, environ), _EnvFile(Settings, env_file)
+    values = _present({**dotenv.env_vars, **environment.env_vars})
+    sources = (_SecretsManager(Settings, values, secret_reader), environment, dotenv)
+    try:
+        return Settings(_build_sources=(sources, {}))
+    except ValidationError as error:
+        # from None: the error's inputs can hold secrets (a short JWT_SECRET, a DATABASE_URL's password).
+        raise SettingsError(_explain(error)) from None
 
 
-def _origins(raw: str | None, public_url: str) -> tuple[str, ...]:
-    """Browser origins allowed to call the API: the public site's own, or an explicit comma-separated list. A site
-    on this machine is also allowed under its loopback twin (localhost and 127.0.0.1 are one place to a person)."""
-    origins = []
-    for item in (raw or public_url).split(","):
-        parts = urlsplit(item.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
-            raise SettingsError("CORS_ALLOWED_ORIGINS takes origins like https://app.example.com, "
-                                f"got {item.strip()!r}")
-        origins.append(f"{parts.scheme}://{parts.netloc}")
-    if raw is None:
-        parts = urlsplit(public_url)
-        twin = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}.get(parts.hostname or "")
-        if twin:
-            origins.append(f"{parts.scheme}://{twin}" + (f":{parts.port}" if parts.port else ""))
-    return tuple(origins)
+def _setting(key: str) -> tuple[str, str]:
+    """The field an error's key names (a field name or an alias), and its environment variable (AWS_REGION's first)."""
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias
+        names = alias.choices if isinstance(alias, AliasChoices) else [alias]
+        if key == name or key in names:
+            return name, names[0] if isinstance(names[0], str) else name
+    return key, key
+
+
+def _explain(error: ValidationError) -> str:
+    """pydantic's findings as one line for the operator, each naming its environment variable."""
+    problems = []
+    for found in error.errors(include_url=False):
+        kind, loc, value, context = found["type"], found["loc"], found["input"], found.get("ctx", {})
+        if kind == "default_factory_not_called":
+            continue  # a default that depends on a setting already reported
+        if not loc:  # a rule across settings: its message names them
+            problems.append(str(context.get("error", found["msg"])))
+            continue
+        name, env = _setting(str(loc[0]))
+        if kind == "int_parsing":
+            problems.append(f"{env} must be a whole number, got {value!r}")
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            metadata = Settings.model_fields[name].metadata
+            low = next(m.ge for m in metadata if isinstance(m, Ge))  # every ranged setting has both ends
+            high = next(m.le for m in metadata if isinstance(m, Le))
+            problems.append(f"{env} must be between {low} and {high}, got {value}")
+        elif kind == "bool_parsing":
+            problems.append(f"{env} must be true or false, got {value!r}")
+        elif kind == "literal_error":
+            choices = get_args(Settings.model_fields[name].annotation)
+            problems.append(f"{env} must be one of {', '.join(choices)}, got {value!r}")
+        elif kind == "value_error":
+            problems.append(f"{env} {context['error']}")
+        else:
+            problems.append(f"{env} is not valid: {found['msg']}")
+    return "; ".join(problems)
 
 
 @cache
 def get_settings() -> Settings:
+    """The process's settings, loaded from os.environ and the .env file on first use."""
     return load_settings()

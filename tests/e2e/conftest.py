@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PROJECT_DIR, STACK_LOGS, api_call  # noqa: F401 - re-exported
 
 SCREENSHOTS = PROJECT_DIR / "artifacts" / "screenshots"
+PASSWORD = "correct horse battery"  # pragma: allowlist secret - the password the e2e accounts sign up with
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
@@ -78,6 +80,23 @@ def page(browser, live_stack, request):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, email: str, password: str = PASSWORD, *, open_page: bool = True,
+            lands_on: str | None = "/dashboard") -> None:
+    """Signs in through the form at /signin, as a person would.
+
+    open_page=False fills in the form the page shows already (a redirect to /signin). The browser must then reach
+    `lands_on`; None waits for nothing, for a sign-in that asks for a second factor next or that should fail."""
+    from playwright.sync_api import expect
+
+    if open_page:
+        page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if lands_on is not None:
+        expect(page).to_have_url(re.compile(re.escape(lands_on) + "$"))
 
 
 @pytest.fixture

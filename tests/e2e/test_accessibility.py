@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 import urllib.request
 import uuid
@@ -13,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PROJECT_DIR
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 AXE = PROJECT_DIR / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
@@ -140,11 +139,7 @@ def test_no_serious_or_critical_axe_violation_on_any_page(make_page, account, sc
         expect(ready(page)).to_be_visible()
         check(page, name, scheme, found)
 
-    page.goto("/signin")
-    page.get_by_label("Email").fill(account.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    sign_in(page, account.email, PASSWORD)
 
     for name, address, ready in SIGNED_IN_PAGES:
         page.goto(address.format(**values))
@@ -153,11 +148,7 @@ def test_no_serious_or_critical_axe_violation_on_any_page(make_page, account, sc
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
-    page.goto("/signin")
-    page.get_by_label("Email").fill(ADMIN_EMAIL)
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
 
     for name, address, ready in ADMIN_PAGES:
         page.goto(address.format(**values))

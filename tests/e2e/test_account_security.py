@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from devstack.embedded import verification_token
 from tests.conftest import running_local_stack
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot, sign_in
 from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
@@ -38,13 +38,6 @@ def sign_up(page, prefix: str) -> str:
     page.get_by_role("button", name="Create account").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     return email
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def sign_out(page) -> None:
@@ -181,7 +174,7 @@ def test_two_factor_set_up_then_signing_in_needs_a_code_or_a_recovery_code(make_
     expect(recovery).to_have_count(0)
     sign_out(page)
 
-    sign_in(page, email)
+    sign_in(page, email, lands_on=None)  # the second factor is asked for next
     expect(page.get_by_test_id("two-factor-step")).to_be_visible()
     code = page.get_by_label("Code from your authenticator app")
     expect(code).to_be_focused()
@@ -196,7 +189,7 @@ def test_two_factor_set_up_then_signing_in_needs_a_code_or_a_recovery_code(make_
     expect(page).to_have_url(re.compile(r"/dashboard$"))
     sign_out(page)
 
-    sign_in(page, email)
+    sign_in(page, email, lands_on=None)
     page.get_by_role("button", name="Use a recovery code instead").click()
     page.get_by_label("Recovery code").fill(codes[0])
     page.get_by_role("button", name="Verify and sign in").click()
@@ -247,11 +240,7 @@ def test_an_admin_without_two_factor_is_sent_to_settings_to_set_it_up(page):
                          "message": "Turn on two-factor sign-in (Settings) to use the admin pages.",
                          "details": {"reason": "two_factor_required"}}, "request_id": "e2e"}
     page.route("**/v1/admin/**", lambda route: route.fulfill(status=403, json=refusal))
-    page.goto("/signin")
-    page.get_by_label("Email").fill(ADMIN_EMAIL)
-    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
 
     page.goto("/admin")
     notice = page.get_by_test_id("admin-needs-two-factor")

@@ -11,19 +11,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import verify_through_outbox
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot, sign_in
 from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
-
-
-def sign_in(page, email: str, password: str) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
 
 
 def register(live_stack: str, prefix: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import expect
 
 from tests.conftest import verify_through_outbox
-from tests.e2e.conftest import api_call, screenshot
+from tests.e2e.conftest import api_call, screenshot, sign_in
 from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
@@ -61,14 +61,6 @@ def account(live_stack) -> Account:
     return Account(email, token, generation["images"][0]["id"])
 
 
-def sign_in(page, account: Account) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email").fill(account.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
-
-
 def open_editor(page, account: Account, tool: str | None = None) -> None:
     page.goto(f"/images/{account.image_id}/edit" + (f"?tool={tool}" if tool else ""))
     expect(page.get_by_test_id("editor")).to_be_visible(timeout=15_000)
@@ -104,7 +96,7 @@ def paint_stroke(page, start: tuple[float, float], end: tuple[float, float], ste
 
 
 def test_an_inpaint_uploads_a_full_size_mask_and_repaints_only_the_painted_band(page, live_stack, account):
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto(f"/images/{account.image_id}")
     page.get_by_test_id("edit-image").click()
     expect(page).to_have_url(re.compile(rf"/images/{account.image_id}/edit$"))
@@ -163,7 +155,7 @@ def test_an_inpaint_uploads_a_full_size_mask_and_repaints_only_the_painted_band(
 
 
 def test_an_outpaint_grows_the_canvas_by_the_padding_it_previews(page, live_stack, account):
-    sign_in(page, account)
+    sign_in(page, account.email)
     open_editor(page, account)
     page.get_by_role("tab", name="Outpaint").click()
     page.get_by_role("radio", name=re.compile(r"^16:9")).check()
@@ -189,7 +181,7 @@ def test_an_outpaint_grows_the_canvas_by_the_padding_it_previews(page, live_stac
 
 
 def test_an_upscale_doubles_the_picture(page, live_stack, account):
-    sign_in(page, account)
+    sign_in(page, account.email)
     open_editor(page, account, tool="upscale")
     expect(page.get_by_role("tab", name="Upscale")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_role("radio", name=re.compile(r"^2×"))).to_be_checked()
@@ -202,7 +194,7 @@ def test_an_upscale_doubles_the_picture(page, live_stack, account):
 
 
 def test_removing_the_background_makes_a_png_with_transparent_pixels(page, live_stack, account):
-    sign_in(page, account)
+    sign_in(page, account.email)
     open_editor(page, account, tool="remove_background")
     generation = run_and_wait(page, live_stack, account)
     assert generation["operation"] == "remove_background"
@@ -216,7 +208,7 @@ def test_removing_the_background_makes_a_png_with_transparent_pixels(page, live_
 
 
 def test_variations_make_the_number_asked_for_from_the_source(page, live_stack, account):
-    sign_in(page, account)
+    sign_in(page, account.email)
     open_editor(page, account, tool="variation")
     page.get_by_label("Number of images").select_option("2")
     expect(page.get_by_test_id("edit-quote")).to_contain_text("2 images")
@@ -229,7 +221,7 @@ def test_variations_make_the_number_asked_for_from_the_source(page, live_stack, 
 def test_a_picture_from_the_device_opens_in_the_editor_as_an_upload(page, account, tmp_path):
     picture = tmp_path / "beach.png"
     Image.new("RGB", (640, 480), (30, 120, 200)).save(picture)
-    sign_in(page, account)
+    sign_in(page, account.email)
     open_editor(page, account)
     page.get_by_test_id("upload-to-edit").set_input_files(str(picture))
     expect(page).to_have_url(re.compile(rf"/images/(?!{account.image_id})[0-9a-f-]{{36}}/edit$"), timeout=30_000)
@@ -242,7 +234,7 @@ def test_the_image_page_shows_what_an_edit_was_made_from_and_what_was_made_from_
                     {"operation": "variation", "model": "placeholder", "source_image_id": account.image_id},
                     account.token, {"Idempotency-Key": uuid.uuid4().hex})
     variation = wait_for(live_stack, account.token, made)["images"][0]["id"]
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto(f"/images/{variation}")
     ancestors = page.get_by_test_id("lineage-ancestors").get_by_role("link")
     expect(ancestors).to_have_count(1)
@@ -256,7 +248,7 @@ def test_the_image_page_shows_what_an_edit_was_made_from_and_what_was_made_from_
 
 @pytest.mark.parametrize("action, tab", [("vary", "Variations"), ("upscale", "Upscale")])
 def test_the_gallery_lightbox_opens_the_editor_on_the_tool_asked_for(page, live_stack, account, action, tab):
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto("/gallery")
     page.get_by_test_id("gallery-tile").first.click()
     expect(page.get_by_test_id("lightbox")).to_be_visible()
@@ -267,7 +259,7 @@ def test_the_gallery_lightbox_opens_the_editor_on_the_tool_asked_for(page, live_
 
 
 def test_use_these_settings_opens_generate_with_the_prompt_model_and_size(page, live_stack, account):
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto(f"/images/{account.image_id}")
     wanted = {"prompt": "a lighthouse on a cliff at dusk", "model": "placeholder", "size": f"{SIDE}x{SIDE}"}
     with page.expect_request(lambda r: r.url.endswith("/v1/generations/quote") and r.post_data_json
@@ -284,7 +276,7 @@ def test_the_editor_is_its_own_chunk_axe_clean_keyboard_usable_and_fits_a_phone(
     page = make_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, bypass_csp=True)
     scripts: list[str] = []
     page.on("request", lambda request: scripts.append(request.url) if request.resource_type == "script" else None)
-    sign_in(page, account)
+    sign_in(page, account.email)
     assert not [url for url in scripts if "/Editor-" in url], "the landing and dashboard don't load the editor"
 
     page.goto("/gallery")

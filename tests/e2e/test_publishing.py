@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import verify_through_outbox
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, screenshot, sign_in
 from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.e2e
@@ -51,14 +51,6 @@ def artist(live_stack):
     yield account
     # Other tests count Community's images: take this one off it again.
     api_call(live_stack, "DELETE", f"/v1/images/{account.image_id}/share", token=account.token)
-
-
-def sign_in(page, email: str, password: str = PASSWORD) -> None:
-    page.goto("/signin")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
 
 
 # Every page here runs axe, injected as a script, which the pages' CSP would refuse: bypass_csp.

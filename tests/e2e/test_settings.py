@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import origin_of, verify_through_outbox
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -28,12 +28,6 @@ def sign_up(page) -> str:
     verify_through_outbox(origin_of(page), email)
     page.reload()
     return email
-
-
-def sign_in(page, email: str, password: str) -> None:
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_changing_name_and_password_then_deleting_the_account(page):
@@ -85,8 +79,7 @@ def test_changing_name_and_password_then_deleting_the_account(page):
     expect(page.get_by_test_id("toast")).to_have_text(re.compile("Your account has been deleted."))
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
 
-    page.goto("/signin")
-    sign_in(page, email, NEW_PASSWORD)
+    sign_in(page, email, NEW_PASSWORD, lands_on=None)  # the account is gone: refused
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/signin$"))
 
@@ -104,6 +97,5 @@ def test_a_session_that_ended_signs_in_again_and_returns_to_the_page(page):
     page.reload()
     expect(page).to_have_url(re.compile(r"/signin$"))
     expect(page.get_by_role("status").filter(has_text="Your session has ended")).to_be_visible()
-    sign_in(page, email, PASSWORD)
-    expect(page).to_have_url(re.compile(r"/credits/transactions$"))
+    sign_in(page, email, PASSWORD, open_page=False, lands_on="/credits/transactions")
     expect(page.get_by_test_id("transaction-row")).to_have_count(1)

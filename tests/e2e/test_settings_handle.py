@@ -7,14 +7,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import api_call
-from tests.e2e.test_editor import account, sign_in  # noqa: F401 - account is a fixture
+from tests.e2e.conftest import api_call, sign_in
+from tests.e2e.test_editor import account  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_handle_is_refused_with_its_reason_then_saved_and_read_back(page, live_stack, account):  # noqa: F811
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto("/settings")
     field = page.get_by_role("textbox", name="Public handle")
     expect(field).to_have_value("")

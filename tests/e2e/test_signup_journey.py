@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import origin_of, verify_through_outbox
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -43,10 +43,7 @@ def test_sign_up_lands_on_the_dashboard_and_the_session_survives_reload(page):
     page.goto("/dashboard")
     expect(page).to_have_url(re.compile(r"/signin"))
 
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/dashboard$"))
+    sign_in(page, email, PASSWORD, open_page=False)  # the form /dashboard sent us to
     assert page.console_errors == []
 
 

@@ -7,13 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_editor import account, sign_in  # noqa: F401 - account is a fixture
+from tests.e2e.conftest import sign_in
+from tests.e2e.test_editor import account  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_spend_links_to_its_image_and_the_bonus_to_nothing(page, live_stack, account):  # noqa: F811
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto("/credits/transactions")
     spend = page.locator('[data-testid="transaction-row"][data-kind="generation"]')
     expect(spend).to_have_count(1)

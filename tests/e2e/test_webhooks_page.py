@@ -10,8 +10,8 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot
-from tests.e2e.test_editor import account, sign_in  # noqa: F401 - account is a fixture
+from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.test_editor import account  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def receiver():
 
 def test_add_test_turn_off_and_delete_a_webhook_endpoint(page, live_stack, account, receiver):  # noqa: F811
     url, received = receiver
-    sign_in(page, account)
+    sign_in(page, account.email)
     page.goto("/developers/webhooks")
     expect(page.get_by_test_id("webhooks-empty")).to_be_visible()
 

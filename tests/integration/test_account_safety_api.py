@@ -3,7 +3,6 @@ the sign-up throttle, public names, reset timing and links, odd text, weak passw
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 import psycopg
@@ -13,7 +12,7 @@ import pytest
 from chalicelib.domain.errors import Conflict
 from tests.conftest import assert_ledger_matches_balances, emailed_token, sent_emails
 from tests.fakes import cheap_hasher
-from tests.helpers import balance, count
+from tests.helpers import balance, count, room_for_connections
 from tests.integration.test_generation import QUEUE_URL, generate, run_worker
 
 # Races that hold dozens of connections at once run one after another on one xdist worker, so that together
@@ -36,14 +35,6 @@ def settings_overrides(request):
     if "few_signups" in request.fixturenames:
         overrides["PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR"] = "10"
     return overrides
-
-
-def room_for_connections(db: str, wanted: int) -> None:
-    with psycopg.connect(db) as conn:
-        room = conn.execute(
-            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
-    if room < wanted:
-        pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs {wanted}")
 
 
 def race(callers: int, attempt) -> list[str]:
@@ -372,9 +363,9 @@ def deployed(api, settings, clock, aws):
     """The app as a deployed stage builds itself (not local): 2FA for admins, email sent by the schedule."""
     from chalicelib import bootstrap
 
-    stage = dataclasses.replace(settings, stage="dev", jobs_queue_url=QUEUE_URL,
+    stage = settings.model_copy(update=dict(stage="dev", jobs_queue_url=QUEUE_URL,
                                 stripe_secret_key="sk_test_fake",  # pragma: allowlist secret
-                                stripe_webhook_secret="whsec_fake")  # pragma: allowlist secret
+                                stripe_webhook_secret="whsec_fake"))  # pragma: allowlist secret
     bootstrap.use_container(lambda: bootstrap.build_container(stage, clock=clock, hasher=cheap_hasher()))
     yield bootstrap.container()
     bootstrap.use_container(None)

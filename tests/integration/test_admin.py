@@ -5,17 +5,12 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
 from tests.integration.test_generation import run_worker
 
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
+
 BONUS = 50
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 @pytest.fixture

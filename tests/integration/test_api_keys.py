@@ -7,16 +7,11 @@ import psycopg
 import pytest
 
 from chalicelib.openapi import openapi_document
-from tests.conftest import assert_ledger_matches_balances
 from tests.integration.test_generation import run_worker
 
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
+
 BONUS = 50
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 def new_key(api, token, **body):

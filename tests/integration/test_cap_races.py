@@ -16,6 +16,7 @@ from chalicelib.domain.errors import DailyCapReached, KeyCapReached
 from chalicelib.domain.generation import GenerationRequest
 from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import START
+from tests.helpers import room_for_connections
 
 # Races that hold dozens of connections at once run one after another on one xdist worker, so that together
 # they never exhaust the server's max_connections.
@@ -34,11 +35,7 @@ def settings_overrides() -> dict[str, str]:
 @pytest.fixture
 def spender(api, container, db):
     """A user with credits for every caller, so only the cap can refuse them."""
-    with psycopg.connect(db) as conn:
-        room = conn.execute(
-            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
-    if room < CALLERS + 10:
-        pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs {CALLERS}")
+    room_for_connections(db, CALLERS + 10)
     session = api.register("racer@example.com")
     with psycopg.connect(db, row_factory=dict_row) as conn:
         PostgresLedger(conn).credit(session["user"]["id"], 1000, "admin_grant", "top-up", "test", START)

@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 from chalicelib.domain.imaging import ModelWithdrawn, ProviderError
-from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
 from tests.integration.test_admin import admin, as_admin  # noqa: F401 - a fixture, found by name
 from tests.integration.test_generation import balance, generate, run_worker
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 BONUS = 50
 
@@ -53,12 +54,6 @@ def providers(openai_fake):
 
     return {"openai": openai_fake, "bedrock": ScriptedImageProvider("bedrock"),
             "placeholder": PlaceholderImageProvider()}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 def fetch(api, url, token=None):

@@ -12,30 +12,18 @@ from psycopg.rows import dict_row
 
 from chalicelib.adapters.postgres_credits import PostgresLedger
 from chalicelib.domain.imaging import ProviderError
-from tests.conftest import assert_ledger_matches_balances
-from tests.fakes import ScriptedImageProvider
 from tests.integration.test_generation import balance, run_worker
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 FLARE = "gpt-image-2.5-flare"  # takes custom sizes, masks and transparency; no input fidelity
 GPT15 = "gpt-image-1.5"  # preset sizes only; takes input_fidelity low and high
 
 
 @pytest.fixture
-def openai_fake():
-    return ScriptedImageProvider("openai")
-
-
-@pytest.fixture
-def providers(openai_fake):
-    from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
-
-    return {"openai": openai_fake, "placeholder": PlaceholderImageProvider()}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
+def providers(scripted_providers):
+    """openai_fake (tests/integration/conftest.py) beside the placeholder."""
+    return scripted_providers
 
 
 @pytest.fixture
@@ -269,13 +257,10 @@ def test_thirty_concurrent_edits_on_one_balance_spend_it_exactly_once(api, conta
     """Each outpaint costs the same; a balance for a few of them lets exactly that many through."""
     from chalicelib.domain.errors import InsufficientCredits
     from chalicelib.domain.generation import GenerationRequest
+    from tests.helpers import room_for_connections
     from tests.integration.test_cap_races import CALLERS, race
 
-    with psycopg.connect(db) as conn:
-        room = conn.execute(
-            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
-    if room < CALLERS + 10:
-        pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs {CALLERS}")
+    room_for_connections(db, CALLERS + 10)
     session = api.register("racer@example.com")
     source = upload(api, session["access_token"], png((64, 48)))
     user = container.accounts.authenticate(session["access_token"]).user

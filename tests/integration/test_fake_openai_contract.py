@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 
 import openai
 import pytest
@@ -347,27 +349,63 @@ def test_edit_stream_events_are_parsed_by_the_sdk(client):
     assert events[-1].type == "image_edit.completed"
 
 
+class Pauses(threading.Event):
+    """Stands in for the fake's shutdown event, whose wait() is how the fake spends its render time: each pause is
+    recorded and returns at once, a fake clock. `before_each(n)`, when given, runs in the pause before the fake's
+    n-th event (0-based) goes out."""
+
+    def __init__(self, before_each: Callable[[int], None] | None = None) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._before_each = before_each
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is None:
+            return super().wait()
+        self.seconds.append(timeout)
+        if self._before_each is not None:
+            self._before_each(len(self.seconds) - 1)
+        return self.is_set()
+
+
 def test_render_time_spaces_the_stream_so_previews_come_first():
     with_delay = FakeOpenAI(render_seconds=0.6)
+    arrived: list[str] = []
+    delivered = threading.Condition()
+    parsed_before_pause: list[int] = []
+
+    def before_each(n: int) -> None:
+        # By the pause before event n the SDK has parsed the n events sent before it; a fake that held the stream
+        # back until the final image would leave this wait to run out instead.
+        with delivered:
+            delivered.wait_for(lambda: len(arrived) >= n, timeout=5)
+            parsed_before_pause.append(len(arrived))
+
+    pauses = Pauses(before_each)
+    with_delay._closing = pauses
     try:
-        sdk = openai.OpenAI(api_key="sk-test", base_url=f"{with_delay.url}/v1", max_retries=0, timeout=5)
-        started = time.monotonic()
-        arrivals = [(event.type, time.monotonic() - started)
-                    for event in generate(sdk, stream=True, partial_images=2)]
+        sdk = openai.OpenAI(api_key="sk-test", base_url=f"{with_delay.url}/v1", max_retries=0, timeout=30)
+        for event in generate(sdk, stream=True, partial_images=2):
+            with delivered:
+                arrived.append(event.type)
+                delivered.notify_all()
     finally:
         with_delay.close()
 
-    assert [kind for kind, _ in arrivals] == ["image_generation.partial_image"] * 2 + ["image_generation.completed"]
-    assert arrivals[0][1] < 0.45 < arrivals[-1][1]
+    assert arrived == ["image_generation.partial_image"] * 2 + ["image_generation.completed"]
+    assert pauses.seconds == pytest.approx([0.2] * 3), "the render time, spread evenly before the three events"
+    assert parsed_before_pause == [0, 1, 2], "each preview reached the SDK while the fake went on rendering"
 
 
-def test_a_scripted_slow_call_waits_before_replying(fake, client):
+def test_a_scripted_slow_call_waits_before_replying(fake, client, monkeypatch):
+    pauses = Pauses()
+    monkeypatch.setattr(fake, "_closing", pauses)
     fake.script("slow", seconds=0.3)
 
-    started = time.monotonic()
+    generate(client)
     generate(client)
 
-    assert time.monotonic() - started >= 0.3
+    assert pauses.seconds == [0.3, 0.0], "the scripted call takes its 0.3 s, the next one the fake's render time"
 
 
 def test_requests_are_recorded_as_sent(fake, client):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
-import time
+import threading
 
 import boto3
 import psycopg
@@ -16,13 +16,14 @@ import pytest
 from psycopg.rows import dict_row
 
 from chalicelib.adapters.postgres_credits import PostgresLedger
-from tests.conftest import assert_ledger_matches_balances
 from tests.fake_openai import openai_settings
 from tests.fake_stripe import stripe_settings
 from tests.fakes import START
 from tests.helpers import balance, count
 from tests.integration.test_generation import QUEUE_URL, queued_messages, run_worker
 from tests.integration.test_payments import buy, deliver, session_event
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 BONUS = 50
 PLACEHOLDER = {"prompt": "a lighthouse in fog", "model": "placeholder", "n": 2}
@@ -70,12 +71,6 @@ def providers(settings, placeholder):
     return {"openai": OpenAIImageProvider(settings.openai_api_key, settings.openai_base_url, timeout=0.3,
                                           max_retries=2),
             "placeholder": placeholder}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 @pytest.fixture
@@ -254,25 +249,71 @@ class TestSqsThatHangs:
 
     @pytest.fixture
     def silent_endpoint(self):
-        with socket.create_server(("127.0.0.1", 0)) as server:  # the kernel accepts; nobody ever replies
-            yield f"http://127.0.0.1:{server.getsockname()[1]}"
+        """Takes every connection and reads its request, but never answers; yields its URL and the request heads
+        read, one a connection (so one an attempt of the SDK)."""
+        heads: list[bytes] = []
+        held: list[socket.socket] = []
+        stop = threading.Event()
+
+        def read_head(conn: socket.socket) -> None:
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            heads.append(data)
+
+        def take(server: socket.socket) -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = server.accept()
+                except TimeoutError:
+                    continue
+                conn.settimeout(5)
+                held.append(conn)
+                threading.Thread(target=read_head, args=(conn,), daemon=True).start()
+
+        with socket.create_server(("127.0.0.1", 0)) as server:
+            server.settimeout(0.1)
+            taker = threading.Thread(target=take, args=(server,), daemon=True)
+            taker.start()
+            yield f"http://127.0.0.1:{server.getsockname()[1]}", heads
+            stop.set()
+            taker.join(timeout=5)
+            for conn in held:
+                conn.close()
 
     @pytest.fixture
     def settings_overrides(self, settings_overrides, silent_endpoint):
-        return {**settings_overrides, "AWS_ENDPOINT_URL": silent_endpoint}
+        return {**settings_overrides, "AWS_ENDPOINT_URL": silent_endpoint[0]}
 
-    def test_a_hanging_send_after_commit_still_answers_202_in_time_and_leaves_the_job_to_the_sweeper(self, api, db):
+    def test_a_hanging_send_after_commit_still_answers_202_in_time_and_leaves_the_job_to_the_sweeper(
+            self, api, db, settings, silent_endpoint):
+        from chalicelib.bootstrap import aws_client
+
         # SES hangs as well, so no verification email arrives: the bonus is put in through the ledger instead.
         session = api.register(verify=False)
         token = session["access_token"]
         with psycopg.connect(db, row_factory=dict_row) as conn:
             PostgresLedger(conn).credit(session["user"]["id"], BONUS, "admin_grant", "bonus stand-in", "test", START)
             conn.commit()
-        started = time.monotonic()
         reply = api.post("/v1/generations", PLACEHOLDER, token=token)
-        elapsed = time.monotonic() - started
         assert reply.status == 202, reply.body
-        assert elapsed < 15, f"{elapsed:.0f} s: API Gateway's 504 at 29 s made clients retry a charged request"
+        # API Gateway answers 504 at 29 s, and clients retry what timed out: a charged request must be answered
+        # before that. The time a hanging SQS holds it is fixed by the client's settings, read here from the one the
+        # app builds; the attempts counted at the endpoint show those settings are the ones in force.
+        # (bench/timeouts.py measures the real hold against the 29 s.)
+        config = aws_client(settings, "sqs").meta.config
+        attempts = config.retries["total_max_attempts"]
+        sends = [head for head in silent_endpoint[1] if b"AmazonSQS.SendMessage" in head]
+        assert len(sends) == attempts, f"{len(sends)} sends reached SQS; the client allows {attempts} attempts"
+        hang = attempts * config.read_timeout  # this hang: each attempt connects, then no reply comes
+        worst = attempts * (config.connect_timeout + config.read_timeout)  # a connect that hangs too
+        assert hang < 15 and worst < 20, f"a hanging SQS holds a request {hang} s, at worst {worst} s (of 29)"
         assert balance(api, token) == BONUS - reply.json["cost_credits"]
         assert count(db, "SELECT count(*) FROM generations WHERE enqueued_at IS NULL") == 1, "the sweeper's to send"
 

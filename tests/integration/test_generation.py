@@ -12,17 +12,13 @@ import pytest
 from PIL import Image
 
 from chalicelib.domain.imaging import ProviderError
-from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import ScriptedImageProvider
 from tests.helpers import balance
 
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
+
 BONUS = 50
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/pixmint-jobs"
-
-
-@pytest.fixture
-def openai_fake():
-    return ScriptedImageProvider("openai")
 
 
 @pytest.fixture
@@ -35,12 +31,6 @@ def providers(openai_fake, bedrock_fake):
     from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
 
     return {"openai": openai_fake, "bedrock": bedrock_fake, "placeholder": PlaceholderImageProvider()}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 def queued_messages() -> list[dict]:

@@ -9,9 +9,10 @@ import psycopg
 import pytest
 from PIL import Image
 
-from tests.conftest import assert_ledger_matches_balances
 from tests.fake_openai import openai_settings
 from tests.integration.test_generation import balance, generate, run_worker
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 BONUS = 50
 
@@ -27,12 +28,6 @@ def providers(settings):
 
     # A short timeout keeps the timeout case fast; everything else is what bootstrap builds.
     return {"openai": OpenAIImageProvider(settings.openai_api_key, settings.openai_base_url, timeout=1, max_retries=2)}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 @pytest.fixture

@@ -228,11 +228,10 @@ def test_health_reports_ok_with_the_database(api):
 
 
 def test_health_is_503_when_the_database_is_unreachable(api, settings, clock):
-    import dataclasses
 
     from chalicelib import bootstrap
 
-    down = dataclasses.replace(settings, database_url="postgresql://postgres@127.0.0.1:1/nothing")
+    down = settings.model_copy(update=dict(database_url="postgresql://postgres@127.0.0.1:1/nothing"))
     bootstrap.use_container(lambda: bootstrap.build_container(down, clock=clock))
     reply = api.get("/v1/health")
     assert reply.status == 503
@@ -240,11 +239,10 @@ def test_health_is_503_when_the_database_is_unreachable(api, settings, clock):
 
 
 def test_database_outage_on_a_normal_route_is_503_unavailable(api, settings, clock):
-    import dataclasses
 
     from chalicelib import bootstrap
 
-    down = dataclasses.replace(settings, database_url="postgresql://postgres@127.0.0.1:1/nothing")
+    down = settings.model_copy(update=dict(database_url="postgresql://postgres@127.0.0.1:1/nothing"))
     bootstrap.use_container(lambda: bootstrap.build_container(down, clock=clock))
     reply = api.post("/v1/auth/login", {"email": "ada@example.com", "password": PASSWORD})
     assert_envelope(reply, 503, "unavailable")

@@ -3,15 +3,25 @@ charged, and checked again under the key's lock when the charge is made."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
+from chalicelib.adapters.postgres_credits import PostgresLedger
+from chalicelib.domain.api_keys import KeyLimits
 from chalicelib.domain.errors import Forbidden, Unauthorized
 from chalicelib.domain.generation import GenerationRequest
 from tests.conftest import assert_ledger_matches_balances
-from tests.fakes import ScriptedImageProvider
+from tests.helpers import balance, count, room_for_connections
 from tests.integration.test_api_keys import BONUS, new_key
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 ORIGIN_SECRET = "origin-secret-" + "k" * 30  # pragma: allowlist secret - a test value
 OTHER_MODEL = "gpt-image-2.5-flare"
@@ -23,16 +33,9 @@ def settings_overrides() -> dict[str, str]:
 
 
 @pytest.fixture
-def providers():
-    from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
-
-    return {"openai": ScriptedImageProvider("openai"), "placeholder": PlaceholderImageProvider()}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
+def providers(scripted_providers):
+    """openai_fake (tests/integration/conftest.py) beside the placeholder."""
+    return scripted_providers
 
 
 def as_key(key: str, viewer: str | None = None) -> dict[str, str]:
@@ -40,12 +43,6 @@ def as_key(key: str, viewer: str | None = None) -> dict[str, str]:
     if viewer:
         headers |= {"X-Viewer-Address": viewer, "X-Origin-Secret": ORIGIN_SECRET}
     return headers
-
-
-def balance(api, token) -> int:
-    reply = api.get("/v1/credits", token=token)
-    assert reply.status == 200, reply.body
-    return reply.json["balance"]
 
 
 PICTURE = {"prompt": "a lighthouse at dusk", "model": "placeholder"}
@@ -169,3 +166,131 @@ def test_the_charge_checks_the_key_again_under_its_lock(api, container, clock):
         with pytest.raises(refusal):
             container.generations.create(user, GenerationRequest(prompt="a kite", model="placeholder"), key["id"])
     assert balance(api, token) == BONUS
+
+
+# --- a key that stops working while it is in use (issue 16) ---
+
+CALLERS = 30
+ATTEMPTS = 15  # each caller's most before the stop: 30 x 16 stays within the key's 600 requests a minute
+TOP_UP = 1000
+ONE_CREDIT = GenerationRequest(prompt="a lighthouse at dusk", model="placeholder")
+
+
+@pytest.mark.xdist_group("many-connections")  # with the other races that hold dozens of connections at once
+class TestAKeyThatStopsWorkingWhileCallersSpendThroughIt:
+    """30 callers spend through one key, each again and again until refused, and the key is revoked (or its expiry
+    passes) once 30 spends went through: every request is let through (202) or refused with a 401, none errors
+    (as a 500), none is charged once the key has stopped, and the ledger still sums to the balance."""
+
+    @pytest.fixture
+    def settings_overrides(self, settings_overrides):
+        return {**settings_overrides, "DB_POOL_SIZE": str(CALLERS + 4)}
+
+    @pytest.fixture
+    def spender(self, api, container, db, clock) -> dict[str, Any]:
+        room_for_connections(db, CALLERS + 10)
+        session = api.register("racer@example.com")
+        with psycopg.connect(db, row_factory=dict_row) as conn:
+            PostgresLedger(conn).credit(session["user"]["id"], TOP_UP, "admin_grant", "top-up", "test", clock.now())
+            conn.commit()
+        user = container.accounts.authenticate(session["access_token"]).user
+        assert container.generations.quote(user, ONE_CREDIT) == 1
+        return {"user": user, "token": session["access_token"]}
+
+    @staticmethod
+    def race(container, secret: str, stop: Callable[[], None]) -> list[tuple[bool, int, str | None]]:
+        """Each caller spends as POST /v1/generations does (the key checked at the door, then the charge), again
+        and again, until it has made a request after the stop; once CALLERS spends went through, stop() runs on a
+        thread of its own. Returns every attempt as (began after stop() had returned, the status the API answers,
+        the error's reason)."""
+        from chalicelib.handlers.api import error_response
+
+        barrier = threading.Barrier(CALLERS + 1)
+        accepted = threading.Semaphore(0)
+        stopped = threading.Event()
+        lock = threading.Lock()
+        attempts: list[tuple[bool, int, str | None]] = []
+
+        def spend_once() -> tuple[int, str | None]:
+            try:
+                principal = container.api_keys.authenticate(secret)
+                container.generations.create(principal.user, ONE_CREDIT, principal.api_key_id)
+            except Exception as exc:  # noqa: BLE001 - answered as the API answers it: a 401, or a 500
+                reply = error_response(exc, "race")
+                return reply.status_code, reply.body["error"]["details"].get("reason")
+            return 202, None
+
+        def attempt() -> bool:
+            after = stopped.is_set()
+            status, reason = spend_once()
+            with lock:
+                attempts.append((after, status, reason))
+            if status == 202:
+                accepted.release()
+            return after
+
+        def caller() -> None:
+            barrier.wait()
+            for _ in range(ATTEMPTS):
+                if attempt():
+                    return
+            stopped.wait(timeout=90)
+            attempt()  # each caller tries once more after the stop
+
+        def stopper() -> None:
+            barrier.wait()
+            for _ in range(CALLERS):
+                if not accepted.acquire(timeout=60):
+                    break
+            stop()
+            stopped.set()
+
+        threads = [threading.Thread(target=caller) for _ in range(CALLERS)] + [threading.Thread(target=stopper)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in threads), "a caller is stuck"
+        return attempts
+
+    @staticmethod
+    def assert_refused_from_the_stop(attempts: list[tuple[bool, int, str | None]]) -> int:
+        statuses = Counter(status for _, status, _ in attempts)
+        assert set(statuses) == {202, 401}, f"only let through or refused, never an error: {statuses}"
+        late = [status for after, status, _ in attempts if after]
+        assert len(late) == CALLERS, "each caller made one request after the key stopped working"
+        assert set(late) == {401}, "a request made after the key stopped working was let through"
+        assert statuses[202] >= CALLERS
+        return statuses[202]
+
+    def test_a_key_revoked_mid_race_takes_no_spend_once_the_revocation_commits(self, api, container, db, spender):
+        key, secret = container.api_keys.create(spender["user"], "racing script", KeyLimits(rate_limit=600))
+        through_key = "SELECT count(*) FROM generations WHERE api_key_id = %s"
+        committed_at_revocation: list[int] = []
+
+        def revoke() -> None:
+            container.api_keys.revoke(spender["user"].id, key.id)  # committed when it returns
+            committed_at_revocation.append(count(db, through_key, key.id))
+
+        attempts = self.race(container, secret, revoke)
+
+        accepted = self.assert_refused_from_the_stop(attempts)
+        assert count(db, through_key, key.id) == committed_at_revocation[0] == accepted, \
+            "every charge through the key committed before the revocation did, and none after"
+        assert balance(api, spender["token"]) == BONUS + TOP_UP - accepted
+        assert_ledger_matches_balances(db)
+
+    def test_a_key_expiring_mid_race_takes_no_spend_dated_from_its_expiry(self, api, container, db, clock, spender):
+        expiry = clock.now() + timedelta(minutes=1)
+        key, secret = container.api_keys.create(spender["user"], "racing script",
+                                                KeyLimits(rate_limit=600, expires_at=expiry))
+
+        attempts = self.race(container, secret, lambda: clock.advance(minutes=1))
+
+        accepted = self.assert_refused_from_the_stop(attempts)
+        assert {reason for after, _, reason in attempts if after} == {"key_expired"}
+        assert count(db, "SELECT count(*) FROM generations WHERE api_key_id = %s", key.id) == accepted
+        assert count(db, "SELECT count(*) FROM generations WHERE api_key_id = %s AND created_at >= %s",
+                     key.id, expiry) == 0, "a spend was dated at or after the key's expiry"
+        assert balance(api, spender["token"]) == BONUS + TOP_UP - accepted
+        assert_ledger_matches_balances(db)

@@ -6,37 +6,25 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.imaging import ProviderError
-from tests.conftest import assert_ledger_matches_balances
 from tests.fake_stripe import stripe_settings
-from tests.fakes import ScriptedImageProvider
 from tests.integration.test_generation import run_worker
 from tests.integration.test_payments import buy, charge_event, deliver, session_event
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 LINKS = ("generation_id", "image_id", "payment_id")
 
 
 @pytest.fixture
-def openai_fake():
-    return ScriptedImageProvider("openai")
-
-
-@pytest.fixture
-def providers(openai_fake):
-    from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
-
-    return {"openai": openai_fake, "placeholder": PlaceholderImageProvider()}
+def providers(scripted_providers):
+    """openai_fake (tests/integration/conftest.py) beside the placeholder."""
+    return scripted_providers
 
 
 @pytest.fixture
 def settings_overrides(fake_stripe):
     fake_stripe.failures_left = 0
     return stripe_settings(fake_stripe)
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 def rows(api, token) -> list[dict]:

@@ -19,31 +19,19 @@ from chalicelib.adapters.pillow_codec import PillowImageCodec
 from chalicelib.adapters.postgres import PostgresUnitOfWork
 from chalicelib.domain.compatible_images import CompatibleImages
 from chalicelib.domain.imaging import ProviderError, ProviderRejected
-from tests.conftest import assert_ledger_matches_balances
-from tests.fakes import ScriptedImageProvider
 from tests.helpers import balance
 from tests.integration.test_generation import QUEUE_URL
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 BONUS = 50
 MODEL = "gpt-image-2.5-flare"
 
 
 @pytest.fixture
-def openai_fake():
-    return ScriptedImageProvider("openai")
-
-
-@pytest.fixture
-def providers(openai_fake):
-    from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
-
-    return {"openai": openai_fake, "placeholder": PlaceholderImageProvider()}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
+def providers(scripted_providers):
+    """openai_fake (tests/integration/conftest.py) beside the placeholder."""
+    return scripted_providers
 
 
 def drive_worker(container) -> None:

@@ -10,9 +10,11 @@ import psycopg
 import pytest
 
 from chalicelib.adapters.local_checkout import sign_webhook
-from tests.conftest import assert_ledger_matches_balances, sent_emails
+from tests.conftest import sent_emails
 from tests.fake_stripe import WEBHOOK_SECRET, stripe_settings
 from tests.helpers import balance
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 BONUS = 50
 
@@ -21,12 +23,6 @@ BONUS = 50
 def settings_overrides(fake_stripe):
     fake_stripe.failures_left = 0
     return stripe_settings(fake_stripe)
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 def deliver(api, event: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None, tamper=None):

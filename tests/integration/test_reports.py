@@ -17,9 +17,11 @@ from chalicelib.adapters.postgres_reports import SqsQueueStats, reports_session
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.imaging import ProviderError
 from chalicelib.domain.reports import ReportService
-from tests.conftest import Api, assert_ledger_matches_balances
-from tests.fakes import RecordingEmailSender, ScriptedImageProvider
+from tests.conftest import Api
+from tests.fakes import RecordingEmailSender
 from tests.integration.test_generation import generate, run_worker
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/pixmint-jobs"
 DLQ_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/pixmint-jobs-dlq"
@@ -32,21 +34,9 @@ MONEY_ADDITIVE = ("revenue_cents", "credits_sold", "payment_refunds_credits")
 
 
 @pytest.fixture
-def openai_fake():
-    return ScriptedImageProvider("openai")
-
-
-@pytest.fixture
-def providers(openai_fake):
-    from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
-
-    return {"openai": openai_fake, "placeholder": PlaceholderImageProvider()}
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
+def providers(scripted_providers):
+    """openai_fake (tests/integration/conftest.py) beside the placeholder."""
+    return scripted_providers
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from chalicelib.domain.credits import spend
 from chalicelib.domain.errors import InsufficientCredits
 from tests.conftest import assert_ledger_matches_balances
 from tests.fakes import START
+from tests.helpers import room_for_connections
 
 # Races that hold dozens of connections at once run one after another on one xdist worker, so that together
 # they never exhaust the server's max_connections.
@@ -23,11 +24,7 @@ AFFORDABLE = 37
 
 
 def test_a_hundred_concurrent_spends_from_a_balance_worth_37_let_exactly_37_through(api, db):
-    with psycopg.connect(db) as conn:
-        room = conn.execute(
-            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity").fetchone()[0]
-    if room < 110:
-        pytest.skip(f"the PostgreSQL server has room for {room} more connections; this race needs 100 at once")
+    room_for_connections(db, 110)
     session = api.register()
     user_id = session["user"]["id"]
     with psycopg.connect(db, row_factory=dict_row) as conn:

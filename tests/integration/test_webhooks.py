@@ -18,8 +18,9 @@ import pytest
 from chalicelib.adapters.local_checkout import completed_event, encode, sign_webhook
 from chalicelib.adapters.postgres import PostgresUnitOfWork
 from chalicelib.domain.webhooks import RETRY_SCHEDULE, WebhookService
-from tests.conftest import assert_ledger_matches_balances
 from tests.integration.test_generation import run_worker
+
+pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 BONUS = 50
 
@@ -70,12 +71,6 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
-
-
-@pytest.fixture(autouse=True)
-def ledger_invariant(db):
-    yield
-    assert_ledger_matches_balances(db)
 
 
 def verify_standard_webhook(secret: str, headers: dict[str, str], body: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from chalicelib.config import SettingsError, load_settings
+from chalicelib.config import Settings, SettingsError, load_settings
 
 GOOD_SECRET = "s" * 40
 DB = "postgresql://pixmint@localhost:5432/pixmint"
@@ -247,3 +248,118 @@ def test_cors_origins_can_be_listed(env_file):
 def test_cors_origins_must_be_origins(env_file, value):
     with pytest.raises(SettingsError, match="CORS_ALLOWED_ORIGINS"):
         load_settings(environ={"CORS_ALLOWED_ORIGINS": value}, env_file=env_file)
+
+
+# --- The pydantic-settings model: its errors become SettingsError, and it reads only what load_settings gives it ---
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"ACCESS_TOKEN_TTL_SECONDS": "5000"}, "ACCESS_TOKEN_TTL_SECONDS must be between 60 and 3600, got 5000"),
+    ({"PORT": "abc"}, "PORT must be a whole number, got 'abc'"),
+    ({"PIXMINT_STAGE": "staging"}, "PIXMINT_STAGE must be one of local, test, dev, prod, got 'staging'"),
+    ({"BEDROCK_ENABLED": "maybe"}, "BEDROCK_ENABLED must be true or false, got 'maybe'"),
+    ({"DATABASE_URL": "mysql://pixmint@localhost/pixmint"}, "DATABASE_URL must be a postgresql:// URL"),
+    ({"AWS_DEFAULT_REGION": "eu-west-1", "PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR": "0"},
+     "PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR must be between 1 and 1000000, got 0"),
+])
+def test_a_validation_error_becomes_a_settings_error_naming_the_variable_not_the_field(env_file, environ, message):
+    with pytest.raises(SettingsError) as failed:
+        load_settings(environ=environ, env_file=env_file)
+    assert str(failed.value) == message
+
+
+def test_the_error_carries_no_trace_of_the_secret_it_was_given(env_file):
+    import traceback
+
+    short = "hunter2-but-not-32-bytes"
+    with pytest.raises(SettingsError) as failed:
+        load_settings(environ={"JWT_SECRET": short}, env_file=env_file)
+    assert str(failed.value) == "JWT_SECRET must be at least 32 bytes long"
+    # No chained ValidationError, whose text would show the value.
+    assert short not in "".join(traceback.format_exception(failed.value))
+
+
+def test_several_problems_are_reported_together_on_one_line(env_file):
+    with pytest.raises(SettingsError) as failed:
+        load_settings(environ={"PORT": "abc", "LOG_LEVEL": "chatty"}, env_file=env_file)
+    assert str(failed.value) == ("PORT must be a whole number, got 'abc'; "
+                                 "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got 'CHATTY'")
+
+
+def test_a_bad_port_is_reported_alone_not_with_the_defaults_that_follow_from_it(env_file):
+    # The public URL, and from it the CORS origins, default from PORT.
+    with pytest.raises(SettingsError) as failed:
+        load_settings(environ={"PORT": "0"}, env_file=env_file)
+    assert str(failed.value) == "PORT must be between 1 and 65535, got 0"
+
+
+def test_only_the_documented_variable_names_are_read(env_file):
+    env_file.write_text("port=9100\nversion=9.9.9\n")
+    settings = load_settings(environ={"stage": "prod", "jwt_secret": "x", "version": "9.9.9", "Port": "1"},
+                             env_file=env_file)
+    assert (settings.stage, settings.port, settings.jwt_secret, settings.version) == ("local", 8000, None, "0.1.0")
+
+
+@pytest.mark.parametrize("environ, region", [
+    ({}, "us-east-1"),
+    ({"AWS_DEFAULT_REGION": "eu-west-1"}, "eu-west-1"),
+    ({"AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "eu-west-1"}, "ap-south-1"),
+    ({"AWS_REGION": "", "AWS_DEFAULT_REGION": "eu-west-1"}, "eu-west-1"),
+])
+def test_aws_region_falls_back_to_aws_default_region(env_file, environ, region):
+    assert load_settings(environ=environ, env_file=env_file).aws_region == region
+
+
+def test_an_empty_variable_in_the_environment_leaves_the_env_file_value(env_file):
+    env_file.write_text("PORT=9100\n")
+    assert load_settings(environ={"PORT": " "}, env_file=env_file).port == 9100
+
+
+def test_pixmint_env_file_names_the_env_file(tmp_path):
+    named = tmp_path / "named.env"
+    named.write_text("PORT=9300\n")
+    assert load_settings(environ={"PIXMINT_ENV_FILE": str(named)}).port == 9300
+
+
+def test_a_secret_named_in_the_env_file_is_read_too(env_file):
+    env_file.write_text("JWT_SECRET_NAME=pixmint/jwt\n")
+    settings = load_settings(environ={}, env_file=env_file,
+                             secret_reader=lambda values, name: GOOD_SECRET if name == "pixmint/jwt" else "")
+    assert settings.jwt_secret == GOOD_SECRET
+
+
+def test_a_secret_named_in_the_environment_and_set_in_the_env_file_is_refused(env_file):
+    env_file.write_text(f"JWT_SECRET={GOOD_SECRET}\n")
+    with pytest.raises(SettingsError, match="set JWT_SECRET or JWT_SECRET_NAME, not both"):
+        load_settings(environ={"JWT_SECRET_NAME": "pixmint/jwt"}, env_file=env_file,
+                      secret_reader=lambda values, name: GOOD_SECRET)
+
+
+@pytest.mark.parametrize("environ, expected", [
+    ({}, ("INFO", False, 350)),
+    ({"LOG_LEVEL": "debug", "BEDROCK_ENABLED": "yes"}, ("DEBUG", True, 350)),
+    ({"PIXMINT_STAGE": "test", "BEDROCK_ENABLED": "0"}, ("INFO", False, 0)),
+    ({"PIXMINT_STAGE": "test", "PLACEHOLDER_STAGE_MS": "20"}, ("INFO", False, 20)),
+])
+def test_log_level_flags_and_the_placeholder_delay_that_follows_the_stage(env_file, environ, expected):
+    settings = load_settings(environ=environ, env_file=env_file)
+    assert (settings.log_level, settings.bedrock_enabled, settings.placeholder_stage_ms) == expected
+
+
+def test_settings_built_directly_read_nothing_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PORT", "9999")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://localhost:4566")
+    settings = Settings(aws_region="eu-west-2")
+    assert (settings.port, settings.aws_endpoint_url, settings.aws_region) == (8000, None, "eu-west-2")
+
+
+def test_an_unknown_name_in_settings_is_refused():
+    with pytest.raises(ValidationError, match="prot"):
+        Settings(prot=9000)
+
+
+def test_settings_are_immutable_and_hashable(env_file):
+    settings = load_settings(environ={}, env_file=env_file)
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.port = 9000
+    assert hash(settings) == hash(load_settings(environ={}, env_file=env_file))
