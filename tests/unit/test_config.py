@@ -250,7 +250,7 @@ def test_cors_origins_must_be_origins(env_file, value):
         load_settings(environ={"CORS_ALLOWED_ORIGINS": value}, env_file=env_file)
 
 
-# --- The pydantic-settings model: its errors become SettingsError, and it reads only what load_settings gives it ---
+# --- The settings model: its errors become SettingsError, and it reads only what load_settings gives it ---
 
 
 @pytest.mark.parametrize("environ, message", [
