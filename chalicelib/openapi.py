@@ -83,12 +83,6 @@ def _published(schema: Any) -> Any:
     return schema
 
 
-def _component_name(class_name: str) -> str:
-    """A response TypedDict's component name: RESPONSE_MODELS' name for it, else its class name without Body."""
-    named = {model.__name__: name for name, model in RESPONSE_MODELS.items()}
-    return named.get(class_name, class_name.removesuffix("Body"))
-
-
 def _add_components(schemas: dict[str, Any]) -> None:
     for name, schema in schemas.items():
         schema.setdefault("required", [])
@@ -97,17 +91,22 @@ def _add_components(schemas: dict[str, Any]) -> None:
 
 
 def _add_response_models() -> None:
-    """The response components, from the TypedDicts the serializers in handlers/responses.py return."""
+    """The response components, from the TypedDicts the serializers in handlers/responses.py return: each under
+    its RESPONSE_MODELS name, a nested one under its class name without Body."""
     from pydantic import TypeAdapter
+
+    named = {model.__name__: name for name, model in RESPONSE_MODELS.items()}
+
+    def component(class_name: str) -> str:
+        return named.get(class_name, class_name.removesuffix("Body"))
 
     found: dict[str, Any] = {}
     for name, model in RESPONSE_MODELS.items():
         schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
-        found.update({_component_name(n): nested for n, nested in schema.pop("$defs", {}).items()})
+        found.update({component(n): nested for n, nested in schema.pop("$defs", {}).items()})
         found[name] = schema
     text = json.dumps(_published(found))
-    text = re.sub(r'"#/components/schemas/(\w+)"', lambda m: f'"#/components/schemas/{_component_name(m[1])}"',
-                  text)
+    text = re.sub(r'"#/components/schemas/(\w+)"', lambda m: f'"#/components/schemas/{component(m[1])}"', text)
     _add_components(json.loads(text))
 
 

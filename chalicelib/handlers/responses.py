@@ -33,6 +33,7 @@ def described(text: str, **schema: Any) -> Any:
 
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+MaybeTimestamp = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]  # null until it happens
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -109,7 +110,7 @@ class PublicImageBody(TypedDict):
     content_url: str
     thumbnail_url: str
     published: NotRequired[bool]
-    published_at: NotRequired[Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]]
+    published_at: NotRequired[MaybeTimestamp]
     like_count: NotRequired[Count]
     liked_by_me: NotRequired[Annotated[bool, described("Only when the request is signed in")]]
 
@@ -188,7 +189,7 @@ class GenerationBody(TypedDict):
     previews: list[PreviewBody]
     usage: UsageBody | None
     created_at: Timestamp
-    completed_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    completed_at: MaybeTimestamp
     error: NotRequired[str]
     error_code: NotRequired[Annotated[Literal[FAILURE_CODES], described(  # type: ignore[valid-type]
         "Why it failed, for code to branch on")]]
@@ -304,15 +305,15 @@ class ApiKeyBody(TypedDict):
     name: str
     prefix: str
     created_at: Timestamp
-    last_used_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
-    revoked_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    last_used_at: MaybeTimestamp
+    revoked_at: MaybeTimestamp
     rate_limit_per_minute: int
     monthly_cap_credits: int | None
     used_this_month: int
     scopes: list[Literal[SCOPES]]  # type: ignore[valid-type]
     allowed_models: list[str] | None
     allowed_ips: Annotated[list[str] | None, described("CIDR ranges")]
-    expires_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    expires_at: MaybeTimestamp
     key: NotRequired[str]
 
 
@@ -334,7 +335,7 @@ class AdminUserBody(UserBody):
 
     flagged: bool
     flag_reason: str | None
-    flagged_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    flagged_at: MaybeTimestamp
     usage: UsageTotalsBody
 
 
@@ -375,7 +376,7 @@ class WebhookEndpointBody(TypedDict):
     low_credits_threshold: int
     created_at: Timestamp
     enabled: bool
-    disabled_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    disabled_at: MaybeTimestamp
     disabled_reason: str | None
     failing_since: Annotated[str | None, described(
         "Since when every attempt failed; after three days the endpoint is turned off", format="date-time")]
@@ -393,10 +394,10 @@ class WebhookDeliveryBody(TypedDict):
     attempts: Count
     last_status: int | None
     last_error: str | None
-    next_attempt_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
-    last_attempt_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
-    delivered_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
-    failed_at: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    next_attempt_at: MaybeTimestamp
+    last_attempt_at: MaybeTimestamp
+    delivered_at: MaybeTimestamp
+    failed_at: MaybeTimestamp
     created_at: Timestamp
 
 
