@@ -30,11 +30,14 @@ def dev_environment(fresh_database: str, tmp_path: Path, monkeypatch: pytest.Mon
                         "PIXMINT_ENV_FILE": str(tmp_path / "no.env"),
                         "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/pixmint-jobs-dev"}.items():
         monkeypatch.setenv(name, value)
-    yield
-    # The CLI builds the process-wide container from these settings; close it before the database is dropped.
+    # The CLI builds the process-wide container from these settings: start from none (an earlier test on this
+    # worker may have left one on another database) and close it before the database is dropped.
     from chalicelib.bootstrap import use_container
     from chalicelib.config import get_settings
 
+    use_container(None)
+    get_settings.cache_clear()
+    yield
     use_container(None)
     get_settings.cache_clear()
 
@@ -77,6 +80,6 @@ def test_operations_function_runs_one_cli_command_inside_the_vpc(dev_environment
                                                                 "--format", "csv"]}).payload
         refused = client.lambda_.invoke("operations", {"args": ["migrate"]}).payload
         bad = client.lambda_.invoke("operations", {"args": ["report", "--from", "yesterday"]}).payload
-    assert report["exit_code"] == 0 and report["output"].strip()
+    assert report["exit_code"] == 0 and report["output"].strip(), report["output"]
     assert refused["exit_code"] == 2 and "create-admin" in refused["output"]
     assert bad["exit_code"] == 2 and "--to" in bad["output"]
