@@ -73,7 +73,10 @@ def main() -> None:
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
         "",
     ]
-    (Path(__file__).parent / "results.md").write_text("\n".join(lines))
+    results = Path(__file__).parent / "results.md"
+    results.write_text("\n".join(lines))
+    if _FRONTEND:  # the per-page Lighthouse table goes below the ratios, as bench/frontend.py writes it
+        frontend.write_section(frontend.section(_FRONTEND, frontend.lighthouse_version()), results)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // The status page is a page of its own (it must load while the API is down), not a route of the app.
+    rollupOptions: { input: { main: 'index.html', status: 'status.html' } },
     target: 'es2022',
     // Modern browsers support modulepreload natively; the polyfill only adds bytes.
     modulePreload: { polyfill: false },

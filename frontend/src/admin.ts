@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, download as apiDownload, request as apiRequest, type RequestOptions, type Transaction, type User } from './api';
 import type { JsonAnswer, JsonBody, Schemas } from './api-types';
 import { getSession } from './auth';
+import { formatPercent, formatUsd as formatDollars } from './format';
 
 /**
  * Outside the local stage every admin endpoint answers an admin without two-factor sign-in with a 403 whose
@@ -136,10 +137,11 @@ export const adminApi = {
 /** "12.5%" from a 0..1 rate; a dash when there is nothing to measure. */
 export function formatRate(rate: number | null | undefined): string {
   if (rate === null || rate === undefined) return '—';
-  return `${(Number(rate) * 100).toFixed(1)}%`;
+  return formatPercent(Number(rate) * 100);
 }
 
+/** Dollars as format.ts shows them; a dash when there is no figure. */
 export function formatUsd(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined) return '—';
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(value));
+  return formatDollars(Number(value), digits);
 }

@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { LocationProvider, Route, Router, lazy } from 'preact-iso';
 import { Layout } from './components/Layout';
 import { Dashboard } from './pages/Dashboard';

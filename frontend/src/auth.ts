@@ -187,6 +187,11 @@ function scheduleRefresh(delayMs: number): void {
   }, delayMs);
 }
 
+/** While the session loads: whether a stored sign-in is being restored, so the page can lay out for it. */
+export function restoringSession(): boolean {
+  return state.status === 'loading' && readStoredRefresh() !== null;
+}
+
 function readStoredRefresh(): string | null {
   try {
     return localStorage.getItem(REFRESH_KEY);

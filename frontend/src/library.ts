@@ -1,5 +1,6 @@
 import { api, type FileResult, type ImageModel } from './api';
 import { saveBlob } from './generations';
+import { formatNumber } from './format';
 
 /** The most ids one bulk call takes. */
 export const MAX_BULK = 100;
@@ -38,7 +39,7 @@ export function formatOptions(contentType: string): { value: string; label: stri
 
 /** "1 image", "3 images". */
 export function imagesText(count: number): string {
-  return `${count} ${count === 1 ? 'image' : 'images'}`;
+  return `${formatNumber(count)} ${count === 1 ? 'image' : 'images'}`;
 }
 
 /** What to call an image in labels: its prompt, else its description. */

@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import type { User } from '../api';
 import { useTwoFactorMissing } from '../admin';
 import { usePageTitle } from '../hooks';
+import { UnsavedChangesGuard } from '../unsaved';
 import { RequireAdmin } from './RequireAdmin';
 import '../admin.css';
 
@@ -45,6 +46,7 @@ function AdminArea({ path, user, children }: { path: string; user: User; childre
         </ul>
       </nav>
       {children(user)}
+      <UnsavedChangesGuard />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { LoadError } from './LoadError';
 import { SubmitButton } from './SubmitButton';
 import { type FieldErrors, useFormSubmit } from '../forms';
 import { useApiData } from '../hooks';
+import { useUnsavedChanges } from '../unsaved';
 
 export interface CatalogField {
   name: string;
@@ -29,6 +30,11 @@ interface CatalogEditorProps {
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
 
+/** What the form holds, to tell whether it has changed since it was filled. */
+function snapshot(id: string, values: Record<string, string>, position: string, active: boolean): string {
+  return JSON.stringify([id, values, position, active]);
+}
+
 /**
  * A list of catalogue items (style presets, prompt templates, credit packs) from their public list, and one form
  * that creates a new item or edits the chosen one (an upsert by id, with a position and an active switch).
@@ -41,6 +47,8 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
   const [values, setValues] = useState<Record<string, string>>(empty);
   const [position, setPosition] = useState('');
   const [active, setActive] = useState(true);
+  const [filled, setFilled] = useState(() => snapshot('', empty(), '', true));
+  useUnsavedChanges(snapshot(id, values, position, active) !== filled);
   const names = ['id', ...fields.map((field) => field.name), 'position'];
   const { busy, errors, run, formRef, clear } = useFormSubmit(names);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -49,18 +57,21 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
 
   function startEdit(item: Record<string, unknown>) {
     clear();
+    const itemValues = Object.fromEntries(
+      fields.map((field) => {
+        const raw = item[field.name];
+        // An input's value, not a display: no grouping, so "1000.00" reads back as it was typed.
+        return [field.name, field.kind === 'usd' && typeof raw === 'number' ? (raw / 100).toFixed(2) : raw === undefined || raw === null ? '' : String(raw)];
+      }),
+    );
+    const itemPosition = typeof item.position === 'number' ? String(item.position) : String(list.data?.items.indexOf(item) ?? '');
+    const itemActive = item.active === undefined ? true : Boolean(item.active);
     setEditing(String(item.id));
     setId(String(item.id));
-    setValues(
-      Object.fromEntries(
-        fields.map((field) => {
-          const raw = item[field.name];
-          return [field.name, field.kind === 'usd' && typeof raw === 'number' ? (raw / 100).toFixed(2) : raw === undefined || raw === null ? '' : String(raw)];
-        }),
-      ),
-    );
-    setPosition(typeof item.position === 'number' ? String(item.position) : String(list.data?.items.indexOf(item) ?? ''));
-    setActive(item.active === undefined ? true : Boolean(item.active));
+    setValues(itemValues);
+    setPosition(itemPosition);
+    setActive(itemActive);
+    setFilled(snapshot(String(item.id), itemValues, itemPosition, itemActive));
     requestAnimationFrame(() => heading.current?.focus());
   }
 
@@ -71,6 +82,7 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
     setValues(empty());
     setPosition('');
     setActive(true);
+    setFilled(snapshot('', empty(), '', true));
     requestAnimationFrame(() => heading.current?.focus());
   }
 
@@ -150,11 +162,11 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
                     <code>{String(item.id)}</code>
                   </th>
                   {fields.map((field) => (
-                    <td key={field.name} class="cell-wrap">
+                    <td key={field.name} class="cell-wrap" data-label={field.label}>
                       {field.show ? field.show(item[field.name]) : String(item[field.name] ?? '')}
                     </td>
                   ))}
-                  <td>
+                  <td class="cell-actions">
                     <button
                       type="button"
                       class="btn btn-secondary btn-small"

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { signOut, useSession } from '../auth';
+import { restoringSession, signOut, useSession } from '../auth';
 import { formatCredits } from '../format';
 import { Logo } from './Logo';
 import './Header.css';
@@ -117,11 +117,15 @@ export function Header() {
             {isAdmin && link('/admin', 'Admin', inAdmin ? ('page' as const) : undefined)}
           </ul>
         </nav>
-        {session.user && (
+        {session.user ? (
           <a href="/credits" class="header-balance" data-testid="header-balance">
             <span class="visually-hidden">Balance: </span>
             {formatCredits(session.user.credits)} credits
           </a>
+        ) : (
+          <span class="header-balance header-balance--pending" aria-hidden="true">
+            0 credits
+          </span>
         )}
         <button
           type="button"

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Upload } from '../api';
-import { formatSize } from '../format';
+import { formatPercent, formatSize } from '../format';
 import { describeError } from '../forms';
 import { canRetryUpload, uploadImage, type UploadAttempt } from '../uploads';
 import './ImageUpload.css';
@@ -158,7 +158,7 @@ export function ImageUpload({ id, label, hint, onChange, onBusy, error, testId }
       </p>
       {busy && (
         <p class="loading upload-progress" aria-hidden="true">
-          <span class="spinner" /> {checking ? 'Checking the image…' : `Uploading… ${Math.floor(progress * 100)}%`}
+          <span class="spinner" /> {checking ? 'Checking the image…' : `Uploading… ${formatPercent(Math.floor(progress * 100), 0)}`}
         </p>
       )}
       {busy && !checking && (

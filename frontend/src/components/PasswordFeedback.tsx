@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'preact/hooks';
 import { ApiError } from '../api';
 import './PasswordFeedback.css';
+import { formatNumber } from '../format';
 
 /** zxcvbn's verdict on a refused password, from the details of a 422 weak_password. */
 export interface PasswordAdvice {
@@ -53,8 +54,8 @@ export function PasswordFeedback({ id, advice }: { id: string; advice: PasswordA
           <span class="strength-bar" data-score={score} aria-hidden="true">
             <span />
           </span>
-          Strength: {STRENGTH[score]} ({score} of {MAX_SCORE}
-          {minScore !== null ? `; ${minScore} or more needed` : ''})
+          Strength: {STRENGTH[score]} ({formatNumber(score)} of {formatNumber(MAX_SCORE)}
+          {minScore !== null ? `; ${formatNumber(minScore)} or more needed` : ''})
         </p>
       )}
       {suggestions.length > 0 && (

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { UsageRow } from '../admin';
+import { formatUsd } from '../format';
 
 export interface ChartSeries {
   label: string;
@@ -51,7 +52,7 @@ export function UsageChart({ rows }: { rows: UsageRow[] }) {
           cursor: { show: false },
           tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
           scales: { x: { time: true } },
-          axes: [axis, { ...axis, size: 64, values: (_u, values) => values.map((v) => '$' + v.toLocaleString('en-US')) }],
+          axes: [axis, { ...axis, size: 64, values: (_u, values) => values.map((v) => formatUsd(v, 0, 3)) }],
           series: [
             {},
             ...USAGE_SERIES.map((series) => ({

@@ -1,6 +1,7 @@
 import type { MaskHistory } from './mask';
 import type { PainterTool } from './MaskPainter';
 import { Segmented } from './parts';
+import { formatNumber } from '../format';
 
 interface InpaintToolbarProps {
   tool: PainterTool;
@@ -40,12 +41,12 @@ export function InpaintToolbar({ tool, onTool, brushSize, brushMin, brushMax, on
           max={brushMax}
           step={1}
           value={brushSize}
-          aria-valuetext={`${brushSize} pixels`}
+          aria-valuetext={`${formatNumber(brushSize)} pixels`}
           aria-keyshortcuts="[ ]"
           onInput={(event) => onBrushSize(Number(event.currentTarget.value))}
         />
         <output for="brush-size" class="brush-size-value" data-testid="brush-size-value">
-          {brushSize} px
+          {formatNumber(brushSize)} px
         </output>
       </div>
       <div class="history-buttons" role="group" aria-label="History">

@@ -1,6 +1,6 @@
 import type { Generation } from '../api';
 import { ImageView } from '../components/GeneratedImage';
-import { formatSize } from '../format';
+import { formatNumber, formatSize } from '../format';
 import { creditsText } from '../generations';
 import type { EditRunner } from './useEditRun';
 import { OPERATION_NAMES } from './operations';
@@ -52,7 +52,7 @@ export function Results({ runner }: { runner: EditRunner }) {
                 testId="edit-result-image"
               />
               <p class="editor-result-meta muted">
-                {generation.images.length > 1 ? `Image ${index + 1} · ` : ''}
+                {generation.images.length > 1 ? `Image ${formatNumber(index + 1)} · ` : ''}
                 {formatSize(image.width, image.height)} px
               </p>
               <p class="editor-result-actions">

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ImageModel, LibraryImage } from '../api';
 import { useSession } from '../auth';
 import { useImageUrl } from '../components/GeneratedImage';
-import { formatNumber, formatSize } from '../format';
+import { formatNumber, formatPercent, formatSize } from '../format';
 import type { FieldErrors, FormErrors } from '../forms';
 import { imageName } from '../library';
 import { uploadImage } from '../uploads';
@@ -555,7 +555,7 @@ function paddingSummary(padding: Padding): string {
 
 function percentText(share: number): string {
   const percent = share * 100;
-  return percent < 1 ? 'under 1%' : `${Math.round(percent)}%`;
+  return percent < 1 ? 'under 1%' : formatPercent(Math.round(percent), 0);
 }
 
 function titleCase(text: string): string {

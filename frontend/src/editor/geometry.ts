@@ -1,5 +1,6 @@
 import type { ImageModel } from '../api';
 import type { Padding, UpscaleTarget } from './types';
+import { formatNumber, formatSize } from '../format';
 
 export interface Dimensions {
   width: number;
@@ -39,11 +40,11 @@ export function sizeProblem(model: ImageModel, size: Dimensions): string | null 
   if (!bounds) return `${model.label} renders only these sizes: ${presets}.`;
   const { width, height } = size;
   if (width % bounds.multiple_of || height % bounds.multiple_of)
-    return `Both sides must be multiples of ${bounds.multiple_of} px.`;
-  if (Math.max(width, height) > bounds.max_edge) return `No side may be longer than ${bounds.max_edge.toLocaleString('en-US')} px.`;
+    return `Both sides must be multiples of ${formatNumber(bounds.multiple_of)} px.`;
+  if (Math.max(width, height) > bounds.max_edge) return `No side may be longer than ${formatNumber(bounds.max_edge)} px.`;
   if (width * height > bounds.max_pixels)
-    return `At most ${(bounds.max_pixels / 1_000_000).toFixed(1)} megapixels; this is ${((width * height) / 1_000_000).toFixed(1)}.`;
-  return `The long side may be at most ${bounds.max_aspect} times the short side.`;
+    return `At most ${formatNumber(bounds.max_pixels / 1_000_000, 1)} megapixels; this is ${formatNumber((width * height) / 1_000_000, 1)}.`;
+  return `The long side may be at most ${formatNumber(bounds.max_aspect, 2)} times the short side.`;
 }
 
 export function paddedSize(source: Dimensions, padding: Padding): Dimensions {
@@ -123,7 +124,7 @@ export function canvasChoices(model: ImageModel, source: Dimensions): CanvasChoi
 export function ratioName({ width, height }: Dimensions): string {
   const ratio = width / height;
   const near = RATIOS.find((item) => Math.abs(item.ratio - ratio) / item.ratio < 0.01);
-  return near ? near.id : `${width.toLocaleString('en-US')} × ${height.toLocaleString('en-US')}`;
+  return near ? near.id : formatSize(width, height);
 }
 
 export interface UpscaleChoice {
@@ -143,7 +144,7 @@ export function upscaleChoices(model: ImageModel, source: Dimensions): UpscaleCh
   for (const factor of FACTORS) {
     const size = { width: round(source.width * factor), height: round(source.height * factor) };
     if (acceptsSize(model, size) && larger(size, source))
-      choices.push({ id: `${factor}x`, label: `${factor}×`, target: { factor }, size });
+      choices.push({ id: `${factor}x`, label: `${formatNumber(factor, 2)}×`, target: { factor }, size });
   }
   const largest = largestUpscale(model, source);
   if (largest && !choices.some((choice) => sameSize(choice.size, largest))) {
@@ -188,12 +189,12 @@ export function upscaleForWidth(model: ImageModel, source: Dimensions, width: nu
 
 export function upscaleProblem(model: ImageModel, source: Dimensions, size: Dimensions): string | null {
   if (!Number.isInteger(size.width) || size.width < 1) return 'Enter a width in whole pixels.';
-  if (!larger(size, source)) return `Choose a size larger than the image (${source.width} × ${source.height}).`;
+  if (!larger(size, source)) return `Choose a size larger than the image (${formatSize(source.width, source.height)}).`;
   if (!sameShape(size, source)) return "This size doesn't keep the image's shape.";
   const problem = sizeProblem(model, size);
   if (!problem) return null;
   const largest = largestUpscale(model, source);
-  return largest ? `${problem} The largest is ${largest.width} × ${largest.height}.` : problem;
+  return largest ? `${problem} The largest is ${formatSize(largest.width, largest.height)}.` : problem;
 }
 
 function larger(size: Dimensions, source: Dimensions): boolean {

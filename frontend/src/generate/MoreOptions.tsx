@@ -1,4 +1,5 @@
 import { MAX_NEGATIVE } from './request';
+import { formatNumber } from '../format';
 
 interface MoreOptionsProps {
   negative: string;
@@ -16,7 +17,7 @@ export function MoreOptions({ negative, onNegative, open, onToggle, error }: Mor
       <div class="field">
         <label for="negative-prompt">Negative prompt</label>
         <p id="negative-prompt-hint" class="field-hint">
-          Optional: what to leave out of the picture, up to {MAX_NEGATIVE.toLocaleString('en-US')} characters.
+          Optional: what to leave out of the picture, up to {formatNumber(MAX_NEGATIVE)} characters.
         </p>
         <textarea
           id="negative-prompt"

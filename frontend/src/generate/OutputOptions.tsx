@@ -15,6 +15,7 @@ import {
   type OptionState,
   type ResolvedOptions,
 } from './options';
+import { formatNumber } from '../format';
 
 interface OutputOptionsProps {
   model: ImageModel;
@@ -81,10 +82,10 @@ export function OutputOptions({ model, state, resolved, onChange, errors }: Outp
           {showCustomInputs && customBounds && (
             <div class="custom-size" data-testid="custom-size">
               <p id="custom-size-hint" class="field-hint">
-                Width × height in pixels: multiples of {customBounds.multiple_of}, each side at most{' '}
-                {customBounds.max_edge.toLocaleString('en-US')} px, at most{' '}
-                {(customBounds.max_pixels / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MP, and the long side at
-                most {customBounds.max_aspect} times the short one.
+                Width × height in pixels: multiples of {formatNumber(customBounds.multiple_of)}, each side at most{' '}
+                {formatNumber(customBounds.max_edge)} px, at most{' '}
+                {formatNumber(customBounds.max_pixels / 1e6, 1)} MP, and the long side at
+                most {formatNumber(customBounds.max_aspect, 2)} times the short one.
               </p>
               <div class="custom-size-inputs">
                 <SideInput

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import '../styles/images.css';
+import { formatNumber } from '../format';
 
 /** How long a replaced preview's blob: URL lives on, until the next picture is on screen. */
 const REVOKE_AFTER_MS = 1_000;
@@ -61,7 +62,7 @@ interface PreviewImageProps {
 /** A partial image, blurred, labelled as still rendering. */
 export function PreviewImage({ url, round, position, count, width, height }: PreviewImageProps) {
   const src = usePreviewUrl(url, round);
-  const which = count > 1 ? `image ${position + 1} of ${count}` : 'your image';
+  const which = count > 1 ? `image ${formatNumber(position + 1)} of ${formatNumber(count)}` : 'your image';
   return (
     <div class="image-frame preview-frame" aria-busy="true">
       <img

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Generation } from '../api';
 import { GenerationThumb } from '../components/GenerationThumbs';
 import { LoadError } from '../components/LoadError';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatNumber } from '../format';
 import { creditsText, generationStatusLabel } from '../generations';
 import { useApiData } from '../hooks';
 
@@ -68,7 +68,7 @@ export function RecentGenerations({ items, loading, error, onRetry }: RecentProp
                         ·{' '}
                       </>
                     )}
-                    {item.n === 1 ? '1 image' : `${item.n} images`} · {creditsText(item.cost_credits - item.refunded_credits)}{' '}
+                    {item.n === 1 ? '1 image' : `${formatNumber(item.n)} images`} · {creditsText(item.cost_credits - item.refunded_credits)}{' '}
                     spent ·{' '}
                     <time dateTime={item.created_at}>{formatDateTime(item.created_at)}</time>
                   </span>

@@ -6,7 +6,7 @@ import { Icon } from '../components/Icon';
 import { ImageActions } from '../components/ImageActions';
 import { Lightbox, type LightboxItem } from '../components/Lightbox';
 import { ratioStyle } from '../components/ratio';
-import { formatSize } from '../format';
+import { formatNumber, formatSize } from '../format';
 import { describeError } from '../forms';
 import { creditsText, isFinished } from '../generations';
 import { parseSize } from './options';
@@ -99,7 +99,7 @@ export function Stage(props: StageProps) {
     }
   }
 
-  const which = (index: number) => (shape.n > 1 ? `image ${index + 1} of ${shape.n}` : 'the image');
+  const which = (index: number) => (shape.n > 1 ? `image ${formatNumber(index + 1)} of ${formatNumber(shape.n)}` : 'the image');
   const listLabel =
     mode === 'done' ? 'Generated images' : mode === 'rendering' ? 'Images being rendered' : mode === 'sending' ? 'Images requested' : 'Your next images';
   const status = generation?.status;
@@ -214,7 +214,7 @@ export function Stage(props: StageProps) {
                   <>
                     <span class="stage-meta">
                       {formatSize(image.width, image.height)}
-                      {(image.frames ?? 1) > 1 ? ` · ${image.frames} frames` : ''}
+                      {(image.frames ?? 1) > 1 ? ` · ${formatNumber(image.frames ?? 1)} frames` : ''}
                     </span>
                     <a href={`/images/${encodeURIComponent(image.id)}`} data-testid="result-link">
                       Details<span class="visually-hidden"> of {which(index)}</span>
@@ -333,14 +333,14 @@ function statusText(mode: Mode, generation: Generation | null, phase: PollPhase,
   const lines: string[] = [];
   switch (status) {
     case 'queued':
-      lines.push(`Queued: your ${n === 1 ? 'image is' : `${n} images are`} waiting to start…`);
+      lines.push(`Queued: your ${n === 1 ? 'image is' : `${formatNumber(n)} images are`} waiting to start…`);
       break;
     case 'running':
-      lines.push(`Generating ${n === 1 ? 'your image' : `${n} images`}…`);
+      lines.push(`Generating ${n === 1 ? 'your image' : `${formatNumber(n)} images`}…`);
       break;
     case 'succeeded':
-      lines.push(images.length === 1 ? 'Done: your image is ready.' : `Done: ${images.length} images are ready.`);
-      if (images.length < n) lines.push(`${n - images.length} of ${n} could not be made${reason ? `: ${reason}` : '.'}`);
+      lines.push(images.length === 1 ? 'Done: your image is ready.' : `Done: ${formatNumber(images.length)} images are ready.`);
+      if (images.length < n) lines.push(`${formatNumber(n - images.length)} of ${formatNumber(n)} could not be made${reason ? `: ${reason}` : '.'}`);
       if (refund) lines.push(refund);
       break;
     case 'failed':

@@ -7,7 +7,7 @@ import type {
   OutputFormat,
   QuoteBreakdown,
 } from '../api';
-import { formatSize } from '../format';
+import { formatNumber, formatSize } from '../format';
 import { creditsText, titleCase } from '../generations';
 
 /** What the Generate form holds; `resolveOptions` turns it into what the chosen model can make. */
@@ -162,11 +162,12 @@ export function customSizeErrors(custom: CustomSizes, widthText: string, heightT
     const value = Number(trimmed);
     values.push(value);
     if (!/^\d+$/.test(trimmed)) errors[key] = `${label}: enter a whole number of pixels.`;
-    else if (value < custom.multiple_of) errors[key] = `${label}: at least ${custom.multiple_of} px.`;
+    else if (value < custom.multiple_of) errors[key] = `${label}: at least ${formatNumber(custom.multiple_of)} px.`;
     else if (value > custom.max_edge) errors[key] = `${label}: at most ${formatNumber(custom.max_edge)} px.`;
     else if (value % custom.multiple_of !== 0) {
       const lower = Math.floor(value / custom.multiple_of) * custom.multiple_of;
-      errors[key] = `${label}: a multiple of ${custom.multiple_of}, such as ${lower} or ${lower + custom.multiple_of}.`;
+      // Values to type into the field, so written as the field takes them: "1648", not "1,648".
+      errors[key] = `${label}: a multiple of ${formatNumber(custom.multiple_of)}, such as ${lower} or ${lower + custom.multiple_of}.`;
     }
   }
   if (!errors.width && !errors.height) {
@@ -175,14 +176,10 @@ export function customSizeErrors(custom: CustomSizes, widthText: string, heightT
       const pixels = `${formatNumber(width)} × ${formatNumber(height)} is ${formatNumber(width * height)} pixels`;
       errors.size = `${pixels}; the most is ${formatNumber(custom.max_pixels)}.`;
     } else if (Math.max(width, height) / Math.min(width, height) > custom.max_aspect) {
-      errors.size = `The long side can be at most ${custom.max_aspect} times the short side.`;
+      errors.size = `The long side can be at most ${formatNumber(custom.max_aspect, 2)} times the short side.`;
     }
   }
   return Object.keys(errors).length ? errors : null;
-}
-
-function formatNumber(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
 /** What the form will actually send, after fitting the held choices to the model. */
@@ -332,7 +329,7 @@ function roundUp(value: number): number {
 
 /** "1.47 MP × 20 credits/MP = 30 credits per image × 2". */
 export function breakdownText(breakdown: QuoteBreakdown): string {
-  const times = breakdown.n > 1 ? ` × ${breakdown.n}` : '';
+  const times = breakdown.n > 1 ? ` × ${formatNumber(breakdown.n)}` : '';
   const unit = `${creditsText(breakdown.unit_credits)} per image${times}`;
   const rate = `${formatNumber(breakdown.rate_credits, 3)} ${breakdown.rate_credits === 1 ? 'credit' : 'credits'}`;
   switch (breakdown.basis) {

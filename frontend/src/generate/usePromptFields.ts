@@ -3,6 +3,7 @@ import type { PromptTemplate } from '../api';
 import type { FieldErrors, FormErrors } from '../forms';
 import { fillTemplate, titleCase, unfilledVariables } from '../generations';
 import { MAX_PROMPT } from './PromptFields';
+import { formatNumber } from '../format';
 
 interface FormState {
   errors: FormErrors;
@@ -53,7 +54,7 @@ export function usePromptFields(templates: PromptTemplate[] | null, form: FormSt
       }
     }
     if (!prompt.trim()) invalid.prompt = 'Describe the image you want.';
-    else if (prompt.length > MAX_PROMPT) invalid.prompt = `The prompt is at most ${MAX_PROMPT} characters.`;
+    else if (prompt.length > MAX_PROMPT) invalid.prompt = `The prompt is at most ${formatNumber(MAX_PROMPT)} characters.`;
     return invalid;
   }
 

@@ -11,7 +11,7 @@ import { SubmitButton } from '../components/SubmitButton';
 import { defaultImagePrice, imagesWorth, type ImagePrice } from '../credits-images';
 import { loadModels } from '../library';
 import { CUSTOM_MAX_DOLLARS, CUSTOM_MIN_DOLLARS, newIdempotencyKey, parseDollars } from '../credits';
-import { formatCredits, formatMoney } from '../format';
+import { formatCredits, formatMoney, formatUsd } from '../format';
 import { type FieldErrors, useFormSubmit } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import './BuyCredits.css';
@@ -19,7 +19,8 @@ import './BuyCredits.css';
 const CUSTOM = 'custom';
 const FIELDS = ['amount_cents'] as const;
 const PREFERRED_PACK = 'standard';
-const AMOUNT_ERROR = `Enter a whole-dollar amount from $${CUSTOM_MIN_DOLLARS} to $${CUSTOM_MAX_DOLLARS}.`;
+const RANGE = `${formatUsd(CUSTOM_MIN_DOLLARS, 0)} to ${formatUsd(CUSTOM_MAX_DOLLARS, 0)}`;
+const AMOUNT_ERROR = `Enter a whole-dollar amount from ${RANGE}.`;
 
 export function BuyCredits() {
   usePageTitle('Buy credits');
@@ -159,7 +160,7 @@ function BuyCreditsContent({ user }: { user: User }) {
                 <span class="pack-body">
                   <span class="pack-credits">Custom amount</span>{' '}
                   <span class="pack-label">
-                    ${CUSTOM_MIN_DOLLARS} to ${CUSTOM_MAX_DOLLARS}, whole dollars
+                    {RANGE}, whole dollars
                   </span>
                 </span>
               </label>
@@ -174,7 +175,7 @@ function BuyCreditsContent({ user }: { user: User }) {
                   min={CUSTOM_MIN_DOLLARS}
                   max={CUSTOM_MAX_DOLLARS}
                   step={1}
-                  hint={`Whole dollars from $${CUSTOM_MIN_DOLLARS} to $${CUSTOM_MAX_DOLLARS}. Each dollar buys 100 credits.`}
+                  hint={`Whole dollars from ${RANGE}. Each dollar buys 100 credits.`}
                   value={customText}
                   onValue={(value) => {
                     setCustomText(value);

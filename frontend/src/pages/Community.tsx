@@ -10,7 +10,7 @@ import { LoadError } from '../components/LoadError';
 import { LoadMore } from '../components/LoadMore';
 import { ratioStyle } from '../components/ratio';
 import { useSentinel } from '../components/useSentinel';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatNumber } from '../format';
 import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import { imagesText, loadModels, modelName } from '../library';
@@ -327,11 +327,11 @@ function CommunityTile({ image, models, onOpen, onLike, onReport }: TileProps) {
           type="button"
           class="btn btn-secondary btn-small"
           aria-pressed={image.liked_by_me ? 'true' : 'false'}
-          aria-label={`Like ${label}, ${count} ${count === 1 ? 'like' : 'likes'}`}
+          aria-label={`Like ${label}, ${formatNumber(count)} ${count === 1 ? 'like' : 'likes'}`}
           onClick={onLike}
           data-testid="like-button"
         >
-          <span aria-hidden="true">{image.liked_by_me ? '♥' : '♡'}</span> <span data-testid="like-count">{count}</span>
+          <span aria-hidden="true">{image.liked_by_me ? '♥' : '♡'}</span> <span data-testid="like-count">{formatNumber(count)}</span>
         </button>
         {onReport && (
           <button type="button" class="btn btn-secondary btn-small" onClick={onReport} aria-label={`Report ${label}`} data-testid="report-button">

@@ -29,6 +29,7 @@ import { LoadMore } from '../components/LoadMore';
 import '../styles/images.css';
 import '../styles/tiles.css';
 import './Gallery.css';
+import { formatNumber } from '../format';
 
 const PAGE_SIZE = 24;
 const SEARCH_DEBOUNCE_MS = 300;
@@ -233,7 +234,7 @@ function GalleryContent() {
   async function downloadZip() {
     if (pending || count === 0) return;
     if (count > MAX_BULK) {
-      setBulkError(`A ZIP holds at most ${MAX_BULK} images. Select fewer and try again.`);
+      setBulkError(`A ZIP holds at most ${formatNumber(MAX_BULK)} images. Select fewer and try again.`);
       return;
     }
     setPending('zip');
@@ -635,7 +636,7 @@ function BulkToolbar({ count, pending, onFavorite, onUnfavorite, onZip, onDelete
   return (
     <div class="bulk-toolbar" role="toolbar" aria-label="Selected images" ref={bar} onKeyDown={handleKey} data-testid="bulk-toolbar">
       <span class="bulk-count" aria-live="polite" data-testid="selected-count">
-        {count} selected
+        {formatNumber(count)} selected
       </span>
       <div class="bulk-buttons">
         {buttons.map((button, index) => (

@@ -34,6 +34,7 @@ import { useModelChoice } from '../generate/useModelChoice';
 import { usePrice } from '../generate/usePrice';
 import { usePromptFields } from '../generate/usePromptFields';
 import '../generate/generate.css';
+import { formatNumber } from '../format';
 
 const PANEL_ID = 'studio-settings';
 const TOGGLE_ID = 'settings-toggle';
@@ -158,7 +159,7 @@ function GenerateContent({ user }: { user: User }) {
     const invalid = prompt.problems();
     if (resolved?.sizeErrors) invalid.size = 'Fix the size first.';
     if (negative.length > MAX_NEGATIVE) {
-      invalid.negative_prompt = `The negative prompt is at most ${MAX_NEGATIVE} characters.`;
+      invalid.negative_prompt = `The negative prompt is at most ${formatNumber(MAX_NEGATIVE)} characters.`;
       setMoreOpen(true);
     }
     return invalid;
@@ -356,5 +357,5 @@ function GenerateContent({ user }: { user: User }) {
 
 /** "Offline placeholder · 1,024 × 1,024 px · 2 images": what the folded-away settings would make. */
 function settingsSummary(model: string, size: string | null, count: number): string {
-  return [model, size ? sizeSummary(size).split(' · ')[0] : 'custom size', count === 1 ? '1 image' : `${count} images`].join(' · ');
+  return [model, size ? sizeSummary(size).split(' · ')[0] : 'custom size', count === 1 ? '1 image' : `${formatNumber(count)} images`].join(' · ');
 }

@@ -30,10 +30,10 @@ export function Settings() {
 function SettingsContent({ user }: { user: User }) {
   const toast = useToast();
 
-  // /settings#two-factor (linked from the admin area) starts at that section.
+  // /settings#two-factor (linked from the admin area) and #email (linked from every email) start at that section.
   useEffect(() => {
-    if (location.hash !== '#two-factor') return;
-    const section = document.getElementById('two-factor');
+    if (location.hash !== '#two-factor' && location.hash !== '#email') return;
+    const section = document.getElementById(location.hash.slice(1));
     section?.scrollIntoView();
     section?.querySelector<HTMLElement>('h2')?.focus({ preventScroll: true });
   }, []);

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { ApiError } from '../api';
 import { signUp, useSession } from '../auth';
 import { Field } from '../components/Field';
 import { FormAlert } from '../components/FormAlert';

@@ -3,7 +3,7 @@ import { api, type Payment, type Transaction } from '../api';
 import { LoadError } from '../components/LoadError';
 import { RequireAuth } from '../components/RequireAuth';
 import { kindLabel, statusLabel } from '../credits';
-import { formatCredits, formatDateTime, formatDelta, formatMoney } from '../format';
+import { formatCredits, formatDateTime, formatDelta, formatMoney, formatNumber } from '../format';
 import { describeError } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import { LoadMore } from '../components/LoadMore';
@@ -51,7 +51,7 @@ function TransactionsContent() {
       setAnnouncement(
         page.items.length === 0
           ? 'No more transactions.'
-          : `Loaded ${page.items.length} more ${page.items.length === 1 ? 'transaction' : 'transactions'}.`,
+          : `Loaded ${formatNumber(page.items.length)} more ${page.items.length === 1 ? 'transaction' : 'transactions'}.`,
       );
       // Put keyboard focus on the first new row, since the button may be gone once everything is shown.
       requestAnimationFrame(() => {

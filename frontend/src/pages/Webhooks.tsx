@@ -15,7 +15,7 @@ import {
   type WebhookEndpoint,
   type WebhookEvent,
 } from '../developer';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatNumber } from '../format';
 import { describeError, useFormSubmit, type FieldErrors } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
 import '../admin.css';
@@ -280,7 +280,7 @@ function Deliveries({ id, refresh }: { id: string; refresh: number }) {
                   </th>
                   <td>{delivery.event_type}</td>
                   <td>{delivery.state}</td>
-                  <td class="num">{delivery.attempts}</td>
+                  <td class="num">{formatNumber(delivery.attempts)}</td>
                   <td>{lastAnswer(delivery)}</td>
                 </tr>
               ))}

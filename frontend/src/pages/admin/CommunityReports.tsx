@@ -4,7 +4,7 @@ import type { Schemas } from '../../api-types';
 import { AdminShell } from '../../components/AdminShell';
 import { LoadError } from '../../components/LoadError';
 import { LoadMore } from '../../components/LoadMore';
-import { formatDateTime } from '../../format';
+import { formatDateTime, formatNumber } from '../../format';
 import { describeError } from '../../forms';
 import { useApiData } from '../../hooks';
 
@@ -61,7 +61,7 @@ function ReportsContent() {
     try {
       const page = await reportsPage({ limit: PAGE_SIZE, cursor });
       setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.next_cursor });
-      setAnnouncement(page.items.length ? `Loaded ${page.items.length} more reports.` : 'No more reports.');
+      setAnnouncement(page.items.length ? `Loaded ${formatNumber(page.items.length)} more reports.` : 'No more reports.');
     } catch (failure) {
       setMoreError(describeError(failure, []).form);
     } finally {
@@ -98,7 +98,7 @@ function ReportsContent() {
                 <th scope="col">Image</th>
                 <th scope="col">Reason</th>
                 <th scope="col">Note</th>
-                <th scope="col">Open reports</th>
+                <th scope="col" class="num">Open reports</th>
                 <th scope="col">
                   <span class="visually-hidden">Action</span>
                 </th>
@@ -110,13 +110,13 @@ function ReportsContent() {
                   <th scope="row">
                     <time dateTime={report.created_at}>{formatDateTime(report.created_at)}</time>
                   </th>
-                  <td class="cell-wrap">
+                  <td class="cell-wrap" data-label="Image">
                     <a href={`/s/${encodeURIComponent(report.slug)}`}>{report.prompt || 'Uploaded image'}</a>
                   </td>
-                  <td>{REASONS[report.reason]}</td>
-                  <td class="cell-wrap">{report.note ?? '—'}</td>
-                  <td>{report.open_reports}</td>
-                  <td>
+                  <td data-label="Reason">{REASONS[report.reason]}</td>
+                  <td class="cell-wrap" data-label="Note">{report.note ?? '—'}</td>
+                  <td class="num" data-label="Open reports">{formatNumber(report.open_reports)}</td>
+                  <td class="cell-actions">
                     <button
                       type="button"
                       class="btn btn-danger btn-small"

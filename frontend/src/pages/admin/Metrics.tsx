@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { adminApi, formatRate, type Metrics, type StatusCounts } from '../../admin';
 import { AdminShell } from '../../components/AdminShell';
 import { LoadError } from '../../components/LoadError';
-import { formatCredits, formatDateTime } from '../../format';
+import { formatDateTime, formatNumber } from '../../format';
 import { describeError } from '../../forms';
 
 const REFRESH_MS = 10_000;
@@ -130,10 +130,10 @@ function MetricsContent() {
                 <StatusRow label="Last day" counts={metrics.generations.last_day} />
                 <tr>
                   <th scope="row">Stuck now</th>
-                  <td class="num">{count(metrics.stuck.queued)}</td>
-                  <td class="num">{count(metrics.stuck.running)}</td>
-                  <td class="num">—</td>
-                  <td class="num">—</td>
+                  <td class="num" data-label="Queued">{count(metrics.stuck.queued)}</td>
+                  <td class="num" data-label="Running">{count(metrics.stuck.running)}</td>
+                  <td class="num" data-label="Succeeded">—</td>
+                  <td class="num" data-label="Failed">—</td>
                 </tr>
               </tbody>
             </table>
@@ -148,10 +148,10 @@ function StatusRow({ label, counts }: { label: string; counts: StatusCounts }) {
   return (
     <tr>
       <th scope="row">{label}</th>
-      <td class="num">{count(counts.queued)}</td>
-      <td class="num">{count(counts.running)}</td>
-      <td class="num">{count(counts.succeeded)}</td>
-      <td class="num">{count(counts.failed)}</td>
+      <td class="num" data-label="Queued">{count(counts.queued)}</td>
+      <td class="num" data-label="Running">{count(counts.running)}</td>
+      <td class="num" data-label="Succeeded">{count(counts.succeeded)}</td>
+      <td class="num" data-label="Failed">{count(counts.failed)}</td>
     </tr>
   );
 }
@@ -169,9 +169,9 @@ function Figure({ label, value, warn, testId }: { label: string; value: string; 
 }
 
 function count(value: number | null): string {
-  return value === null ? 'n/a' : formatCredits(value);
+  return value === null ? 'n/a' : formatNumber(value);
 }
 
 function ms(value: number | null): string {
-  return value === null ? 'n/a' : `${formatCredits(value)} ms`;
+  return value === null ? 'n/a' : `${formatNumber(value)} ms`;
 }

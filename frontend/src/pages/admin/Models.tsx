@@ -7,7 +7,9 @@ import { LoadError } from '../../components/LoadError';
 import { SubmitButton } from '../../components/SubmitButton';
 import { Toast, useToast } from '../../components/Toast';
 import { useFormSubmit, type FieldErrors } from '../../forms';
+import { formatNumber } from '../../format';
 import { useApiData } from '../../hooks';
+import { useUnsavedChanges } from '../../unsaved';
 
 const TOKEN_RATES: { key: keyof TokenRates; label: string }[] = [
   { key: 'input_text', label: 'Input text' },
@@ -105,6 +107,7 @@ function ModelCard({ model, models, onSaved }: CardProps) {
   const [base, setBase] = useState(model);
   const { busy, errors, run, clear, formRef } = useFormSubmit(FIELDS);
   const [notice, setNotice] = useState<string | null>(null);
+  useUnsavedChanges(JSON.stringify(draft) !== JSON.stringify(draftOf(base)));
   const key = slug(model.id);
   const titleId = `model-${key}-title`;
   const replacements = models.filter(
@@ -130,7 +133,7 @@ function ModelCard({ model, models, onSaved }: CardProps) {
       const text = draft.rates[rate].trim();
       const value = Number(text);
       if (!/^\d+(\.\d+)?$/.test(text) || value > MAX_TOKEN_RATE) {
-        invalid[`token_rates.${rate}`] = `US dollars per million tokens, from 0 to ${MAX_TOKEN_RATE.toLocaleString('en-US')}.`;
+        invalid[`token_rates.${rate}`] = `US dollars per million tokens, from 0 to ${formatNumber(MAX_TOKEN_RATE)}.`;
       } else if (value !== base.token_rates[rate]) {
         rates[rate] = value;
       }

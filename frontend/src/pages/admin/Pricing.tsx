@@ -7,8 +7,10 @@ import { FormAlert } from '../../components/FormAlert';
 import { LoadError } from '../../components/LoadError';
 import { SubmitButton } from '../../components/SubmitButton';
 import { Toast, useToast } from '../../components/Toast';
+import { formatPercent, formatUsd } from '../../format';
 import { describeError, useFormSubmit, type FieldErrors } from '../../forms';
 import { useApiData } from '../../hooks';
+import { useUnsavedChanges } from '../../unsaved';
 
 const SETTINGS_FIELDS = ['signup_bonus', 'daily_spend_cap', 'provider_fallback'] as const;
 
@@ -123,6 +125,7 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
   const changeCount =
     rows.filter((row) => isChanged(drafts[PRICES.key(row)], row)).length +
     rates.filter((row) => isChanged(drafts[RATES.key(row)], row)).length;
+  useUnsavedChanges(changeCount > 0);
 
   function edit(key: string, row: { credits: number; provider_cost_usd: number }, part: Partial<Draft>) {
     setDrafts((previous) => ({
@@ -176,7 +179,8 @@ function PriceTable({ onSaved }: { onSaved: (message: string) => void }) {
       <h2 id="prices-title">Prices</h2>
       <p class="muted">
         Credits charged per image at a preset size, per megapixel at a custom size and per frame of a GIF, and what the
-        provider charges us. Only new requests see a change.
+        provider charges us. The margin is what those credits bring at $0.01 each, less the provider cost. Only new
+        requests see a change.
       </p>
       <LoadError message={pricing.error} onRetry={pricing.retry} />
       {pricing.loading && !pricing.data && (
@@ -224,6 +228,9 @@ function EditableTable<Row extends PriceRow | RateRow>({ kind, rows, drafts, err
             <th scope="col">Quality</th>
             <th scope="col">Credits</th>
             <th scope="col">Provider cost (USD)</th>
+            <th scope="col" class="num">
+              Margin
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -233,8 +240,8 @@ function EditableTable<Row extends PriceRow | RateRow>({ kind, rows, drafts, err
             return (
               <tr key={key} data-testid={`${kind.testId}-row`} data-model={row.model} {...kind.variant.data(row)} data-quality={row.quality}>
                 <th scope="row">{row.model}</th>
-                <td>{variant}</td>
-                <td>{row.quality}</td>
+                <td data-label={kind.variant.header}>{variant}</td>
+                <td data-label="Quality">{row.quality}</td>
                 <PriceCells
                   rowKey={key}
                   row={row}
@@ -269,9 +276,11 @@ function PriceCells({ rowKey, row, draft, label, errors, wholeCredits, testIdPre
   const id = keyId(rowKey);
   const creditsError = errors[`${rowKey}|credits`];
   const costError = errors[`${rowKey}|cost`];
+  const credits = draft?.credits ?? String(row.credits);
+  const cost = draft?.cost ?? String(row.provider_cost_usd);
   return (
     <>
-      <td>
+      <td data-label="Credits">
         <label for={`credits-${id}`} class="visually-hidden">
           Credits for {label}
         </label>
@@ -283,7 +292,7 @@ function PriceCells({ rowKey, row, draft, label, errors, wholeCredits, testIdPre
           inputMode={wholeCredits ? 'numeric' : 'decimal'}
           min={wholeCredits ? 1 : undefined}
           max={wholeCredits ? 100000 : undefined}
-          value={draft?.credits ?? String(row.credits)}
+          value={credits}
           onInput={(event) => onEdit({ credits: event.currentTarget.value })}
           aria-invalid={creditsError ? 'true' : undefined}
           aria-describedby={creditsError ? `credits-${id}-error` : undefined}
@@ -295,7 +304,7 @@ function PriceCells({ rowKey, row, draft, label, errors, wholeCredits, testIdPre
           </p>
         )}
       </td>
-      <td>
+      <td data-label="Provider cost (USD)">
         <label for={`cost-${id}`} class="visually-hidden">
           Provider cost in US dollars for {label}
         </label>
@@ -304,7 +313,7 @@ function PriceCells({ rowKey, row, draft, label, errors, wholeCredits, testIdPre
           class="cell-input"
           type="text"
           inputMode="decimal"
-          value={draft?.cost ?? String(row.provider_cost_usd)}
+          value={cost}
           onInput={(event) => onEdit({ cost: event.currentTarget.value })}
           aria-invalid={costError ? 'true' : undefined}
           aria-describedby={costError ? `cost-${id}-error` : undefined}
@@ -316,7 +325,25 @@ function PriceCells({ rowKey, row, draft, label, errors, wholeCredits, testIdPre
           </p>
         )}
       </td>
+      <td class="num" data-label="Margin" data-testid={`${testIdPrefix}-margin`}>
+        <Margin credits={credits} cost={cost} />
+      </td>
     </>
+  );
+}
+
+/** What the credits bring at $0.01 each, less the provider cost, in dollars and as a share of the takings. */
+function Margin({ credits, cost }: { credits: string; cost: string }) {
+  const takings = Number(credits) / 100;
+  const providerCost = Number(cost);
+  if (!credits.trim() || !cost.trim() || !Number.isFinite(takings) || !Number.isFinite(providerCost) || takings <= 0) {
+    return <span class="muted">—</span>;
+  }
+  const margin = takings - providerCost;
+  return (
+    <span class={margin < 0 ? 'margin margin-negative' : 'margin'}>
+      {formatUsd(margin, 2, 4)} <span class="margin-share">({formatPercent((margin / takings) * 100)})</span>
+    </span>
   );
 }
 
@@ -345,6 +372,11 @@ function SettingsForm({ settings, onSaved }: { settings: AdminSettings; onSaved:
   const [cap, setCap] = useState(settings.daily_spend_cap === null ? '' : String(settings.daily_spend_cap));
   const [fallback, setFallback] = useState(settings.provider_fallback);
   const { busy, errors, run, formRef } = useFormSubmit(SETTINGS_FIELDS);
+  useUnsavedChanges(
+    (bonus.trim() !== '' && bonus.trim() !== String(saved.signup_bonus ?? '')) ||
+      cap.trim() !== (saved.daily_spend_cap === null ? '' : String(saved.daily_spend_cap)) ||
+      fallback !== saved.provider_fallback,
+  );
 
   function handleSubmit(event: Event) {
     event.preventDefault();

@@ -5,7 +5,7 @@ import { AdminShell } from '../../components/AdminShell';
 import { FormAlert } from '../../components/FormAlert';
 import { LoadError } from '../../components/LoadError';
 import { SubmitButton } from '../../components/SubmitButton';
-import { formatCredits, formatDateTime } from '../../format';
+import { formatCredits, formatDateTime, formatNumber, formatPercent } from '../../format';
 import { describeError, useFormSubmit, type FieldErrors } from '../../forms';
 import { saveBlob } from '../../generations';
 import { useApiData } from '../../hooks';
@@ -172,7 +172,7 @@ function ReportView({ report }: { report: UsageReport }) {
         <Kpi label="Provider cost (list)" value={formatUsd(report.total.provider_cost_usd)} />
         <Kpi label="Provider cost (billed)" value={formatUsd(report.total.actual_cost_usd)} />
         <Kpi label="Gross margin (billed)" value={formatUsd(report.total.actual_margin_usd)} />
-        <Kpi label="Generations" value={formatCredits(report.total.generations)} />
+        <Kpi label="Generations" value={formatNumber(report.total.generations)} />
         <Kpi label="Failure rate" value={formatRate(report.total.failure_rate)} />
       </dl>
       {report.group_by === 'day' && report.rows.length > 0 && (
@@ -232,21 +232,21 @@ function ReportRow({ row, total }: { row: UsageRow; total?: boolean }) {
   return (
     <tr data-testid={total ? 'report-total' : 'report-row'} class={total ? 'total-row' : undefined}>
       <th scope="row">{row.email ?? row.group}</th>
-      <td class="num">{row.revenue_cents === null ? '—' : formatUsd(row.revenue_cents / 100)}</td>
-      <td class="num">{row.credits_sold === null ? '—' : formatCredits(row.credits_sold)}</td>
-      <td class="num">{formatCredits(row.credits_spent)}</td>
-      <td class="num">{formatCredits(row.refunds_credits + (row.payment_refunds_credits ?? 0))}</td>
-      <td class="num">{formatUsd(row.provider_cost_usd)}</td>
-      <td class="num">{formatUsd(row.gross_margin_usd)}</td>
-      <td class="num">{row.margin_pct === null ? '—' : `${Number(row.margin_pct).toFixed(1)}%`}</td>
-      <td class="num">{formatUsd(row.actual_cost_usd)}</td>
-      <td class="num">{formatUsd(row.actual_margin_usd)}</td>
-      <td class="num">{formatCredits(row.active_users)}</td>
-      <td class="num">
-        {formatCredits(row.generations)}
-        {row.failed_generations > 0 ? ` (${formatCredits(row.failed_generations)} failed)` : ''}
+      <td class="num" data-label="Revenue">{row.revenue_cents === null ? '—' : formatUsd(row.revenue_cents / 100)}</td>
+      <td class="num" data-label="Credits sold">{row.credits_sold === null ? '—' : formatCredits(row.credits_sold)}</td>
+      <td class="num" data-label="Credits spent">{formatCredits(row.credits_spent)}</td>
+      <td class="num" data-label="Refunded credits">{formatCredits(row.refunds_credits + (row.payment_refunds_credits ?? 0))}</td>
+      <td class="num" data-label="Provider cost (list)">{formatUsd(row.provider_cost_usd)}</td>
+      <td class="num" data-label="Gross margin (list)">{formatUsd(row.gross_margin_usd)}</td>
+      <td class="num" data-label="Margin">{row.margin_pct === null ? '—' : formatPercent(Number(row.margin_pct))}</td>
+      <td class="num" data-label="Provider cost (billed)">{formatUsd(row.actual_cost_usd)}</td>
+      <td class="num" data-label="Gross margin (billed)">{formatUsd(row.actual_margin_usd)}</td>
+      <td class="num" data-label="Active users">{formatNumber(row.active_users)}</td>
+      <td class="num" data-label="Generations">
+        {formatNumber(row.generations)}
+        {row.failed_generations > 0 ? ` (${formatNumber(row.failed_generations)} failed)` : ''}
       </td>
-      <td class="num">{formatRate(row.failure_rate)}</td>
+      <td class="num" data-label="Failure rate">{formatRate(row.failure_rate)}</td>
     </tr>
   );
 }

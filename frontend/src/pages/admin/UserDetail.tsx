@@ -11,7 +11,7 @@ import { LoadError } from '../../components/LoadError';
 import { SubmitButton } from '../../components/SubmitButton';
 import { Toast, useToast } from '../../components/Toast';
 import { statusLabel } from '../../credits';
-import { formatCredits, formatDateTime, formatDelta, formatMoney } from '../../format';
+import { formatCredits, formatDateTime, formatDelta, formatMoney, formatNumber } from '../../format';
 import { describeError, useFormSubmit, type FieldErrors } from '../../forms';
 import { generationStatusLabel } from '../../generations';
 import { useApiData } from '../../hooks';
@@ -101,7 +101,7 @@ function UserDetailContent({ id, me }: { id: string; me: User }) {
           <h2 id="user-usage-title">Usage</h2>
           <dl class="facts">
             <dt>Generations</dt>
-            <dd>{formatCredits(user.usage.generations)}</dd>
+            <dd>{formatNumber(user.usage.generations)}</dd>
             <dt>Credits spent</dt>
             <dd>{formatCredits(user.usage.credits_spent)}</dd>
             <dt>Credits bought</dt>
@@ -189,9 +189,9 @@ function UserDetailContent({ id, me }: { id: string; me: User }) {
                     <th scope="row">
                       <time dateTime={payment.created_at}>{formatDateTime(payment.created_at)}</time>
                     </th>
-                    <td class="num">{formatMoney(payment.amount_cents, payment.currency)}</td>
-                    <td class="num">{formatCredits(payment.credits)}</td>
-                    <td>{statusLabel(payment.status)}</td>
+                    <td class="num" data-label="Amount">{formatMoney(payment.amount_cents, payment.currency)}</td>
+                    <td class="num" data-label="Credits">{formatCredits(payment.credits)}</td>
+                    <td data-label="Status">{statusLabel(payment.status)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -225,10 +225,10 @@ function UserDetailContent({ id, me }: { id: string; me: User }) {
                     <th scope="row">
                       <time dateTime={generation.created_at}>{formatDateTime(generation.created_at)}</time>
                     </th>
-                    <td class="cell-wrap">{generation.prompt}</td>
-                    <td>{generation.model}</td>
-                    <td>{generationStatusLabel(generation.status)}</td>
-                    <td class="num">
+                    <td class="cell-wrap" data-label="Prompt">{generation.prompt}</td>
+                    <td data-label="Model">{generation.model}</td>
+                    <td data-label="Status">{generationStatusLabel(generation.status)}</td>
+                    <td class="num" data-label="Cost">
                       {formatCredits(generation.cost_credits)}
                       {generation.refunded_credits > 0 ? ` (${formatCredits(generation.refunded_credits)} refunded)` : ''}
                     </td>
@@ -263,15 +263,15 @@ function UserDetailContent({ id, me }: { id: string; me: User }) {
                 {user.api_keys.map((key) => (
                   <tr key={key.id}>
                     <th scope="row">{key.name}</th>
-                    <td>
+                    <td data-label="Starts with">
                       <code>{key.prefix}…</code>
                     </td>
-                    <td>{key.last_used_at ? formatDateTime(key.last_used_at) : 'Never'}</td>
-                    <td class="num">
+                    <td data-label="Last used">{key.last_used_at ? formatDateTime(key.last_used_at) : 'Never'}</td>
+                    <td class="num" data-label="Used this month">
                       {formatCredits(key.used_this_month)}
                       {key.monthly_cap_credits !== null ? ` / ${formatCredits(key.monthly_cap_credits)}` : ''}
                     </td>
-                    <td>{key.revoked_at ? 'Revoked' : 'Active'}</td>
+                    <td data-label="Status">{key.revoked_at ? 'Revoked' : 'Active'}</td>
                   </tr>
                 ))}
               </tbody>

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { AdminShell } from '../../components/AdminShell';
 import { LoadError } from '../../components/LoadError';
 import { adminApi, type AdminUser } from '../../admin';
-import { formatCredits, formatDateTime } from '../../format';
+import { formatCredits, formatDateTime, formatNumber } from '../../format';
 import { describeError } from '../../forms';
 import { useApiData } from '../../hooks';
 import { LoadMore } from '../../components/LoadMore';
@@ -33,7 +33,7 @@ function UsersContent() {
   }, [first.data]);
 
   useEffect(() => {
-    if (first.data) setAnnouncement(`${first.data.items.length}${first.data.next_cursor ? ' or more' : ''} users found.`);
+    if (first.data) setAnnouncement(`${formatNumber(first.data.items.length)}${first.data.next_cursor ? ' or more' : ''} users found.`);
   }, [first.data]);
 
   const items = [...(first.data?.items ?? []), ...(more?.items ?? [])];
@@ -55,7 +55,7 @@ function UsersContent() {
     try {
       const page = await adminApi.users({ q, limit: PAGE_SIZE, cursor });
       setMore({ items: [...(more?.items ?? []), ...page.items], cursor: page.next_cursor });
-      setAnnouncement(`Loaded ${page.items.length} more users.`);
+      setAnnouncement(`Loaded ${formatNumber(page.items.length)} more users.`);
       requestAnimationFrame(() => tableBody.current?.rows.item(shown)?.querySelector('a')?.focus());
     } catch (failure) {
       setMoreError(describeError(failure, []).form);
@@ -116,15 +116,15 @@ function UsersContent() {
                     <a href={`/admin/users/${encodeURIComponent(user.id)}`}>{user.email}</a>
                     {user.display_name && <span class="cell-note">{user.display_name}</span>}
                   </th>
-                  <td>{user.role === 'admin' ? 'Admin' : 'User'}</td>
-                  <td>
+                  <td data-label="Role">{user.role === 'admin' ? 'Admin' : 'User'}</td>
+                  <td data-label="Status">
                     <UserStatus user={user} />
                   </td>
-                  <td class="num">{formatCredits(user.credits)}</td>
-                  <td class="num">{formatCredits(user.usage.generations)}</td>
-                  <td class="num">{formatCredits(user.usage.credits_spent)}</td>
-                  <td class="num">{formatCredits(user.usage.credits_bought)}</td>
-                  <td>
+                  <td class="num" data-label="Balance">{formatCredits(user.credits)}</td>
+                  <td class="num" data-label="Generations">{formatNumber(user.usage.generations)}</td>
+                  <td class="num" data-label="Credits spent">{formatCredits(user.usage.credits_spent)}</td>
+                  <td class="num" data-label="Credits bought">{formatCredits(user.usage.credits_bought)}</td>
+                  <td data-label="Joined">
                     <time dateTime={user.created_at}>{formatDateTime(user.created_at)}</time>
                   </td>
                 </tr>
