@@ -13,6 +13,8 @@ from chalicelib.handlers import (
     me,
     openai_compat,
     operations,
+    status,
+    support,
     system,
     webhook_endpoints,
     webhooks,

@@ -203,12 +203,22 @@ def build_container(
     def unit_of_work() -> PostgresUnitOfWork:
         return PostgresUnitOfWork(pool, sealer)
     from .adapters.email_delivery import BackgroundEmailDelivery, ScheduledEmailDelivery
+    from .adapters.jinja_templates import JinjaEmailTemplates
     from .adapters.pyotp_codes import PyOtpCodes
     from .adapters.stripe_payments import StripeWebhookVerifier
     from .adapters.zxcvbn_strength import ZxcvbnStrength
+    from .domain.emails import EmailPreferencesService, GuardedEmailSender, LowBalanceWatch, UnsubscribeLinks
     from .observability import logger
 
-    mailer = mailer or SesEmailSender(lambda: aws_client(settings, "ses"), settings.email_from)
+    unsubscribe_links = UnsubscribeLinks(
+        hmac.new(jwt_secret.encode(), b"pixmint unsubscribe links", hashlib.sha256).digest(), settings.public_url)
+    email_preferences = EmailPreferencesService(unit_of_work, clock, unsubscribe_links,
+                                                log=lambda message, extra: logger.info(message, extra=extra))
+    # Every email, outbox or not, is refused for an address that bounced for good or complained.
+    mailer = GuardedEmailSender(
+        mailer or SesEmailSender(lambda: aws_client(settings, "ses"), settings.email_from,
+                                 settings.ses_configuration_set),
+        email_preferences.is_suppressed)
     # A Lambda container is frozen once it has replied, so a thread there would send late or never; the sweeper
     # schedule delivers instead. A long-running local process sends at once, just after the reply.
     emails = (BackgroundEmailDelivery(lambda: accounts.deliver_due_emails(),
@@ -230,12 +240,9 @@ def build_container(
         # Derived like the safety identifier below: a stable key only this deployment holds.
         email_key_secret=hmac.new(jwt_secret.encode(), b"pixmint signup bonus email key", hashlib.sha256).digest(),
         log=lambda message, extra: logger.warning(message, extra=extra),
+        templates=JinjaEmailTemplates(),
+        unsubscribe_links=unsubscribe_links,
     )
-
-    def user_email(user_id: str) -> str | None:
-        with unit_of_work() as uow:
-            user = uow.users.get(user_id)
-        return None if user is None else user.email
 
     from .domain.webhooks import WebhookEvents
 
@@ -247,8 +254,6 @@ def build_container(
         uow=unit_of_work,
         gateway=payment_gateway(settings),
         clock=clock,
-        notify=mailer.send,
-        user_email=user_email,
         public_url=settings.public_url,
         events=events,
         return_origins=settings.cors_origins,
@@ -292,6 +297,16 @@ def build_container(
         queries=lambda: reports_session(pool),
         queue_stats=SqsQueueStats(lambda: aws_client(settings, "sqs"), jobs_queue_url(settings), settings.jobs_dlq_url),
         clock=clock, store=store, mailer=mailer, log=log)
+    from .adapters.status_file import HttpHealthProbe, LocalStatusFile, S3StatusFile
+    from .domain.status import StatusService
+
+    status_file: Any = None
+    if settings.status_bucket:
+        status_file = S3StatusFile(lambda: aws_client(settings, "s3"), settings.status_bucket)
+    elif settings.is_local:
+        status_file = LocalStatusFile(settings.data_dir / "status" / "status.json")
+    status = StatusService(unit_of_work, clock, status_file, reports.metrics,
+                           probe=HttpHealthProbe(settings.public_url), log=log)
     from .adapters.http_webhooks import BackgroundWebhookDelivery, HttpWebhookSender, resolve
     from .domain.compatible_images import CompatibleImages
     from .domain.webhooks import WebhookService

@@ -107,6 +107,11 @@ class Settings(BaseModel):
     email_from: str = Field("Pixmint <no-reply@pixmint.example>", validation_alias="PIXMINT_EMAIL_FROM")
     # Issue 22: the SES configuration set whose event destination reports bounces and complaints (the stack's).
     ses_configuration_set: str | None = Field(None, validation_alias="PIXMINT_SES_CONFIGURATION_SET")
+    # The contact form's throttle: tickets from one client address per hour (the browser tests raise it).
+    support_tickets_per_address_per_hour: int = Field(5, ge=1, le=1_000_000,
+                                                      validation_alias="PIXMINT_SUPPORT_TICKETS_PER_ADDRESS_PER_HOUR")
+    # The status page's file goes to status/status.json in this bucket (the web app's); unset locally: the data folder.
+    status_bucket: str | None = Field(None, validation_alias="PIXMINT_STATUS_BUCKET")
     log_level: LogLevel = Field("INFO", validation_alias="LOG_LEVEL")
     version: str = "0.1.0"
     images_bucket: str = Field("pixmint-images", validation_alias="IMAGES_BUCKET")

@@ -7,6 +7,7 @@ import re
 from functools import cache
 from typing import Any
 
+from .domain.beta import WAITLIST_STATES
 from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, WIDTH_LADDER
 from .handlers import bodies
 from .handlers.responses import RESPONSE_MODELS
@@ -168,8 +169,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/v1/auth/register": {
         "post": _op("Create an account; a verification link is emailed", "accounts", "201", _ref("Session"),
                     _body(bodies.RegisterRequest),
-                    auth=False, errors=("400", "409", "422", "429"),
+                    auth=False, errors=("400", "403", "409", "422", "429"),
                     description="400 `invalid_request` for invisible or control characters in the email or name; "
+                                "403 `invite_required` while sign-up is invite-only and no valid `invite_code` came "
+                                "(details.reason: missing, unknown, revoked, expired, used_up or other_email); "
                                 "409 `conflict` when the email is taken; 422 `weak_password` with zxcvbn's "
                                 "`score`, `warning` and `suggestions` in details; 429 `rate_limited` after too many "
                                 "sign-ups from one address in an hour (Retry-After). The signup bonus comes with "

@@ -98,11 +98,19 @@ def main(argv: list[str] | None = None) -> int:
         from .server import serve
 
         server = serve(PixmintGateway(app), PROJECT_DIR / "frontend" / "dist", settings.port, outbox, args.host,
-                       local_checkout=settings.is_local and not settings.stripe_secret_key)
+                       local_checkout=settings.is_local and not settings.stripe_secret_key,
+                       status_file=settings.data_dir / "status" / "status.json")
         from chalicelib.bootstrap import aws_client
         from chalicelib.handlers.worker import handle_batch
 
         from .jobs import QueuePoller, Schedule
+
+        def publish_status() -> None:
+            services = bootstrap.container()
+            try:
+                services.status.publish(services.reports.metrics(services.clock.now()), record=True)
+            except Exception:  # the next run tries again, as the schedule does in Lambda
+                log.exception("status page not published")
 
         # As many job consumers as the dev stage's worker Lambda may run at once (reserved concurrency 2).
         background: list[QueuePoller | Schedule] = [
@@ -112,8 +120,12 @@ def main(argv: list[str] | None = None) -> int:
             Schedule("s3-deletions", 900, lambda: bootstrap.container().library.retry_s3_deletions()),
             Schedule("housekeeping", 3600, lambda: (bootstrap.container().library.sweep_uploads(),
                                                     bootstrap.container().api_keys.prune_throttle_records())),
-            Schedule("metrics", 300, lambda: bootstrap.container().reports.metrics(bootstrap.container().clock.now())),
+            # As publish_operational_metrics does in Lambda: the figures, then the status page's file from them.
+            Schedule("metrics", 300, publish_status),
         ]
+        first = threading.Timer(2, publish_status)  # once the server answers, so /status has a file from the start
+        first.daemon = True
+        first.start()
         for thread in background:
             thread.start()
         stoppers.append(lambda: [thread.stop() for thread in background])

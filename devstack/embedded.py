@@ -153,11 +153,26 @@ def sent_emails(region: str) -> list[dict[str, Any]]:
     from moto.ses.models import ses_backends
 
     backend = ses_backends[MOTO_ACCOUNT][region]
-    return [
-        {"to": list(m.destinations.get("ToAddresses", [])), "subject": m.subject, "body": m.body, "source": m.source,
-         "sent_at": getattr(m, "sent_at", None)}
-        for m in reversed(backend.sent_messages)
-    ]
+    return [_as_sent(m) for m in reversed(backend.sent_messages)]
+
+
+def _as_sent(message: Any) -> dict[str, Any]:
+    """One accepted message as {to, subject, body, html, source, sent_at}: body is the plain text, html the HTML
+    alternative of a multipart email (raw MIME, as the app sends), or None."""
+    import email
+    import email.policy
+
+    sent_at = getattr(message, "sent_at", None)
+    if not hasattr(message, "raw_data"):
+        return {"to": list(message.destinations.get("ToAddresses", [])), "subject": message.subject,
+                "body": message.body, "html": None, "source": message.source, "sent_at": sent_at}
+    parsed = email.message_from_string(message.raw_data, policy=email.policy.default)
+    text = parsed.get_body(("plain",))
+    html = parsed.get_body(("html",))
+    return {"to": list(message.destinations), "subject": str(parsed["Subject"] or ""),
+            "body": text.get_content() if text is not None else "",
+            "html": html.get_content() if html is not None else None,
+            "source": message.source, "sent_at": sent_at, "list_unsubscribe": parsed["List-Unsubscribe"]}
 
 
 def verification_token(base_url: str, email: str, timeout: float = 15.0, path: str = "/verify-email") -> str:

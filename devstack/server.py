@@ -321,7 +321,8 @@ def _form(content_type: str, body: bytes) -> tuple[dict[str, str], str, bytes]:
 
 def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[], list[dict]] | None,
                  checkout: LocalCheckout | None = None,
-                 s3_post: LocalS3Post | None = None) -> type[BaseHTTPRequestHandler]:
+                 s3_post: LocalS3Post | None = None,
+                 status_file: Path | None = None) -> type[BaseHTTPRequestHandler]:
     static_root = static_dir.resolve()
     compressed = StaticCache()
 
@@ -377,12 +378,16 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
                     self._send(self._outbox())
                 elif path == "/_dev/outbox.json" and outbox is not None:
                     self._send(self._outbox_json(), head_only=self.command == "HEAD")
+                elif path == "/status/status.json" and status_file is not None:
+                    self._send(self._status_file(), head_only=self.command == "HEAD")
                 elif path.startswith("/_dev/"):
                     # Only what the local stack enables lives under /_dev/; never the app shell.
                     self._send(GatewayResponse(404, {"Content-Type": "text/plain; charset=utf-8",
                                                      **FRONTEND_HEADERS}, b"Not found"))
                 else:
-                    response, key = self._static(path)
+                    # /status is a page of its own, not the app's: it must load while the API is down.
+                    page = "/status.html" if path in ("/status", "/status/") else path
+                    response, key = self._static(page)
                     self._send(response, head_only=self.command == "HEAD", cache_key=key)
             else:
                 self._send(GatewayResponse(405, {"Allow": "GET, HEAD", **FRONTEND_HEADERS}, b""))
@@ -443,10 +448,20 @@ def make_handler(gateway: PixmintGateway, static_dir: Path, outbox: Callable[[],
             return GatewayResponse(200, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                                          **FRONTEND_HEADERS}, page.encode())
 
+        def _status_file(self) -> GatewayResponse:
+            """The status page's file, as the web app's bucket serves it (written by the metrics schedule)."""
+            assert status_file is not None
+            if not status_file.is_file():
+                return GatewayResponse(404, {"Content-Type": "application/json", "Cache-Control": "no-store",
+                                             **FRONTEND_HEADERS}, b'{"error": "not published yet"}')
+            return GatewayResponse(200, {"Content-Type": "application/json", "Cache-Control": "no-cache",
+                                         **FRONTEND_HEADERS}, status_file.read_bytes())
+
         def _outbox_json(self) -> GatewayResponse:
             """Sent emails oldest first, for tests and scripts that follow emailed links."""
             mails = [{"to": ", ".join(mail["to"]), "subject": mail["subject"], "body": mail["body"],
-                      "sent_at": mail.get("sent_at")} for mail in reversed(outbox())]  # type: ignore[misc]
+                      "html": mail.get("html"), "sent_at": mail.get("sent_at")}
+                     for mail in reversed(outbox())]  # type: ignore[misc]
             return GatewayResponse(200, {"Content-Type": "application/json", "Cache-Control": "no-store",
                                          **FRONTEND_HEADERS}, json.dumps(mails).encode())
 
@@ -461,9 +476,11 @@ class LocalServer(ThreadingHTTPServer):
 
 
 def serve(gateway: PixmintGateway, static_dir: Path, port: int, outbox: Callable[[], list[dict]] | None,
-          host: str = "127.0.0.1", local_checkout: bool = False) -> ThreadingHTTPServer:
+          host: str = "127.0.0.1", local_checkout: bool = False, status_file: Path | None = None
+          ) -> ThreadingHTTPServer:
     checkout = LocalCheckout(gateway) if local_checkout else None
-    server = LocalServer((host, port), make_handler(gateway, static_dir, outbox, checkout, local_s3_post()))
+    server = LocalServer((host, port), make_handler(gateway, static_dir, outbox, checkout, local_s3_post(),
+                                                    status_file))
     server.daemon_threads = True
     return server
 

@@ -41,6 +41,8 @@ export default defineConfig({
     modulePreload: { polyfill: false },
   },
   server: {
+    // The changelog page imports ../CHANGELOG.md, outside this folder.
+    fs: { allow: ['..'] },
     // /_dev serves the local stack's test checkout page and outbox.
     proxy: { '/v1': { target: apiOrigin, changeOrigin: true }, '/_dev': { target: apiOrigin, changeOrigin: true } },
   },

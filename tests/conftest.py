@@ -362,7 +362,7 @@ def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmi
     env = {k: v for k, v in os.environ.items() if k not in EXTERNAL_SERVICE_SETTINGS}
     env.update(DATABASE_URL=ensure_database(pg_server_url, name), PIXMINT_DATA_DIR=str(data_dir),
                PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local",
-               PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000",
+               PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000", PIXMINT_SUPPORT_TICKETS_PER_ADDRESS_PER_HOUR="1000000",
                PIXMINT_ADMIN_EMAIL=ADMIN_EMAIL, PIXMINT_ADMIN_PASSWORD=ADMIN_PASSWORD)
     log = data_dir / "stack.log"
     with log.open("w") as out:

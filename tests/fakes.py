@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.adapters.argon2_hasher import Argon2PasswordHasher
+from chalicelib.domain.emails import EmailPreferences
 from chalicelib.domain.model import (
     FailureTally,
     LoginFailureCounts,
@@ -41,9 +42,12 @@ def cheap_hasher() -> Argon2PasswordHasher:
 class RecordingEmailSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []
+        self.details: list[dict] = []  # per email sent: its html, unsubscribe_url and kind
 
-    def send(self, to: str, subject: str, text: str) -> None:
+    def send(self, to: str, subject: str, text: str, html: str | None = None, unsubscribe_url: str | None = None,
+             kind: str | None = None) -> None:
         self.sent.append((to, subject, text))
+        self.details.append({"html": html, "unsubscribe_url": unsubscribe_url, "kind": kind})
 
 
 class InlineEmailDelivery:
@@ -115,6 +119,7 @@ class _OutboxRow:
     done_at: datetime | None = None
     sent: bool = False
     last_error: str | None = None
+    ref: str | None = None
 
 
 @dataclass
@@ -133,6 +138,8 @@ class InMemoryState:
     signups: list[tuple[str, datetime]] = field(default_factory=list)
     outbox: dict[int, _OutboxRow] = field(default_factory=dict)
     ledger: list[tuple[str, str, int, str]] = field(default_factory=list)
+    email_preferences: dict[str, EmailPreferences] = field(default_factory=dict)
+    suppressions: dict[str, tuple[str, str, datetime]] = field(default_factory=dict)
 
 
 class DuplicateKey(Exception):
@@ -397,9 +404,9 @@ class InMemoryEmailOutbox:
     def __init__(self, state: InMemoryState) -> None:
         self._state = state
 
-    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
+    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime, ref: str | None = None) -> int:
         row_id = max(self._state.outbox, default=0) + 1
-        self._state.outbox[row_id] = _OutboxRow(row_id, kind, user_id, email, now, now)
+        self._state.outbox[row_id] = _OutboxRow(row_id, kind, user_id, email, now, now, ref=ref)
         return row_id
 
     def recent_for_user(self, user_id: str, kind: str, since: datetime) -> list[datetime]:
@@ -415,7 +422,7 @@ class InMemoryEmailOutbox:
         row = due[0]
         row.attempts += 1
         row.next_attempt_at = lease_until
-        return OutboxItem(row.id, row.kind, row.user_id, row.email, row.attempts)
+        return OutboxItem(row.id, row.kind, row.user_id, row.email, row.attempts, row.ref)
 
     def finish(self, item_id: int, sent: bool, now: datetime) -> None:
         row = self._state.outbox[item_id]
@@ -429,6 +436,42 @@ class InMemoryEmailOutbox:
         for row_id in gone:
             del self._state.outbox[row_id]
         return len(gone)
+
+
+class InMemoryEmailPreferences:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def get(self, user_id: str) -> EmailPreferences:
+        return self._state.email_preferences.get(user_id, EmailPreferences())
+
+    def save(self, user_id: str, preferences: EmailPreferences, now: datetime) -> EmailPreferences:
+        self._state.email_preferences[user_id] = preferences
+        return preferences
+
+    def set_low_notified(self, user_id: str, notified: bool, now: datetime) -> bool:
+        current = self.get(user_id)
+        if current.low_balance_notified == notified:
+            return False
+        self._state.email_preferences[user_id] = replace(current, low_balance_notified=notified)
+        return True
+
+
+class InMemoryEmailSuppressions:
+    def __init__(self, state: InMemoryState) -> None:
+        self._state = state
+
+    def add(self, address: str, reason: str, detail: str, now: datetime) -> bool:
+        if address.lower() in self._state.suppressions:
+            return False
+        self._state.suppressions[address.lower()] = (reason, detail, now)
+        return True
+
+    def is_suppressed(self, address: str) -> bool:
+        return address.lower() in self._state.suppressions
+
+    def remove(self, address: str) -> bool:
+        return self._state.suppressions.pop(address.lower(), None) is not None
 
 
 class InMemoryRecoveryCodes:
@@ -536,6 +579,8 @@ class InMemoryUnitOfWork:
         self.signups = InMemorySignups(self._state)
         self.email_outbox = InMemoryEmailOutbox(self._state)
         self.recovery_codes = InMemoryRecoveryCodes(self._state)
+        self.email_preferences = InMemoryEmailPreferences(self._state)
+        self.email_suppressions = InMemoryEmailSuppressions(self._state)
         self.ledger = InMemoryAccountLedger(self._state)
         self.catalog = InMemorySettings(self._store.settings)
         return self

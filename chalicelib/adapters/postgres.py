@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import psycopg
@@ -19,10 +20,14 @@ from ..domain.model import (
     User,
 )
 from .postgres_admin import PostgresAccountFlags, PostgresAdmin, PostgresApiKeys
+from .postgres_beta import PostgresBeta
 from .postgres_credits import PostgresIdempotencyKeys, PostgresLedger, PostgresPayments
+from .postgres_emails import PostgresEmailPreferences, PostgresEmailSuppressions
 from .postgres_generation import PostgresCatalog, PostgresGenerations, PostgresImages, PostgresPreviews
 from .postgres_library import PostgresLibrary
 from .postgres_rows import USER_COLUMNS, user_from_row
+from .postgres_status import PostgresStatus
+from .postgres_support import PostgresSupport
 from .postgres_webhooks import PostgresWebhooks
 from .sealed_secrets import UNSEALED, Sealer, totp_context
 
@@ -380,12 +385,12 @@ class PostgresEmailOutbox:
     def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
         self._conn = conn
 
-    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
-        """Queues an email, due at once; returns its id."""
+    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime, ref: str | None = None) -> int:
+        """Queues an email, due at once; returns its id. ref names what it is about (a payment, a ticket reply)."""
         row = self._conn.execute(
-            """INSERT INTO email_outbox (kind, user_id, email, created_at, next_attempt_at)
-               VALUES (%s, %s, %s, %s, %s) RETURNING id""",
-            (kind, user_id, email, now, now),
+            """INSERT INTO email_outbox (kind, user_id, email, created_at, next_attempt_at, ref)
+               VALUES (%s, %s, %s, %s, %s, %s) RETURNING id""",
+            (kind, user_id, email, now, now, ref),
         ).fetchone()
         assert row is not None
         return int(row["id"])
@@ -406,7 +411,7 @@ class PostgresEmailOutbox:
                WHERE id = (SELECT id FROM email_outbox
                            WHERE done_at IS NULL AND next_attempt_at <= %(now)s AND attempts < %(max)s
                            ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-               RETURNING id, kind, user_id::text AS user_id, email, attempts""",
+               RETURNING id, kind, user_id::text AS user_id, email, attempts, ref""",
             {"now": now, "lease": lease_until, "max": max_attempts},
         ).fetchone()
         return None if row is None else OutboxItem(**row)
@@ -518,6 +523,7 @@ class PostgresUnitOfWork:
     def __enter__(self) -> PostgresUnitOfWork:
         self._lease = self._pool.connection()
         self._conn = self._lease.__enter__()
+        self._after_commit: list[Callable[[], None]] = []
         self.users = PostgresUsers(self._conn, self._sealer)
         self.refresh_tokens = PostgresRefreshTokens(self._conn)
         self.password_resets = PostgresPasswordResets(self._conn)
@@ -542,8 +548,16 @@ class PostgresUnitOfWork:
         return self
 
     def commit(self) -> None:
-        """Commits the transaction; leaving without it rolls back."""
+        """Commits the transaction, then runs what on_commit was given; leaving without it rolls back."""
         self._conn.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Runs the callback once this transaction has committed (never when it rolls back): what must not see
+        the transaction's rows before they exist, such as waking the email outbox's deliverer."""
+        self._after_commit.append(callback)
 
     def __exit__(self, *exc: object) -> None:
         try:

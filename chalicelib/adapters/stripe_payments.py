@@ -11,10 +11,10 @@ from ..domain.errors import InvalidSignature, Unavailable
 SIGNATURE_TOLERANCE_SECONDS = 300
 
 
-class StripeCheckout:
-    """Creates Checkout Sessions in payment mode with inline price data (no pre-made Stripe prices)."""
+class StripeClientAdapter:
+    """One lazily built stripe SDK client per adapter; `_call` turns every failure of Stripe into Unavailable."""
 
-    name = "stripe"
+    unavailable = "Payments are unavailable right now; try again shortly."
 
     def __init__(self, api_key: str, api_base: str | None = None) -> None:
         self._api_key = api_key
@@ -29,11 +29,23 @@ class StripeCheckout:
                                                base_addresses={"api": self._api_base} if self._api_base else None)
         return self._client
 
+    def _call(self, call: Any) -> Any:
+        import stripe
+
+        try:
+            return call(self._stripe().v1)
+        except stripe.StripeError as exc:
+            raise Unavailable(self.unavailable) from exc
+
+
+class StripeCheckout(StripeClientAdapter):
+    """Creates Checkout Sessions in payment mode with inline price data (no pre-made Stripe prices)."""
+
+    name = "stripe"
+
     def create_checkout(self, order: CheckoutOrder, idempotency_key: str) -> CheckoutSession:
         """A Checkout Session for the order, deduplicated by Stripe on idempotency_key; raises Unavailable when Stripe
         fails."""
-        import stripe
-
         metadata = {"user_id": order.user_id, "credits": str(order.credits), "pack_id": order.pack_id or "custom"}
         params = {
             "mode": "payment",
@@ -52,10 +64,7 @@ class StripeCheckout:
             "success_url": order.success_url,
             "cancel_url": order.cancel_url,
         }
-        try:
-            session = self._stripe().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
-        except stripe.StripeError as exc:
-            raise Unavailable("Payments are unavailable right now; try again shortly.") from exc
+        session = self._call(lambda v1: v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key}))
         return CheckoutSession(id=session.id, url=session.url)
 
 

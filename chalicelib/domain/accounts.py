@@ -15,6 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .emails import (
+    DEFAULT_DISPLAY_NAME,
+    RESET_LINK,
+    VERIFY_EMAIL,
+    WELCOME,
+    EmailOutboxDelivery,
+    OutboxPolicy,
+    UnsubscribeLinks,
+    token_digest,
+)
 from .errors import (
     Conflict,
     Forbidden,
@@ -27,9 +37,9 @@ from .errors import (
     Unauthorized,
     Unavailable,
 )
+from .invites import INVITE_ONLY_SETTING, redeem_invite
 from .model import (
     AdminOutcome,
-    OutboxItem,
     Principal,
     RefreshTokenRecord,
     Role,
@@ -44,6 +54,7 @@ from .ports import (
     AccessTokens,
     Clock,
     EmailSender,
+    EmailTemplates,
     OneTimeCodes,
     OutboxWaker,
     PasswordHasher,
@@ -51,16 +62,11 @@ from .ports import (
     UnitOfWork,
 )
 from .throttle import ThrottlePolicy, check_login_allowed
-from .webhooks import WEBHOOK_DISABLED_EMAIL
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 254
 MAX_DISPLAY_NAME_LENGTH = 80
 BAD_CREDENTIALS = "Email or password is incorrect."
-# Shown wherever a name is public (shared images) until the user chooses one; never derived from the email.
-DEFAULT_DISPLAY_NAME = "Pixmint artist"
-VERIFY_EMAIL = "verify_email"
-RESET_LINK = "password_reset"
 # Zero-width and bidirectional controls: invisible, and able to make one text look like another.
 INVISIBLE = frozenset("\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u180e\u061c"
                       "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -72,11 +78,6 @@ PUBLIC_HANDLE_PATTERN = "^[a-z0-9_-]{3,30}$"
 RESERVED_HANDLES = frozenset({
     "admin", "administrator", "api", "help", "mod", "moderator", "moderators", "official", "pixmint", "root",
     "security", "staff", "support", "system", "team", "www"})
-
-
-def token_digest(token: str) -> bytes:
-    """The SHA-256 of a token as stored: the database never holds a usable token."""
-    return hashlib.sha256(token.encode("utf-8")).digest()
 
 
 def _invisible_or_control(text: str, allowed: frozenset[str] = frozenset()) -> bool:
@@ -190,6 +191,8 @@ class AccountService:
         strength: PasswordStrength | None = None,
         email_key_secret: bytes = b"",
         log: Callable[[str, dict[str, Any]], None] | None = None,
+        templates: EmailTemplates | None = None,
+        unsubscribe_links: UnsubscribeLinks | None = None,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
@@ -205,12 +208,20 @@ class AccountService:
         self._email_key_secret = email_key_secret
         self._log = log or (lambda message, extra: None)
         self._dummy_hash: str | None = None
+        self.email_delivery = EmailOutboxDelivery(
+            uow, mailer, templates, clock, self._public_url,
+            unsubscribe_links or UnsubscribeLinks(email_key_secret, self._public_url),
+            OutboxPolicy(attempts=policy.email_attempts, lease=policy.email_lease, memory=policy.outbox_memory,
+                         verification_lifetime=policy.verification_lifetime, reset_lifetime=policy.reset_lifetime,
+                         resets_per_hour=policy.resets_per_hour),
+            self._log)
 
     # --- sign-up and email verification ---
 
     def register(self, email: str, password: str, display_name: str | None = None, ip: str | None = None,
-                 user_agent: str | None = None) -> Session:
-        """Creates an unverified account and queues its verification email; the bonus waits for verification."""
+                 user_agent: str | None = None, invite_code: str | None = None) -> Session:
+        """Creates an unverified account and queues its verification email; the bonus waits for verification. With
+        the admin setting invite_only on, it needs a valid invite code (InviteRequired otherwise)."""
         email = normalize_email(email)
         name = clean_display_name(display_name) if display_name is not None else DEFAULT_DISPLAY_NAME
         self._check_password(password, email, name)
@@ -222,6 +233,8 @@ class AccountService:
             user = uow.users.add(email, name, password_hash, Role.USER, now)
             if user is None:
                 raise Conflict("An account with this email already exists.", {"field": "email"})
+            redeem_invite(uow, invite_code, email, user.id, now,
+                          required=bool(uow.catalog.setting(INVITE_ONLY_SETTING, False)))
             if ip is not None:
                 uow.signups.record(ip, now)
                 # Counts as a sign-in, so this address is known and never held by the account-wide limit.
@@ -233,18 +246,23 @@ class AccountService:
         return session
 
     def verify_email(self, token: str) -> User:
-        """Marks the address verified and grants the signup bonus, once per mailbox ever."""
+        """Marks the address verified, grants the signup bonus (once per mailbox ever) and queues the welcome
+        email."""
         now = self._clock.now()
         with self._uow() as uow:
             user_id = uow.email_verifications.consume(token_digest(token), now)
             user = uow.users.get(user_id) if user_id is not None else None
             if user is None:
                 raise InvalidToken("This verification link is invalid, used or expired. Ask for a new one.")
-            uow.users.mark_email_verified(user.id, now)
+            first_time = uow.users.mark_email_verified(user.id, now)
             uow.email_verifications.void_all(user.id, now)
             self._grant_signup_bonus(uow, user, now)
+            if first_time:
+                uow.email_outbox.add(WELCOME, user.id, None, now)
             user = _existing(uow, user.id)
             uow.commit()
+        if first_time:
+            self._wake()
         return user
 
     def resend_verification(self, principal: Principal) -> None:
@@ -521,78 +539,7 @@ class AccountService:
 
     def deliver_due_emails(self, limit: int = 100) -> dict[str, int]:
         """Sends what the outbox holds, one item per transaction; a failed send is retried after its lease."""
-        result = {"sent": 0, "skipped": 0, "failed": 0}
-        for _ in range(limit):
-            now = self._clock.now()
-            with self._uow() as uow:
-                item = uow.email_outbox.claim_due(now, now + self._policy.email_lease, self._policy.email_attempts)
-                if item is None:
-                    break
-                message = self._compose(uow, item, now)
-                if message is None:
-                    uow.email_outbox.finish(item.id, False, now)
-                uow.commit()
-            if message is None:
-                result["skipped"] += 1
-                continue
-            try:
-                self._mailer.send(*message)
-            except Exception as exc:  # noqa: BLE001 - any failure of the sender leaves the item for a retry
-                with self._uow() as uow:
-                    uow.email_outbox.failed(item.id, f"{type(exc).__name__}: {exc}"[:500])
-                    uow.commit()
-                self._log("email not sent; it will be retried", {"outbox_id": item.id, "kind": item.kind,
-                                                                 "error_type": type(exc).__name__})
-                result["failed"] += 1
-                continue
-            with self._uow() as uow:
-                uow.email_outbox.finish(item.id, True, self._clock.now())
-                uow.commit()
-            result["sent"] += 1
-        with self._uow() as uow:
-            uow.email_outbox.prune(self._clock.now() - self._policy.outbox_memory)
-            uow.commit()
-        return result
-
-    def _compose(self, uow: UnitOfWork, item: OutboxItem, now: datetime) -> tuple[str, str, str] | None:
-        if item.kind == VERIFY_EMAIL:
-            user = uow.users.get(item.user_id) if item.user_id else None
-            if user is None or user.email_verified:
-                return None
-            token = secrets.token_urlsafe(32)
-            uow.email_verifications.add(user.id, token_digest(token), now + self._policy.verification_lifetime, now)
-            days = self._policy.verification_lifetime.days
-            return (user.email, "Confirm your email address for Pixmint",
-                    f"{_greeting(user)}\n\nPlease confirm that this is your email address by opening this link "
-                    f"within {days} days:\n\n{self._public_url}/verify-email?token={token}\n\n"
-                    "If you did not sign up for Pixmint, ignore this email.\n")
-        if item.kind == RESET_LINK:
-            user = uow.users.by_email(item.email) if item.email else None
-            if user is None:
-                return None
-            if uow.password_resets.count_since(user.id, now - timedelta(hours=1)) >= self._policy.resets_per_hour:
-                return None
-            token = secrets.token_urlsafe(32)
-            uow.password_resets.void_all(user.id, now)
-            uow.password_resets.add(user.id, token_digest(token), now + self._policy.reset_lifetime, now)
-            minutes = int(self._policy.reset_lifetime.total_seconds() // 60)
-            # The token travels in the fragment, which browsers never send to a server or in a Referer.
-            return (user.email, "Reset your Pixmint password",
-                    f"{_greeting(user)}\n\nSomeone asked to reset the password of your Pixmint account. If it was you, "
-                    f"open this link within {minutes} minutes:\n\n{self._public_url}/reset-password?token={token}\n\n"
-                    "If it was not you, ignore this email; your password stays as it is.\n")
-        if item.kind == WEBHOOK_DISABLED_EMAIL:
-            user = uow.users.get(item.user_id) if item.user_id else None
-            off = [e for e in uow.webhooks.endpoints(user.id) if not e.enabled] if user else []
-            if user is None or not off:
-                return None  # turned back on (or deleted) before the email went out
-            listed = "\n".join(f"  {e.url}" for e in off)
-            return (user.email, "A Pixmint webhook endpoint was turned off",
-                    f"{_greeting(user)}\n\nEvery delivery to these webhook endpoints failed for three days, so "
-                    f"Pixmint turned them off and queues no new events for them:\n\n{listed}\n\n"
-                    f"Once the receiver works again, turn them back on at {self._public_url}/developers; what was "
-                    "still pending is then sent.\n")
-        return None
+        return self.email_delivery.deliver_due(limit)
 
     # --- operators ---
 
@@ -715,10 +662,6 @@ def _sign_in_email(email: str) -> str:
         return normalize_email(email)
     except InvalidRequest:
         return email.strip()
-
-
-def _greeting(user: User) -> str:
-    return "Hello," if user.display_name == DEFAULT_DISPLAY_NAME else f"Hello {user.display_name},"
 
 
 def _existing(uow: UnitOfWork, user_id: str) -> User:

@@ -23,7 +23,8 @@ POSITION_LIMIT = 1_000_000  # list order; the column is a 32-bit integer
 SETTINGS: dict[str, tuple[type, Any, Any]] = {"signup_bonus": (int, 0, 1_000_000),
                                               "daily_spend_cap": (int, 1, 10_000_000),
                                               "provider_fallback": (bool, None, None),
-                                              "upload_quota_bytes": (int, 0, 100 * 1024**3)}
+                                              "upload_quota_bytes": (int, 0, 100 * 1024**3),
+                                              "invite_only": (bool, None, None)}
 
 
 @dataclass(frozen=True)

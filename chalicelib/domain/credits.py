@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .emails import PAYMENT_FAILED, RECEIPT
 from .errors import InsufficientCredits, InvalidRequest, NotFound
 from .model import User
 from .paging import decode_id_cursor, decode_time_cursor, page_of
-from .ports import CreditsUnitOfWork, Ledger, PaymentGateway
+from .ports import CreditsUnitOfWork, Ledger, OutboxWaker, PaymentGateway
 
 CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
 MIN_CUSTOM_CENTS = 500
@@ -40,7 +41,9 @@ class LedgerEntry:
     def generation_id(self) -> str | None:
         """The generation a spend or its refund was for."""
         prefix = {"generation": "generation:", "generation_refund": "refund:"}.get(self.kind)
-        return self.reference.removeprefix(prefix) if prefix and self.reference.startswith(prefix) else None
+        if not prefix or not self.reference.startswith(prefix):
+            return None
+        return self.reference.removeprefix(prefix).split(":", 1)[0]  # "refund:<id>:support" is a support refund
 
     @property
     def payment_id(self) -> str | None:
@@ -162,8 +165,7 @@ class CreditService:
         self._events = events
         self._gateway = gateway
         self._clock = clock
-        self._notify = notify
-        self._user_email = user_email
+        self._outbox = outbox
         self._public_url = public_url.rstrip("/")
 
     def balance(self, user_id: str) -> tuple[int, int]:
@@ -271,7 +273,7 @@ class CreditService:
             "charge.refunded": self._charge_refunded,
             "charge.dispute.created": self._dispute_created,
         }
-        notices: list[tuple[str, str, str]] = []
+        notices: list[str] = []  # the kinds of email queued in the transaction
         now = self._clock.now()
         with self._uow() as uow:
             if not uow.payments.record_event(event_id, event_type, now):
@@ -315,6 +317,8 @@ class CreditService:
                                 "account deleted before payment; nothing credited")
             return "no_account"
         uow.ledger.credit(payment.user_id, payment.credits, "purchase", payment.checkout_session_id, "stripe", now)
+        uow.email_outbox.add(RECEIPT, payment.user_id, None, now, ref=payment.checkout_session_id)
+        notices.append(RECEIPT)
         if self._events is not None:
             self._events.credits_purchased(uow, payment.user_id)
         payment = _with(payment, status="paid", payment_intent_id=intent, credited=payment.credits)
@@ -337,10 +341,8 @@ class CreditService:
         uow.payments.update(_with(payment, status="failed", failure_reason="The bank payment did not go through."),
                             now, event_id)
         if payment.user_id:
-            notices.append((payment.user_id, "Your Pixmint payment did not go through",
-                            f"Your payment of {_money(payment)} for {payment.credits:,} credits failed, so no "
-                            f"credits were added and nothing was charged. You can try again at "
-                            f"{self._public_url}/credits.\n"))
+            uow.email_outbox.add(PAYMENT_FAILED, payment.user_id, None, now, ref=payment.checkout_session_id)
+            notices.append(PAYMENT_FAILED)
         return "failed"
 
     def _session_expired(self, uow: CreditsUnitOfWork, session: dict, event_id: str, event_type: str,
@@ -421,11 +423,6 @@ def _with(payment: Payment, **changes: Any) -> Payment:
     from dataclasses import replace
 
     return replace(payment, **changes)
-
-
-def _money(payment: Payment) -> str:
-    return f"${payment.amount_cents / 100:,.2f}" if payment.currency == "usd" else \
-        f"{payment.amount_cents / 100:,.2f} {payment.currency.upper()}"
 
 
 def _csv_safe(value: str) -> str:

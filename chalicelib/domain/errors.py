@@ -138,3 +138,10 @@ class ModelUnavailable(Conflict):
     """The model was withdrawn and has no available replacement; details["allowed"] lists the models to use."""
 
     code = "model_unavailable"
+
+
+class InviteRequired(Forbidden):
+    """Sign-up is by invitation (the admin setting invite_only) and no valid invite code came with it;
+    details["reason"] says what was wrong with the one given."""
+
+    code = "invite_required"

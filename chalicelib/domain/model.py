@@ -139,6 +139,7 @@ class OutboxItem:
     user_id: str | None
     email: str | None
     attempts: int
+    ref: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import builtins  # Library has a method named list, which shadows the type in annotations after it
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:  # annotations only: every domain module may import this one w
     from .api_keys import ApiKey, KeyBudget, KeyLimits
     from .catalogue import ModelSpec, Price, Rate
     from .credits import Adjustment, CheckoutOrder, CheckoutSession, CreditPack, LedgerEntry, Payment
+    from .emails import EmailPreferences
     from .generation import Generation, GenerationFilters, ImageRecord, PendingUpload
     from .idempotency import StoredResponse
     from .imaging import ImageInfo, ProviderRequest, ProviderResult
@@ -27,6 +29,8 @@ if TYPE_CHECKING:  # annotations only: every domain module may import this one w
         User,
     )
     from .reports import GenerationSums, LedgerSums, RevenueSums
+    from .status import DaySample, Incident, PaymentHealth
+    from .support import SupportMessage, Ticket
     from .webhooks import ClaimedDelivery, Delivery, SendResult, WebhookEndpoint
 
 
@@ -94,10 +98,12 @@ class IdempotencyUnitOfWork(Protocol):
 
 
 class EmailSender(Protocol):
-    """Sends one plain-text email now."""
+    """Sends one email now: plain text, and HTML beside it when given."""
 
-    def send(self, to: str, subject: str, text: str) -> None:
-        """Sends the email or raises; the outbox retries what raised."""
+    def send(self, to: str, subject: str, text: str, html: str | None = None, unsubscribe_url: str | None = None,
+             kind: str | None = None) -> None:
+        """Sends the email or raises; the outbox retries what raised. unsubscribe_url goes in a List-Unsubscribe
+        header; kind tags the message, so the delivery events of the mail service name it."""
         ...
 
 
@@ -244,8 +250,8 @@ class Signups(Protocol):
 class EmailOutbox(Protocol):
     """Emails waiting to be sent; an item holds the kind and recipient, the text is rendered when it is sent."""
 
-    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime) -> int:
-        """Queues an email, due at once; returns its id."""
+    def add(self, kind: str, user_id: str | None, email: str | None, now: datetime, ref: str | None = None) -> int:
+        """Queues an email, due at once; returns its id. ref names what it is about (a payment, a ticket reply)."""
         ...
 
     def recent_for_user(self, user_id: str, kind: str, since: datetime) -> list[datetime]:
@@ -588,6 +594,11 @@ class CreditsUnitOfWork(Protocol):
     @property
     def flags(self) -> AccountFlags:
         """The account flags, in this transaction."""
+        ...
+
+    @property
+    def email_outbox(self) -> EmailOutbox:
+        """The email outbox (receipts, failed payments), in this transaction."""
         ...
 
     def __enter__(self) -> CreditsUnitOfWork: ...

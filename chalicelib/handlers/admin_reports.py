@@ -66,7 +66,16 @@ def _scheduled_report(period: str) -> dict[str, Any]:
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
 def publish_operational_metrics(event: Any) -> dict[str, Any]:
-    snapshot = container().reports.metrics(container().clock.now())
+    try:
+        snapshot = container().reports.metrics(container().clock.now())
+    except Exception as exc:
+        # The database is out of reach: the status page says so from its last file (issue 22), then this fails.
+        container().status.publish_unreachable(type(exc).__name__)
+        raise
+    try:
+        container().status.publish(snapshot, record=True)  # the status page's file, from these same figures
+    except Exception:  # noqa: BLE001 - the CloudWatch figures below must still go out
+        logger.exception("status page not published")
     if metrics_enabled():
         from aws_lambda_powertools.metrics import MetricUnit
 

@@ -376,6 +376,16 @@ def authenticate(request: Request, allow_suspended: bool = False, allow_api_key:
     return principal
 
 
+def has_credentials(request: Request) -> bool:
+    """Whether the request carries a bearer token or an API key (which must then be valid)."""
+    return "authorization" in request.headers or "x-api-key" in request.headers
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The signed-in caller of a route anyone may call: None without credentials, else as authenticate."""
+    return authenticate(request) if has_credentials(request) else None
+
+
 def require_admin(request: Request) -> Principal:
     """An admin signed in with a bearer token, who outside the local stage has two-factor sign-in on."""
     from ..bootstrap import container

@@ -25,7 +25,8 @@ def register() -> Response:
     request = bp.current_request
     body = bodies.parse(bodies.RegisterRequest, request)
     session = container().accounts.register(
-        body.email, body.password, body.display_name, client_ip(request), user_agent(request)
+        body.email, body.password, body.display_name, client_ip(request), user_agent(request),
+        invite_code=body.invite_code,
     )
     return Response(session_json(session), status_code=201)
 

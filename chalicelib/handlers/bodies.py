@@ -21,12 +21,27 @@ from ..domain import errors
 from ..domain.accounts import PUBLIC_HANDLE_PATTERN
 from ..domain.admin import POSITION_LIMIT
 from ..domain.api_keys import MAX_LIST, SCOPES
+from ..domain.beta import MAX_BATCH as BETA_MAX_BATCH
+from ..domain.beta import MAX_FEEDBACK as BETA_MAX_FEEDBACK
+from ..domain.beta import MAX_NOTE as BETA_MAX_NOTE
+from ..domain.beta import MAX_PAGE as BETA_MAX_PAGE
+from ..domain.beta import MAX_USES as BETA_MAX_USES
 from ..domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS, RATE_UNITS
+from ..domain.emails import LOW_BALANCE_THRESHOLD
 from ..domain.generation import MAX_NEGATIVE_PROMPT, MAX_PROMPT
 from ..domain.library import MAX_BULK, MAX_REPORT_NOTE, REPORT_REASONS
 from ..domain.operations import MAX_PADDING, MAX_UPSCALE_FACTOR, OPERATIONS
 from ..domain.passwords import MAX_LENGTH as MAX_PASSWORD
 from ..domain.passwords import MIN_LENGTH as MIN_PASSWORD
+from ..domain.status import COMPONENT_IDS as STATUS_COMPONENT_IDS
+from ..domain.status import IMPACT_NAMES as STATUS_IMPACTS
+from ..domain.status import INCIDENT_STATES as STATUS_INCIDENT_STATES
+from ..domain.status import MAX_TITLE as STATUS_MAX_TITLE
+from ..domain.status import MAX_UPDATE as STATUS_MAX_UPDATE
+from ..domain.support import MAX_MESSAGE as MAX_SUPPORT_MESSAGE
+from ..domain.support import MAX_PAGE as MAX_SUPPORT_PAGE
+from ..domain.support import MAX_SUBJECT as MAX_SUPPORT_SUBJECT
+from ..domain.support import TICKET_STATUSES
 from ..domain.uploads import MAX_UPLOAD_BYTES, UPLOAD_TYPES
 from ..domain.webhooks import EVENT_TYPES, LOW_CREDITS_RANGE
 from ..domain.webhooks import MAX_DESCRIPTION as WEBHOOK_MAX_DESCRIPTION
@@ -82,6 +97,8 @@ class RegisterRequest(Body):
     email: Email
     password: NewPassword
     display_name: DisplayName | None = None
+    invite_code: Annotated[str, Field(max_length=100, description="Needed while sign-up is invite-only (403 "
+                                                                  "invite_required otherwise)")] | None = None
 
 
 class TokenRequest(Body):
@@ -367,13 +384,14 @@ class SettingsChange(Body):
 
     model_config = ConfigDict(json_schema_extra={"anyOf": [
         {"required": ["signup_bonus"]}, {"required": ["provider_fallback"]}, {"required": ["daily_spend_cap"]},
-        {"required": ["upload_quota_bytes"]}]})
+        {"required": ["upload_quota_bytes"]}, {"required": ["invite_only"]}]})
 
     signup_bonus: Annotated[int, Whole, documented(minimum=0, maximum=1_000_000)] | None = None
     daily_spend_cap: Annotated[int | None, Whole, documented(minimum=1, maximum=10_000_000)] = None
     provider_fallback: bool | None = None
     upload_quota_bytes: Annotated[int, Field(description="Bytes of uploads one user may keep"), Whole,
                                   documented(minimum=0, maximum=100 * 1024**3)] | None = None
+    invite_only: Annotated[bool, Field(description="Sign-up needs an invite code (issue 22)")] | None = None
 
     def changes(self) -> dict[str, Any]:
         """The settings sent: a null daily_spend_cap is a change (no cap); other nulls are not."""

@@ -21,6 +21,7 @@ from .api import (
     accept_quality,
     api_view,
     authenticate,
+    has_credentials,
     page_params,
     query_of,
     whole_number,
@@ -286,7 +287,7 @@ def community() -> Response:
     request = bp.current_request
     limit, cursor = page_params(request)
     # Anyone may read it; a signed-in reader also learns which images they liked, in an answer nobody else caches.
-    signed_in = "authorization" in request.headers or "x-api-key" in request.headers
+    signed_in = has_credentials(request)
     viewer = authenticate(request, scopes=LIBRARY_READ).user.id if signed_in else None
     items, next_cursor = container().library.community(cursor, limit, query_of(request).get("q"), viewer)
     page: PublicImagePageBody = {"items": [public_json(s, liked=viewer is not None) for s in items],

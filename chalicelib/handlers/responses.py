@@ -4,7 +4,7 @@ serializer to) and the one function that builds it from domain objects, shared b
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired, cast
 
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
@@ -21,6 +21,9 @@ from ..domain.library import REPORT_REASONS, SharedImage
 from ..domain.model import Session
 from ..domain.operations import MAX_PADDING, OPERATIONS
 from ..domain.reports import GROUPINGS
+from ..domain.status import COMPONENT_IDS, IMPACT_NAMES, INCIDENT_STATES, Incident, incident_json
+from ..domain.status import HEALTH as STATUS_HEALTH
+from ..domain.support import AUTHORS, TICKET_STATUSES, SupportMessage, Ticket
 from ..domain.webhooks import DELIVERY_STATES, EVENT_TYPES, Delivery, WebhookEndpoint
 
 # A response carries exactly its documented fields: a test validates answers against the document.
@@ -752,6 +755,7 @@ class SettingsBody(TypedDict):
     signup_bonus: NotRequired[Annotated[int, Field(ge=0), described(
         "Absent until an admin sets it; the default applies")]]
     upload_quota_bytes: NotRequired[Annotated[int, Field(ge=0), described("Bytes of uploads one user may keep")]]
+    invite_only: NotRequired[Annotated[bool, described("Sign-up needs an invite code; absent means off")]]
 
 
 @with_config(CLOSED)
@@ -1123,6 +1127,8 @@ def settings_json(values: dict[str, Any]) -> SettingsBody:
         body["signup_bonus"] = values["signup_bonus"]
     if "upload_quota_bytes" in values:
         body["upload_quota_bytes"] = values["upload_quota_bytes"]
+    if "invite_only" in values:
+        body["invite_only"] = values["invite_only"]
     return body
 
 

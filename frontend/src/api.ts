@@ -4,6 +4,7 @@ export type User = Schemas['User'];
 export type Role = User['role'];
 /** The answer to sign-up, sign-in and refresh. */
 export type TokenPair = Schemas['Session'];
+export type EmailPreferences = Schemas['EmailPreferences'];
 type ErrorEnvelope = Schemas['Error'];
 
 export const NETWORK_ERROR = 'network_error';
@@ -252,6 +253,21 @@ export const api = {
   confirmTwoFactor: (code: string) => request<Schemas['RecoveryCodes']>('POST', '/me/2fa/confirm', { body: { code } }),
   disableTwoFactor: (code: string) => request<void>('DELETE', '/me/2fa', { body: { code } }),
   sessions: (signal?: AbortSignal) => request<Schemas['SignInSessionPage']>('GET', '/me/sessions', { signal }),
+  emailPreferences: (signal?: AbortSignal) => request<EmailPreferences>('GET', '/me/email-preferences', { signal }),
+  updateEmailPreferences: (body: JsonBody<'/v1/me/email-preferences', 'patch'>) =>
+    request<EmailPreferences>('PATCH', '/me/email-preferences', { body }),
+  // Signed in or not: without a session no Authorization header is sent, and the body names the address to answer.
+  openTicket: (body: JsonBody<'/v1/support/tickets', 'post'>) =>
+    request<Schemas['TicketCreated']>('POST', '/support/tickets', { body }),
+  tickets: (cursor?: string | null, signal?: AbortSignal) =>
+    request<Schemas['TicketPage']>('GET', `/support/tickets?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { signal }),
+  followUp: (ticketId: string, message: string) =>
+    request<Schemas['SupportMessage']>('POST', `/support/tickets/${encodeURIComponent(ticketId)}/messages`, { body: { message } }),
+  joinWaitlist: (email: string) => request<Schemas['Accepted']>('POST', '/waitlist', { body: { email }, auth: false }),
+  // Signed in or not: the entry is tagged with the user when there is a session.
+  sendFeedback: (body: JsonBody<'/v1/feedback', 'post'>) => request<Schemas['Accepted']>('POST', '/feedback', { body }),
+  unsubscribe: (token: string) =>
+    request<Schemas['Unsubscribed']>('POST', '/email-preferences/unsubscribe', { body: { token }, auth: false }),
   endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
   credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
   creditPacks: (signal?: AbortSignal) => request<Schemas['CreditPacks']>('GET', '/credits/packs', { signal, auth: false }),

@@ -27,6 +27,13 @@ const Community = lazy(() => import('./pages/Community').then((m) => m.Community
 const ApiKeys = lazy(() => import('./pages/ApiKeys').then((m) => m.ApiKeys, pageLoadFailed));
 const Webhooks = lazy(() => import('./pages/Webhooks').then((m) => m.Webhooks, pageLoadFailed));
 const VerifyEmail = lazy(() => import('./pages/VerifyEmail').then((m) => m.VerifyEmail, pageLoadFailed));
+const Unsubscribe = lazy(() => import('./pages/Unsubscribe').then((m) => m.Unsubscribe, pageLoadFailed));
+const Waitlist = lazy(() => import('./pages/Waitlist').then((m) => m.Waitlist, pageLoadFailed));
+const HelpCenter = lazy(() => import('./pages/Help').then((m) => m.HelpCenter, pageLoadFailed));
+const HelpArticle = lazy(() => import('./pages/Help').then((m) => m.HelpArticle, pageLoadFailed));
+const Changelog = lazy(() => import('./pages/Changelog').then((m) => m.Changelog, pageLoadFailed));
+const Contact = lazy(() => import('./pages/Contact').then((m) => m.Contact, pageLoadFailed));
+const Support = lazy(() => import('./pages/Support').then((m) => m.Support, pageLoadFailed));
 const DeveloperDocs = lazy(() => import('./pages/DeveloperDocs').then((m) => m.DeveloperDocs, pageLoadFailed));
 // The admin area: one chunk per section; the reports' chart library loads only with its chart.
 const AdminUsers = lazy(() => import('./pages/admin/Users').then((m) => m.AdminUsers, pageLoadFailed));
@@ -38,6 +45,11 @@ const AdminPacks = lazy(() => import('./pages/admin/Packs').then((m) => m.AdminP
 const AdminReports = lazy(() => import('./pages/admin/Reports').then((m) => m.AdminReports, pageLoadFailed));
 const AdminMetrics = lazy(() => import('./pages/admin/Metrics').then((m) => m.AdminMetrics, pageLoadFailed));
 const AdminAudit = lazy(() => import('./pages/admin/Audit').then((m) => m.AdminAudit, pageLoadFailed));
+const AdminSupport = lazy(() => import('./pages/admin/Support').then((m) => m.AdminSupport, pageLoadFailed));
+const AdminSupportTicket = lazy(() => import('./pages/admin/SupportTicket').then((m) => m.AdminSupportTicket, pageLoadFailed));
+const AdminStatus = lazy(() => import('./pages/admin/Status').then((m) => m.AdminStatus, pageLoadFailed));
+const AdminBeta = lazy(() => import('./pages/admin/Beta').then((m) => m.AdminBeta, pageLoadFailed));
+const AdminFeedback = lazy(() => import('./pages/admin/Feedback').then((m) => m.AdminFeedback, pageLoadFailed));
 const AdminCommunityReports = lazy(() =>
   import('./pages/admin/CommunityReports').then((m) => m.AdminCommunityReports, pageLoadFailed),
 );
@@ -53,6 +65,14 @@ export function App() {
           <Route path="/forgot-password" component={ForgotPassword} />
           <Route path="/reset-password" component={ResetPassword} />
           <Route path="/verify-email" component={VerifyEmail} />
+          <Route path="/unsubscribe" component={Unsubscribe} />
+          <Route path="/contact" component={Contact} />
+          <Route path="/help" component={HelpCenter} />
+          <Route path="/help/:slug" component={HelpArticle} />
+          <Route path="/changelog" component={Changelog} />
+          <Route path="/waitlist" component={Waitlist} />
+          <Route path="/support" component={Support} />
+          <Route path="/status" component={ServedElsewhere} />
           <Route path="/dashboard" component={Dashboard} />
           <Route path="/generate" component={Generate} />
           <Route path="/credits" component={BuyCredits} />
@@ -79,11 +99,23 @@ export function App() {
           <Route path="/admin/metrics" component={AdminMetrics} />
           <Route path="/admin/audit" component={AdminAudit} />
           <Route path="/admin/community-reports" component={AdminCommunityReports} />
+          <Route path="/admin/support" component={AdminSupport} />
+          <Route path="/admin/support/:id" component={AdminSupportTicket} />
+          <Route path="/admin/status" component={AdminStatus} />
+          <Route path="/admin/beta" component={AdminBeta} />
+          <Route path="/admin/feedback" component={AdminFeedback} />
           <Route default component={NotFound} />
         </Router>
       </Layout>
     </LocationProvider>
   );
+}
+
+/** /status is a static page of its own (frontend/status.html), so it loads while the API is down: a link to it
+ * followed inside the app loads it from the server instead. */
+function ServedElsewhere() {
+  useEffect(() => location.reload(), []);
+  return null;
 }
 
 /** A page's code failed to download (offline, or a new release replaced it): offer a reload. */

@@ -41,10 +41,16 @@ def unique_email(label: str) -> str:
     return f"fuzz-{label}-{uuid.uuid4().hex[:12]}@example.com"
 
 
+# A many-use invite code made once the admin is signed in: the admin run may switch invite-only sign-up on
+# (PATCH /v1/admin/settings), and the throwaway accounts must still be made after that.
+INVITE: list[str] = []
+
+
 def register(base_url: str, label: str) -> dict[str, Any]:
     """A new account with its email verified, so it holds the signup bonus."""
     email = unique_email(label)
-    session = api_call(base_url, "POST", "/v1/auth/register", {"email": email, "password": PASSWORD})
+    body = {"email": email, "password": PASSWORD, **({"invite_code": INVITE[0]} if INVITE else {})}
+    session = api_call(base_url, "POST", "/v1/auth/register", body)
     return {**session, "user": verify_through_outbox(base_url, email)}
 
 
@@ -104,6 +110,8 @@ def identities(fuzz_stack) -> dict[str, Identity]:
     keys = [api_call(fuzz_stack, "POST", "/v1/api-keys", {"name": f"fuzz {i}", "rate_limit_per_minute": 600},
                      token)["key"] for i in range(API_KEY_POOL)]
     admin = api_call(fuzz_stack, "POST", "/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    INVITE[:] = [api_call(fuzz_stack, "POST", "/v1/admin/invite-codes", {"uses": 100_000, "note": "fuzzing"},
+                          admin["access_token"])["code"]]
     return {
         "user": Identity("user", [{"Authorization": f"Bearer {token}"}], ids),
         "api_key": Identity("api_key", [{"X-API-Key": key} for key in keys], ids),

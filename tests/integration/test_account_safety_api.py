@@ -210,7 +210,7 @@ class HeldMailer:
         self.gate = threading.Event()
         self.sent: list[tuple[str, str, str]] = []
 
-    def send(self, to: str, subject: str, text: str) -> None:
+    def send(self, to: str, subject: str, text: str, **extra: object) -> None:
         self.gate.wait(timeout=30)
         self.sent.append((to, subject, text))
 

@@ -185,7 +185,7 @@ def test_failed_before_completed_credits_nothing_and_tells_the_user(api, fake_st
     assert balance(api, token) == BONUS
     payment = api.get(f"/v1/credits/payments/{stripe_session['id']}", token=token).json
     assert payment["status"] == "failed" and payment["failure_reason"]
-    [mail, _verification] = sent_emails()  # newest first
+    [mail, _welcome, _verification] = sent_emails()  # newest first
     assert mail["to"] == ["bank@example.com"] and "did not go through" in mail["subject"]
 
 

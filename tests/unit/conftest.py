@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.jinja_templates import JinjaEmailTemplates
 from chalicelib.adapters.jwt_tokens import JwtAccessTokens
 from chalicelib.adapters.pyotp_codes import PyOtpCodes
 from chalicelib.domain.accounts import AccountService
@@ -55,7 +56,7 @@ def make_service(store, clock, mailer, tokens):
             clock=clock,
             public_url="https://pixmint.example/",
             **{"mailer": mailer, "outbox": delivery, "codes": PyOtpCodes(), "email_key_secret": b"unit-test email key",
-               **kw},
+               "templates": JinjaEmailTemplates(), **kw},
         )
         delivery.drain = service.deliver_due_emails
         return service

@@ -264,7 +264,7 @@ def test_a_password_change_voids_every_reset_link(service, mailer):
 
 def test_a_failed_send_stays_in_the_outbox_and_is_retried_after_its_lease(make_service, mailer, store, clock):
     class Down:
-        def send(self, to, subject, text):
+        def send(self, to, subject, text, **extra):
             raise ConnectionError("SES is unreachable")
 
     service = make_service(mailer=Down())

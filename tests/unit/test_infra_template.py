@@ -117,7 +117,7 @@ def test_stage_config_sets_memory_timeouts_and_a_regional_api(templates):
         assert timeouts.pop("APIHandler") == 180
         assert timeouts == {"ProcessJobs": 300, "SweepGenerations": 120, "Migrate": 300, "Operations": 900,
                             "RetryS3Deletions": 30, "Housekeeping": 30, "DailyUsageReport": 30,
-                            "WeeklyUsageReport": 30, "PublishOperationalMetrics": 30}, stage
+                            "WeeklyUsageReport": 30, "PublishOperationalMetrics": 30, "HandleEmailEvents": 30}, stage
         assert props(template, "RestAPI")["EndpointConfiguration"] == "REGIONAL", stage  # CloudFront is the edge
 
 
@@ -471,6 +471,43 @@ def test_email_goes_out_through_a_verified_ses_identity(prod):
     assert identity == {"Fn::If": ["HasEmailDomain", ref("EmailDomain"), ref("EmailFrom")]}
     statement = props(prod, "SendEmailPolicy")["PolicyDocument"]["Statement"][0]
     assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": ref("EmailFrom")}}
+
+
+def test_email_goes_through_a_configuration_set_whose_bounces_and_complaints_reach_the_app(prod):
+    # Issue 22: every function sends through the set; its SNS destination feeds HandleEmailEvents, which suppresses.
+    for name, function in functions(prod).items():
+        assert function["Properties"]["Environment"]["Variables"]["PIXMINT_SES_CONFIGURATION_SET"] == \
+            ref("EmailConfigurationSet"), name
+    destination = props(prod, "EmailEventsDestination")
+    assert destination["ConfigurationSetName"] == ref("EmailConfigurationSet")
+    assert sorted(destination["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert destination["EventDestination"]["SnsDestination"]["TopicARN"] == ref("EmailEventsTopic")
+    [statement] = props(prod, "EmailEventsTopicPolicy")["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "ses.amazonaws.com"} and statement["Action"] == "sns:Publish"
+    events = functions(prod)["HandleEmailEvents"]["Properties"]["Events"]
+    assert [e["Properties"]["Topic"] for e in events.values() if e["Type"] == "SNS"] == \
+        [{"Fn::Sub": "${EmailEventsTopic}"}]
+    send = props(prod, "SendEmailPolicy")["PolicyDocument"]["Statement"][0]
+    assert "ses:SendRawEmail" in send["Action"]
+    assert {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
+                       "${EmailConfigurationSet}"} in send["Resource"]
+
+
+def test_the_status_page_is_a_page_of_its_own_whose_file_the_metrics_schedule_writes(prod):
+    # Issue 22: /status loads from the bucket without the app or the API; status/status.json is written beside it.
+    code = props(prod, "SpaRewriteFunction")["FunctionCode"]
+    cases = ["/status", "/status/", "/status/status.json", "/status.html", "/help/status"]
+    script = code + f"for (const uri of {json.dumps(cases)}) console.log(handler({{request: {{uri}}}}).uri);"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True, timeout=30).stdout
+    assert out.split() == ["/status.html", "/status.html", "/status/status.json", "/status.html", "/index.html"]
+    for name, function in functions(prod).items():
+        assert function["Properties"]["Environment"]["Variables"]["PIXMINT_STATUS_BUCKET"] == ref("FrontendBucket"), \
+            name
+    policy = props(prod, "StatusPagePolicy")
+    assert policy["Roles"] == [ref("PublishOperationalMetricsRole"), ref("ApiHandlerRole")]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == {"Fn::Sub": "${FrontendBucket.Arn}/status/*"}
+    assert '--exclude "status/*"' in (ROOT / "scripts" / "deploy").read_text(), "an upload must not delete the file"
 
 
 def test_the_sweeper_that_delivers_queued_emails_may_send_them(prod):

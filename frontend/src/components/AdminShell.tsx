@@ -17,9 +17,13 @@ const SECTIONS = [
   { href: '/admin/metrics', label: 'Metrics' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/community-reports', label: 'Community reports' },
+  { href: '/admin/support', label: 'Support' },
+  { href: '/admin/status', label: 'Status page' },
+  { href: '/admin/beta', label: 'Beta' },
+  { href: '/admin/feedback', label: 'Feedback' },
 ] as const;
 
-/** Every admin page: the admin guard, the section links and the page's own heading. */
+/** Every admin page: the admin guard, the section links, the page's own heading, and a word before unsaved changes are left. */
 export function AdminShell({ title, children }: { title: string; children: (user: User) => ComponentChildren }) {
   usePageTitle(`${title} · Admin`);
   const { path } = useLocation();

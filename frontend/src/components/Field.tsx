@@ -15,6 +15,9 @@ interface FieldProps {
   min?: number;
   max?: number;
   step?: number;
+  /** Makes it a multi-line text box of this many rows. */
+  rows?: number;
+  maxLength?: number;
   /** Overrides the keyboard a phone shows, e.g. 'numeric' for a one-time code. */
   inputMode?: 'text' | 'numeric';
   /** Shown under the input, e.g. what an amount buys. */
@@ -26,10 +29,21 @@ interface FieldProps {
 
 export function Field(props: FieldProps) {
   const { id, label, value, onValue, type = 'text', autoComplete, hint, error, required, inputRef, min, max, step, inputMode } = props;
-  const { children, after, afterId } = props;
+  const { children, after, afterId, rows, maxLength } = props;
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId, after ? afterId : undefined].filter(Boolean).join(' ') || undefined;
+  const shared = {
+    id,
+    name: id,
+    value,
+    maxLength,
+    required,
+    onInput: (event: Event) => onValue((event.currentTarget as HTMLInputElement | HTMLTextAreaElement).value),
+    'aria-required': required ? ('true' as const) : undefined,
+    'aria-invalid': error ? ('true' as const) : undefined,
+    'aria-describedby': describedBy,
+  };
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -38,26 +52,23 @@ export function Field(props: FieldProps) {
           {hint}
         </p>
       )}
-      <input
-        ref={inputRef}
-        id={id}
-        name={id}
-        // Preact's typings tie `type` to per-type attribute sets; these types share the ones used here.
-        type={type as 'text'}
-        value={value}
-        onInput={(event) => onValue(event.currentTarget.value)}
-        autoComplete={autoComplete}
-        min={min}
-        max={max}
-        step={step}
-        inputMode={inputMode ?? (type === 'number' ? 'numeric' : undefined)}
-        required={required}
-        aria-required={required ? 'true' : undefined}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy}
-        spellcheck={type === 'text' ? undefined : false}
-        autoCapitalize={type === 'text' ? undefined : 'none'}
-      />
+      {rows ? (
+        <textarea {...shared} rows={rows} />
+      ) : (
+        <input
+          {...shared}
+          ref={inputRef}
+          // Preact's typings tie `type` to per-type attribute sets; these types share the ones used here.
+          type={type as 'text'}
+          autoComplete={autoComplete}
+          min={min}
+          max={max}
+          step={step}
+          inputMode={inputMode ?? (type === 'number' ? 'numeric' : undefined)}
+          spellcheck={type === 'text' ? undefined : false}
+          autoCapitalize={type === 'text' ? undefined : 'none'}
+        />
+      )}
       {children}
       {error && (
         <p id={errorId} class="field-error">

@@ -21,7 +21,9 @@ export function Header() {
   const [menuOpen, setMenuOpen] = useState(false);
   const toggle = useRef<HTMLButtonElement>(null);
   const nav = useRef<HTMLElement>(null);
-  const signedIn = session.status === 'authenticated';
+  // A stored sign-in being restored gets the member header at once (its links work either way), so the page
+  // below does not jump down when the account arrives.
+  const signedIn = session.status === 'authenticated' || restoringSession();
 
   // A new page closes the menu.
   useEffect(() => setMenuOpen(false), [path, signedIn]);
@@ -78,7 +80,12 @@ export function Header() {
           <nav aria-label="Main" class="guest-nav">
             <ul class="nav-list">
               {link('/community', 'Community')}
-              {link('/developers', 'API docs')}
+              <li class="nav-optional">
+                <a href="/developers" aria-current={current('/developers')}>
+                  API docs
+                </a>
+              </li>
+              {link('/help', 'Help', path === '/help' || path.startsWith('/help/') ? 'page' : undefined)}
               {link('/signin', 'Sign in')}
               <li>
                 <a href="/signup" class="btn btn-primary btn-small" aria-current={current('/signup')}>
@@ -113,6 +120,8 @@ export function Header() {
             {link('/credits', 'Buy credits')}
             {link('/credits/transactions', 'Transactions')}
             {link('/developers/keys', 'API keys')}
+            {link('/help', 'Help', path === '/help' || path.startsWith('/help/') ? 'page' : undefined)}
+            {link('/support', 'Support')}
             {link('/settings', 'Settings')}
             {isAdmin && link('/admin', 'Admin', inAdmin ? ('page' as const) : undefined)}
           </ul>

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { FeedbackWidget } from './FeedbackWidget';
 import { Header } from './Header';
 import { ThemeSwitch } from './ThemeSwitch';
 import { VerifyEmailBanner } from './VerifyEmailBanner';
@@ -38,9 +39,14 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <div class={wide ? 'container container-wide footer-inner' : 'container footer-inner'}>
           <p>
             Pixmint · AI images, pay as you go · $1 = 100 credits · <a href="/community">Community</a> ·{' '}
-            <a href="/developers">API docs</a> · <a href="/terms">Terms</a> · <a href="/privacy">Privacy</a>
+            <a href="/developers">API docs</a> · <a href="/help">Help</a> · <a href="/changelog">What's new</a> ·{' '}
+            <a href="/status">Status</a> · <a href="/contact">Contact</a> ·{' '}
+            <a href="/terms">Terms</a> · <a href="/privacy">Privacy</a>
           </p>
-          <ThemeSwitch />
+          <div class="footer-actions">
+            <FeedbackWidget />
+            <ThemeSwitch />
+          </div>
         </div>
       </footer>
     </>

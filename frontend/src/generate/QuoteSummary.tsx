@@ -81,14 +81,14 @@ export function ShortNotes({ balance, short, shortfall }: { balance: number; sho
       {short && (
         <p id="short-note" class="alert alert-error" data-testid="insufficient-note">
           Your balance of {creditsText(balance)} isn't enough for this. <a href="/credits">Buy credits</a>, or choose fewer
-          images.
+          images. <a href="/help/pricing">How pricing works</a>
         </p>
       )}
       {shortfall && !short && (
         <div class="alert alert-error" role="alert" data-testid="insufficient-credits">
           <p>
             This costs {creditsText(shortfall.cost)}; your balance is {creditsText(shortfall.balance)}.{' '}
-            <a href="/credits">Buy credits</a>
+            <a href="/credits">Buy credits</a> · <a href="/help/pricing">How pricing works</a>
           </p>
         </div>
       )}

@@ -15,7 +15,8 @@ export function WithdrawnNotice({ suggestion, action, onAction, bare }: Withdraw
     <>
       <p>
         This model is no longer available.
-        {suggestion ? ` ${modelLabel(suggestion)} is the default model now.` : ''}
+        {suggestion ? ` ${modelLabel(suggestion)} is the default model now.` : ''}{' '}
+        <a href="/help/models-and-options">Why models go away</a>
       </p>
       {action && (
         <button type="button" class="btn btn-secondary btn-small" onClick={onAction} data-testid="use-default-model">

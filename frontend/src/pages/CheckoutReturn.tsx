@@ -97,9 +97,12 @@ function CheckoutReturnContent() {
             </button>
           )}
           {(phase === 'error' || status === 'failed' || status === 'expired') && (
-            <a href="/credits" class="btn btn-primary">
-              Back to Buy credits
-            </a>
+            <>
+              <a href="/credits" class="btn btn-primary">
+                Back to Buy credits
+              </a>
+              <a href="/help/credits-and-refunds">Payments and refunds, explained</a>
+            </>
           )}
           {status === 'paid' && (
             <a href="/dashboard" class="btn btn-primary">

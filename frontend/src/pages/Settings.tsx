@@ -12,6 +12,7 @@ import { Toast, useToast } from '../components/Toast';
 import { setFlash } from '../flash';
 import { describeError, requireFilled, useFormSubmit, type FormErrors } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
+import { EmailSection } from '../settings/EmailSection';
 import { SessionsSection } from '../settings/SessionsSection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
 import '../settings/settings.css';
@@ -49,6 +50,7 @@ function SettingsContent({ user }: { user: User }) {
       <PasswordForm onSaved={toast.show} />
       <TwoFactorSection user={user} onNotice={toast.show} />
       <SessionsSection onNotice={toast.show} />
+      <EmailSection onSaved={toast.show} />
       <section class="card settings-section" aria-labelledby="developer-title">
         <h2 id="developer-title">Developer API keys</h2>
         <p>

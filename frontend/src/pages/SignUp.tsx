@@ -11,7 +11,7 @@ import { usePageTitle } from '../hooks';
 import { generateHref, peekPendingPrompt, takePendingPrompt } from '../pendingPrompt';
 import './auth.css';
 
-const FIELDS = ['email', 'password', 'display_name'] as const;
+const FIELDS = ['email', 'password', 'display_name', 'invite_code'] as const;
 
 export function SignUp() {
   usePageTitle('Create your account');
@@ -20,6 +20,9 @@ export function SignUp() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
+  // From an invitation's link (/signup?invite=…); the field shows then, or once sign-up turns out to be invite-only.
+  const [invite, setInvite] = useState(() => new URLSearchParams(location.search).get('invite') ?? '');
+  const [askInvite, setAskInvite] = useState(invite !== '');
   const { advice, track } = usePasswordAdvice();
   const [waiting] = useState(peekPendingPrompt);
   const { busy, errors, run, formRef } = useFormSubmit(FIELDS);
@@ -29,7 +32,12 @@ export function SignUp() {
     void run(
       () => requireFilled({ email, password }, { email: 'Email', password: 'Password' }),
       async () => {
-        await track(() => signUp(email.trim(), password, displayName.trim() || undefined));
+        try {
+          await track(() => signUp(email.trim(), password, displayName.trim() || undefined, invite.trim() || undefined));
+        } catch (error) {
+          if (error instanceof ApiError && error.code === 'invite_required') setAskInvite(true);
+          throw error;
+        }
         const waiting = takePendingPrompt();
         route(waiting ? generateHref(waiting) : '/dashboard');
       },
@@ -75,6 +83,21 @@ export function SignUp() {
           onValue={setDisplayName}
           error={errors.fields.display_name}
         />
+        {askInvite && (
+          <Field
+            id="invite_code"
+            label="Invite code"
+            autoComplete="off"
+            hint="Pixmint is invite-only for now. No code yet?"
+            value={invite}
+            onValue={setInvite}
+            error={errors.fields.invite_code}
+          >
+            <p class="field-hint">
+              <a href="/waitlist">Join the waitlist</a> and we'll email you one.
+            </p>
+          </Field>
+        )}
         <p class="small-print muted">
           By creating an account you agree to the <a href="/terms">terms</a> and the{' '}
           <a href="/privacy">privacy policy</a>.
