@@ -6,8 +6,11 @@ from chalicelib.handlers import (
     api,
     api_keys,
     auth,
+    beta,
+    billing,
     cors,
     credits,
+    emails,
     generations,
     images,
     me,
@@ -40,4 +43,9 @@ app.register_blueprint(admin_reports.bp)
 app.register_blueprint(operations.bp)
 app.register_blueprint(openai_compat.bp)
 app.register_blueprint(webhook_endpoints.bp)
+app.register_blueprint(emails.bp)
+app.register_blueprint(support.bp)
+app.register_blueprint(status.bp)
+app.register_blueprint(beta.bp)
+app.register_blueprint(billing.bp)  # issue 18
 cors.register_preflight_routes(app)  # last: it adds OPTIONS beside every path registered above

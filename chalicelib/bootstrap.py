@@ -47,6 +47,11 @@ class Container:
     webhook_endpoints: Any = None
     openai_images: Any = None
     webhook_delivery: Any = None
+    email_preferences: Any = None
+    support: Any = None
+    status: Any = None
+    beta: Any = None
+    billing: Any = None
 
     def close(self) -> None:
         if self.emails is not None:
@@ -126,6 +131,15 @@ def payment_gateway(settings: Settings) -> Any:
     from .adapters.local_checkout import LocalTestCheckout
 
     return LocalTestCheckout(settings.public_url)
+
+
+def billing_gateway(settings: Settings) -> Any:
+    """Stripe Billing when a Stripe key is set; otherwise none, and subscriptions answer 503 (billing, issue 18)."""
+    if not settings.stripe_secret_key:
+        return None
+    from .adapters.stripe_billing import StripeBilling
+
+    return StripeBilling(settings.stripe_secret_key, settings.stripe_api_base)
 
 
 def image_providers(settings: Settings) -> dict[str, Any]:
@@ -249,7 +263,9 @@ def build_container(
     # Deliveries carry the API's own JSON for a generation and a ledger row.
     from .handlers.responses import entry_json, generation_json
 
-    events = WebhookEvents(clock, generation_json, entry_json)
+    events = LowBalanceWatch(WebhookEvents(clock, generation_json, entry_json), clock, emails)
+    from .domain.billing import BillingService, SubscriptionEvents  # billing (issue 18)
+
     credits = CreditService(
         uow=unit_of_work,
         gateway=payment_gateway(settings),
@@ -257,7 +273,11 @@ def build_container(
         public_url=settings.public_url,
         events=events,
         return_origins=settings.cors_origins,
+        outbox=emails,
+        subscriptions=SubscriptionEvents(),
     )
+    billing = BillingService(uow=unit_of_work, gateway=billing_gateway(settings), clock=clock,
+                             public_url=settings.public_url)
     webhook_secret = settings.stripe_webhook_secret or local_secret(settings, "stripe_webhook_secret", "whsec_local_")
 
     from .adapters.aws_storage import S3ImageStore, SqsJobQueue
@@ -291,6 +311,23 @@ def build_container(
     api_keys = ApiKeyService(uow=unit_of_work, clock=clock, gateway=gateway_keys, log=log,
                              known_models=lambda: {spec.id for spec, _, _ in generations.models()})
     admin = AdminService(uow=unit_of_work, clock=clock, events=events)
+    from .domain.emails import SUPPORT_REPLY
+    from .domain.support import SupportPolicy, SupportService
+
+
+    support = SupportService(unit_of_work, clock, settings.public_url, outbox=emails, events=events,
+                             policy=SupportPolicy(tickets_per_address=settings.support_tickets_per_address_per_hour))
+    accounts.email_delivery.compose_with(SUPPORT_REPLY, support.compose_reply)
+    from .domain.beta import BetaService
+    from .domain.emails import BETA_INVITATION
+
+    beta = BetaService(unit_of_work, clock, settings.public_url, outbox=emails)
+    accounts.email_delivery.compose_with(BETA_INVITATION, beta.compose_invitation)
+    from .domain.billing import failed_renewal_composer
+    from .domain.emails import PAYMENT_FAILED
+
+    accounts.email_delivery.compose_with(PAYMENT_FAILED, failed_renewal_composer(
+        accounts.email_delivery.composer_of(PAYMENT_FAILED), settings.public_url))
     from .adapters.postgres_reports import SqsQueueStats, reports_session
 
     reports = ReportService(
@@ -327,7 +364,8 @@ def build_container(
                      worker=worker, sweeper=sweeper, library=library, api_keys=api_keys, admin=admin, reports=reports,
                      webhook_secret=webhook_secret, emails=emails, webhook_endpoints=webhook_endpoints,
                      openai_images=openai_images, webhook_delivery=webhook_delivery,
-                     idempotency=IdempotencyService(unit_of_work, clock))
+                     idempotency=IdempotencyService(unit_of_work, clock), email_preferences=email_preferences,
+                     support=support, status=status, beta=beta, billing=billing)
 
 
 def _from_settings() -> Container:

@@ -617,6 +617,110 @@ PATHS["/v1/webhook-endpoints/{endpoint_id}/test"] = {"post": _op(
     "Send a webhook.test event now (retried like any other when it fails)", "webhooks", "202",
     _ref("WebhookDelivery"), errors=("404",), parameters=[_path("endpoint_id")])}
 
+
+# Launch kit (issue 22): email preferences and unsubscribe links.
+PATHS["/v1/me/email-preferences"] = {
+    "get": _op("Which optional emails you get, and whether your address is suppressed", "accounts", "200",
+               _ref("EmailPreferences"), errors=()),
+    "patch": _op("Turn optional emails on or off, or move the low-balance line", "accounts", "200",
+                 _ref("EmailPreferences"), _body(bodies.EmailPreferencesChange)),
+}
+PATHS["/v1/email-preferences/unsubscribe"] = {"post": _op(
+    "Follow an emailed unsubscribe link (no sign-in: the signed token names the account)", "accounts", "200",
+    _ref("Unsubscribed"), _body(bodies.UnsubscribeRequest), auth=False)}
+# The support desk.
+_TICKET_ID = [_path("ticket_id")]
+PATHS["/v1/support/tickets"] = {
+    "post": {**_op("Write to support (signed in, or with the email address to answer)", "support", "201",
+                   _ref("TicketCreated"), _body(bodies.TicketRequest), errors=("400", "401", "429"),
+                   description="No captcha: a few tickets an hour per client address, email address and account "
+                               "(429 with Retry-After beyond)."),
+             "security": [{}, {"bearer": []}, {"apiKey": []}]},
+    "get": _op("Your tickets and their conversations, the most recently active first", "support", "200",
+               _ref("TicketPage"), errors=("400",), parameters=PAGE_PARAMETERS),
+}
+PATHS["/v1/support/tickets/{ticket_id}/messages"] = {"post": _op(
+    "Write again in your ticket (it opens again)", "support", "201", _ref("SupportMessage"),
+    _body(bodies.SupportMessageRequest), errors=("400", "404"), parameters=_TICKET_ID)}
+PATHS["/v1/admin/support/tickets"] = {"get": _op(
+    "Support tickets, the most recently active first, each with its last message (admin)", "admin", "200",
+    _ref("TicketPage"), errors=("400",), parameters=[
+        {"name": "status", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": list(bodies.TICKET_STATUSES)}},
+        *PAGE_PARAMETERS])}
+PATHS["/v1/admin/support/tickets/{ticket_id}"] = {
+    "get": _op("A ticket with its conversation and its account's recent generations and payments (admin)", "admin",
+               "200", _ref("AdminTicket"), errors=("404",), parameters=_TICKET_ID),
+    "patch": _op("Open, mark answered or close a ticket (admin, audited)", "admin", "200", _ref("Ticket"),
+                 _body(bodies.TicketStatusChange), errors=("400", "404"), parameters=_TICKET_ID),
+}
+PATHS["/v1/admin/support/tickets/{ticket_id}/replies"] = {"post": _op(
+    "Answer a ticket; the reply is emailed (admin, audited)", "admin", "201", _ref("SupportMessage"),
+    _body(bodies.SupportReply), errors=("400", "404"), parameters=_TICKET_ID)}
+PATHS["/v1/admin/support/tickets/{ticket_id}/refunds"] = {"post": _op(
+    "Refund what a finished generation of the ticket's account cost: one generation_refund ledger row (admin, "
+    "audited)", "admin", "201", _ref("Transaction"), _body(bodies.SupportRefund), errors=("400", "404", "409"),
+    parameters=_TICKET_ID)}
+# The status page: incidents and the file the page reads (GET /status/status.json beside the page, not under /v1).
+PATHS["/v1/admin/status/incidents"] = {
+    "get": _op("Incidents, newest first (admin)", "admin", "200", _ref("IncidentPage"), errors=("400",),
+               parameters=PAGE_PARAMETERS),
+    "post": _op("Post an incident; the status page shows it at once (admin, audited)", "admin", "201", _ref("Incident"),
+                _body(bodies.IncidentRequest)),
+}
+PATHS["/v1/admin/status/incidents/{incident_id}/updates"] = {"post": _op(
+    "Add an update to an incident; resolved ends it (admin, audited)", "admin", "201", _ref("Incident"),
+    _body(bodies.IncidentUpdateRequest), errors=("400", "404"), parameters=[_path("incident_id")])}
+PATHS["/v1/admin/status/publish"] = {"post": _op(
+    "Check and publish the status page's file now, as the five-minute schedule does (admin)", "admin", "200",
+    _ref("StatusDocument"), errors=())}
+# The beta program.
+PATHS["/v1/waitlist"] = {"post": _op(
+    "Join the waitlist (202 whether or not the address was on it already)", "beta", "202", _ref("Accepted"),
+    _body(bodies.WaitlistRequest), auth=False, errors=("400", "429"))}
+PATHS["/v1/feedback"] = {"post": {**_op(
+    "Send feedback from the widget on every page (signed in or not)", "beta", "202", _ref("Accepted"),
+    _body(bodies.FeedbackRequest), errors=("400", "401", "429")), "security": [{}, {"bearer": []}, {"apiKey": []}]}}
+PATHS["/v1/admin/waitlist"] = {"get": _op(
+    "The waitlist: pending addresses oldest first, approved or joined ones newest first (admin)", "admin", "200",
+    _ref("WaitlistPage"), errors=("400",), parameters=[
+        {"name": "status", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": list(WAITLIST_STATES)}}, *PAGE_PARAMETERS])}
+PATHS["/v1/admin/waitlist/approve"] = {"post": _op(
+    "Approve waitlisted addresses in a batch: each gets a single-use invite code by email (admin, audited)", "admin",
+    "200", _ref("WaitlistPage"), _body(bodies.WaitlistApproval))}
+PATHS["/v1/admin/invite-codes"] = {
+    "get": _op("Invite codes, newest first (admin)", "admin", "200", _ref("InviteCodePage"), errors=("400",),
+               parameters=PAGE_PARAMETERS),
+    "post": _op("Make an invite code for one or many sign-ups, with an expiry (admin, audited)", "admin", "201",
+                _ref("InviteCode"), _body(bodies.InviteCodeRequest)),
+}
+PATHS["/v1/admin/invite-codes/{code_id}"] = {"delete": _op(
+    "Withdraw an invite code; accounts made with it stay (admin, audited)", "admin", "204", None, errors=("404",),
+    parameters=[_path("code_id")])}
+PATHS["/v1/admin/feedback"] = {"get": _op(
+    "Feedback widget entries, newest first, from one page when given (admin)", "admin", "200", _ref("FeedbackPage"),
+    errors=("400",), parameters=[{"name": "page", "in": "query", "required": False,
+                                  "schema": {"type": "string", "maxLength": 300}}, *PAGE_PARAMETERS])}
+# END launch kit
+# Billing (issue 18): plans and subscriptions.
+PATHS["/v1/billing/plans"] = {"get": _op("The subscription plans on sale, in display order", "billing", "200",
+                                         _ref("Plans"), auth=False, errors=())}
+PATHS["/v1/billing/subscription"] = {
+    "post": _op("Subscribe to a plan: a Stripe Checkout in subscription mode (409 while one is live)", "billing",
+                "201", _ref("Checkout"), _body(bodies.SubscriptionRequest), errors=("400", "409", "503"),
+                api_key=False),
+    "get": _op("Your subscription: plan, status, renewal date (404 when none)", "billing", "200",
+               _ref("Subscription"), errors=("404",)),
+    "patch": _op("Switch plan (from the next invoice on) or cancel at the period's end", "billing", "200",
+                 _ref("Subscription"), _body(bodies.SubscriptionChangeRequest), errors=("400", "404", "503"),
+                 api_key=False),
+}
+PATHS["/v1/billing/portal"] = {"post": _op(
+    "Open the Stripe Customer Portal: change card, switch or cancel (404 before a first subscription)", "billing",
+    "201", _ref("Portal"), errors=("404", "503"), api_key=False)}
+# END billing
+
 def _blank_reads_as_absent(parameter: dict[str, Any]) -> dict[str, Any]:
     """An optional query parameter sent empty (?status=&q= from a cleared filter) means "not given"; limit excepted."""
     if parameter["in"] != "query" or parameter["required"] or parameter["name"] == "limit":

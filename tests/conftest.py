@@ -30,7 +30,7 @@ os.environ.update(TEST_ENV)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 JWT_SECRET = "test-secret-" + "x" * 40
 SEEDED_TABLES = {"schema_migrations", "credit_packs", "models", "prices", "model_rates", "settings", "style_presets",
-                 "prompt_templates"}
+                 "prompt_templates", "plans"}
 
 
 @pytest.fixture(scope="session")

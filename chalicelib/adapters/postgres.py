@@ -545,6 +545,14 @@ class PostgresUnitOfWork:
         self.admin = PostgresAdmin(self._conn)
         self.flags = PostgresAccountFlags(self._conn)
         self.webhooks = PostgresWebhooks(self._conn, self._sealer)
+        self.email_preferences = PostgresEmailPreferences(self._conn)
+        self.email_suppressions = PostgresEmailSuppressions(self._conn)
+        self.support = PostgresSupport(self._conn)
+        self.status = PostgresStatus(self._conn)
+        self.beta = PostgresBeta(self._conn)
+        from .postgres_billing import PostgresSubscriptions  # billing (issue 18)
+
+        self.subscriptions = PostgresSubscriptions(self._conn)
         return self
 
     def commit(self) -> None:

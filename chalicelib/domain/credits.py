@@ -21,7 +21,7 @@ MIN_CUSTOM_CENTS = 500
 MAX_CUSTOM_CENTS = 50_000
 CREDITING_KINDS = ("purchase", "generation_refund", "signup_bonus", "admin_grant")
 LEDGER_KINDS = ("purchase", "generation", "generation_refund", "signup_bonus", "admin_grant", "admin_debit",
-                "payment_refund", "dispute")
+                "payment_refund", "dispute", "subscription_grant", "referral_reward", "credit_expiry", "team_transfer")
 PAYMENT_STATUSES = ("open", "processing", "paid", "failed", "expired", "refunded", "partially_refunded", "disputed")
 
 
@@ -156,10 +156,13 @@ class CreditService:
     """Balances, packs, checkout and Stripe events; each use case is one transaction."""
 
     def __init__(self, uow: Callable[[], CreditsUnitOfWork], gateway: PaymentGateway, clock: Any,
-                 notify: Callable[[str, str, str], None], user_email: Callable[[str], str | None],
-                 public_url: str, events: Any = None, return_origins: tuple[str, ...] = ()) -> None:
+                 public_url: str, events: Any = None, return_origins: tuple[str, ...] = (),
+                 outbox: OutboxWaker | None = None, subscriptions: Any = None) -> None:
         """events: records credits.purchased for webhooks in the transaction that credits the purchase;
-        return_origins: the site's origins a checkout may return to, the one it started from (else public_url)."""
+        return_origins: the site's origins a checkout may return to, the one it started from (else public_url);
+        outbox: told when a receipt or a failed-payment email was queued; subscriptions: the SubscriptionEvents that
+        apply subscription and invoice events in the same transaction (billing, issue 18)."""
+        self._subscriptions = subscriptions
         self._return_origins = return_origins
         self._uow = uow
         self._events = events
@@ -279,16 +282,17 @@ class CreditService:
             if not uow.payments.record_event(event_id, event_type, now):
                 return "duplicate"
             handler = handlers.get(event_type)
-            outcome = handler(uow, obj, event_id, event_type, now, notices) if handler else "ignored"
+            if self._subscriptions is not None and self._subscriptions.handles(event_type):
+                outcome = self._subscriptions.apply(uow, event, now, notices)
+            elif self._subscriptions is not None and event_type == "checkout.session.completed" \
+                    and obj.get("mode") == "subscription":
+                outcome = self._subscriptions.session_completed(uow, obj, now)
+            else:
+                outcome = handler(uow, obj, event_id, event_type, now, notices) if handler else "ignored"
             uow.commit()
-        for user_id, subject, text in notices:
-            self._tell(user_id, subject, text)
+        if notices and self._outbox is not None:
+            self._outbox.wake()
         return outcome
-
-    def _tell(self, user_id: str, subject: str, text: str) -> None:
-        email = self._user_email(user_id)
-        if email:
-            self._notify(email, subject, text)
 
     def _session_completed(self, uow: CreditsUnitOfWork, session: dict, event_id: str, event_type: str,
                            now: datetime, notices: list) -> str:
@@ -363,6 +367,10 @@ class CreditService:
             return "ignored"
         uow.payments.lock_intent(intent)
         payment = uow.payments.lock_by_intent(intent)
+        if payment is None and self._subscriptions is not None:
+            outcome = self._subscriptions.refund(uow, intent, refunded, now)
+            if outcome is not None:
+                return str(outcome)
         if payment is None or not payment.credited:
             uow.payments.add_adjustment(intent, refunded, False, now)
             return "deferred"
@@ -376,6 +384,10 @@ class CreditService:
             return "ignored"
         uow.payments.lock_intent(intent)
         payment = uow.payments.lock_by_intent(intent)
+        if payment is None and self._subscriptions is not None:
+            outcome = self._subscriptions.dispute(uow, intent, now)
+            if outcome is not None:
+                return str(outcome)
         if payment is None or not payment.credited:
             uow.payments.add_adjustment(intent, 0, True, now)
             return "deferred"

@@ -1358,3 +1358,245 @@ class WebhookSender(Protocol):
     def send(self, url: str, message_id: str, timestamp: datetime, body: str, secret: str) -> SendResult:
         """POSTs one signed delivery; never raises for what the receiver or the network did."""
         ...
+
+
+# Launch kit (issue 22): emails people read
+
+
+class EmailTemplates(Protocol):
+    """Renders an email kind's templates."""
+
+    def render(self, template: str, facts: Mapping[str, Any]) -> tuple[str, str]:
+        """(plain text, HTML) of the named template with these facts; HTML escapes every fact it shows."""
+        ...
+
+
+class EmailPreferenceStore(Protocol):
+    """Each user's choices about optional email, in the caller's transaction."""
+
+    def get(self, user_id: str) -> EmailPreferences:
+        """The user's preferences; the defaults when they never chose."""
+        ...
+
+    def save(self, user_id: str, preferences: EmailPreferences, now: datetime) -> EmailPreferences:
+        """Stores the preferences and returns them."""
+        ...
+
+    def set_low_notified(self, user_id: str, notified: bool, now: datetime) -> bool:
+        """Flips the low-balance flag; False when it already had that value (another transaction flipped it)."""
+        ...
+
+
+class EmailSuppressions(Protocol):
+    """Addresses nothing is sent to any more (a permanent bounce, a complaint), in the caller's transaction."""
+
+    def add(self, address: str, reason: str, detail: str, now: datetime) -> bool:
+        """Suppresses the address (compared in lower case); False when it was suppressed already."""
+        ...
+
+    def is_suppressed(self, address: str) -> bool:
+        """Whether the address is suppressed."""
+        ...
+
+    def remove(self, address: str) -> bool:
+        """Lifts a suppression; False when there was none."""
+        ...
+
+
+class SupportDesk(Protocol):
+    """Support tickets, their conversations and the contact form's throttle counts, in the caller's transaction."""
+
+    def lock_sender(self, ip: str) -> None:
+        """Serialises the tickets of one client address until the transaction ends."""
+        ...
+
+    def recent_tickets(self, since: datetime, ip: str | None = None, email: str | None = None,
+                       user_id: str | None = None) -> builtins.list[datetime]:
+        """When tickets were opened since then from the address, by the email address or by the account."""
+        ...
+
+    def recent_customer_messages(self, user_id: str, since: datetime) -> builtins.list[datetime]:
+        """When the account wrote messages since then."""
+        ...
+
+    def add_ticket(self, user_id: str | None, email: str, subject: str, page: str | None, ip: str,
+                   now: datetime) -> Ticket:
+        """Opens a ticket without messages."""
+        ...
+
+    def add_message(self, ticket_id: str, author: str, author_id: str | None, author_name: str, body: str,
+                    now: datetime) -> SupportMessage:
+        """Adds a message to the conversation and marks the ticket active now."""
+        ...
+
+    def set_status(self, ticket_id: str, status: str, now: datetime) -> bool:
+        """Sets the ticket's status; False when there is no such ticket."""
+        ...
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        """The ticket with its conversation, oldest message first."""
+        ...
+
+    def for_user(self, user_id: str, before: tuple[datetime, str] | None, limit: int) -> builtins.list[Ticket]:
+        """The account's tickets with their conversations, the most recently active first."""
+        ...
+
+    def queue(self, status: str | None, before: tuple[datetime, str] | None, limit: int) -> builtins.list[Ticket]:
+        """Tickets with the status (any when None), the most recently active first, each with its last message."""
+        ...
+
+    def message(self, message_id: int) -> tuple[SupportMessage, Ticket] | None:
+        """A message and its ticket (without the conversation)."""
+        ...
+
+    def refund_rest(self, generation_id: str, user_id: str) -> int:
+        """Marks a finished generation of the user refunded in full; returns the credits that added (0: none)."""
+        ...
+
+
+class StatusFile(Protocol):
+    """The status page's published file, which the page reads without the API."""
+
+    def write(self, document: dict[str, Any]) -> None:
+        """Replaces the file."""
+        ...
+
+    def read(self) -> dict[str, Any] | None:
+        """The file as last written, None when there is none."""
+        ...
+
+
+class StatusRecords(Protocol):
+    """Daily check counts, incidents and the payments' health, in the caller's transaction."""
+
+    def record(self, day: date, component: str, status: str) -> None:
+        """Counts one check of the component on that day."""
+        ...
+
+    def samples(self, since: date) -> builtins.list[DaySample]:
+        """Every component's daily counts from that day on."""
+        ...
+
+    def payment_health(self, stale_before: datetime, since: datetime) -> PaymentHealth:
+        """Checkouts still open from before stale_before, and payments paid or failed since then."""
+        ...
+
+    def add_incident(self, title: str, impact: str, components: tuple[str, ...], status: str,
+                     now: datetime) -> Incident:
+        """Opens an incident without updates."""
+        ...
+
+    def add_update(self, incident_id: str, status: str, message: str, now: datetime) -> None:
+        """Adds one message to the incident's timeline."""
+        ...
+
+    def set_incident_status(self, incident_id: str, status: str, now: datetime) -> None:
+        """Moves the incident on; resolved sets its end."""
+        ...
+
+    def incident(self, incident_id: str) -> Incident | None:
+        """The incident with its timeline."""
+        ...
+
+    def incidents(self, limit: int, offset: int = 0) -> builtins.list[Incident]:
+        """Incidents newest first."""
+        ...
+
+    def incidents_since(self, resolved_after: datetime) -> builtins.list[Incident]:
+        """Open incidents, and those resolved after then."""
+        ...
+
+
+# Billing (issue 18): plans, subscriptions and their invoices
+
+if TYPE_CHECKING:
+    from .billing import Plan, Subscription, SubscriptionChange, SubscriptionCheckoutOrder, SubscriptionInvoice
+
+
+class Subscriptions(Protocol):
+    """Plans, our subscriptions and their invoices, in the caller's transaction."""
+
+    def plans(self) -> builtins.list[Plan]:
+        """The active plans in display order."""
+        ...
+
+    def plan(self, plan_id: str) -> Plan | None:
+        """A plan, active or not (invoices of retired plans still name them)."""
+        ...
+
+    def add(self, reference: str, user_id: str, plan_id: str, checkout_session_id: str, checkout_url: str,
+            now: datetime) -> Subscription:
+        """Stores a subscription whose checkout has just opened."""
+        ...
+
+    def current(self, user_id: str) -> Subscription | None:
+        """The user's newest subscription that got past its checkout."""
+        ...
+
+    def customer_of(self, user_id: str) -> str | None:
+        """The user's Stripe customer, once a subscription has one."""
+        ...
+
+    def lock(self, subscription_id: str) -> Subscription | None:
+        """A subscription by our id, its row locked for the rest of the transaction."""
+        ...
+
+    def lock_by_session(self, checkout_session_id: str) -> Subscription | None:
+        """The subscription of a checkout session, locked."""
+        ...
+
+    def lock_by_reference(self, reference: str) -> Subscription | None:
+        """The subscription whose reference Stripe's metadata carries, locked."""
+        ...
+
+    def lock_by_stripe_id(self, stripe_subscription_id: str) -> Subscription | None:
+        """The subscription of Stripe's subscription id, locked."""
+        ...
+
+    def save(self, subscription: Subscription, now: datetime) -> None:
+        """Saves the mutable fields."""
+        ...
+
+    def lock_invoice(self, invoice_id: str) -> SubscriptionInvoice | None:
+        """A stored invoice, locked."""
+        ...
+
+    def lock_invoice_by_intent(self, payment_intent_id: str) -> SubscriptionInvoice | None:
+        """The stored invoice a payment intent paid, locked."""
+        ...
+
+    def save_invoice(self, invoice: SubscriptionInvoice, now: datetime) -> None:
+        """Stores the invoice or saves its mutable fields."""
+        ...
+
+    def invoices_due(self, now: datetime, limit: int) -> builtins.list[str]:
+        """Ids of paid invoices with months left whose next month may have begun."""
+        ...
+
+
+class BillingUnitOfWork(CreditsUnitOfWork, Protocol):
+    """The credits' unit of work with the subscriptions too (the app's unit of work has both)."""
+
+    @property
+    def subscriptions(self) -> Subscriptions:
+        """Plans, subscriptions and invoices, in this transaction."""
+        ...
+
+    def __enter__(self) -> BillingUnitOfWork: ...
+
+
+class BillingGateway(Protocol):
+    """Stripe Billing: subscription checkout, the Customer Portal and subscription changes."""
+
+    def create_subscription_checkout(self, order: SubscriptionCheckoutOrder, idempotency_key: str) -> CheckoutSession:
+        """A hosted checkout in subscription mode; raises Unavailable when the provider fails."""
+        ...
+
+    def portal_url(self, customer_id: str, return_url: str) -> str:
+        """A Customer Portal session's URL for the customer; raises Unavailable when the provider fails."""
+        ...
+
+    def change_subscription(self, change: SubscriptionChange, idempotency_key: str) -> None:
+        """Switches the price (from the next invoice, no proration) and/or sets cancel-at-period-end; raises
+        Unavailable when the provider fails."""
+        ...

@@ -539,3 +539,133 @@ def invalid_request(invalid: ValidationError) -> errors.InvalidRequest:
 
 _BOUNDS = {"greater_than_equal": ("at least", "minimum"), "greater_than": ("more than", "minimum"),
            "less_than_equal": ("at most", "maximum"), "less_than": ("less than", "maximum")}
+
+
+# ------------------------------------------------------------------------------------------------ launch kit (issue 22)
+
+
+class EmailPreferencesChange(Body):
+    """PATCH /v1/me/email-preferences: at least one of the optional emails' switches, or the low-balance line."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    low_balance: bool | None = None
+    product_news: bool | None = None
+    low_balance_threshold: Annotated[int, Field(ge=LOW_BALANCE_THRESHOLD[0], le=LOW_BALANCE_THRESHOLD[1],
+                                                description="Email when the balance goes under this"), Whole] | None \
+        = None
+
+
+class UnsubscribeRequest(Body):
+    """POST /v1/email-preferences/unsubscribe: the token of an emailed unsubscribe link."""
+
+    token: Token
+
+
+SupportText = Annotated[str, Field(min_length=1, max_length=MAX_SUPPORT_MESSAGE)]
+
+
+class TicketRequest(Body):
+    """POST /v1/support/tickets: signed in, or with the email address to answer."""
+
+    subject: Annotated[str, Field(min_length=1, max_length=MAX_SUPPORT_SUBJECT)]
+    message: SupportText
+    email: Email | None = None
+    page: Annotated[str, Field(max_length=MAX_SUPPORT_PAGE, description="Where the writer was, e.g. /generate")] \
+        | None = None
+    website: Annotated[str, Field(max_length=MAX_TEXT, description="Leave empty: people never see this field; bots "
+                                                                   "fill it in")] | None = None
+
+
+class SupportMessageRequest(Body):
+    """POST /v1/support/tickets/{id}/messages: the customer writes again."""
+
+    message: SupportText
+
+
+class SupportReply(Body):
+    """POST /v1/admin/support/tickets/{id}/replies: the answer, emailed; close ends the conversation."""
+
+    message: SupportText
+    close: bool | None = None
+
+
+class TicketStatusChange(Body):
+    """PATCH /v1/admin/support/tickets/{id}."""
+
+    status: Literal[TICKET_STATUSES]  # type: ignore[valid-type]
+
+
+class SupportRefund(Body):
+    """POST /v1/admin/support/tickets/{id}/refunds: a finished generation of the ticket's account."""
+
+    generation_id: Annotated[str, Field(max_length=100), documented(format="uuid")]
+
+
+class IncidentRequest(Body):
+    """POST /v1/admin/status/incidents: what readers of the status page are told first."""
+
+    title: Annotated[str, Field(min_length=1, max_length=STATUS_MAX_TITLE)]
+    components: Annotated[list[Literal[STATUS_COMPONENT_IDS]], Field(min_length=1, max_length=3)]  # type: ignore[valid-type]
+    impact: Literal[STATUS_IMPACTS]  # type: ignore[valid-type]
+    message: Annotated[str, Field(min_length=1, max_length=STATUS_MAX_UPDATE)]
+
+
+class IncidentUpdateRequest(Body):
+    """POST /v1/admin/status/incidents/{id}/updates: resolved ends the incident."""
+
+    status: Literal[STATUS_INCIDENT_STATES]  # type: ignore[valid-type]
+    message: Annotated[str, Field(min_length=1, max_length=STATUS_MAX_UPDATE)]
+
+
+class WaitlistRequest(Body):
+    """POST /v1/waitlist."""
+
+    email: Email
+
+
+class FeedbackRequest(Body):
+    """POST /v1/feedback: from the widget on every page, signed in or not."""
+
+    page: Annotated[str, Field(min_length=1, max_length=BETA_MAX_PAGE, description="The path it was sent from")]
+    message: Annotated[str, Field(min_length=1, max_length=BETA_MAX_FEEDBACK)]
+    rating: Annotated[int, Field(ge=1, le=5), Whole] | None = None
+
+
+class WaitlistApproval(Body):
+    """POST /v1/admin/waitlist/approve: the entries named, or the `count` oldest pending ones."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["ids"]}, {"required": ["count"]}]})
+
+    ids: Annotated[list[Annotated[str, Field(max_length=100), documented(format="uuid")]],
+                   Field(min_length=1, max_length=BETA_MAX_BATCH)] | None = None
+    count: Annotated[int, Field(ge=1, le=BETA_MAX_BATCH), Whole] | None = None
+
+
+class InviteCodeRequest(Body):
+    """POST /v1/admin/invite-codes."""
+
+    uses: Annotated[int, Field(ge=1, le=BETA_MAX_USES, description="How many accounts may sign up with it"), Whole]
+    expires_at: Annotated[str | None, Field(max_length=100, description="RFC 3339 with a zone; never, without it"),
+                          documented(format="date-time")] = None
+    note: Annotated[str, Field(max_length=BETA_MAX_NOTE, description="For admins: who it is for")] | None = None
+
+
+# ------------------------------------------------------------------------------------------------ billing (issue 18)
+
+
+class SubscriptionRequest(Body):
+    """POST /v1/billing/subscription: the plan to subscribe to (a Stripe Checkout in subscription mode)."""
+
+    plan_id: Annotated[str, Field(min_length=1, max_length=63)]
+
+
+class SubscriptionChangeRequest(Body):
+    """PATCH /v1/billing/subscription: a new plan from the next invoice on, and/or cancelling at the period's end."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["plan_id"]},
+                                                           {"required": ["cancel_at_period_end"]}]})
+
+    plan_id: Annotated[str, Field(min_length=1, max_length=63)] | None = None
+    cancel_at_period_end: bool | None = None
+# END billing

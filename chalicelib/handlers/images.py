@@ -315,8 +315,10 @@ def report(slug: str) -> Response:
 
 @bp.schedule(Rate(1, unit=Rate.HOURS))
 def housekeeping(event: Any) -> dict[str, int]:
-    """Deletes uploads no generation used within a day, and throttle records no limit reads any more."""
+    """Deletes uploads no generation used within a day, and throttle records no limit reads any more; grants the
+    months of yearly subscriptions that have begun (billing, issue 18)."""
     services = container()
-    result = {**services.library.sweep_uploads(), **services.api_keys.prune_throttle_records()}
+    result = {**services.library.sweep_uploads(), **services.api_keys.prune_throttle_records(),
+              **services.billing.grant_due_months()}
     logger.info("housekeeping", extra=result)
     return result

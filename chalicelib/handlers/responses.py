@@ -12,8 +12,12 @@ from typing_extensions import TypedDict
 from ..domain.accounts import DEFAULT_DISPLAY_NAME, PUBLIC_HANDLE_PATTERN
 from ..domain.admin import AuditEntry, UserSummary
 from ..domain.api_keys import SCOPES, ApiKey
+from ..domain.beta import WAITLIST_STATES, FeedbackEntry, InviteCode, WaitlistEntry
+from ..domain.billing import PLAN_INTERVALS, SUBSCRIPTION_STATUSES, Subscription
+from ..domain.billing import Plan as BillingPlan
 from ..domain.catalogue import BACKGROUNDS, OUTPUT_FORMATS, PRICE_BASES, RATE_UNITS, ModelSpec, Price, Rate
 from ..domain.credits import LEDGER_KINDS, PAYMENT_STATUSES, LedgerEntry, Payment
+from ..domain.emails import LOW_BALANCE_THRESHOLD, OPTIONAL_CATEGORIES, UNSUBSCRIBE_ALL, EmailPreferences
 from ..domain.generation import FAILURE_CODES, STATUSES, Generation, ImageRecord
 from ..domain.generation_requests import Plan
 from ..domain.imaging import OUTPUT_TYPES
@@ -1229,3 +1233,333 @@ def delivery_json(delivery: Delivery) -> WebhookDeliveryBody:
         "delivered_at": _moment(delivery.delivered_at), "failed_at": _moment(delivery.failed_at),
         "created_at": rfc3339(delivery.created_at),
     }
+
+
+# --- launch kit (issue 22) ---
+
+
+@with_config(CLOSED)
+class EmailPreferencesBody(TypedDict):
+    """What optional email the user gets; receipts and security emails always go out."""
+
+    low_balance: Annotated[bool, described("An email when the balance goes under low_balance_threshold")]
+    product_news: Annotated[bool, described("Now and then, what is new in Pixmint")]
+    low_balance_threshold: Annotated[int, Field(ge=LOW_BALANCE_THRESHOLD[0], le=LOW_BALANCE_THRESHOLD[1])]
+    suppressed: Annotated[bool, described("Mail to this address bounced or was reported as spam, so nothing is sent "
+                                          "to it any more")]
+
+
+@with_config(CLOSED)
+class UnsubscribedBody(TypedDict):
+    """What an unsubscribe link turned off."""
+
+    category: Literal[(*OPTIONAL_CATEGORIES, UNSUBSCRIBE_ALL)]  # type: ignore[valid-type]
+
+
+RESPONSE_MODELS.update({"EmailPreferences": EmailPreferencesBody, "Unsubscribed": UnsubscribedBody})
+
+
+def email_preferences_json(preferences: EmailPreferences, suppressed: bool) -> EmailPreferencesBody:
+    return {"low_balance": preferences.low_balance, "product_news": preferences.product_news,
+            "low_balance_threshold": preferences.low_balance_threshold, "suppressed": suppressed}
+
+
+@with_config(CLOSED)
+class SupportMessageBody(TypedDict):
+    """One message of a support conversation."""
+
+    id: str
+    author: Literal[AUTHORS]  # type: ignore[valid-type]
+    author_name: Annotated[str, described("The customer's name or address, or who in support answered")]
+    body: str
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class TicketBody(TypedDict):
+    """A conversation with support; the queue lists each ticket with its last message only."""
+
+    id: str
+    subject: str
+    status: Literal[TICKET_STATUSES]  # type: ignore[valid-type]
+    email: Annotated[str, described("Where replies are emailed")]
+    page: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    messages: list[SupportMessageBody]
+
+
+@with_config(CLOSED)
+class TicketCreatedBody(TypedDict):
+    """A ticket just opened."""
+
+    id: str
+    status: Literal["open"]
+
+
+@with_config(CLOSED)
+class TicketAccountBody(TypedDict):
+    """The account a ticket belongs to, with what support needs to see what happened."""
+
+    user: AdminUserBody
+    matched_by: Annotated[Literal["account", "email"], described(
+        "account: written while signed in; email: only the address matches this account")]
+    generations: Annotated[list[GenerationBody], described("The most recent ten")]
+    payments: Annotated[list[PaymentBody], described("The most recent ten")]
+
+
+@with_config(CLOSED)
+class AdminTicketBody(TicketBody):
+    """A ticket as support works on it."""
+
+    account: TicketAccountBody | None
+
+
+@with_config(CLOSED)
+class TicketPageBody(TypedDict):
+    """A page of tickets."""
+
+    items: list[TicketBody]
+    next_cursor: str | None
+
+
+RESPONSE_MODELS.update({"SupportMessage": SupportMessageBody, "Ticket": TicketBody, "TicketCreated": TicketCreatedBody,
+                        "AdminTicket": AdminTicketBody, "TicketPage": TicketPageBody})
+
+
+def support_message_json(message: SupportMessage) -> SupportMessageBody:
+    return {"id": str(message.id), "author": message.author, "author_name": message.author_name,
+            "body": message.body, "created_at": rfc3339(message.created_at)}
+
+
+def ticket_json(ticket: Ticket) -> TicketBody:
+    return {"id": ticket.id, "subject": ticket.subject, "status": ticket.status, "email": ticket.email,
+            "page": ticket.page, "created_at": rfc3339(ticket.created_at), "updated_at": rfc3339(ticket.updated_at),
+            "messages": [support_message_json(m) for m in ticket.messages]}
+
+
+@with_config(CLOSED)
+class IncidentUpdateBody(TypedDict):
+    """One message of an incident's timeline."""
+
+    id: str
+    status: Literal[INCIDENT_STATES]  # type: ignore[valid-type]
+    message: str
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class IncidentBody(TypedDict):
+    """An incident on the status page; minor shows its components degraded, major down."""
+
+    id: str
+    title: str
+    impact: Literal[IMPACT_NAMES]  # type: ignore[valid-type]
+    components: list[Literal[COMPONENT_IDS]]  # type: ignore[valid-type]
+    status: Literal[INCIDENT_STATES]  # type: ignore[valid-type]
+    created_at: Timestamp
+    updated_at: Timestamp
+    resolved_at: MaybeTimestamp
+    updates: Annotated[list[IncidentUpdateBody], described("Oldest first")]
+
+
+@with_config(CLOSED)
+class StatusDayBody(TypedDict):
+    """One day of a component's uptime."""
+
+    date: Annotated[str, Field(json_schema_extra={"format": "date"})]
+    status: Literal["operational", "degraded", "outage", "no_data"]
+    uptime: Annotated[float | None, described("Percent of the day's checks that were not an outage")]
+
+
+@with_config(CLOSED)
+class StatusComponentBody(TypedDict):
+    """One component of the status page."""
+
+    id: Literal[COMPONENT_IDS]  # type: ignore[valid-type]
+    name: str
+    status: Literal[STATUS_HEALTH]  # type: ignore[valid-type]
+    detail: str
+    uptime_90d: float | None
+    days: Annotated[list[StatusDayBody], described("The last 90 days, oldest first")]
+
+
+@with_config(CLOSED)
+class StatusDocumentBody(TypedDict):
+    """The status page's file (status/status.json beside the page), as the metrics schedule last wrote it."""
+
+    generated_at: Timestamp
+    overall: Literal[STATUS_HEALTH]  # type: ignore[valid-type]
+    components: list[StatusComponentBody]
+    incidents: Annotated[list[IncidentBody], described("Open ones, and those resolved in the last 14 days")]
+
+
+@with_config(CLOSED)
+class IncidentPageBody(TypedDict):
+    """A page of incidents."""
+
+    items: list[IncidentBody]
+    next_cursor: str | None
+
+
+RESPONSE_MODELS.update({"Incident": IncidentBody, "IncidentUpdate": IncidentUpdateBody, "StatusDay": StatusDayBody,
+                        "StatusComponent": StatusComponentBody, "StatusDocument": StatusDocumentBody,
+                        "IncidentPage": IncidentPageBody})
+
+
+def incident_body(incident: Incident) -> IncidentBody:
+    return cast(IncidentBody, incident_json(incident))  # the status file's shape, which domain/status.py writes
+
+
+@with_config(CLOSED)
+class InviteCodeBody(TypedDict):
+    """An invite code: uses is its limit, used how many accounts signed up with it."""
+
+    id: str
+    code: str
+    uses: Annotated[int, Field(ge=1)]
+    used: Count
+    email: Annotated[str | None, described("The one address it works for (a waitlist invitation), or any")]
+    note: str | None
+    expires_at: MaybeTimestamp
+    revoked_at: MaybeTimestamp
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class WaitlistEntryBody(TypedDict):
+    """An address on the waitlist."""
+
+    id: str
+    email: str
+    status: Literal[WAITLIST_STATES]  # type: ignore[valid-type]
+    created_at: Timestamp
+    approved_at: MaybeTimestamp
+    joined_at: MaybeTimestamp
+
+
+@with_config(CLOSED)
+class FeedbackBody(TypedDict):
+    """A feedback widget entry, tagged with where it was sent from and by whom."""
+
+    id: str
+    page: str
+    message: str
+    rating: Annotated[int | None, Field(ge=1, le=5)]
+    user_id: str | None
+    user_email: Annotated[str | None, described("The author's address now; null when sent signed out")]
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class InviteCodePageBody(TypedDict):
+    """A page of invite codes."""
+
+    items: list[InviteCodeBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class WaitlistPageBody(TypedDict):
+    """A page of the waitlist."""
+
+    items: list[WaitlistEntryBody]
+    next_cursor: str | None
+
+
+@with_config(CLOSED)
+class FeedbackPageBody(TypedDict):
+    """A page of feedback."""
+
+    items: list[FeedbackBody]
+    next_cursor: str | None
+
+
+RESPONSE_MODELS.update({"InviteCode": InviteCodeBody, "WaitlistEntry": WaitlistEntryBody, "Feedback": FeedbackBody,
+                        "InviteCodePage": InviteCodePageBody, "WaitlistPage": WaitlistPageBody,
+                        "FeedbackPage": FeedbackPageBody})
+
+
+def invite_code_json(code: InviteCode) -> InviteCodeBody:
+    return {"id": code.id, "code": code.code, "uses": code.uses, "used": code.used, "email": code.email,
+            "note": code.note, "expires_at": _moment(code.expires_at), "revoked_at": _moment(code.revoked_at),
+            "created_at": rfc3339(code.created_at)}
+
+
+def waitlist_json(entry: WaitlistEntry) -> WaitlistEntryBody:
+    status = "joined" if entry.joined_at else "approved" if entry.approved_at else "pending"
+    return {"id": entry.id, "email": entry.email, "status": status, "created_at": rfc3339(entry.created_at),
+            "approved_at": _moment(entry.approved_at), "joined_at": _moment(entry.joined_at)}
+
+
+def feedback_json(entry: FeedbackEntry) -> FeedbackBody:
+    return {"id": str(entry.id), "page": entry.page, "message": entry.message, "rating": entry.rating,
+            "user_id": entry.user_id, "user_email": entry.user_email, "created_at": rfc3339(entry.created_at)}
+
+
+# --- billing (issue 18) ---
+
+
+@with_config(CLOSED)
+class PlanPerksBody(TypedDict):
+    """What a plan adds beside its allowance."""
+
+    pack_discount_percent: Annotated[int, Field(ge=0, le=90), described("Off the price of credit packs")]
+    queue_priority: Annotated[bool, described("Generations go ahead of those of accounts without it")]
+    premium_models: Annotated[bool, described("Access to the models marked premium")]
+    parallel_generations: Annotated[int, Field(ge=1), described("Generations that may run at once")]
+
+
+@with_config(CLOSED)
+class PlanBody(TypedDict):
+    """A subscription plan; monthly_credits is granted each month, yearly plans included."""
+
+    id: str
+    name: str
+    interval: Literal[PLAN_INTERVALS]  # type: ignore[valid-type]
+    amount_cents: Annotated[int, Field(ge=1), described("Per interval, in the currency's smallest unit")]
+    currency: str
+    monthly_credits: Annotated[int, Field(ge=1)]
+    perks: PlanPerksBody
+
+
+@with_config(CLOSED)
+class PlansBody(TypedDict):
+    """The plans on sale, in display order."""
+
+    items: list[PlanBody]
+
+
+@with_config(CLOSED)
+class SubscriptionBody(TypedDict):
+    """The caller's subscription as Stripe last told us."""
+
+    plan: PlanBody
+    status: Literal[SUBSCRIPTION_STATUSES]  # type: ignore[valid-type]
+    current_period_end: Timestamp | None
+    cancel_at_period_end: bool
+
+
+@with_config(CLOSED)
+class PortalBody(TypedDict):
+    """A Stripe Customer Portal session to open: change card, switch plan or cancel."""
+
+    url: str
+
+
+RESPONSE_MODELS.update({"Plan": PlanBody, "Plans": PlansBody, "Subscription": SubscriptionBody,
+                        "Portal": PortalBody})
+
+
+def plan_json(plan: BillingPlan) -> PlanBody:
+    return {"id": plan.id, "name": plan.name, "interval": plan.interval, "amount_cents": plan.amount_cents,
+            "currency": plan.currency, "monthly_credits": plan.monthly_credits,
+            "perks": {"pack_discount_percent": plan.pack_discount_percent, "queue_priority": plan.queue_priority,
+                      "premium_models": plan.premium_models, "parallel_generations": plan.parallel_generations}}
+
+
+def subscription_json(subscription: Subscription, plan: BillingPlan) -> SubscriptionBody:
+    return {"plan": plan_json(plan), "status": subscription.status,
+            "current_period_end": _moment(subscription.current_period_end),
+            "cancel_at_period_end": subscription.cancel_at_period_end}
+# END billing

@@ -9,6 +9,10 @@ export const KIND_LABELS: Record<TransactionKind, string> = {
   admin_debit: 'Removed by admin',
   payment_refund: 'Payment refunded',
   dispute: 'Payment disputed',
+  subscription_grant: 'Plan allowance',
+  referral_reward: 'Referral reward',
+  credit_expiry: 'Credits expired',
+  team_transfer: 'Team transfer',
 };
 
 export const STATUS_LABELS: Record<PaymentStatus, string> = {

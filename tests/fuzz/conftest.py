@@ -255,4 +255,22 @@ VALID_DEPENDS_ON_MORE_THAN_SHAPE = {
     "POST /v1/webhook-endpoints": "url",
     # a public handle that is not a reserved word (admin, pixmint, support, ...)
     "PATCH /v1/me": "reserved words",
+    # launch kit (issue 22): a null reads as "not given", and at least one change must be given
+    "PATCH /v1/me/email-preferences": "at least one non-null change",
+    # an unsubscribe token this deployment signed and emailed (400 invalid_token otherwise)
+    "POST /v1/email-preferences/unsubscribe": "a token from an email",
+    # signed in, or an email address to answer; a few tickets an hour per client address (429 beyond)
+    "POST /v1/support/tickets": "signed in or an email; a throttle",
+    "POST /v1/support/tickets/{ticket_id}/messages": "a throttle per account",
+    # a finished generation of the ticket's account, not refunded in full yet (409 otherwise)
+    "POST /v1/admin/support/tickets/{ticket_id}/refunds": "a generation of the ticket's account",
+    # the beta program: an expiry in the future; ids or count, one of them; a throttle per client address
+    "POST /v1/admin/invite-codes": "an expiry in the future",
+    "POST /v1/admin/waitlist/approve": "ids or count",
+    "POST /v1/waitlist": "a throttle per address",
+    "POST /v1/feedback": "a throttle per address",
+    # billing (issue 18): a plan on sale, no live subscription yet (409), Stripe configured (503 without it); a
+    # change needs a live subscription (404) and at least one non-null field
+    "POST /v1/billing/subscription": "a plan on sale; no live subscription; Stripe",
+    "PATCH /v1/billing/subscription": "a live subscription; at least one non-null change",
 }
