@@ -82,7 +82,7 @@ class HttpHealthProbe:
             return False
         try:
             # Our own public URL, http(s) only (checked above).
-            with urllib.request.urlopen(self._url, timeout=self._timeout) as reply:  # noqa: S310  # nosec B310
+            with urllib.request.urlopen(self._url, timeout=self._timeout) as reply:  # noqa: S310  # nosec B310 - our own http(s) URL
                 return bool(reply.status == 200)
         except Exception:  # noqa: BLE001 - any failure to answer is "down" to a health check
             return False

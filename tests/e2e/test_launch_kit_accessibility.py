@@ -13,7 +13,7 @@ from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, api_call, sign_in
 from tests.e2e.test_accessibility import check
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # pragma: allowlist secret
 
 PUBLIC_PAGES = [
     ("unsubscribe", "/unsubscribe?token=not-a-real-token", lambda p: p.get_by_role("button", name="Unsubscribe")),

@@ -32,3 +32,13 @@ def scripted_providers(openai_fake) -> dict[str, Any]:
     from chalicelib.adapters.placeholder_images import PlaceholderImageProvider
 
     return {"openai": openai_fake, "placeholder": PlaceholderImageProvider()}
+
+
+ADMIN_LOGIN = {"email": "boss@example.com", "password": "a long admin password"}  # pragma: allowlist secret
+
+
+@pytest.fixture
+def admin(api, container) -> dict[str, Any]:
+    """A signed-in admin's session (access and refresh tokens, user)."""
+    container.accounts.ensure_admin(ADMIN_LOGIN["email"], ADMIN_LOGIN["password"])
+    return api.post("/v1/auth/login", ADMIN_LOGIN).json

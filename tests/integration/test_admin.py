@@ -13,12 +13,6 @@ pytestmark = pytest.mark.usefixtures("ledger_invariant")
 BONUS = 50
 
 
-@pytest.fixture
-def admin(api, container):
-    container.accounts.ensure_admin("boss@example.com", "a long admin password")
-    return api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
-
-
 def as_admin(admin):
     return {"token": admin["access_token"]}
 

@@ -6,18 +6,10 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
-
 from tests.conftest import sent_emails
 from tests.helpers import count
 
 PASSWORD = "correct horse battery"  # pragma: allowlist secret
-
-
-@pytest.fixture
-def admin(api, container):
-    container.accounts.ensure_admin("boss@example.com", "a long admin password")
-    return api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
 
 
 def invite_only(api, admin, on: bool = True) -> None:

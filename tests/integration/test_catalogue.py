@@ -15,7 +15,7 @@ from PIL import Image
 
 from chalicelib.domain.imaging import ModelWithdrawn, ProviderError
 from tests.fakes import ScriptedImageProvider
-from tests.integration.test_admin import admin, as_admin  # noqa: F401 - a fixture, found by name
+from tests.integration.test_admin import as_admin
 from tests.integration.test_generation import balance, generate, run_worker
 
 pytestmark = pytest.mark.usefixtures("ledger_invariant")
@@ -127,7 +127,7 @@ def test_gifs_are_priced_per_frame_with_nine_frames_by_default(api):
     assert four["unit_credits"] == 12 and four["cost_credits"] == 12
 
 
-def test_admin_rates_change_the_next_quote_only(api, admin, db):  # noqa: F811 - the fixture
+def test_admin_rates_change_the_next_quote_only(api, admin, db):
     token = api.register()["access_token"]
     body = {"model": "gpt-image-2.5-flare", "size": "1536x864", "quality": "high"}
     before = quote(api, token, **body)["cost_credits"]
@@ -244,7 +244,7 @@ def test_gif_and_svg_jobs_do_not_ask_for_previews(api, chalice_client, openai_fa
 
 
 def test_a_withdrawn_model_refunds_the_job_turns_unavailable_and_refuses_new_requests(
-        api, chalice_client, openai_fake, admin, db, monkeypatch):  # noqa: F811 - the fixture
+        api, chalice_client, openai_fake, admin, db, monkeypatch):
     from chalicelib import bootstrap
 
     alarms: list[str] = []
@@ -281,7 +281,7 @@ def test_a_withdrawn_model_refunds_the_job_turns_unavailable_and_refuses_new_req
     assert generate(api, token, model="gpt-image-2", quality="low")["model"] == "gpt-image-2"
 
 
-def test_admin_model_edits_are_checked_and_audited(api, admin, db):  # noqa: F811 - the fixture
+def test_admin_model_edits_are_checked_and_audited(api, admin, db):
     items = {m["id"]: m for m in api.get("/v1/admin/models", **as_admin(admin)).json["items"]}
     assert items["gpt-image-1"]["enabled"] is False and items["gpt-image-1"]["available"] is False
     assert "2026-10-23" in items["gpt-image-1"]["unavailable_reason"]
@@ -379,7 +379,7 @@ def test_every_provider_call_carries_a_stable_pseudonymous_safety_identifier(api
 
 
 def test_token_usage_gives_the_actual_cost_beside_the_list_estimate(
-        api, chalice_client, openai_fake, admin, db, clock):  # noqa: F811 - the fixture
+        api, chalice_client, openai_fake, admin, db, clock):
     token = api.register()["access_token"]
     generation = generate(api, token, model="gpt-image-2.5-flare", quality="medium", n=2)
     run_worker(chalice_client, generation["id"])
@@ -427,6 +427,6 @@ def test_a_fallback_keeps_the_format_or_is_not_taken(api, chalice_client, openai
     ({"model": "gpt-image-2.5-flare", "unit": "frame", "quality": "low", "credits": 1, "provider_cost_usd": True},
      "rates[0].provider_cost_usd"),
 ])
-def test_malformed_rates_are_400_naming_the_field(api, admin, rate, field):  # noqa: F811 - the fixture
+def test_malformed_rates_are_400_naming_the_field(api, admin, rate, field):
     reply = api.request("PUT", "/v1/admin/pricing", {"items": [], "rates": [rate]}, **as_admin(admin))
     assert reply.status == 400 and reply.json["error"]["details"]["field"] == field, reply.body

@@ -21,12 +21,6 @@ def settings_overrides(fake_stripe):
     return stripe_settings(fake_stripe)
 
 
-@pytest.fixture
-def admin(api, container):
-    container.accounts.ensure_admin("boss@example.com", "a long admin password")
-    return api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
-
-
 def mails_to(address: str, subject_part: str = "") -> list[dict]:
     return [m for m in sent_emails() if m["to"] == [address] and subject_part in m["subject"]]
 

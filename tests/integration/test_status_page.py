@@ -21,12 +21,6 @@ def settings_overrides():
     return {"PIXMINT_PUBLIC_URL": "http://127.0.0.1:9"}
 
 
-@pytest.fixture
-def admin(api, container):
-    container.accounts.ensure_admin("boss@example.com", "a long admin password")
-    return api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
-
-
 def status_file(settings) -> dict:
     return json.loads((settings.data_dir / "status" / "status.json").read_text())
 

@@ -14,12 +14,6 @@ from tests.helpers import balance, count
 pytestmark = pytest.mark.usefixtures("ledger_invariant")
 
 
-@pytest.fixture
-def admin(api, container):
-    container.accounts.ensure_admin("boss@example.com", "a long admin password")
-    return api.post("/v1/auth/login", {"email": "boss@example.com", "password": "a long admin password"}).json
-
-
 def write(api, token: str | None = None, headers: dict | None = None, **body):
     payload = {"subject": "Where is my image?", "message": "It said failed.\nCan you look?", **body}
     return api.post("/v1/support/tickets", payload, token=token, headers=headers)
