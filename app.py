@@ -16,6 +16,7 @@ from chalicelib.handlers import (
     me,
     openai_compat,
     operations,
+    referrals,
     status,
     support,
     system,
@@ -48,4 +49,5 @@ app.register_blueprint(support.bp)
 app.register_blueprint(status.bp)
 app.register_blueprint(beta.bp)
 app.register_blueprint(billing.bp)  # issue 18
+app.register_blueprint(referrals.bp)  # issue 18
 cors.register_preflight_routes(app)  # last: it adds OPTIONS beside every path registered above

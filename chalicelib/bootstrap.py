@@ -52,6 +52,8 @@ class Container:
     status: Any = None
     beta: Any = None
     billing: Any = None
+    referrals: Any = None
+    boards: Any = None  # BoardService (issue 21)
 
     def close(self) -> None:
         if self.emails is not None:
@@ -238,6 +240,10 @@ def build_container(
     emails = (BackgroundEmailDelivery(lambda: accounts.deliver_due_emails(),
                                       lambda exc: logger.exception("email outbox delivery failed"))
               if settings.is_local else ScheduledEmailDelivery())
+    from .domain.referrals import ReferralService  # referrals (issue 18)
+
+    referrals = ReferralService(unit_of_work, clock, settings.public_url,
+                                log=lambda message, extra: logger.info(message, extra=extra))
     accounts = AccountService(
         uow=unit_of_work,
         hasher=hasher or Argon2PasswordHasher(),
@@ -256,6 +262,7 @@ def build_container(
         log=lambda message, extra: logger.warning(message, extra=extra),
         templates=JinjaEmailTemplates(),
         unsubscribe_links=unsubscribe_links,
+        referrals=referrals,
     )
 
     from .domain.webhooks import WebhookEvents
@@ -275,9 +282,9 @@ def build_container(
         return_origins=settings.cors_origins,
         outbox=emails,
         subscriptions=SubscriptionEvents(),
+        pack_discount=billing.pack_discount_percent,
+        charges=referrals,
     )
-    billing = BillingService(uow=unit_of_work, gateway=billing_gateway(settings), clock=clock,
-                             public_url=settings.public_url)
     webhook_secret = settings.stripe_webhook_secret or local_secret(settings, "stripe_webhook_secret", "whsec_local_")
 
     from .adapters.aws_storage import S3ImageStore, SqsJobQueue
@@ -365,7 +372,8 @@ def build_container(
                      webhook_secret=webhook_secret, emails=emails, webhook_endpoints=webhook_endpoints,
                      openai_images=openai_images, webhook_delivery=webhook_delivery,
                      idempotency=IdempotencyService(unit_of_work, clock), email_preferences=email_preferences,
-                     support=support, status=status, beta=beta, billing=billing)
+                     support=support, status=status, beta=beta, billing=billing,
+                     referrals=referrals, boards=boards)
 
 
 def _from_settings() -> Container:

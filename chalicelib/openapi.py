@@ -719,7 +719,61 @@ PATHS["/v1/billing/subscription"] = {
 PATHS["/v1/billing/portal"] = {"post": _op(
     "Open the Stripe Customer Portal: change card, switch or cancel (404 before a first subscription)", "billing",
     "201", _ref("Portal"), errors=("404", "503"), api_key=False)}
+PATHS["/v1/admin/plans"] = {"get": _op("Every subscription plan, on sale or not (admin)", "admin", "200",
+                                       _ref("AdminPlans"), errors=("403",))}
+PATHS["/v1/admin/plans/{plan_id}"] = {"put": _op(
+    "Create or change a plan (admin): a new price or allowance applies to checkouts and invoices from now on",
+    "admin", "200", _ref("AdminPlan"), _body(bodies.PlanUpsert), errors=("400", "403", "409"),
+    parameters=[_path("plan_id")], description="409 `conflict` when the interval differs from the plan's.")}
 # END billing
+# Referrals (issue 18)
+PATHS["/v1/referrals"] = {"get": _op(
+    "Your referral code and link, and the accounts they brought: invited, pending, rewarded, credits earned",
+    "billing", "200", _ref("Referrals"), errors=(), api_key=False,
+    description="Both sides earn the admin's reward once the referred account's first paid purchase is older than "
+                "the holding period and was neither refunded nor disputed, within a monthly cap per referrer; "
+                "accounts that share a mailbox, a custom email domain, a card, a Stripe customer or a sign-up "
+                "address earn nothing.")}
+# END referrals
+
+# Library recall (issue 21): boards, ratings, similar pictures.
+_BOARD_ID = [_path("board_id")]
+PATHS["/v1/boards"] = {
+    "post": _op("Make a board, a named collection of your images", "images", "201", _ref("Board"),
+                _body(bodies.BoardRequest), errors=("400", "403")),
+    "get": _op("Your boards, newest first", "images", "200", _ref("BoardPage"), errors=("400", "403"),
+               parameters=PAGE_PARAMETERS),
+}
+PATHS["/v1/boards/{board_id}"] = {
+    "get": _op("One board", "images", "200", _ref("Board"), errors=("403", "404"), parameters=_BOARD_ID),
+    "patch": _op("Rename a board or choose its cover (an image on it; null goes back to the newest)", "images",
+                 "200", _ref("Board"), _body(bodies.BoardChange), errors=("400", "403", "404"), parameters=_BOARD_ID),
+    "delete": _op("Delete a board; its images stay in your library", "images", "204", None, errors=("403", "404"),
+                  parameters=_BOARD_ID),
+}
+PATHS["/v1/boards/{board_id}/images"] = {
+    "put": _op("Add images to a board (an image can be on several boards)", "images", "200", _ref("Board"),
+               _body(bodies.BoardImagesRequest), errors=("400", "403", "404"), parameters=_BOARD_ID,
+               description="Your own images only: any id that is not one of your images is a 404 (details.ids names "
+                           "them) and nothing is added. Images already on the board stay."),
+    "delete": _op("Take images off a board; they stay in your library", "images", "200", _ref("Board"),
+                  _body(bodies.BoardImagesRequest), errors=("400", "403", "404"), parameters=_BOARD_ID,
+                  description="Any id that is not one of your images is a 404 and nothing changes."),
+}
+PATHS["/v1/images/{image_id}/rating"] = {
+    "put": _op("Rate an image 1 to 5 stars", "images", "204", None, _body(bodies.RatingRequest),
+               errors=("400", "403", "404"), parameters=[_path("image_id")]),
+    "delete": _op("Clear an image's rating", "images", "204", None, errors=("403", "404"),
+                  parameters=[_path("image_id")]),
+}
+PATHS["/v1/images/{image_id}/similar"] = {"get": _op(
+    "More like this: your images that look alike, most alike first", "images", "200", _ref("ImagePage"),
+    errors=("403", "404"), parameters=[_path("image_id")],
+    description=f"Compared by a 64-bit perceptual difference hash (dHash): images within {SIMILAR_DISTANCE} "
+                f"differing bits, nearest first, then newest; at most {SIMILAR_LIMIT}, never the image itself; "
+                "next_cursor is always null.")}
+# END library recall
+
 
 def _blank_reads_as_absent(parameter: dict[str, Any]) -> dict[str, Any]:
     """An optional query parameter sent empty (?status=&q= from a cleared filter) means "not given"; limit excepted."""

@@ -332,6 +332,47 @@ class FakeStripe:
             events.append(self.event("customer.subscription.updated", sub))
             return events
 
+    def charge(self, intent: str, amount: int, currency: str, customer: str | None,
+               card_fingerprint: str = "fp_default") -> dict[str, Any]:
+        """A succeeded card charge of a payment intent, shaped as stripe.Charge: the card's fingerprint is the same
+        value for the same card number, whoever pays with it."""
+        with self._lock:
+            return {"id": self._id("ch"), "object": "charge", "amount": amount, "amount_captured": amount,
+                    "amount_refunded": 0, "captured": True, "created": self._now(), "currency": currency,
+                    "customer": customer, "disputed": False, "livemode": False, "metadata": {}, "paid": True,
+                    "payment_intent": intent, "payment_method": self._id("pm"), "refunded": False,
+                    "status": "succeeded", "failure_code": None, "failure_message": None,
+                    "billing_details": {"address": None, "email": None, "name": None, "phone": None,
+                                        "tax_id": None},
+                    "payment_method_details": {"type": "card", "card": {
+                        "brand": "visa", "country": "US", "exp_month": 12, "exp_year": 2030,
+                        "fingerprint": card_fingerprint, "funding": "credit", "last4": "4242", "network": "visa",
+                        "checks": {"address_line1_check": None, "address_postal_code_check": None,
+                                   "cvc_check": "pass"}, "three_d_secure": None, "wallet": None}}}
+
+    def complete_payment_checkout(self, session_id: str, card_fingerprint: str = "fp_default",
+                                  customer: str | None = None) -> list[dict[str, Any]]:
+        """The customer pays a payment-mode session by card: charge.succeeded, then checkout.session.completed."""
+        with self._lock:
+            session = self.sessions[session_id]
+            if session["mode"] != "payment":
+                raise ValueError("not a payment-mode session")
+            intent = self._id("pi")
+            charge = self.charge(intent, session["amount_total"], session["currency"], customer or session["customer"],
+                                 card_fingerprint)
+            session.update(status="complete", payment_status="paid", payment_intent=intent,
+                           customer=customer or session["customer"])
+            return [self.event("charge.succeeded", charge), self.event("checkout.session.completed", session)]
+
+    def invoice_charge(self, invoice_id: str) -> dict[str, Any]:
+        """charge.succeeded for the charge that paid an invoice, with the customer's card."""
+        with self._lock:
+            invoice = self.invoices[invoice_id]
+            customer = self.customers[invoice["customer"]]
+            return self.event("charge.succeeded", self.charge(self.intent_of(invoice_id), invoice["amount_paid"],
+                                                              invoice["currency"], invoice["customer"],
+                                                              customer["card_fingerprint"]))
+
     def renew(self, sub_id: str, paid: bool = True) -> list[dict[str, Any]]:
         """The next period starts: a subscription_cycle invoice, paid or failed (the subscription is then past_due);
         a subscription set to cancel at period end ends instead."""

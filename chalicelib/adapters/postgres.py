@@ -553,6 +553,9 @@ class PostgresUnitOfWork:
         from .postgres_billing import PostgresSubscriptions  # billing (issue 18)
 
         self.subscriptions = PostgresSubscriptions(self._conn)
+        from .postgres_referrals import PostgresReferrals  # referrals (issue 18)
+
+        self.referrals = PostgresReferrals(self._conn)
         return self
 
     def commit(self) -> None:

@@ -193,7 +193,9 @@ class AccountService:
         log: Callable[[str, dict[str, Any]], None] | None = None,
         templates: EmailTemplates | None = None,
         unsubscribe_links: UnsubscribeLinks | None = None,
+        referrals: Any = None,
     ) -> None:
+        self._referrals = referrals  # ReferralService: codes and referrals at sign-up (issue 18)
         self._uow = uow
         self._hasher = hasher
         self._tokens = tokens
@@ -219,9 +221,11 @@ class AccountService:
     # --- sign-up and email verification ---
 
     def register(self, email: str, password: str, display_name: str | None = None, ip: str | None = None,
-                 user_agent: str | None = None, invite_code: str | None = None) -> Session:
+                 user_agent: str | None = None, invite_code: str | None = None,
+                 referral_code: str | None = None) -> Session:
         """Creates an unverified account and queues its verification email; the bonus waits for verification. With
-        the admin setting invite_only on, it needs a valid invite code (InviteRequired otherwise)."""
+        the admin setting invite_only on, it needs a valid invite code (InviteRequired otherwise). A referral code
+        that is no one's is an InvalidRequest (field referral_code) and creates nothing."""
         email = normalize_email(email)
         name = clean_display_name(display_name) if display_name is not None else DEFAULT_DISPLAY_NAME
         self._check_password(password, email, name)
@@ -235,6 +239,8 @@ class AccountService:
                 raise Conflict("An account with this email already exists.", {"field": "email"})
             redeem_invite(uow, invite_code, email, user.id, now,
                           required=bool(uow.catalog.setting(INVITE_ONLY_SETTING, False)))
+            if self._referrals is not None:
+                self._referrals.registered(uow, user, referral_code, ip, now)
             if ip is not None:
                 uow.signups.record(ip, now)
                 # Counts as a sign-in, so this address is known and never held by the account-wide limit.

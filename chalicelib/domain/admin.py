@@ -24,7 +24,14 @@ SETTINGS: dict[str, tuple[type, Any, Any]] = {"signup_bonus": (int, 0, 1_000_000
                                               "daily_spend_cap": (int, 1, 10_000_000),
                                               "provider_fallback": (bool, None, None),
                                               "upload_quota_bytes": (int, 0, 100 * 1024**3),
-                                              "invite_only": (bool, None, None)}
+                                              "invite_only": (bool, None, None),
+                                              # referrals (issue 18): rewards, holding period, cap per month
+                                              "referral_reward_referrer": (int, 0, 100_000),
+                                              "referral_reward_referred": (int, 0, 100_000),
+                                              "referral_holding_days": (int, 0, 365),
+                                              "referral_monthly_cap": (int, 0, 10_000)}
+
+PLAN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # as migration 0019 checks it
 
 
 @dataclass(frozen=True)

@@ -157,11 +157,16 @@ class CreditService:
 
     def __init__(self, uow: Callable[[], CreditsUnitOfWork], gateway: PaymentGateway, clock: Any,
                  public_url: str, events: Any = None, return_origins: tuple[str, ...] = (),
-                 outbox: OutboxWaker | None = None, subscriptions: Any = None) -> None:
+                 outbox: OutboxWaker | None = None, subscriptions: Any = None,
+                 pack_discount: Callable[[str], int] | None = None, charges: Any = None) -> None:
         """events: records credits.purchased for webhooks in the transaction that credits the purchase;
         return_origins: the site's origins a checkout may return to, the one it started from (else public_url);
         outbox: told when a receipt or a failed-payment email was queued; subscriptions: the SubscriptionEvents that
-        apply subscription and invoice events in the same transaction (billing, issue 18)."""
+        apply subscription and invoice events in the same transaction (billing, issue 18); pack_discount: the percent
+        a user's plan takes off credit packs; charges: the ReferralService that keeps each succeeded charge's customer
+        and card fingerprint (referrals, issue 18)."""
+        self._charges = charges
+        self._pack_discount = pack_discount
         self._subscriptions = subscriptions
         self._return_origins = return_origins
         self._uow = uow
@@ -275,6 +280,7 @@ class CreditService:
             "checkout.session.expired": self._session_expired,
             "charge.refunded": self._charge_refunded,
             "charge.dispute.created": self._dispute_created,
+            "charge.succeeded": self._charge_succeeded,
         }
         notices: list[str] = []  # the kinds of email queued in the transaction
         now = self._clock.now()
@@ -376,6 +382,10 @@ class CreditService:
             return "deferred"
         self._apply_refund(uow, payment, refunded, event_id, now)
         return "refunded"
+
+    def _charge_succeeded(self, uow: CreditsUnitOfWork, charge: dict, event_id: str, event_type: str,
+                          now: datetime, notices: list) -> str:
+        return "ignored" if self._charges is None else str(self._charges.record_charge(uow, charge, now))
 
     def _dispute_created(self, uow: CreditsUnitOfWork, dispute: dict, event_id: str, event_type: str,
                          now: datetime, notices: list) -> str:

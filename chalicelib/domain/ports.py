@@ -1600,3 +1600,101 @@ class BillingGateway(Protocol):
         """Switches the price (from the next invoice, no proration) and/or sets cancel-at-period-end; raises
         Unavailable when the provider fails."""
         ...
+
+
+# Referrals (issue 18)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .referrals import FirstPurchase, Party, Referral
+
+
+class Referrals(Protocol):
+    """Referral codes, referrals and what Stripe's charges said, in the caller's transaction."""
+
+    def ensure_code(self, user_id: str, signup_ip: str | None, now: datetime, new_code: Callable[[], str]) -> str:
+        """The user's code, made (with the sign-up address, when given) if the user has none yet."""
+        ...
+
+    def owner_of(self, code: str) -> str | None:
+        """The id of the account whose code this is."""
+        ...
+
+    def add(self, referrer_id: str, referred_id: str, now: datetime) -> None:
+        """Records a pending referral."""
+        ...
+
+    def record_charge(self, charge_id: str, payment_intent_id: str | None, customer_id: str | None,
+                      card_fingerprint: str | None, now: datetime) -> None:
+        """Keeps what a succeeded charge said; a replay changes nothing."""
+        ...
+
+    def counts(self, referrer_id: str) -> dict[str, int]:
+        """The referrer's referrals by status."""
+        ...
+
+    def earned(self, referrer_id: str) -> int:
+        """Credits the referrer's rewarded referrals gave the referrer."""
+        ...
+
+    def list_for_referrer(self, referrer_id: str, limit: int) -> builtins.list[Referral]:
+        """The referrer's referrals, newest first."""
+        ...
+
+    def due(self, paid_before: datetime, limit: int) -> builtins.list[str]:
+        """Pending referrals whose referred account paid before then, or that lost an account; oldest first."""
+        ...
+
+    def lock_pending(self, referral_id: str) -> Referral | None:
+        """The referral, locked, while it is pending."""
+        ...
+
+    def first_purchase(self, user_id: str) -> FirstPurchase | None:
+        """The account's first paid purchase, a pack or a subscription invoice."""
+        ...
+
+    def party(self, user_id: str, sessions: bool) -> Party:
+        """The account's email, client addresses (the sign-up's; with sessions, every session's too), cards and
+        Stripe customers."""
+        ...
+
+    def lock_referrer(self, referrer_id: str) -> None:
+        """Serialises the grants of one referrer until the transaction ends, so the cap counts each."""
+        ...
+
+    def rewarded_between(self, referrer_id: str, start: datetime, end: datetime) -> int:
+        """The referrer's referrals rewarded in [start, end)."""
+        ...
+
+    def settle(self, referral_id: str, status: str, reason: str | None, referrer_credits: int,
+               referred_credits: int, now: datetime) -> bool:
+        """Decides a pending referral; False when it was decided already."""
+        ...
+
+
+class ReferralsUnitOfWork(Protocol):
+    """One transaction over the referrals, the ledger and the settings."""
+
+    @property
+    def referrals(self) -> Referrals:
+        """Referral codes and referrals, in this transaction."""
+        ...
+
+    @property
+    def ledger(self) -> Ledger:
+        """The credit ledger, in this transaction."""
+        ...
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalogue and the admin's settings, in this transaction."""
+        ...
+
+    def __enter__(self) -> ReferralsUnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None:
+        """Commits the transaction; leaving without it rolls back."""
+        ...

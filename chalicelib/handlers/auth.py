@@ -26,7 +26,7 @@ def register() -> Response:
     body = bodies.parse(bodies.RegisterRequest, request)
     session = container().accounts.register(
         body.email, body.password, body.display_name, client_ip(request), user_agent(request),
-        invite_code=body.invite_code,
+        invite_code=body.invite_code, referral_code=body.referral_code,
     )
     return Response(session_json(session), status_code=201)
 

@@ -33,6 +33,7 @@ from ..domain.library import MAX_BULK, MAX_REPORT_NOTE, REPORT_REASONS
 from ..domain.operations import MAX_PADDING, MAX_UPSCALE_FACTOR, OPERATIONS
 from ..domain.passwords import MAX_LENGTH as MAX_PASSWORD
 from ..domain.passwords import MIN_LENGTH as MIN_PASSWORD
+from ..domain.referrals import MAX_CODE_INPUT as REFERRAL_CODE_INPUT
 from ..domain.status import COMPONENT_IDS as STATUS_COMPONENT_IDS
 from ..domain.status import IMPACT_NAMES as STATUS_IMPACTS
 from ..domain.status import INCIDENT_STATES as STATUS_INCIDENT_STATES
@@ -99,6 +100,9 @@ class RegisterRequest(Body):
     display_name: DisplayName | None = None
     invite_code: Annotated[str, Field(max_length=100, description="Needed while sign-up is invite-only (403 "
                                                                   "invite_required otherwise)")] | None = None
+    referral_code: Annotated[str, Field(max_length=REFERRAL_CODE_INPUT, description=(
+        "A referral code (the ref of a /signup?ref= link); one that is no one's is a 400 and creates nothing"))] \
+        | None = None
 
 
 class TokenRequest(Body):
@@ -384,7 +388,9 @@ class SettingsChange(Body):
 
     model_config = ConfigDict(json_schema_extra={"anyOf": [
         {"required": ["signup_bonus"]}, {"required": ["provider_fallback"]}, {"required": ["daily_spend_cap"]},
-        {"required": ["upload_quota_bytes"]}, {"required": ["invite_only"]}]})
+        {"required": ["upload_quota_bytes"]}, {"required": ["invite_only"]},
+        {"required": ["referral_reward_referrer"]}, {"required": ["referral_reward_referred"]},
+        {"required": ["referral_holding_days"]}, {"required": ["referral_monthly_cap"]}]})
 
     signup_bonus: Annotated[int, Whole, documented(minimum=0, maximum=1_000_000)] | None = None
     daily_spend_cap: Annotated[int | None, Whole, documented(minimum=1, maximum=10_000_000)] = None
@@ -392,6 +398,14 @@ class SettingsChange(Body):
     upload_quota_bytes: Annotated[int, Field(description="Bytes of uploads one user may keep"), Whole,
                                   documented(minimum=0, maximum=100 * 1024**3)] | None = None
     invite_only: Annotated[bool, Field(description="Sign-up needs an invite code (issue 22)")] | None = None
+    referral_reward_referrer: Annotated[int, Field(description="Credits a referrer earns per rewarded referral"),
+                                        Whole, documented(minimum=0, maximum=100_000)] | None = None
+    referral_reward_referred: Annotated[int, Field(description="Credits the referred account earns"), Whole,
+                                        documented(minimum=0, maximum=100_000)] | None = None
+    referral_holding_days: Annotated[int, Field(description="Days the first paid purchase must stand unrefunded"),
+                                     Whole, documented(minimum=0, maximum=365)] | None = None
+    referral_monthly_cap: Annotated[int, Field(description="Rewarded referrals per referrer per calendar month"),
+                                    Whole, documented(minimum=0, maximum=10_000)] | None = None
 
     def changes(self) -> dict[str, Any]:
         """The settings sent: a null daily_spend_cap is a change (no cap); other nulls are not."""

@@ -316,9 +316,15 @@ def report(slug: str) -> Response:
 @bp.schedule(Rate(1, unit=Rate.HOURS))
 def housekeeping(event: Any) -> dict[str, int]:
     """Deletes uploads no generation used within a day, and throttle records no limit reads any more; grants the
-    months of yearly subscriptions that have begun (billing, issue 18)."""
-    services = container()
-    result = {**services.library.sweep_uploads(), **services.api_keys.prune_throttle_records(),
-              **services.billing.grant_due_months()}
+    months of yearly subscriptions that have begun (billing, issue 18); hashes images stored before similar-image
+    hashes existed (issue 21), a batch at a time."""
+    result = run_housekeeping(container())
     logger.info("housekeeping", extra=result)
     return result
+
+
+def run_housekeeping(services: Any) -> dict[str, int]:
+    """The hourly chores, here and in the local stack's schedule alike."""
+    return {**services.library.sweep_uploads(), **services.api_keys.prune_throttle_records(),
+            **services.billing.grant_due_months(), **services.library.backfill_hashes(),
+            **services.referrals.grant_due()}  # referral rewards whose holding period has passed (issue 18)

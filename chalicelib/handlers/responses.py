@@ -24,6 +24,7 @@ from ..domain.imaging import OUTPUT_TYPES
 from ..domain.library import REPORT_REASONS, SharedImage
 from ..domain.model import Session
 from ..domain.operations import MAX_PADDING, OPERATIONS
+from ..domain.referrals import ReferralSummary, mask_email
 from ..domain.reports import GROUPINGS
 from ..domain.status import COMPONENT_IDS, IMPACT_NAMES, INCIDENT_STATES, Incident, incident_json
 from ..domain.status import HEALTH as STATUS_HEALTH
@@ -760,6 +761,14 @@ class SettingsBody(TypedDict):
         "Absent until an admin sets it; the default applies")]]
     upload_quota_bytes: NotRequired[Annotated[int, Field(ge=0), described("Bytes of uploads one user may keep")]]
     invite_only: NotRequired[Annotated[bool, described("Sign-up needs an invite code; absent means off")]]
+    referral_reward_referrer: NotRequired[Annotated[int, Field(ge=0), described(
+        "Credits a referrer earns per rewarded referral; absent means the default")]]
+    referral_reward_referred: NotRequired[Annotated[int, Field(ge=0), described(
+        "Credits the referred account earns; absent means the default")]]
+    referral_holding_days: NotRequired[Annotated[int, Field(ge=0), described(
+        "Days the referred account's first paid purchase must stand; absent means the default (7)")]]
+    referral_monthly_cap: NotRequired[Annotated[int, Field(ge=0), described(
+        "Rewarded referrals per referrer per month; absent means the default")]]
 
 
 @with_config(CLOSED)
@@ -1133,6 +1142,10 @@ def settings_json(values: dict[str, Any]) -> SettingsBody:
         body["upload_quota_bytes"] = values["upload_quota_bytes"]
     if "invite_only" in values:
         body["invite_only"] = values["invite_only"]
+    for key in ("referral_reward_referrer", "referral_reward_referred", "referral_holding_days",
+                "referral_monthly_cap"):
+        if key in values:
+            body[key] = values[key]
     return body
 
 
@@ -1563,3 +1576,54 @@ def subscription_json(subscription: Subscription, plan: BillingPlan) -> Subscrip
             "current_period_end": _moment(subscription.current_period_end),
             "cancel_at_period_end": subscription.cancel_at_period_end}
 # END billing
+# Referrals (issue 18)
+
+
+@with_config(CLOSED)
+class ReferralItemBody(TypedDict):
+    """An account that signed up with your code; the address is masked."""
+
+    email: Annotated[str, described("Masked, such as a***@e***.com; empty once the account was deleted")]
+    status: Annotated[Literal["pending", "rewarded", "not_eligible"], described(
+        "pending: waiting for a first paid purchase to outlive the holding period; not_eligible: no reward (a "
+        "refund or dispute, the monthly cap, or accounts that look like one person's)")]
+    credits: Annotated[int, Field(ge=0), described("What this referral earned you")]
+    created_at: Timestamp
+    decided_at: Timestamp | None
+
+
+@with_config(CLOSED)
+class ReferralsBody(TypedDict):
+    """Your referral code and link, and what they brought."""
+
+    code: str
+    link: Annotated[str, Field(json_schema_extra={"format": "uri"}), described("{public_url}/signup?ref={code}")]
+    invited: Annotated[int, Field(ge=0), described("Accounts that signed up with your code")]
+    rewarded: Annotated[int, Field(ge=0)]
+    pending: Annotated[int, Field(ge=0)]
+    pending_credits: Annotated[int, Field(ge=0), described(
+        "What the pending referrals would earn you at today's reward")]
+    earned_credits: Annotated[int, Field(ge=0)]
+    reward_credits: Annotated[int, Field(ge=0), described("What you earn per rewarded referral")]
+    referred_reward_credits: Annotated[int, Field(ge=0), described("What the friend you invite earns")]
+    holding_days: Annotated[int, Field(ge=0)]
+    monthly_cap: Annotated[int, Field(ge=0), described("Rewarded referrals per calendar month at most")]
+    items: Annotated[list[ReferralItemBody], described("The newest 50")]
+
+
+RESPONSE_MODELS.update({"ReferralItem": ReferralItemBody, "Referrals": ReferralsBody})
+
+
+def referrals_json(summary: ReferralSummary) -> ReferralsBody:
+    terms = summary.terms
+    return {"code": summary.code, "link": summary.link, "invited": summary.invited, "rewarded": summary.rewarded,
+            "pending": summary.pending, "pending_credits": summary.pending_credits,
+            "earned_credits": summary.earned_credits, "reward_credits": terms.referrer_reward,
+            "referred_reward_credits": terms.referred_reward, "holding_days": terms.holding.days,
+            "monthly_cap": terms.monthly_cap,
+            "items": [{"email": mask_email(r.referred_email) if r.referred_email else "",
+                       "status": cast(Literal["pending", "rewarded", "not_eligible"],
+                                      r.status if r.status in ("pending", "rewarded") else "not_eligible"),
+                       "credits": r.referrer_credits, "created_at": rfc3339(r.created_at),
+                       "decided_at": _moment(r.decided_at)} for r in summary.items]}
+# END referrals

@@ -11,6 +11,9 @@ import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 
 // The credits, Generate, image, settings, email confirmation, developer and admin pages load on demand so the landing page stays small.
+const Pricing = lazy(() => import('./pages/Pricing').then((m) => m.Pricing, pageLoadFailed));
+const Billing = lazy(() => import('./pages/Billing').then((m) => m.Billing, pageLoadFailed));
+const Referrals = lazy(() => import('./pages/Referrals').then((m) => m.Referrals, pageLoadFailed));
 const BuyCredits = lazy(() => import('./pages/BuyCredits').then((m) => m.BuyCredits, pageLoadFailed));
 const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m.CheckoutReturn, pageLoadFailed));
 const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
@@ -75,6 +78,9 @@ export function App() {
           <Route path="/status" component={ServedElsewhere} />
           <Route path="/dashboard" component={Dashboard} />
           <Route path="/generate" component={Generate} />
+          <Route path="/pricing" component={Pricing} />
+          <Route path="/billing" component={Billing} />
+          <Route path="/referrals" component={Referrals} />
           <Route path="/credits" component={BuyCredits} />
           <Route path="/credits/return" component={CheckoutReturn} />
           <Route path="/credits/transactions" component={Transactions} />

@@ -86,13 +86,20 @@ export async function signIn(email: string, password: string, code?: string): Pr
   return pair.user;
 }
 
-export async function signUp(email: string, password: string, displayName?: string, inviteCode?: string): Promise<User> {
+export async function signUp(
+  email: string,
+  password: string,
+  displayName?: string,
+  inviteCode?: string,
+  referralCode?: string,
+): Promise<User> {
   const previous = readStoredRefresh();
   const pair = await api.register({
     email,
     password,
     ...(displayName ? { display_name: displayName } : {}),
     ...(inviteCode ? { invite_code: inviteCode } : {}),
+    ...(referralCode ? { referral_code: referralCode } : {}),
   });
   begin(pair);
   if (previous && previous !== pair.refresh_token) api.logout(previous, null).catch(() => undefined);

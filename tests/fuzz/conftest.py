@@ -237,7 +237,7 @@ VALID_DEPENDS_ON_MORE_THAN_SHAPE = {
     # `to` after `from`, at most 366 days apart
     "GET /v1/admin/reports/usage": "two fields together",
     # password strength: not a common password, not the email, enough variety (422 weak_password)
-    "POST /v1/auth/register": "password policy",
+    "POST /v1/auth/register": "password policy; a referral_code that is someone's",
     "POST /v1/auth/password-reset/confirm": "password policy",
     # a token that was emailed, a code from the authenticator app (400 invalid_token / invalid_code)
     "POST /v1/auth/verify-email": "a token from an email",
@@ -273,4 +273,8 @@ VALID_DEPENDS_ON_MORE_THAN_SHAPE = {
     # change needs a live subscription (404) and at least one non-null field
     "POST /v1/billing/subscription": "a plan on sale; no live subscription; Stripe",
     "PATCH /v1/billing/subscription": "a live subscription; at least one non-null change",
+    # referrals (issue 18) add settings; a null reads as "not given", and at least one change must be given
+    "PATCH /v1/admin/settings": "at least one non-null change",
+    # library recall (issue 21): sort=relevance needs q beside it (a 400 naming sort without one)
+    "GET /v1/images": "two parameters together",
 }

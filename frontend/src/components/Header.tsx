@@ -119,6 +119,8 @@ export function Header() {
           <ul class="nav-list nav-account" aria-label="Account">
             {link('/credits', 'Buy credits')}
             {link('/credits/transactions', 'Transactions')}
+            {link('/billing', 'Billing')}
+            {link('/referrals', 'Referrals')}
             {link('/developers/keys', 'API keys')}
             {link('/help', 'Help', path === '/help' || path.startsWith('/help/') ? 'page' : undefined)}
             {link('/support', 'Support')}

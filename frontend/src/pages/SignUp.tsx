@@ -11,7 +11,7 @@ import { usePageTitle } from '../hooks';
 import { generateHref, peekPendingPrompt, takePendingPrompt } from '../pendingPrompt';
 import './auth.css';
 
-const FIELDS = ['email', 'password', 'display_name', 'invite_code'] as const;
+const FIELDS = ['email', 'password', 'display_name', 'invite_code', 'referral_code'] as const;
 
 export function SignUp() {
   usePageTitle('Create your account');
@@ -23,6 +23,9 @@ export function SignUp() {
   // From an invitation's link (/signup?invite=…); the field shows then, or once sign-up turns out to be invite-only.
   const [invite, setInvite] = useState(() => new URLSearchParams(location.search).get('invite') ?? '');
   const [askInvite, setAskInvite] = useState(invite !== '');
+  // From a friend's referral link (/signup?ref=…); the field shows only then.
+  const [referral, setReferral] = useState(() => new URLSearchParams(location.search).get('ref') ?? '');
+  const [askReferral] = useState(referral !== '');
   const { advice, track } = usePasswordAdvice();
   const [waiting] = useState(peekPendingPrompt);
   const { busy, errors, run, formRef } = useFormSubmit(FIELDS);
@@ -33,7 +36,9 @@ export function SignUp() {
       () => requireFilled({ email, password }, { email: 'Email', password: 'Password' }),
       async () => {
         try {
-          await track(() => signUp(email.trim(), password, displayName.trim() || undefined, invite.trim() || undefined));
+          await track(() =>
+            signUp(email.trim(), password, displayName.trim() || undefined, invite.trim() || undefined, referral.trim() || undefined),
+          );
         } catch (error) {
           if (error instanceof ApiError && error.code === 'invite_required') setAskInvite(true);
           throw error;
@@ -97,6 +102,17 @@ export function SignUp() {
               <a href="/waitlist">Join the waitlist</a> and we'll email you one.
             </p>
           </Field>
+        )}
+        {askReferral && (
+          <Field
+            id="referral_code"
+            label="Referral code"
+            autoComplete="off"
+            hint="From the friend who invited you: you both earn credits once your first purchase has settled. Clear it to sign up without one."
+            value={referral}
+            onValue={setReferral}
+            error={errors.fields.referral_code}
+          />
         )}
         <p class="small-print muted">
           By creating an account you agree to the <a href="/terms">terms</a> and the{' '}
