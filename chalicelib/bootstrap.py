@@ -366,6 +366,9 @@ def build_container(
             lambda exc: logger.exception("webhook delivery failed"))
         webhook_delivery.start()
     openai_images = CompatibleImages(generations, uploads, uow=unit_of_work, store=store, codec=codec, log=log)
+    from .domain.boards import BoardService
+
+    boards = BoardService(unit_of_work, clock)
     return Container(settings=settings, pool=pool, clock=clock, accounts=accounts, credits=credits,
                      webhooks=StripeWebhookVerifier(webhook_secret), generations=generations, uploads=uploads,
                      worker=worker, sweeper=sweeper, library=library, api_keys=api_keys, admin=admin, reports=reports,

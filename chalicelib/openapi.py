@@ -8,7 +8,18 @@ from functools import cache
 from typing import Any
 
 from .domain.beta import WAITLIST_STATES
-from .domain.library import LINEAGE_DEPTH, LINEAGE_LIMIT, WIDTH_LADDER
+from .domain.library import (
+    ASPECT_RATIO,
+    ASPECT_SHAPES,
+    LINEAGE_DEPTH,
+    LINEAGE_LIMIT,
+    MAX_QUERY,
+    SIMILAR_DISTANCE,
+    SIMILAR_LIMIT,
+    SORTS,
+    WIDTH_LADDER,
+)
+from .domain.operations import OPERATIONS
 from .handlers import bodies
 from .handlers.responses import RESPONSE_MODELS
 
@@ -68,6 +79,20 @@ WIDTH_PARAMETER = {"name": "width", "in": "query", "required": False,
                    "schema": {"type": "integer", "minimum": 16, "maximum": 8192},
                    "description": "Rounded up to the next of " + ", ".join(map(str, WIDTH_LADDER)) +
                                   " and never wider than the image."}
+LIBRARY_FILTERS = [
+    {"name": "favorite", "in": "query", "required": False, "schema": {"type": "string", "enum": ["true", "false"]}},
+    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": MAX_QUERY}},
+    {"name": "model", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100}},
+    {"name": "board_id", "in": "query", "required": False, "schema": {"type": "string", "format": "uuid"}},
+    {"name": "rating_min", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 5}},
+    {"name": "operation", "in": "query", "required": False, "schema": {"type": "string", "enum": list(OPERATIONS)}},
+    {"name": "since", "in": "query", "required": False, "schema": TIMESTAMP},
+    {"name": "until", "in": "query", "required": False, "schema": TIMESTAMP, "description": "Exclusive."},
+    {"name": "aspect", "in": "query", "required": False, "schema": {"anyOf": [
+        {"type": "string", "enum": list(ASPECT_SHAPES)},
+        {"type": "string", "pattern": "^" + ASPECT_RATIO.pattern + "$"}]}},
+    {"name": "sort", "in": "query", "required": False, "schema": {"type": "string", "enum": list(SORTS)}},
+]
 IDEMPOTENCY_PARAMETER = {"name": "Idempotency-Key", "in": "header", "required": False,
                          "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
 
@@ -303,13 +328,15 @@ PATHS: dict[str, dict[str, Any]] = {
         _ref("Upload"), errors=("403", "404", "409", "413", "415"), parameters=[_path("upload_id")],
         description="409 with details.reason not_uploaded while nothing has arrived; 413 or 415 discard the file. "
                     "Asking again for a completed upload answers the same image.")},
-    "/v1/images": {"get": _op("Your images, newest first", "images", "200", _ref("ImagePage"), errors=("400", "403"),
-                              parameters=[*PAGE_PARAMETERS,
-                                  {"name": "favorite", "in": "query", "required": False,
-                                   "schema": {"type": "string", "enum": ["true", "false"]}},
-                                  {"name": "q", "in": "query", "required": False,
-                                   "schema": {"type": "string", "maxLength": 200}},
-                                  {"name": "model", "in": "query", "required": False, "schema": STRING}])},
+    "/v1/images": {"get": _op("Your images (not your uploads), newest first, narrowed by any of the filters",
+                              "images", "200", _ref("ImagePage"), errors=("400", "403", "404"),
+                              parameters=[*PAGE_PARAMETERS, *LIBRARY_FILTERS],
+                              description="A bad filter value is a 400 naming its parameter; a board_id that is "
+                                          "not one of your boards is a 404. q is a full-text search of the prompt "
+                                          "(English stemming; the last word matches as a prefix as you type); "
+                                          "sort=relevance ranks by it and needs q. aspect is square, landscape, "
+                                          "portrait or a ratio W:H compared reduced (16:9 finds 1920x1080, 7:4 "
+                                          "finds 1792x1024).")},
     "/v1/images/{image_id}": {
         "get": _op("One image", "images", "200", _ref("Image"), errors=("403", "404"), parameters=[_path("image_id")]),
         "delete": _op("Delete an image, its variants and its S3 copies", "images", "204", None, errors=("403", "404"),

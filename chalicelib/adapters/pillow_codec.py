@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import io
 import math
 import os
@@ -104,7 +105,7 @@ class PillowImageCodec:
         else:
             clean.save(out, format="PNG", optimize=True)
         return out.getvalue(), ImageInfo(clean.width, clean.height, CONTENT_TYPES[decoded.format],
-                                         has_alpha=decoded.has_alpha)
+                                         has_alpha=decoded.has_alpha, dhash=difference_hash(clean))
 
     def thumbnail(self, data: bytes, max_side: int = 256) -> bytes:
         """A WebP preview at most max_side on its long side, keeping the aspect ratio; a GIF's first frame."""
@@ -114,7 +115,14 @@ class PillowImageCodec:
         """inspect() and thumbnail() from a single decode, for the worker's hot path."""
         decoded = self._decode(data, RASTER_FORMATS, svg_side=max_side)
         with decoded.image as image:
-            return decoded.info(), _thumbnail_of(image, max_side)
+            info = dataclasses.replace(decoded.info(), dhash=difference_hash(image))
+            return info, _thumbnail_of(image, max_side)
+
+    def dhash(self, data: bytes) -> int:
+        """The picture's 64-bit difference hash as a signed integer (a GIF's first frame, an SVG rendered small)."""
+        decoded = self._decode(data, RASTER_FORMATS, svg_side=256)
+        with decoded.image as image:
+            return difference_hash(image)
 
     def convert(self, data: bytes, fmt: str, width: int, quality: int) -> bytes:
         """The picture as png, jpeg or webp, scaled down to width (aspect kept, never enlarged).
@@ -581,6 +589,28 @@ def _on_white(image: Any) -> Any:
     rgba = image.convert("RGBA")
     background = Image.new("RGBA", rgba.size, (*_WHITE, 255))
     return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+HASH_SIDE = 8  # 8 rows of 8 comparisons: 64 bits
+
+
+def difference_hash(image: Any) -> int:
+    """The dHash of a picture (Krawetz's, as imagehash computes it): shrunk to 9x8 and grey, one bit per pair of
+    neighbours in a row (1 where the right is brighter), first row first; returned signed, to fit a bigint."""
+    from PIL import Image
+
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        image = image.convert("RGBA" if _has_alpha_channel(image) else "RGB")
+    # Shrinking first keeps this cheap on a 4096x4096 picture; transparency counts as white, as the gallery shows it.
+    small = image.resize((HASH_SIDE + 1, HASH_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    grey = _on_white(small).convert("L")
+    pixels = grey.tobytes()
+    value = 0
+    for row in range(HASH_SIDE):
+        for column in range(HASH_SIDE):
+            left, right = pixels[row * (HASH_SIDE + 1) + column], pixels[row * (HASH_SIDE + 1) + column + 1]
+            value = (value << 1) | (right > left)
+    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def _thumbnail_of(image: Any, max_side: int) -> bytes:

@@ -342,6 +342,36 @@ class PostgresEmailVerifications(_PostgresSingleUseTokens):
     TABLE = "email_verification_tokens"
 
 
+class PostgresEmailChanges:
+    """Single-use links that move an account to a new address, each naming the address it confirms."""
+
+    def __init__(self, conn: psycopg.Connection[DictRow]) -> None:
+        self._conn = conn
+
+    def add(self, user_id: str, token_hash: bytes, new_email: str, expires_at: datetime, now: datetime) -> None:
+        """Stores a link's hash for the new address."""
+        self._conn.execute(
+            """INSERT INTO email_change_tokens (user_id, token_hash, new_email, created_at, expires_at)
+               VALUES (%s, %s, %s, %s, %s)""",
+            (user_id, token_hash, new_email, now, expires_at),
+        )
+
+    def consume(self, token_hash: bytes, now: datetime) -> tuple[str, str] | None:
+        """(user id, new address) of an unused, unexpired link, now used; None otherwise (one caller wins a race)."""
+        row = self._conn.execute(
+            """UPDATE email_change_tokens SET used_at = %s
+               WHERE token_hash = %s AND used_at IS NULL AND expires_at > %s
+               RETURNING user_id::text AS user_id, new_email""",
+            (now, token_hash, now),
+        ).fetchone()
+        return None if row is None else (row["user_id"], row["new_email"])
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        """Makes every unused link of the user useless."""
+        self._conn.execute("UPDATE email_change_tokens SET used_at = %s WHERE user_id = %s AND used_at IS NULL",
+                           (now, user_id))
+
+
 class PostgresBonusClaims:
     """Mailbox keys that have had the signup bonus, kept after their account is deleted."""
 
@@ -541,6 +571,9 @@ class PostgresUnitOfWork:
         self.images = PostgresImages(self._conn)
         self.previews = PostgresPreviews(self._conn)
         self.library = PostgresLibrary(self._conn)
+        from .postgres_boards import PostgresBoards  # boards (issue 21)
+
+        self.boards = PostgresBoards(self._conn)
         self.api_keys = PostgresApiKeys(self._conn)
         self.admin = PostgresAdmin(self._conn)
         self.flags = PostgresAccountFlags(self._conn)

@@ -309,7 +309,7 @@ class PostgresPreviews:
 IMAGE_COLUMNS = """i.id::text AS id, i.user_id::text AS user_id, i.generation_id::text AS generation_id, i.kind,
     i.position, i.width, i.height, i.content_type, i.bytes, i.sha256, i.s3_key, i.favorite, i.created_at,
     i.prompt, i.model, i.share_slug, i.frames, i.has_alpha, i.operation, i.parent_image_id::text AS parent_image_id,
-    i.published_at IS NOT NULL AS published"""
+    i.published_at IS NOT NULL AS published, i.rating, i.dhash"""
 
 
 class PostgresImages:
@@ -323,20 +323,32 @@ class PostgresImages:
         generation is no longer running."""
         row = self._conn.execute(
             """INSERT INTO images (id, user_id, generation_id, kind, position, width, height, content_type, bytes,
-                   sha256, s3_key, created_at, frames, has_alpha, prompt, model, operation, parent_image_id)
-               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model,
+                   sha256, s3_key, created_at, frames, has_alpha, dhash, prompt, model, operation, parent_image_id)
+               SELECT %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, g.prompt, g.model,
                       COALESCE(g.operation, 'generate'), (SELECT p.id FROM images p WHERE p.id = g.source_image_id)
                FROM (SELECT 1) AS one LEFT JOIN generations g ON g.id = %s::uuid
                WHERE %s::uuid IS NULL OR g.status = 'running'
                ON CONFLICT DO NOTHING RETURNING id""",
             (r.id, r.user_id, r.generation_id, r.kind, r.position, r.width, r.height, r.content_type, r.bytes,
-             r.sha256, r.s3_key, r.created_at, r.frames, r.has_alpha, r.generation_id, r.generation_id),
+             r.sha256, r.s3_key, r.created_at, r.frames, r.has_alpha, r.dhash, r.generation_id, r.generation_id),
         ).fetchone()
         if row is None:
             return False
         self._conn.execute("INSERT INTO image_blobs (image_id, data, thumbnail) VALUES (%s, %s, %s)",
                            (r.id, data, thumbnail))
         return True
+
+    def lookalike(self, user_id: str, dhash: int, excluding: str, max_distance: int) -> str | None:
+        """The id of the user's image (generated or uploaded, not `excluding`) whose dHash is nearest to dhash within
+        max_distance bits, the newest of equals; None when there is none (issue 21)."""
+        row = self._conn.execute(
+            """SELECT id::text AS id FROM images
+               WHERE user_id = %(user)s AND dhash IS NOT NULL AND id <> %(excluding)s
+                 AND bit_count((dhash # %(hash)s::bigint)::bit(64)) <= %(max)s
+               ORDER BY bit_count((dhash # %(hash)s::bigint)::bit(64)), created_at DESC LIMIT 1""",
+            {"user": user_id, "excluding": excluding, "hash": dhash, "max": max_distance},
+        ).fetchone()
+        return None if row is None else row["id"]
 
     def get(self, image_id: str, user_id: str) -> ImageRecord | None:
         """The user's image, or None when it is not theirs."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins  # PostgresLibrary.list() shadows the builtin in the annotations after it
+import re
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,69 @@ def _contains(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# The library's lists, built from the filters given out of these constant fragments (a "(%s IS NULL OR ...)" for
+# each filter would keep the planner from using the index that filter has).
+SELECT_IMAGES = "SELECT " + IMAGE_COLUMNS
+FROM_IMAGES = " FROM images i"
+# A board holds only its owner's images, so its list is narrowed by the board's owner rather than each image's:
+# the planner then reads the board's listing index in order instead of joining every image of the user.
+FROM_BOARD = " FROM boards b JOIN board_images bi ON bi.board_id = b.id JOIN images i ON i.id = bi.image_id"
+IMAGE_ORDER = " ORDER BY i.created_at DESC, i.id DESC"
+BOARD_ORDER = " ORDER BY bi.image_created_at DESC, bi.image_id DESC"
+IMAGE_BEFORE = "(i.created_at, i.id) < (%(at)s, %(last)s::uuid)"
+BOARD_BEFORE = "(bi.image_created_at, bi.image_id) < (%(at)s, %(last)s::uuid)"
+# The words typed so far, the last one a prefix ("red pan" finds "a red panda"); a search of nothing but stop words
+# finds nothing.
+TS_QUERY = "(websearch_to_tsquery('english', %(q_words)s) && to_tsquery('english', %(q_prefix)s))"
+RANKED = " ORDER BY ts_rank(i.search, " + TS_QUERY + ") DESC, i.created_at DESC, i.id DESC"
+_LAST_WORD = re.compile(r"([^\W_]+)[\W_]*$")
+_FILTER_SQL = {
+    "favorite": "i.favorite",
+    "not_favorite": "NOT i.favorite",
+    "model": "i.model = %(model)s",
+    "q": "i.search @@ " + TS_QUERY,
+    "board_id": "b.id = %(board_id)s AND b.user_id = %(user)s AND bi.board_id = %(board_id)s",
+    "rating_min": "i.rating IS NOT NULL AND i.rating >= %(rating_min)s",
+    "operation": "i.operation = %(operation)s",
+    "since": "i.created_at >= %(since)s",
+    "until": "i.created_at < %(until)s",
+    "shape": "i.orientation = %(aspect)s",
+    "ratio": "i.aspect_ratio = %(aspect)s",
+}
+
+
+def _filters(user_id: str, filters: ImageFilters) -> tuple[builtins.list[str], dict[str, Any]]:
+    """The WHERE clauses of the filters given, and their parameters."""
+    # Searching a board, the user's own images are the narrower start (its index, then the search's).
+    by_board = filters.board_id is not None and not filters.q
+    clauses = ["i.kind = 'generated'"] if by_board else ["i.user_id = %(user)s", "i.kind = 'generated'"]
+    params: dict[str, Any] = {"user": user_id}
+    if filters.favorite is not None:
+        clauses.append(_FILTER_SQL["favorite" if filters.favorite else "not_favorite"])
+    for name in ("model", "board_id", "rating_min", "operation", "since", "until"):
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(_FILTER_SQL[name])
+            params[name] = value
+    if filters.aspect is not None:
+        clauses.append(_FILTER_SQL["ratio" if ":" in filters.aspect else "shape"])
+        params["aspect"] = filters.aspect
+    if filters.q:
+        clauses.append(_FILTER_SQL["q"])
+        params["q_words"], params["q_prefix"] = _split_search(filters.q)
+    return clauses, params
+
+
+def _split_search(q: str) -> tuple[str, str]:
+    """The text before the last word, for websearch_to_tsquery (which takes any text), and the last word as a
+    to_tsquery prefix: letters and digits only, so nothing typed can be tsquery syntax."""
+    match = _LAST_WORD.search(q)
+    # A last word that is excluded (-panda) or closes a phrase ("red panda") is left to websearch_to_tsquery.
+    if match is None or q[match.start() - 1:match.start()] == "-" or '"' in match.group(0):
+        return q, ""
+    return q[:match.start()], match.group(1) + ":*"
+
+
 # Listed on Community: published, not hidden by an admin, not taken down.
 LISTED = "i.published_at IS NOT NULL AND NOT i.hidden_from_community AND i.moderated_at IS NULL"
 
@@ -44,19 +108,66 @@ class PostgresLibrary:
 
     def list(self, user_id: str, filters: ImageFilters, before: tuple[datetime, str] | None,
              limit: int) -> list[ImageRecord]:
-        """The user's images matching the filters, newest first, those before the (created_at, id) cursor when given."""
-        at, last_id = before if before else (None, None)
+        """The user's generated images matching the filters, newest first, those before the (created_at, id) cursor
+        when given; a board's come from its own index in the same order."""
+        clauses, params = _filters(user_id, filters)
+        source, order = (FROM_BOARD, BOARD_ORDER) if filters.board_id else (FROM_IMAGES, IMAGE_ORDER)
+        if before is not None:
+            clauses.append(BOARD_BEFORE if filters.board_id else IMAGE_BEFORE)
+            params["at"], params["last"] = before
+        params["limit"] = limit
+        query = SELECT_IMAGES + source + " WHERE " + " AND ".join(clauses) + order + " LIMIT %(limit)s"
+        with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
+            return cursor.execute(query, params).fetchall()
+
+    def search(self, user_id: str, filters: ImageFilters, offset: int, limit: int) -> builtins.list[ImageRecord]:
+        """The user's generated images matching the filters and q, best match first (ts_rank), then newest."""
+        clauses, params = _filters(user_id, filters)
+        params.update(offset=offset, limit=limit)
+        source = FROM_BOARD if filters.board_id else FROM_IMAGES
+        query = (SELECT_IMAGES + source + " WHERE " + " AND ".join(clauses) + RANKED +
+                 " OFFSET %(offset)s LIMIT %(limit)s")
+        with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
+            return cursor.execute(query, params).fetchall()
+
+    def owns_board(self, user_id: str, board_id: str) -> bool:
+        """Whether the board is the user's."""
+        return self._conn.execute("SELECT 1 FROM boards WHERE id = %s AND user_id = %s",
+                                  (board_id, user_id)).fetchone() is not None
+
+    def rate(self, user_id: str, image_id: str, stars: int | None) -> bool:
+        """Sets or clears the rating of the user's image; False when no such image."""
+        return self._conn.execute("UPDATE images SET rating = %s WHERE id = %s AND user_id = %s",
+                                  (stars, image_id, user_id)).rowcount == 1
+
+    def set_dhash(self, image_id: str, dhash: int) -> None:
+        """Stores an image's difference hash."""
+        self._conn.execute("UPDATE images SET dhash = %s WHERE id = %s", (dhash, image_id))
+
+    def similar(self, user_id: str, dhash: int, excluding: str, max_distance: int,
+                limit: int) -> builtins.list[ImageRecord]:
+        """The user's generated images whose hash is within max_distance bits of dhash, nearest then newest first;
+        the distances come from an index-only scan of the user's hashes."""
         with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
             return cursor.execute(
-                f"""SELECT {IMAGE_COLUMNS} FROM images i
-                    WHERE i.user_id = %(user)s
-                      AND (%(favorite)s::boolean IS NULL OR i.favorite = %(favorite)s)
-                      AND (%(model)s::text IS NULL OR i.model = %(model)s)
-                      AND (%(q)s::text IS NULL OR i.search @@ websearch_to_tsquery('english', %(q)s))
-                      AND (%(at)s::timestamptz IS NULL OR (i.created_at, i.id) < (%(at)s, %(last)s::uuid))
-                    ORDER BY i.created_at DESC, i.id DESC LIMIT %(limit)s""",
-                {"user": user_id, "favorite": filters.favorite, "model": filters.model, "q": filters.q, "at": at,
-                 "last": last_id, "limit": limit},
+                f"""WITH near AS MATERIALIZED (
+                        SELECT h.id, h.created_at, bit_count((h.dhash # %(hash)s::bigint)::bit(64)) AS distance
+                        FROM images h
+                        WHERE h.user_id = %(user)s AND h.dhash IS NOT NULL AND h.kind = 'generated'
+                          AND h.id <> %(excluding)s
+                          AND bit_count((h.dhash # %(hash)s::bigint)::bit(64)) <= %(max)s
+                        ORDER BY distance, h.created_at DESC, h.id DESC LIMIT %(limit)s)
+                    SELECT {IMAGE_COLUMNS} FROM near JOIN images i ON i.id = near.id
+                    ORDER BY near.distance, near.created_at DESC, near.id DESC""",
+                {"hash": dhash, "user": user_id, "excluding": excluding, "max": max_distance, "limit": limit},
+            ).fetchall()
+
+    def unhashed(self, limit: int) -> builtins.list[ImageRecord]:
+        """Up to `limit` images without a difference hash, oldest first."""
+        with self._conn.cursor(row_factory=args_row(ImageRecord)) as cursor:
+            return cursor.execute(
+                f"SELECT {IMAGE_COLUMNS} FROM images i WHERE i.dhash IS NULL ORDER BY i.created_at LIMIT %s",
+                (limit,),
             ).fetchall()
 
     def lineage(self, user_id: str, image_id: str, depth: int,

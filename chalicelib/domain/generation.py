@@ -68,6 +68,8 @@ class ImageRecord(NamedTuple):
     operation: str = "generate"  # how it was made (an upload's is "generate": it was made outside)
     parent_image_id: str | None = None  # the image it was made from, while that image exists
     published: bool = False  # listed on Community (shared is only an unlisted link)
+    rating: int | None = None  # 1 to 5 stars, when the owner rated it
+    dhash: int | None = None  # the picture's difference hash, for similar images (issue 21)
 
 
 @dataclass(frozen=True)
@@ -228,5 +230,5 @@ def image_record(image_id: str, user_id: str, generation_id: str | None, kind: s
         id=image_id, user_id=user_id, generation_id=generation_id, kind=kind, position=position, width=info.width,
         height=info.height, content_type=info.content_type, bytes=len(data), sha256=hashlib.sha256(data).digest(),
         s3_key=s3_key_for(user_id, image_id, info.content_type), favorite=False, created_at=now,
-        frames=info.frames, has_alpha=info.has_alpha,
+        frames=info.frames, has_alpha=info.has_alpha, dhash=info.dhash,
     )

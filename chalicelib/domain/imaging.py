@@ -100,6 +100,8 @@ class ImageInfo:
     content_type: str
     frames: int = 1
     has_alpha: bool = False
+    # The 64-bit difference hash of the picture (signed, as PostgreSQL's bigint holds it), when it was computed.
+    dhash: int | None = field(default=None, compare=False)
 
 
 class InvalidImage(Exception):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins  # list() methods and Variant.bytes shadow the builtins in the annotations after them
 import hashlib
 import io
+import math
 import re
 import secrets
 import uuid
@@ -19,7 +20,7 @@ from .errors import Conflict, InvalidRequest, NotFound
 from .generation import ImageRecord
 from .ids import is_uuid
 from .model import User
-from .paging import decode_id_cursor, decode_time_cursor, page_of
+from .paging import decode_id_cursor, decode_time_cursor, encode_cursor, page_of
 from .ports import BlobStore, Library, LibraryUnitOfWork
 
 FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
@@ -52,13 +53,52 @@ MAX_COMMUNITY_QUERY = 200
 SLUG = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
+# Recall (issue 21). An aspect is a shape or a ratio W:H, compared reduced (16:9 also finds 1920x1080).
+ASPECT_SHAPES = ("square", "landscape", "portrait")
+ASPECT_RATIO = re.compile(r"([1-9][0-9]{0,2}):([1-9][0-9]{0,2})")
+SORTS = ("newest", "relevance")
+MAX_QUERY = 200
+# Hamming distances between 64-bit dHashes: within SIMILAR_DISTANCE pictures look alike (imagehash's usual
+# threshold is about 10); within DUPLICATE_DISTANCE they are the same picture resized or re-encoded.
+SIMILAR_DISTANCE, DUPLICATE_DISTANCE, SIMILAR_LIMIT = 12, 4, 24
+HASH_BACKFILL_BATCH = 200
+
+
 @dataclass(frozen=True)
 class ImageFilters:
-    """What a library list is narrowed to; None leaves a filter out, q is a full-text search of the prompt."""
+    """What a library list is narrowed to; None leaves a filter out. q is a full-text search of the prompt (its
+    last word a prefix, as people type); aspect is a shape (ASPECT_SHAPES) or a reduced ratio such as "16:9"; sort
+    "relevance" ranks by q."""
 
     favorite: bool | None = None
     q: str | None = None
     model: str | None = None
+    board_id: str | None = None
+    rating_min: int | None = None
+    operation: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    aspect: str | None = None
+    sort: str = "newest"
+
+
+def normalise_aspect(raw: str) -> str:
+    """A shape as given, or a W:H ratio reduced (16:9 stays 16:9, 2:2 becomes 1:1); raises InvalidRequest (field
+    aspect)."""
+    if raw in ASPECT_SHAPES:
+        return raw
+    match = ASPECT_RATIO.fullmatch(raw)
+    if match is None:
+        raise InvalidRequest("aspect is square, landscape, portrait or a ratio such as 16:9.",
+                             {"field": "aspect", "allowed": [*ASPECT_SHAPES, "W:H"]})
+    width, height = int(match[1]), int(match[2])
+    divisor = math.gcd(width, height)
+    return f"{width // divisor}:{height // divisor}"
+
+
+def hamming(a: int, b: int) -> int:
+    """How many of the 64 bits two hashes differ in."""
+    return ((a ^ b) & (1 << 64) - 1).bit_count()
 
 
 @dataclass(frozen=True)
@@ -164,6 +204,32 @@ class CommunityLibrary(Library, Protocol):
         ...
 
 
+    def search(self, user_id: str, filters: ImageFilters, offset: int, limit: int) -> builtins.list[ImageRecord]:
+        """The user's generated images matching the filters and q, best match first (ts_rank), then newest."""
+        ...
+
+    def owns_board(self, user_id: str, board_id: str) -> bool:
+        """Whether the board is the user's."""
+        ...
+
+    def rate(self, user_id: str, image_id: str, stars: int | None) -> bool:
+        """Sets or clears the rating of the user's image; False when no such image."""
+        ...
+
+    def set_dhash(self, image_id: str, dhash: int) -> None:
+        """Stores an image's difference hash."""
+        ...
+
+    def similar(self, user_id: str, dhash: int, excluding: str, max_distance: int,
+                limit: int) -> builtins.list[ImageRecord]:
+        """The user's generated images whose hash is within max_distance bits of dhash, nearest then newest first."""
+        ...
+
+    def unhashed(self, limit: int) -> builtins.list[ImageRecord]:
+        """Up to `limit` images without a difference hash, oldest first."""
+        ...
+
+
 class CommunityUnitOfWork(LibraryUnitOfWork, Protocol):
     """A library transaction that also reaches the community tables and the audit log."""
 
@@ -230,10 +296,69 @@ class LibraryService:
 
     def list(self, user_id: str, filters: ImageFilters, cursor: str | None,
              limit: int) -> tuple[list[ImageRecord], str | None]:
-        """A page of the user's images, newest first; raises InvalidRequest (field cursor)."""
+        """A page of the user's generated images (uploads are not the gallery), newest first or, with q and sort
+        relevance, best match first; raises InvalidRequest (field cursor or sort) and NotFound (no such board)."""
+        if filters.sort == "relevance" and not filters.q:
+            raise InvalidRequest("sort=relevance needs a search: send q as well.", {"field": "sort"})
+        if filters.board_id is not None and not is_uuid(filters.board_id):
+            raise InvalidRequest("board_id must be a board's id.", {"field": "board_id"})
+        if filters.sort == "relevance":
+            # Ranks are not a stable key to page on; the offset of a search's ranked results is.
+            offset = decode_id_cursor(cursor) if cursor else 0
+            with self._uow() as uow:
+                self._check_board(uow, user_id, filters.board_id)
+                rows = uow.library.search(user_id, filters, offset, limit + 1)
+            page = rows[:limit]
+            return page, (encode_cursor(offset + limit) if len(rows) > limit else None)
         with self._uow() as uow:
+            self._check_board(uow, user_id, filters.board_id)
             rows = uow.library.list(user_id, filters, decode_time_cursor(cursor), limit + 1)
         return page_of(rows, limit, lambda image: (image.created_at.isoformat(), image.id))
+
+    @staticmethod
+    def _check_board(uow: Any, user_id: str, board_id: str | None) -> None:
+        if board_id is not None and not uow.library.owns_board(user_id, board_id):
+            raise NotFound("No such board.", {"field": "board_id"})
+
+    def rate(self, user_id: str, image_id: str, stars: int | None) -> None:
+        """Rates the user's image 1 to 5 stars, or clears its rating (None); raises NotFound. Idempotent."""
+        with self._uow() as uow:
+            if not (is_uuid(image_id) and uow.library.rate(user_id, image_id, stars)):
+                raise NotFound("No such image.")
+            uow.commit()
+
+    def similar(self, user_id: str, image_id: str) -> builtins.list[ImageRecord]:
+        """The user's generated images that look like this one (dHash within SIMILAR_DISTANCE), most alike first,
+        then newest, without the image itself; an image stored before hashes existed is hashed now. Raises
+        NotFound."""
+        with self._uow() as uow:
+            image = self._owned(uow, user_id, image_id)
+        dhash = image.dhash
+        if dhash is None:
+            dhash = self._codec.dhash(self._original(image))
+            with self._uow() as uow:
+                uow.library.set_dhash(image.id, dhash)
+                uow.commit()
+        with self._uow() as uow:
+            return uow.library.similar(user_id, dhash, image.id, SIMILAR_DISTANCE, SIMILAR_LIMIT)
+
+    def backfill_hashes(self, limit: int = HASH_BACKFILL_BATCH) -> dict[str, int]:
+        """Computes the dHash of up to `limit` images stored before hashes existed, oldest first; one that cannot be
+        decoded is skipped (and counted) until then."""
+        hashed = failed = 0
+        with self._uow() as uow:
+            images = uow.library.unhashed(limit)
+        for image in images:
+            try:
+                dhash = self._codec.dhash(self._original(image))
+            except Exception:  # noqa: BLE001 - a damaged or missing original must not stop the others
+                failed += 1
+                continue
+            with self._uow() as uow:
+                uow.library.set_dhash(image.id, dhash)
+                uow.commit()
+            hashed += 1
+        return {"hashes_backfilled": hashed, "hashes_failed": failed}
 
     def _owned(self, uow: Any, user_id: str, image_id: str) -> ImageRecord:
         image = uow.images.get(image_id, user_id) if is_uuid(image_id) else None

@@ -227,6 +227,22 @@ class EmailVerifications(Protocol):
         ...
 
 
+class EmailChanges(Protocol):
+    """Single-use links that move an account to a new address, stored as hashes with the address they confirm."""
+
+    def add(self, user_id: str, token_hash: bytes, new_email: str, expires_at: datetime, now: datetime) -> None:
+        """Stores a link's hash for the new address, usable until expires_at."""
+        ...
+
+    def consume(self, token_hash: bytes, now: datetime) -> tuple[str, str] | None:
+        """(user id, new address) of an unused, unexpired link, marked used in one step; None otherwise."""
+        ...
+
+    def void_all(self, user_id: str, now: datetime) -> None:
+        """Makes every unused link of the user unusable."""
+        ...
+
+
 class BonusClaims(Protocol):
     """Mailboxes that have had the signup bonus, kept after their account is deleted."""
 
@@ -714,7 +730,11 @@ class ImageCodec(Protocol):
         ...
 
     def inspect_with_thumbnail(self, data: bytes, max_side: int = 256) -> tuple[ImageInfo, bytes]:
-        """inspect() and thumbnail() from one decode."""
+        """inspect() and thumbnail() from one decode (the info carries the picture's dhash)."""
+        ...
+
+    def dhash(self, data: bytes) -> int:
+        """The picture's 64-bit difference hash, signed; raises InvalidImage."""
         ...
 
     def to_png(self, data: bytes) -> bytes:
@@ -804,6 +824,10 @@ class Images(Protocol):
 
     def get(self, image_id: str, user_id: str) -> ImageRecord | None:
         """The user's image, or None when it is not theirs."""
+        ...
+
+    def lookalike(self, user_id: str, dhash: int, excluding: str, max_distance: int) -> str | None:
+        """The id of the user's image (not `excluding`) whose dHash is nearest within max_distance bits, or None."""
         ...
 
     def data(self, image_id: str, user_id: str) -> bytes | None:

@@ -11,6 +11,7 @@ from .errors import Conflict, InvalidRequest, NotFound, PayloadTooLarge, Unsuppo
 from .generation import ImageRecord, PendingUpload, UploadTicket, image_record
 from .ids import is_uuid
 from .imaging import ImageInfo, InvalidImage
+from .library import DUPLICATE_DISTANCE
 from .model import User
 from .ports import ImageCodec, UploadStore, UploadsUnitOfWork
 
@@ -37,6 +38,24 @@ class UploadService:
         user's upload quota."""
         clean, info = self._sanitized(data, content_type)
         return self._keep_upload(user, clean, info)
+
+    def upload_noting_duplicate(self, user: User, data: bytes, content_type: str) -> tuple[ImageRecord, str | None]:
+        """upload(), and the id of an earlier image of the user's that is the same picture (resized or re-encoded
+        alike), when there is one (issue 21)."""
+        record = self.upload(user, data, content_type)
+        return record, self.duplicate_of(record)
+
+    def complete_noting_duplicate(self, user: User, upload_id: str) -> tuple[ImageRecord, str | None]:
+        """complete_upload(), and the earlier image it duplicates, as upload_noting_duplicate()."""
+        record = self.complete_upload(user, upload_id)
+        return record, self.duplicate_of(record)
+
+    def duplicate_of(self, record: ImageRecord) -> str | None:
+        """The user's nearest other image within DUPLICATE_DISTANCE of this one's dHash, or None."""
+        if record.dhash is None:
+            return None
+        with self._uow() as uow:
+            return uow.images.lookalike(record.user_id, record.dhash, record.id, DUPLICATE_DISTANCE)
 
     def start_upload(self, user: User, content_type: str, size: int) -> UploadTicket:
         """Reserves `size` bytes of the quota and hands out a presigned POST for a file too large for the API's

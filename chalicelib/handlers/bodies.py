@@ -26,6 +26,8 @@ from ..domain.beta import MAX_FEEDBACK as BETA_MAX_FEEDBACK
 from ..domain.beta import MAX_NOTE as BETA_MAX_NOTE
 from ..domain.beta import MAX_PAGE as BETA_MAX_PAGE
 from ..domain.beta import MAX_USES as BETA_MAX_USES
+from ..domain.billing import PLAN_INTERVALS
+from ..domain.boards import MAX_BOARD_IMAGES_PER_CALL, MAX_BOARD_NAME
 from ..domain.catalogue import BACKGROUNDS, FRAME_RANGE, OUTPUT_FORMATS, RATE_UNITS
 from ..domain.emails import LOW_BALANCE_THRESHOLD
 from ..domain.generation import MAX_NEGATIVE_PROMPT, MAX_PROMPT
@@ -256,6 +258,37 @@ class ReportRequest(Body):
 
     reason: Literal[REPORT_REASONS]  # type: ignore[valid-type]
     note: Annotated[str, Field(max_length=MAX_REPORT_NOTE)] | None = None
+
+
+# Boards and ratings (issue 21). A name is measured after its whitespace is collapsed (by the use case).
+BoardName = Annotated[str, Field(min_length=1, max_length=MAX_BOARD_NAME)]
+
+
+class BoardRequest(Body):
+    """POST /v1/boards."""
+
+    name: BoardName
+
+
+class BoardChange(Body):
+    """PATCH /v1/boards/{board_id}: a new name and/or a cover (an image on the board; null for its newest image)."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [{"required": ["name"]}, {"required": ["cover_image_id"]}]})
+
+    name: BoardName | None = None
+    cover_image_id: ImageId | None = None
+
+
+class BoardImagesRequest(Body):
+    """PUT and DELETE /v1/boards/{board_id}/images: the images to add or take off (your own images only)."""
+
+    image_ids: Annotated[list[ImageId], Field(min_length=1, max_length=MAX_BOARD_IMAGES_PER_CALL)]
+
+
+class RatingRequest(Body):
+    """PUT /v1/images/{image_id}/rating."""
+
+    stars: Annotated[int, Field(ge=1, le=5), Whole]
 
 # ------------------------------------------------------------------------------------------------ developers
 

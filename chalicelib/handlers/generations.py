@@ -144,13 +144,13 @@ def upload() -> Response:
         return Response(answer, status_code=201)
     data = bp.current_request.raw_body or b""
     assert isinstance(data, bytes)  # Chalice encodes a text body too, though its annotation allows str
-    image = service.upload(principal.user, data, content_type)
-    return Response(upload_json(image), status_code=201)
+    image, duplicate_of = service.upload_noting_duplicate(principal.user, data, content_type)
+    return Response(upload_json(image, duplicate_of), status_code=201)
 
 
 @bp.route("/v1/uploads/{upload_id}/complete", methods=["POST"])
 @api_view
 def complete_upload(upload_id: str) -> Response:
     principal = authenticate(bp.current_request, scopes=GENERATE)
-    return Response(upload_json(container().uploads.complete_upload(principal.user, upload_id)),
-                    status_code=201)
+    image, duplicate_of = container().uploads.complete_noting_duplicate(principal.user, upload_id)
+    return Response(upload_json(image, duplicate_of), status_code=201)

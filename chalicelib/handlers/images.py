@@ -11,7 +11,8 @@ from chalice import Blueprint, Rate, Response
 
 from ..bootstrap import container
 from ..domain.errors import InvalidRequest
-from ..domain.library import Download, ImageFilters
+from ..domain.library import MAX_QUERY, SORTS, Download, ImageFilters, normalise_aspect
+from ..domain.operations import OPERATIONS
 from ..observability import logger
 from . import bodies
 from .api import (
@@ -28,6 +29,7 @@ from .api import (
 )
 from .responses import (
     ACCEPTED,
+    BoardPageBody,
     BulkResultBody,
     DownloadLinkBody,
     ImagePageBody,
@@ -35,6 +37,7 @@ from .responses import (
     LineageBody,
     PublicImagePageBody,
     alt_text,
+    board_json,
     image_json,
     public_json,
     share_json,
@@ -121,6 +124,120 @@ def list_images() -> Response:
     items, next_cursor = container().library.list(principal.user.id, filters, cursor, limit)
     page: ImagePageBody = {"items": [image_json(i) for i in items], "next_cursor": next_cursor}
     return Response(page)
+
+
+def library_filters(query: Mapping[str, str]) -> ImageFilters:
+    """The filters of GET /v1/images; a value it cannot take is a 400 naming its parameter (an empty one is absent)."""
+    given = {name: value for name, value in query.items() if value != ""}
+    favorite = given.get("favorite")
+    if favorite not in (None, "true", "false"):
+        raise InvalidRequest("favorite is true or false.", {"field": "favorite"})
+    q = " ".join((given.get("q") or "").split()) or None
+    if q and len(q) > MAX_QUERY:
+        raise InvalidRequest(f"The search text is at most {MAX_QUERY} characters.", {"field": "q"})
+    model = given.get("model")
+    if model is not None and len(model) > MAX_MODEL_ID:
+        raise InvalidRequest(f"model is a model id of at most {MAX_MODEL_ID} characters.", {"field": "model"})
+    rating_min = given.get("rating_min")
+    if rating_min is not None and rating_min not in ("1", "2", "3", "4", "5"):
+        raise InvalidRequest("rating_min is a whole number from 1 to 5.", {"field": "rating_min"})
+    operation = given.get("operation")
+    if operation is not None and operation not in OPERATIONS:
+        raise InvalidRequest("operation is one of " + ", ".join(OPERATIONS) + ".",
+                             {"field": "operation", "allowed": list(OPERATIONS)})
+    sort = given.get("sort", "newest")
+    if sort not in SORTS:
+        raise InvalidRequest("sort is newest or relevance.", {"field": "sort", "allowed": list(SORTS)})
+    aspect = given.get("aspect")
+    return ImageFilters(favorite={"true": True, "false": False}.get(favorite or ""), q=q, model=model,
+                        board_id=given.get("board_id"), rating_min=None if rating_min is None else int(rating_min),
+                        operation=operation, since=parse_moment(given.get("since"), "since"),
+                        until=parse_moment(given.get("until"), "until"),
+                        aspect=None if aspect is None else normalise_aspect(aspect), sort=sort)
+
+
+@bp.route("/v1/images/{image_id}/rating", methods=["PUT"])
+@api_view
+def rate(image_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    body = bodies.parse(bodies.RatingRequest, bp.current_request)
+    container().library.rate(principal.user.id, image_id, body.stars)
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/images/{image_id}/rating", methods=["DELETE"])
+@api_view
+def unrate(image_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    container().library.rate(principal.user.id, image_id, None)
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/images/{image_id}/similar", methods=["GET"])
+@api_view
+def similar(image_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
+    items = container().library.similar(principal.user.id, image_id)
+    page: ImagePageBody = {"items": [image_json(i) for i in items], "next_cursor": None}
+    return Response(page)
+
+
+@bp.route("/v1/boards", methods=["POST"])
+@api_view
+def create_board() -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    body = bodies.parse(bodies.BoardRequest, bp.current_request)
+    return Response(board_json(container().boards.create(principal.user.id, body.name)), status_code=201)
+
+
+@bp.route("/v1/boards", methods=["GET"])
+@api_view
+def list_boards() -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
+    limit, cursor = page_params(bp.current_request)
+    items, next_cursor = container().boards.list(principal.user.id, cursor, limit)
+    page: BoardPageBody = {"items": [board_json(b) for b in items], "next_cursor": next_cursor}
+    return Response(page)
+
+
+@bp.route("/v1/boards/{board_id}", methods=["GET"])
+@api_view
+def get_board(board_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
+    return Response(board_json(container().boards.board(principal.user.id, board_id)))
+
+
+@bp.route("/v1/boards/{board_id}", methods=["PATCH"])
+@api_view
+def change_board(board_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    body = bodies.parse(bodies.BoardChange, bp.current_request)
+    if not body.model_fields_set:
+        raise InvalidRequest("Send a new name or a cover_image_id.", {"field": "name"})
+    cover = (body.cover_image_id,) if "cover_image_id" in body.model_fields_set else None
+    board = container().boards.update(principal.user.id, board_id, body.name, cover)
+    return Response(board_json(board))
+
+
+@bp.route("/v1/boards/{board_id}", methods=["DELETE"])
+@api_view
+def delete_board(board_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    container().boards.delete(principal.user.id, board_id)
+    return Response("", status_code=204)
+
+
+@bp.route("/v1/boards/{board_id}/images", methods=["PUT", "DELETE"])
+@api_view
+def board_images(board_id: str) -> Response:
+    principal = authenticate(bp.current_request, scopes=LIBRARY_WRITE)
+    body = bodies.parse(bodies.BoardImagesRequest, bp.current_request)
+    boards, ids = container().boards, list(body.image_ids)
+    if bp.current_request.method == "PUT":
+        board = boards.put_images(principal.user.id, board_id, ids)
+    else:
+        board = boards.remove_images(principal.user.id, board_id, ids)
+    return Response(board_json(board))
 
 
 @bp.route("/v1/images/{image_id}", methods=["GET"])

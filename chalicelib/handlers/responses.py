@@ -15,6 +15,7 @@ from ..domain.api_keys import SCOPES, ApiKey
 from ..domain.beta import WAITLIST_STATES, FeedbackEntry, InviteCode, WaitlistEntry
 from ..domain.billing import PLAN_INTERVALS, SUBSCRIPTION_STATUSES, Subscription
 from ..domain.billing import Plan as BillingPlan
+from ..domain.boards import Board
 from ..domain.catalogue import BACKGROUNDS, OUTPUT_FORMATS, PRICE_BASES, RATE_UNITS, ModelSpec, Price, Rate
 from ..domain.credits import LEDGER_KINDS, PAYMENT_STATUSES, LedgerEntry, Payment
 from ..domain.emails import LOW_BALANCE_THRESHOLD, OPTIONAL_CATEGORIES, UNSUBSCRIBE_ALL, EmailPreferences
@@ -98,6 +99,7 @@ class ImageBody(TypedDict):
     has_alpha: bool
     operation: Literal[OPERATIONS]  # type: ignore[valid-type]
     parent_image_id: Annotated[str | None, described("The image it was made from, while it exists")]
+    rating: Annotated[int | None, Field(ge=1, le=5), described("Your stars, 1 to 5, when you rated it")]
 
 
 @with_config(CLOSED)
@@ -132,6 +134,8 @@ class UploadBody(TypedDict):
     height: int
     content_type: str
     bytes: int
+    duplicate_of: Annotated[str | None, described("An earlier image of yours that is the same picture (its id), "
+                                                  "by perceptual hash")]
 
 
 @with_config(CLOSED)
@@ -561,6 +565,34 @@ class BulkResultBody(TypedDict):
     """The ids a bulk action applied to."""
 
     done: list[str]
+
+
+@with_config(CLOSED)
+class BoardBody(TypedDict):
+    """A named collection of your images (issue 21)."""
+
+    id: str
+    name: str
+    image_count: Annotated[int, Field(ge=0)]
+    cover_url: Annotated[str | None, described("The thumbnail of the chosen cover, else of the newest image; null "
+                                               "while empty")]
+    cover_image_id: str | None
+    created_at: Timestamp
+
+
+@with_config(CLOSED)
+class BoardPageBody(TypedDict):
+    """Boards, newest first."""
+
+    items: list[BoardBody]
+    next_cursor: str | None
+
+
+def board_json(board: Board) -> BoardBody:
+    cover = board.cover_image_id
+    return {"id": board.id, "name": board.name, "image_count": board.image_count,
+            "cover_url": f"/v1/images/{cover}/thumbnail" if cover else None, "cover_image_id": cover,
+            "created_at": rfc3339(board.created_at)}
 
 
 @with_config(CLOSED)
@@ -1002,7 +1034,7 @@ RESPONSE_MODELS: dict[str, Any] = {
     "WebhookEndpointPage": WebhookEndpointPageBody, "WebhookDeliveryPage": WebhookDeliveryPageBody,
     "UsageReportRow": UsageReportRowBody, "UsageReport": UsageReportBody, "Metrics": MetricsBody,
     "OpenAIError": OpenAIErrorBody, "OpenAIUsage": OpenAIUsageBody, "OpenAIImagesResponse": OpenAIImagesResponseBody,
-    "OpenAIModelList": OpenAIModelListBody,
+    "OpenAIModelList": OpenAIModelListBody, "Board": BoardBody, "BoardPage": BoardPageBody,
 }
 
 ACCEPTED: AcceptedBody = {"status": "accepted"}
@@ -1050,7 +1082,7 @@ def image_json(image: ImageRecord) -> ImageBody:
         "prompt": image.prompt, "model": image.model, "created_at": rfc3339(image.created_at),
         "alt": alt_text(image.prompt), "content_url": f"/v1/images/{image.id}/content",
         "thumbnail_url": f"/v1/images/{image.id}/thumbnail", "frames": image.frames, "has_alpha": image.has_alpha,
-        "operation": image.operation, "parent_image_id": image.parent_image_id,
+        "operation": image.operation, "parent_image_id": image.parent_image_id, "rating": image.rating,
     }
 
 
@@ -1082,9 +1114,9 @@ def public_json(shared: SharedImage, liked: bool = False) -> PublicImageBody:
     return body
 
 
-def upload_json(image: ImageRecord) -> UploadBody:
+def upload_json(image: ImageRecord, duplicate_of: str | None = None) -> UploadBody:
     return {"id": image.id, "width": image.width, "height": image.height, "content_type": image.content_type,
-            "bytes": image.bytes}
+            "bytes": image.bytes, "duplicate_of": duplicate_of}
 
 
 def generation_json(g: Generation) -> GenerationBody:

@@ -315,6 +315,26 @@ export const api = {
   unpublishImage: (id: string) => request<void>('DELETE', `/images/${encodeURIComponent(id)}/publish`),
   bulkImages: (action: BulkAction, ids: string[]) =>
     request<Schemas['BulkResult']>('POST', '/images/bulk', { body: { action, ids } }),
+  /** 1 to 5 stars, or null to clear the rating. */
+  rateImage: (id: string, stars: number | null) =>
+    stars === null
+      ? request<void>('DELETE', `/images/${encodeURIComponent(id)}/rating`)
+      : request<void>('PUT', `/images/${encodeURIComponent(id)}/rating`, { body: { stars } }),
+  /** "More like this": the user's images that look alike, most alike first. */
+  similarImages: (id: string, signal?: AbortSignal) =>
+    request<Schemas['ImagePage']>('GET', `/images/${encodeURIComponent(id)}/similar`, { signal }),
+
+  // Boards.
+  boards: (cursor?: string | null, signal?: AbortSignal) =>
+    request<Schemas['BoardPage']>('GET', '/boards' + query({ cursor, limit: 100 }), { signal }),
+  board: (id: string, signal?: AbortSignal) => request<Board>('GET', `/boards/${encodeURIComponent(id)}`, { signal }),
+  createBoard: (name: string) => request<Board>('POST', '/boards', { body: { name } }),
+  renameBoard: (id: string, name: string) =>
+    request<Board>('PATCH', `/boards/${encodeURIComponent(id)}`, { body: { name } }),
+  deleteBoard: (id: string) => request<void>('DELETE', `/boards/${encodeURIComponent(id)}`),
+  /** Add (PUT) or take off (DELETE) up to 100 of the user's images. */
+  boardImages: (id: string, imageIds: string[], add: boolean) =>
+    request<Board>(add ? 'PUT' : 'DELETE', `/boards/${encodeURIComponent(id)}/images`, { body: { image_ids: imageIds } }),
   /** A ZIP of up to 100 images. */
   downloadImages: (ids: string[], signal?: AbortSignal) =>
     fetchFile('POST', '/images/download', 'application/zip', 'pixmint-images.zip', { body: { ids }, signal }),
@@ -403,7 +423,19 @@ export interface ImageListOptions {
   favorite?: boolean;
   q?: string;
   model?: string;
+  board_id?: string;
+  rating_min?: number;
+  operation?: string;
+  /** RFC 3339 moments; until is exclusive. */
+  since?: string;
+  until?: string;
+  /** square, landscape, portrait or a ratio such as 16:9. */
+  aspect?: string;
+  sort?: 'newest' | 'relevance';
 }
+
+/** A named collection of the user's images (issue 21). */
+export type Board = Schemas['Board'];
 
 export type BulkAction = JsonBody<'/v1/images/bulk', 'post'>['action'];
 

@@ -19,6 +19,7 @@ const CheckoutReturn = lazy(() => import('./pages/CheckoutReturn').then((m) => m
 const Generate = lazy(() => import('./pages/Generate').then((m) => m.Generate, pageLoadFailed));
 const Transactions = lazy(() => import('./pages/Transactions').then((m) => m.Transactions, pageLoadFailed));
 const Gallery = lazy(() => import('./pages/Gallery').then((m) => m.Gallery, pageLoadFailed));
+const Boards = lazy(() => import('./pages/Boards').then((m) => m.Boards, pageLoadFailed));
 const ImageDetail = lazy(() => import('./pages/ImageDetail').then((m) => m.ImageDetail, pageLoadFailed));
 // The editing studio (canvas, mask painting) is its own chunk, loaded only when an image is opened in it.
 const Terms = lazy(() => import('./pages/Legal').then((m) => m.Terms, pageLoadFailed));
@@ -85,6 +86,7 @@ export function App() {
           <Route path="/credits/return" component={CheckoutReturn} />
           <Route path="/credits/transactions" component={Transactions} />
           <Route path="/gallery" component={Gallery} />
+          <Route path="/boards" component={Boards} />
           <Route path="/images/:id" component={ImageDetail} />
           <Route path="/images/:id/edit" component={Editor} />
           <Route path="/s/:slug" component={SharedImage} />

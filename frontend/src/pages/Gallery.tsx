@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type BulkAction, type ImageModel, type LibraryImage } from '../api';
+import { api, type Board, type BulkAction, type ImageModel, type LibraryImage } from '../api';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ImageActions } from '../components/ImageActions';
 import { LazyThumb } from '../components/LazyThumb';
@@ -30,6 +30,7 @@ import '../styles/images.css';
 import '../styles/tiles.css';
 import './Gallery.css';
 import { formatNumber } from '../format';
+import { SelectField } from '../components/SelectField';
 
 const PAGE_SIZE = 24;
 const SEARCH_DEBOUNCE_MS = 300;
@@ -39,16 +40,56 @@ export function Gallery() {
   return <RequireAuth>{() => <GalleryContent />}</RequireAuth>;
 }
 
-interface Filters {
+interface Filters extends Recall {
   q: string;
   favorite: boolean;
   model: string;
 }
 
+/** The recall filters (issue 21), named as the API's query parameters; dates are YYYY-MM-DD in the reader's zone. */
+interface Recall {
+  board_id: string;
+  rating_min: string;
+  operation: string;
+  aspect: string;
+  since: string;
+  until: string;
+  sort: string;
+}
+
+const RECALL_KEYS = ['board_id', 'rating_min', 'operation', 'aspect', 'since', 'until', 'sort'] as const;
+const NO_RECALL: Recall = { board_id: '', rating_min: '', operation: '', aspect: '', since: '', until: '', sort: '' };
+
+const RATING_OPTIONS = [5, 4, 3, 2, 1].map((stars) => ({ value: String(stars), label: stars === 5 ? '5 stars' : `${stars}+ stars` }));
+const OPERATION_OPTIONS = [
+  { value: 'generate', label: 'Generated' },
+  { value: 'edit', label: 'Edited' },
+  { value: 'inpaint', label: 'Inpainted' },
+  { value: 'outpaint', label: 'Outpainted' },
+  { value: 'upscale', label: 'Upscaled' },
+  { value: 'remove_background', label: 'Background removed' },
+  { value: 'variation', label: 'Variations' },
+];
+const ASPECT_OPTIONS = [
+  { value: 'square', label: 'Square' },
+  { value: 'landscape', label: 'Landscape' },
+  { value: 'portrait', label: 'Portrait' },
+  { value: '16:9', label: '16:9' },
+  { value: '3:2', label: '3:2' },
+  { value: '2:3', label: '2:3' },
+];
+
 /** Filters live in the address too (replaced, not pushed), so Back from an image returns to the same view. */
 function readFilters(): Filters {
   const params = new URLSearchParams(location.search);
-  return { q: params.get('q') ?? '', favorite: params.get('favorite') === 'true', model: params.get('model') ?? '' };
+  const recall = { ...NO_RECALL };
+  for (const name of RECALL_KEYS) recall[name] = params.get(name) ?? '';
+  return {
+    ...recall,
+    q: params.get('q') ?? '',
+    favorite: params.get('favorite') === 'true',
+    model: params.get('model') ?? '',
+  };
 }
 
 function writeFilters(filters: Filters): void {
@@ -56,9 +97,31 @@ function writeFilters(filters: Filters): void {
   if (filters.q.trim()) params.set('q', filters.q.trim());
   if (filters.favorite) params.set('favorite', 'true');
   if (filters.model) params.set('model', filters.model);
+  for (const name of RECALL_KEYS) if (filters[name]) params.set(name, filters[name]);
   const search = params.toString();
   const url = location.pathname + (search ? '?' + search : '');
   if (url !== location.pathname + location.search) history.replaceState(history.state, '', url);
+}
+
+/** A YYYY-MM-DD day (the reader's midnight) as an RFC 3339 moment; `next` gives the day after (an exclusive end). */
+function dayStart(day: string, next = false): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const [year, month, date] = day.split('-').map(Number);
+  const moment = new Date(year, month - 1, date + (next ? 1 : 0));
+  return Number.isNaN(moment.getTime()) ? undefined : moment.toISOString();
+}
+
+/** The recall filters as GET /v1/images options. */
+function recallOptions(recall: Recall, q: string) {
+  return {
+    board_id: recall.board_id || undefined,
+    rating_min: recall.rating_min ? Number(recall.rating_min) : undefined,
+    operation: recall.operation || undefined,
+    aspect: recall.aspect || undefined,
+    since: dayStart(recall.since),
+    until: dayStart(recall.until, true),
+    sort: recall.sort === 'relevance' && q ? ('relevance' as const) : undefined,
+  };
 }
 
 interface ListState {
@@ -67,18 +130,36 @@ interface ListState {
   cursor: string | null;
 }
 
-type Pending = BulkAction | 'zip' | null;
+type Pending = BulkAction | 'zip' | 'board' | null;
 
 function GalleryContent() {
   const initial = useRef(readFilters()).current;
   const [q, setQ] = useState(initial.q);
   const [favorite, setFavorite] = useState(initial.favorite);
   const [model, setModel] = useState(initial.model);
+  const [recall, setRecall] = useState<Recall>(() => {
+    const { q: _q, favorite: _favorite, model: _model, ...rest } = initial;
+    return rest;
+  });
   const settledQ = useDebounced(q.trim(), SEARCH_DEBOUNCE_MS);
-  const filtered = !!settledQ || favorite || !!model;
-  const key = JSON.stringify([settledQ, favorite, model]);
+  const filtered = !!settledQ || favorite || !!model || RECALL_KEYS.some((name) => name !== 'sort' && recall[name]);
+  const key = JSON.stringify([settledQ, favorite, model, recall]);
+  const recallQuery = recallOptions(recall, settledQ);
 
   const models = useApiData((_signal) => loadModels());
+  const [boards, setBoards] = useState<Board[] | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    api.boards(null, controller.signal).then(
+      (page) => !controller.signal.aborted && setBoards(page.items),
+      () => undefined, // The board filter and "Add to board" just stay hidden.
+    );
+    return () => controller.abort();
+  }, []);
+
+  function setRecallValue(name: keyof Recall, value: string) {
+    setRecall((current) => ({ ...current, [name]: value }));
+  }
 
   const [list, setList] = useState<ListState | null>(null);
   const [loading, setLoading] = useState(true);
@@ -100,7 +181,7 @@ function GalleryContent() {
   const [open, setOpen] = useState<number | null>(null);
   const [pressed, setPressed] = useState<string | null>(null);
 
-  useEffect(() => writeFilters({ q: settledQ, favorite, model }), [key]);
+  useEffect(() => writeFilters({ ...recall, q: settledQ, favorite, model }), [key]);
 
   // The first page, again whenever the filters change.
   useEffect(() => {
@@ -109,7 +190,10 @@ function GalleryContent() {
     setError(null);
     setMoreError(null);
     api
-      .images({ limit: PAGE_SIZE, q: settledQ || undefined, favorite, model: model || undefined }, controller.signal)
+      .images(
+        { limit: PAGE_SIZE, q: settledQ || undefined, favorite, model: model || undefined, ...recallQuery },
+        controller.signal,
+      )
       .then(
         (page) => {
           if (controller.signal.aborted) return;
@@ -146,6 +230,7 @@ function GalleryContent() {
         q: settledQ || undefined,
         favorite,
         model: model || undefined,
+        ...recallQuery,
       });
       const seen = new Set(list.items.map((item) => item.id));
       const added = page.items.filter((item) => !seen.has(item.id));
@@ -266,10 +351,30 @@ function GalleryContent() {
     }
   }
 
+  async function addToBoard(boardId: string) {
+    if (pending || count === 0 || !boardId) return;
+    setPending('board');
+    setBulkError(null);
+    try {
+      let board: Board | null = null;
+      for (const batch of batches(selectedIds)) board = await api.boardImages(boardId, batch, true);
+      if (board) {
+        const updated = board;
+        setBoards((current) => current && current.map((item) => (item.id === updated.id ? updated : item)));
+        toast.show(`Added ${imagesText(count)} to “${updated.name}”.`);
+      }
+    } catch (failure) {
+      setBulkError(describeError(failure, []).form);
+    } finally {
+      setPending(null);
+    }
+  }
+
   function clearFilters() {
     setQ('');
     setFavorite(false);
     setModel('');
+    setRecall(NO_RECALL);
     document.getElementById('gallery-search')?.focus();
   }
 
@@ -278,6 +383,9 @@ function GalleryContent() {
       <div class="page-head">
         <h1 class="page-title">Your images</h1>
         <div class="page-actions">
+          <a href="/boards" class="btn btn-secondary" data-testid="boards-link">
+            Boards
+          </a>
           <a href="/generate" class="btn btn-primary">
             Generate
           </a>
@@ -316,6 +424,65 @@ function GalleryContent() {
           />
           <label for="gallery-favorite">Favourites only</label>
         </div>
+        {boards && boards.length > 0 && (
+          <SelectField
+            id="gallery-board"
+            label="Board"
+            value={recall.board_id}
+            onValue={(value) => setRecallValue('board_id', value)}
+            options={[{ value: '', label: 'All images' }, ...boards.map((board) => ({ value: board.id, label: board.name }))]}
+          />
+        )}
+        <SelectField
+          id="gallery-rating"
+          label="Rating"
+          value={recall.rating_min}
+          onValue={(value) => setRecallValue('rating_min', value)}
+          options={[{ value: '', label: 'Any rating' }, ...RATING_OPTIONS]}
+        />
+        <SelectField
+          id="gallery-operation"
+          label="Made by"
+          value={recall.operation}
+          onValue={(value) => setRecallValue('operation', value)}
+          options={[{ value: '', label: 'Any operation' }, ...OPERATION_OPTIONS]}
+        />
+        <SelectField
+          id="gallery-aspect"
+          label="Shape"
+          value={recall.aspect}
+          onValue={(value) => setRecallValue('aspect', value)}
+          options={[{ value: '', label: 'Any shape' }, ...ASPECT_OPTIONS]}
+        />
+        <div class="field">
+          <label for="gallery-since">From</label>
+          <input
+            id="gallery-since"
+            type="date"
+            value={recall.since}
+            onChange={(event) => setRecallValue('since', event.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="gallery-until">To</label>
+          <input
+            id="gallery-until"
+            type="date"
+            value={recall.until}
+            onChange={(event) => setRecallValue('until', event.currentTarget.value)}
+          />
+        </div>
+        {settledQ && (
+          <div class="field check-field">
+            <input
+              id="gallery-relevance"
+              type="checkbox"
+              checked={recall.sort === 'relevance'}
+              onChange={(event) => setRecallValue('sort', event.currentTarget.checked ? 'relevance' : '')}
+            />
+            <label for="gallery-relevance">Best match first</label>
+          </div>
+        )}
       </form>
 
       <div class="gallery-bar">
@@ -344,6 +511,8 @@ function GalleryContent() {
         <BulkToolbar
           count={count}
           pending={pending}
+          boards={boards}
+          onAddToBoard={(boardId) => void addToBoard(boardId)}
           onFavorite={() => void bulkFavorite(true)}
           onUnfavorite={() => void bulkFavorite(false)}
           onZip={() => void downloadZip()}
@@ -599,6 +768,8 @@ function shorten(text: string, max: number): string {
 interface ToolbarProps {
   count: number;
   pending: Pending;
+  boards: Board[] | null;
+  onAddToBoard: (boardId: string) => void;
   onFavorite: () => void;
   onUnfavorite: () => void;
   onZip: () => void;
@@ -609,8 +780,9 @@ interface ToolbarProps {
  * The actions for the selected images. A toolbar is one tab stop: the arrow keys, Home and End move
  * between its buttons.
  */
-function BulkToolbar({ count, pending, onFavorite, onUnfavorite, onZip, onDelete }: ToolbarProps) {
+function BulkToolbar({ count, pending, boards, onAddToBoard, onFavorite, onUnfavorite, onZip, onDelete }: ToolbarProps) {
   const [active, setActive] = useState(0);
+  const [target, setTarget] = useState('');
   const bar = useRef<HTMLDivElement>(null);
   const none = count === 0;
   const buttons: { label: string; action: () => void; busy: boolean; danger?: boolean }[] = [
@@ -655,6 +827,32 @@ function BulkToolbar({ count, pending, onFavorite, onUnfavorite, onZip, onDelete
           </button>
         ))}
       </div>
+      {boards && boards.length > 0 && (
+        <div class="bulk-board">
+          <label for="bulk-board" class="visually-hidden">
+            Board to add the selected images to
+          </label>
+          <select id="bulk-board" value={target} onChange={(event) => setTarget(event.currentTarget.value)}>
+            <option value="">Choose a board…</option>
+            {boards.map((board) => (
+              <option key={board.id} value={board.id}>
+                {board.name}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            class="btn btn-small btn-secondary"
+            data-testid="add-to-board"
+            onClick={() => target && !none && !pending && onAddToBoard(target)}
+            aria-disabled={none || !target || pending !== null ? 'true' : undefined}
+            aria-busy={pending === 'board' ? 'true' : undefined}
+          >
+            {pending === 'board' && <span class="spinner" aria-hidden="true" />}
+            Add to board
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -20,6 +20,7 @@ import { DOWNLOAD_WIDTHS, absoluteUrl, formatOptions, imageName, keepsOriginalFo
 import '../styles/images.css';
 import './image-detail.css';
 import { ImageMissing } from '../components/ImageMissing';
+import { LazyThumb } from '../components/LazyThumb';
 
 export function ImageDetail() {
   const { params } = useRoute();
@@ -187,10 +188,12 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
               {actionError}
             </p>
           )}
+          <RatingControl image={image} onChange={onChange} onToast={toast.show} />
 
           <SharePanel image={image} onChange={onChange} onToast={toast.show} />
           <DownloadForm image={image} onToast={toast.show} />
           <Lineage imageId={image.id} href={(imageId) => `/images/${encodeURIComponent(imageId)}`} verb="Open" />
+          <MoreLikeThis image={image} />
         </div>
       </div>
 
@@ -208,6 +211,119 @@ function Detail({ image, onChange }: { image: LibraryImage; onChange: (image: Li
       </ConfirmDialog>
       <Toast message={toast.message} onDismiss={toast.hide} />
     </article>
+  );
+}
+
+/** One to five stars; choosing the current number again clears the rating. */
+function RatingControl({ image, onChange, onToast }: PanelProps) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const rating = image.rating ?? null;
+
+  async function rate(stars: number) {
+    if (busy) return;
+    const next = stars === rating ? null : stars;
+    setBusy(true);
+    setError(null);
+    onChange({ ...image, rating: next }); // Shown at once; put back if the API says no.
+    try {
+      await api.rateImage(image.id, next);
+      onToast(next === null ? 'Rating cleared.' : `Rated ${next} ${next === 1 ? 'star' : 'stars'}.`);
+    } catch (failure) {
+      onChange({ ...image, rating });
+      setError(describeError(failure, []).form);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="detail-rating" role="group" aria-labelledby="rating-label" data-testid="rating">
+      <span id="rating-label" class="detail-rating-label">
+        Rating
+      </span>
+      {[1, 2, 3, 4, 5].map((stars) => (
+        <button
+          key={stars}
+          type="button"
+          class="btn btn-small btn-quiet rating-star"
+          aria-pressed={rating === stars ? 'true' : 'false'}
+          aria-busy={busy ? 'true' : undefined}
+          onClick={() => void rate(stars)}
+          data-testid={`rate-${stars}`}
+        >
+          <span aria-hidden="true">{rating !== null && stars <= rating ? '★' : '☆'}</span>
+          <span class="visually-hidden">
+            {stars} {stars === 1 ? 'star' : 'stars'}
+          </span>
+        </button>
+      ))}
+      {error && (
+        <p class="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** "More like this": asked for on demand, as it compares the picture with the whole library. */
+function MoreLikeThis({ image }: { image: LibraryImage }) {
+  const [state, setState] = useState<{ items: LibraryImage[] | null; loading: boolean; error: string | null }>({
+    items: null,
+    loading: false,
+    error: null,
+  });
+
+  async function load() {
+    if (state.loading) return;
+    setState({ items: null, loading: true, error: null });
+    try {
+      const page = await api.similarImages(image.id);
+      setState({ items: page.items, loading: false, error: null });
+    } catch (failure) {
+      setState({ items: null, loading: false, error: describeError(failure, []).form });
+    }
+  }
+
+  return (
+    <section class="detail-section" aria-labelledby="similar-title" data-testid="similar">
+      <h2 id="similar-title">More like this</h2>
+      {state.items === null && (
+        <button
+          type="button"
+          class="btn btn-secondary"
+          onClick={() => void load()}
+          aria-busy={state.loading ? 'true' : undefined}
+          data-testid="more-like-this"
+        >
+          {state.loading && <span class="spinner" aria-hidden="true" />}
+          Find similar images in your library
+        </button>
+      )}
+      {state.error && (
+        <p class="alert alert-error" role="alert">
+          {state.error}
+        </p>
+      )}
+      {state.items !== null && state.items.length === 0 && (
+        <p role="status" data-testid="similar-none">
+          No other image in your library looks like this one.
+        </p>
+      )}
+      {state.items !== null && state.items.length > 0 && (
+        <ul class="thumb-grid lineage-grid" data-testid="similar-list">
+          {state.items.map((item) => (
+            <li key={item.id} class="thumb-item">
+              <a href={`/images/${encodeURIComponent(item.id)}`} class="lineage-link" data-testid="similar-image">
+                <LazyThumb url={item.thumbnail_url} alt="" width={item.width} height={item.height} transparent={item.has_alpha} />
+                <span class="visually-hidden">Open {imageName(item)}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
