@@ -512,6 +512,18 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _op("End a session (its refresh token stops working at once)", "accounts", "204", None,
                       errors=("404",), api_key=False, parameters=[_path("session_id")])
     },
+    "/v1/me/email": {
+        "post": _op("Change the email address: a link to the new one confirms it, the old one is told", "accounts",
+                    "202", _ref("Accepted"), _body(bodies.EmailChange), errors=("400", "403", "409", "429"),
+                    api_key=False, description="403 `forbidden` (field password) for a wrong password; 409 "
+                    "`conflict` (field new_email) when another account has the address.")
+    },
+    "/v1/me/email/confirm": {
+        "post": _op("Confirm a new email address with the emailed token", "accounts", "200", _ref("User"),
+                    _body(bodies.TokenRequest), auth=False, errors=("400", "409"),
+                    description="400 `invalid_token` for an unknown, used or expired token; 409 when the address "
+                    "was taken since.")
+    },
     "/v1/me/password": {
         "post": _op("Change the password", "accounts", "204", None,
                     _body(bodies.PasswordChange),

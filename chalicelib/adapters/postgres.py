@@ -144,6 +144,19 @@ class PostgresUsers:
         )
         self._conn.execute("DELETE FROM users WHERE id = %s", (user_id,))
 
+    def change_email(self, user_id: str, email: str, now: datetime) -> bool:
+        """Moves the account to a confirmed new address (verified by the link); False when another account has it."""
+        try:
+            with self._conn.transaction():  # a savepoint: the unique index decides a race with a sign-up
+                row = self._conn.execute(
+                    """UPDATE users SET email = %s, email_verified_at = coalesce(email_verified_at, %s),
+                           updated_at = now() WHERE id = %s RETURNING id""",
+                    (email, now, user_id),
+                ).fetchone()
+        except psycopg.errors.UniqueViolation:
+            return False
+        return row is not None
+
     def mark_email_verified(self, user_id: str, now: datetime) -> bool:
         """Sets the verification time once; False when it was set already."""
         row = self._conn.execute(
@@ -559,6 +572,7 @@ class PostgresUnitOfWork:
         self.password_resets = PostgresPasswordResets(self._conn)
         self.login_attempts = PostgresLoginAttempts(self._conn)
         self.email_verifications = PostgresEmailVerifications(self._conn)
+        self.email_changes = PostgresEmailChanges(self._conn)
         self.bonus_claims = PostgresBonusClaims(self._conn)
         self.signups = PostgresSignups(self._conn)
         self.email_outbox = PostgresEmailOutbox(self._conn)

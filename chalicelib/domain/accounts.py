@@ -17,6 +17,8 @@ from typing import Any
 
 from .emails import (
     DEFAULT_DISPLAY_NAME,
+    EMAIL_CHANGE,
+    EMAIL_CHANGE_NOTICE,
     RESET_LINK,
     VERIFY_EMAIL,
     WELCOME,
@@ -286,6 +288,49 @@ class AccountService:
             uow.email_outbox.add(VERIFY_EMAIL, user.id, None, now)
             uow.commit()
         self._wake()
+
+    def request_email_change(self, principal: Principal, new_email: str, password: str, ip: str) -> None:
+        """Mails a confirmation link to the new address and a notice to the current one; the address changes only
+        when the link is opened. Raises Forbidden (field password), InvalidRequest (field new_email) for the same
+        address, Conflict (field new_email) when another account has it, RateLimited after a few an hour."""
+        try:
+            new_email = normalize_email(new_email)
+        except InvalidRequest as exc:
+            raise InvalidRequest(exc.message, {**exc.details, "field": "new_email"}) from None
+        self._confirm_password(principal, password, ip, field="password")
+        now = self._clock.now()
+        window = timedelta(hours=1)
+        with self._uow() as uow:
+            user = _existing(uow, principal.user.id)
+            if new_email.lower() == user.email.lower():
+                raise InvalidRequest("That is your address already.", {"field": "new_email"})
+            if uow.users.by_email(new_email) is not None:
+                raise Conflict("An account with this email already exists.", {"field": "new_email"})
+            recent = uow.email_outbox.recent_for_user(user.id, EMAIL_CHANGE, now - window)
+            if len(recent) >= self._policy.verification_emails_per_hour:
+                raise RateLimited("Confirmation emails were sent recently; check your inbox or try again later.",
+                                  _seconds_until(min(recent) + window, now))
+            uow.email_outbox.add(EMAIL_CHANGE, user.id, new_email, now)
+            uow.email_outbox.add(EMAIL_CHANGE_NOTICE, user.id, user.email, now, ref=new_email)
+            uow.commit()
+        self._wake()
+
+    def confirm_email_change(self, token: str) -> User:
+        """Moves the account to the address the link was sent to, verified, and voids the other links and password
+        resets; raises InvalidToken for a used, expired or unknown link, Conflict when the address was taken since."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            found = uow.email_changes.consume(token_digest(token), now)
+            if found is None:
+                raise InvalidToken("This confirmation link is invalid, used or expired. Ask for a new one.")
+            user_id, new_email = found
+            if not uow.users.change_email(user_id, new_email, now):
+                raise Conflict("Another account took this address meanwhile.", {"field": "new_email"})
+            uow.email_changes.void_all(user_id, now)
+            uow.password_resets.void_all(user_id, now)  # sent to the old address
+            user = _existing(uow, user_id)
+            uow.commit()
+        return user
 
     def email_key(self, email: str) -> bytes:
         """The keyed mailbox hash under which the signup bonus is claimed."""

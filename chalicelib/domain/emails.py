@@ -28,8 +28,10 @@ LOW_BALANCE = "low_balance"
 SUPPORT_REPLY = "support_reply"
 TEAM_INVITATION = "team_invitation"
 BETA_INVITATION = "beta_invitation"
+EMAIL_CHANGE = "email_change"  # to the new address: the link that confirms it
+EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address: what is happening, and what to do if not you
 EMAIL_KINDS = (VERIFY_EMAIL, RESET_LINK, WEBHOOK_DISABLED_EMAIL, WELCOME, RECEIPT, PAYMENT_FAILED, LOW_BALANCE,
-               SUPPORT_REPLY, TEAM_INVITATION, BETA_INVITATION)
+               SUPPORT_REPLY, TEAM_INVITATION, BETA_INVITATION, EMAIL_CHANGE, EMAIL_CHANGE_NOTICE)
 # The emails a user may turn off; every other kind is about their account or money and always goes out.
 OPTIONAL_CATEGORIES = ("low_balance", "product_news")
 UNSUBSCRIBE_ALL = "all"  # an unsubscribe link from the footer of a non-optional email: every optional kind
@@ -165,7 +167,8 @@ class EmailOutboxDelivery:
         self._composers: dict[str, Composer] = {
             VERIFY_EMAIL: self._verification, RESET_LINK: self._reset, WEBHOOK_DISABLED_EMAIL: self._webhook_disabled,
             WELCOME: self._welcome, RECEIPT: self._receipt, PAYMENT_FAILED: self._payment_failed,
-            LOW_BALANCE: self._low_balance,
+            LOW_BALANCE: self._low_balance, EMAIL_CHANGE: self._email_change,
+            EMAIL_CHANGE_NOTICE: self._email_change_notice,
         }
 
     def compose_with(self, kind: str, composer: Composer) -> None:
@@ -262,6 +265,25 @@ class EmailOutboxDelivery:
         return Letter(user.email, "Confirm your email address for Pixmint", "verify_email",
                       {"name": _name(user), "link": f"{self._public_url}/verify-email?token={token}",
                        "days": self._policy.verification_lifetime.days}, user_id=user.id)
+
+    def _email_change(self, uow: Any, item: OutboxItem, now: datetime) -> Letter | None:
+        user = self._user(uow, item)
+        if user is None or not item.email or user.email == item.email:
+            return None
+        token = secrets.token_urlsafe(32)
+        uow.email_changes.add(user.id, token_digest(token), item.email, now + self._policy.verification_lifetime, now)
+        return Letter(item.email, "Confirm your new email address for Pixmint", "email_change",
+                      {"name": _name(user), "link": f"{self._public_url}/confirm-email?token={token}",
+                       "days": self._policy.verification_lifetime.days}, user_id=user.id)
+
+    def _email_change_notice(self, uow: Any, item: OutboxItem, now: datetime) -> Letter | None:
+        user = self._user(uow, item)
+        if user is None or not item.email or not item.ref:
+            return None
+        return Letter(item.email, "Your Pixmint email address is being changed", "email_change_notice",
+                      {"name": _name(user), "new_email": mask_address(item.ref),
+                       "contact_url": f"{self._public_url}/contact",
+                       "settings_url": f"{self._public_url}/settings"}, user_id=user.id)
 
     def _reset(self, uow: Any, item: OutboxItem, now: datetime) -> Letter | None:
         user = uow.users.by_email(item.email) if item.email else None
@@ -430,6 +452,12 @@ class EmailPreferencesService:
         """Whether nothing may be sent to the address."""
         with self._uow() as uow:
             return bool(uow.email_suppressions.is_suppressed(suppression_key(address)))
+
+
+def mask_address(email: str) -> str:
+    """"a***@example.com": enough for the owner to recognise, not enough to give an attacker's address away whole."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 class LowBalanceWatch:

@@ -186,6 +186,10 @@ class Users(Protocol):
         """Sets the verification time once; False when it was set already."""
         ...
 
+    def change_email(self, user_id: str, email: str, now: datetime) -> bool:
+        """Moves the account to a confirmed new address; False when another account has it."""
+        ...
+
     def mark_signup_bonus(self, user_id: str, now: datetime) -> None:
         """Records when the signup bonus was granted."""
         ...
@@ -422,6 +426,11 @@ class UnitOfWork(Protocol):
     @property
     def email_verifications(self) -> EmailVerifications:
         """The email verification tokens, in this transaction."""
+        ...
+
+    @property
+    def email_changes(self) -> EmailChanges:
+        """The links that confirm a new address, in this transaction."""
         ...
 
     @property

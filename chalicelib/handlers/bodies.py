@@ -149,6 +149,13 @@ class ProfileChange(Body):
                                                description="Lower case only; reserved words are refused")] = None
 
 
+class EmailChange(Body):
+    """POST /v1/me/email: the new address, confirmed by the current password; it moves once the link is opened."""
+
+    new_email: Email
+    password: Password
+
+
 class PasswordChange(Body):
     """POST /v1/me/password."""
 

@@ -10,7 +10,7 @@ from ..bootstrap import container
 from ..domain.model import User
 from . import bodies
 from .api import api_view, authenticate, client_ip
-from .responses import RecoveryCodesBody, SignInSessionPageBody, TwoFactorSetupBody, rfc3339, user_json
+from .responses import ACCEPTED, RecoveryCodesBody, SignInSessionPageBody, TwoFactorSetupBody, rfc3339, user_json
 
 bp = Blueprint(__name__)
 
@@ -43,6 +43,23 @@ def change_password() -> Response:
     container().accounts.change_password(principal, body.current_password, body.new_password,
                                          client_ip(bp.current_request))
     return Response(body="", status_code=204)
+
+
+@bp.route("/v1/me/email", methods=["POST"])
+@api_view
+def change_email() -> Response:
+    principal = authenticate(bp.current_request, allow_api_key=False)
+    body = bodies.parse(bodies.EmailChange, bp.current_request)
+    container().accounts.request_email_change(principal, body.new_email, body.password,
+                                              client_ip(bp.current_request))
+    return Response(ACCEPTED, status_code=202)
+
+
+@bp.route("/v1/me/email/confirm", methods=["POST"])
+@api_view
+def confirm_email() -> Response:
+    body = bodies.parse(bodies.TokenRequest, bp.current_request)
+    return Response(user_json(container().accounts.confirm_email_change(body.token)))
 
 
 @bp.route("/v1/me", methods=["DELETE"])

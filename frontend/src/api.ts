@@ -232,6 +232,8 @@ export const api = {
   login: (body: JsonBody<'/v1/auth/login', 'post'>) =>
     request<TokenPair>('POST', '/auth/login', { body, auth: false }),
   /** A 400 invalid_token for an unknown, used or expired link. */
+  changeEmail: (body: JsonBody<'/v1/me/email', 'post'>) => request<Schemas['Accepted']>('POST', '/me/email', { body }),
+  confirmEmailChange: (token: string) => request<User>('POST', '/me/email/confirm', { body: { token }, auth: false }),
   verifyEmail: (token: string) => request<User>('POST', '/auth/verify-email', { body: { token }, auth: false }),
   /** Throttled: a 429 with Retry-After after a few in an hour. */
   resendVerification: () => request<void>('POST', '/auth/verify-email/resend'),

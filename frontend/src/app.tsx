@@ -30,6 +30,7 @@ const Settings = lazy(() => import('./pages/Settings').then((m) => m.Settings, p
 const Community = lazy(() => import('./pages/Community').then((m) => m.Community, pageLoadFailed));
 const ApiKeys = lazy(() => import('./pages/ApiKeys').then((m) => m.ApiKeys, pageLoadFailed));
 const Webhooks = lazy(() => import('./pages/Webhooks').then((m) => m.Webhooks, pageLoadFailed));
+const ConfirmEmailChange = lazy(() => import('./pages/ConfirmEmailChange').then((m) => m.ConfirmEmailChange, pageLoadFailed));
 const VerifyEmail = lazy(() => import('./pages/VerifyEmail').then((m) => m.VerifyEmail, pageLoadFailed));
 const Unsubscribe = lazy(() => import('./pages/Unsubscribe').then((m) => m.Unsubscribe, pageLoadFailed));
 const Waitlist = lazy(() => import('./pages/Waitlist').then((m) => m.Waitlist, pageLoadFailed));
@@ -69,6 +70,7 @@ export function App() {
           <Route path="/forgot-password" component={ForgotPassword} />
           <Route path="/reset-password" component={ResetPassword} />
           <Route path="/verify-email" component={VerifyEmail} />
+          <Route path="/confirm-email" component={ConfirmEmailChange} />
           <Route path="/unsubscribe" component={Unsubscribe} />
           <Route path="/contact" component={Contact} />
           <Route path="/help" component={HelpCenter} />

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import time
+import urllib.request
 
 import pytest
 
@@ -114,3 +117,17 @@ def make_page(browser, live_stack, request):
     yield make
     for context in contexts:
         context.close()
+
+
+def emailed_link(base_url: str, email: str, pattern: str, timeout: float = 15) -> str:
+    """The newest link matching pattern (a regex of the path and query) in the local stack's outbox to email."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with urllib.request.urlopen(f"{base_url}/_dev/outbox.json", timeout=10) as reply:
+            for mail in reversed(json.loads(reply.read())):
+                found = re.search(f"({pattern})", mail["body"])
+                if mail["to"] == email and found:
+                    return found.group(1)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no email to {email} links {pattern}")
+        time.sleep(0.2)

@@ -33,6 +33,8 @@ FACTS = {
     "team_invitation": {"inviter": HOSTILE, "team": HOSTILE, "role": "member", "link": "l", "days": 7},
     "beta_invitation": {"code": "PIX-ABCD-EFGH", "link": "https://pixmint.example/signup?invite=PIX-ABCD-EFGH",
                         "expires": "17 December 2026"},
+    "email_change": {"link": "https://pixmint.example/confirm-email?token=t", "days": 7},
+    "email_change_notice": {"new_email": HOSTILE, "contact_url": "c", "settings_url": "s"},
 }
 
 

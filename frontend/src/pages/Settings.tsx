@@ -12,6 +12,7 @@ import { Toast, useToast } from '../components/Toast';
 import { setFlash } from '../flash';
 import { describeError, requireFilled, useFormSubmit, type FormErrors } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
+import { EmailAddressSection } from '../settings/EmailAddressSection';
 import { EmailSection } from '../settings/EmailSection';
 import { SessionsSection } from '../settings/SessionsSection';
 import { TwoFactorSection } from '../settings/TwoFactorSection';
@@ -47,6 +48,7 @@ function SettingsContent({ user }: { user: User }) {
       </p>
       <ProfileForm user={user} onSaved={toast.show} />
       <HandleForm onSaved={toast.show} />
+      <EmailAddressSection user={user} onSent={toast.show} />
       <PasswordForm onSaved={toast.show} />
       <TwoFactorSection user={user} onNotice={toast.show} />
       <SessionsSection onNotice={toast.show} />
