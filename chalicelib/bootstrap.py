@@ -273,6 +273,8 @@ def build_container(
     events = LowBalanceWatch(WebhookEvents(clock, generation_json, entry_json), clock, emails)
     from .domain.billing import BillingService, SubscriptionEvents  # billing (issue 18)
 
+    billing = BillingService(uow=unit_of_work, gateway=billing_gateway(settings), clock=clock,
+                             public_url=settings.public_url)
     credits = CreditService(
         uow=unit_of_work,
         gateway=payment_gateway(settings),

@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                        local_checkout=settings.is_local and not settings.stripe_secret_key,
                        status_file=settings.data_dir / "status" / "status.json")
         from chalicelib.bootstrap import aws_client
+        from chalicelib.handlers.images import run_housekeeping
         from chalicelib.handlers.worker import handle_batch
 
         from .jobs import QueuePoller, Schedule
@@ -118,8 +119,7 @@ def main(argv: list[str] | None = None) -> int:
               for n in range(LOCAL_WORKERS)),
             Schedule("sweeper", 60, lambda: bootstrap.container().sweeper.sweep()),
             Schedule("s3-deletions", 900, lambda: bootstrap.container().library.retry_s3_deletions()),
-            Schedule("housekeeping", 3600, lambda: (bootstrap.container().library.sweep_uploads(),
-                                                    bootstrap.container().api_keys.prune_throttle_records())),
+            Schedule("housekeeping", 3600, lambda: run_housekeeping(bootstrap.container())),
             # As publish_operational_metrics does in Lambda: the figures, then the status page's file from them.
             Schedule("metrics", 300, publish_status),
         ]

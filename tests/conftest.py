@@ -302,6 +302,9 @@ class Api:
     def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.request("POST", path, body, **kw)
 
+    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.request("PUT", path, body, **kw)
+
     def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.request("PATCH", path, body, **kw)
 
@@ -351,8 +354,9 @@ STACK_LOGS: dict[str, Path] = {}  # each running local stack's log, by its URL, 
 
 @contextmanager
 def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmint_e2e",
-                        need_frontend: bool = True) -> Iterator[str]:
-    """`python -m devstack` as make dev runs it, on its own database, port and data folder; yields its URL."""
+                        need_frontend: bool = True, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`python -m devstack` as make dev runs it, on its own database, port and data folder; yields its URL.
+    extra_env: settings of its own, e.g. a fake Stripe's."""
     from devstack.embedded import drop_database, ensure_database, free_port, stop_process, wait_for_http
 
     if need_frontend and not (PROJECT_DIR / "frontend" / "dist" / "index.html").exists():
@@ -364,6 +368,7 @@ def running_local_stack(pg_server_url: str, data_dir: Path, prefix: str = "pixmi
                PIXMINT_ENV_FILE=str(data_dir / "none.env"), PIXMINT_STAGE="local",
                PIXMINT_SIGNUPS_PER_ADDRESS_PER_HOUR="1000000", PIXMINT_SUPPORT_TICKETS_PER_ADDRESS_PER_HOUR="1000000",
                PIXMINT_ADMIN_EMAIL=ADMIN_EMAIL, PIXMINT_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    env.update(extra_env or {})
     log = data_dir / "stack.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "devstack", "--port", str(port)], cwd=PROJECT_DIR,

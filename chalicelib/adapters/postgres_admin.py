@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,7 +13,9 @@ from psycopg.types.json import Jsonb
 
 from ..domain.admin import AuditEntry, UserSummary
 from ..domain.api_keys import ApiKey, KeyBudget, KeyLimits
+from ..domain.billing import Plan
 from ..domain.model import Role, User
+from .postgres_billing import PLAN_COLUMNS
 from .postgres_rows import USER_COLUMNS, user_from_row
 
 _KEY_FIELDS = (("k.id::text", "id"), ("k.user_id::text", "user_id"), ("k.name", "name"), ("k.prefix", "prefix"),
@@ -324,6 +327,27 @@ class PostgresAdmin:
                ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, credits = EXCLUDED.credits,
                    amount_cents = EXCLUDED.amount_cents, position = EXCLUDED.position, active = EXCLUDED.active""",
             (pack_id, label, credits, amount_cents, position, active),
+        )
+
+    def plans(self) -> list[Plan]:
+        """Every plan, on sale or not, in display order."""
+        rows = self._conn.execute(f"SELECT {PLAN_COLUMNS} FROM plans ORDER BY position, id").fetchall()
+        return [Plan(**row) for row in rows]
+
+    def upsert_plan(self, plan: Plan) -> None:
+        """Inserts or replaces a plan (its id and interval stay as they were when it exists)."""
+        self._conn.execute(
+            """INSERT INTO plans (id, name, interval, amount_cents, currency, monthly_credits, pack_discount_percent,
+                   queue_priority, premium_models, parallel_generations, active, position)
+               VALUES (%(id)s, %(name)s, %(interval)s, %(amount_cents)s, %(currency)s, %(monthly_credits)s,
+                   %(pack_discount_percent)s, %(queue_priority)s, %(premium_models)s, %(parallel_generations)s,
+                   %(active)s, %(position)s)
+               ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, amount_cents = EXCLUDED.amount_cents,
+                   monthly_credits = EXCLUDED.monthly_credits, pack_discount_percent = EXCLUDED.pack_discount_percent,
+                   queue_priority = EXCLUDED.queue_priority, premium_models = EXCLUDED.premium_models,
+                   parallel_generations = EXCLUDED.parallel_generations, active = EXCLUDED.active,
+                   position = EXCLUDED.position""",
+            asdict(plan),
         )
 
     def prune_login_attempts(self, failed_before: datetime, succeeded_before: datetime, limit: int) -> int:

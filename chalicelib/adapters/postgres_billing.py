@@ -11,7 +11,7 @@ from psycopg.rows import DictRow
 from ..domain.billing import Plan, Subscription, SubscriptionInvoice
 
 PLAN_COLUMNS = """id, name, interval, amount_cents, currency, monthly_credits, pack_discount_percent, queue_priority,
-    premium_models, parallel_generations"""
+    premium_models, parallel_generations, active, position"""
 SUBSCRIPTION_COLUMNS = """id::text AS id, user_id::text AS user_id, plan_id, checkout_session_id, checkout_url,
     stripe_subscription_id, stripe_customer_id, status, current_period_end, cancel_at_period_end, state_at, created_at,
     updated_at"""

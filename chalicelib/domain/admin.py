@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .billing import Plan
 from .catalogue import ModelSpec
 from .credits import LedgerEntry
 from .errors import Conflict, InvalidRequest, NotFound
@@ -253,6 +255,36 @@ class AdminService:
                                       values.get("position", 0), values.get("active", True))
             uow.admin.audit(actor.user, f"{kind}.upsert", kind, item_id, None, values, self._clock.now())
             uow.commit()
+
+    def plans(self) -> list[Plan]:
+        """Every subscription plan, on sale or not, in display order."""
+        with self._uow() as uow:
+            return uow.admin.plans()
+
+    def upsert_plan(self, actor: Principal, plan_id: str, values: dict[str, Any]) -> Plan:
+        """Creates or changes a plan and audits before and after. A new price or allowance applies to checkouts and
+        invoices from now on; a plan's interval is fixed once made (Conflict), since its grants are counted by it."""
+        if not PLAN_ID.fullmatch(plan_id):
+            raise InvalidRequest("A plan id is 1 to 63 lowercase letters, digits or -, not starting with -.",
+                                 {"field": "id"})
+        with self._uow() as uow:
+            before = next((p for p in uow.admin.plans() if p.id == plan_id), None)
+            if before is not None and values["interval"] != before.interval:
+                raise Conflict("A plan's interval cannot change; make a new plan and retire this one.",
+                               {"field": "interval", "interval": before.interval})
+            plan = Plan(id=plan_id, name=values["name"], interval=values["interval"],
+                        amount_cents=values["amount_cents"], currency=before.currency if before else "usd",
+                        monthly_credits=values["monthly_credits"],
+                        pack_discount_percent=values.get("pack_discount_percent", 0),
+                        queue_priority=values.get("queue_priority", False),
+                        premium_models=values.get("premium_models", False),
+                        parallel_generations=values.get("parallel_generations", 1),
+                        active=values.get("active", True), position=values.get("position", 0))
+            uow.admin.upsert_plan(plan)
+            uow.admin.audit(actor.user, "plan.upsert", "plan", plan_id, asdict(before) if before else None,
+                            asdict(plan), self._clock.now())
+            uow.commit()
+        return plan
 
     def hide_from_community(self, actor: Principal, image_id: str, hidden: bool) -> None:
         """Hides a shared image from the community feed or shows it again; raises NotFound when no shared image has that

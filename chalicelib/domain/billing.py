@@ -25,6 +25,7 @@ SUBSCRIPTION_STATUSES = ("checkout", "incomplete", "incomplete_expired", "triali
                          "paused", "canceled")
 FAILED_INVOICE_REF = "invoice:"  # the email outbox's ref of a failed subscription payment: invoice:<id>
 GRANT_KIND = "subscription_grant"
+PERK_STATUSES = ("active", "trialing")
 _RANK = {"checkout": 0, "incomplete": 1, "canceled": 3}  # every other status ranks 2
 SUBSCRIPTION_EVENTS = ("invoice.paid", "invoice.payment_failed", "customer.subscription.created",
                        "customer.subscription.updated", "customer.subscription.deleted")
@@ -44,6 +45,8 @@ class Plan:
     queue_priority: bool
     premium_models: bool
     parallel_generations: int
+    active: bool = True
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,14 @@ class BillingService:
             plan = uow.subscriptions.plan(current.plan_id)
         assert plan is not None
         return current, plan
+
+    def pack_discount_percent(self, user_id: str) -> int:
+        """What the user's plan takes off credit packs: its perk while the subscription is active or trialing; a
+        past-due one pauses its perks until it is paid."""
+        with self._uow() as uow:
+            current = uow.subscriptions.current(user_id)
+            plan = uow.subscriptions.plan(current.plan_id) if current and current.status in PERK_STATUSES else None
+        return plan.pack_discount_percent if plan else 0
 
     def portal(self, user_id: str) -> str:
         """A Stripe Customer Portal URL for the user's customer; raises NotFound before the first subscription."""

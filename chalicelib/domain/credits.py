@@ -18,6 +18,7 @@ from .ports import CreditsUnitOfWork, Ledger, OutboxWaker, PaymentGateway
 
 CENTS_PER_CREDIT = 1  # one US dollar = 100 credits
 MIN_CUSTOM_CENTS = 500
+STRIPE_MINIMUM_CENTS = 50
 MAX_CUSTOM_CENTS = 50_000
 CREDITING_KINDS = ("purchase", "generation_refund", "signup_bonus", "admin_grant")
 LEDGER_KINDS = ("purchase", "generation", "generation_refund", "signup_bonus", "admin_grant", "admin_debit",
@@ -256,6 +257,10 @@ class CreditService:
             if pack is None:
                 raise InvalidRequest("There is no such credit pack.", {"field": "pack_id"})
             credits, cents, currency, label = pack.credits, pack.amount_cents, pack.currency, pack.label
+            discount = self._pack_discount(user.id) if self._pack_discount is not None else 0
+            if discount:  # the plan's perk; rounded in the buyer's favour, never under Stripe's 50-cent minimum
+                cents = max(STRIPE_MINIMUM_CENTS, cents * (100 - discount) // 100)
+                label = f"{label} ({discount}% off with your plan)"
         else:
             assert amount_cents is not None
             if not MIN_CUSTOM_CENTS <= amount_cents <= MAX_CUSTOM_CENTS or amount_cents % 100:

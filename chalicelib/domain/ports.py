@@ -1219,6 +1219,14 @@ class AdminQueries(Protocol):
         """Inserts or replaces a credit pack."""
         ...
 
+    def plans(self) -> builtins.list[Plan]:
+        """Every plan, on sale or not, in display order."""
+        ...
+
+    def upsert_plan(self, plan: Plan) -> None:
+        """Inserts or replaces a plan (its id and interval stay as they were when it exists)."""
+        ...
+
     def audit(self, actor: User, action: str, target_type: str, target_id: str | None, before: Any, after: Any,
               now: datetime) -> None:
         """Appends an audit row naming the actor, with the target's values before and after as JSON."""

@@ -13,11 +13,13 @@ from . import bodies
 from .api import api_view, page_params, query_of, require_admin
 from .responses import (
     AdminModelPageBody,
+    AdminPlansBody,
     AdminUserDetailBody,
     AdminUserPageBody,
     AuditPageBody,
     CommunityReportPageBody,
     admin_model_json,
+    admin_plan_json,
     audit_json,
     entry_json,
     generation_json,
@@ -166,6 +168,22 @@ def upsert_template(template_id: str) -> Response:
 @api_view
 def upsert_pack(pack_id: str) -> Response:
     return _upsert("credit_pack", pack_id, bodies.PackUpsert)
+
+
+@bp.route("/v1/admin/plans", methods=["GET"])
+@api_view
+def plans() -> Response:
+    require_admin(bp.current_request)
+    body: AdminPlansBody = {"items": [admin_plan_json(plan) for plan in container().admin.plans()]}
+    return Response(body)
+
+
+@bp.route("/v1/admin/plans/{plan_id}", methods=["PUT"])
+@api_view
+def upsert_plan(plan_id: str) -> Response:
+    principal = require_admin(bp.current_request)
+    body = bodies.parse(bodies.PlanUpsert, bp.current_request).given()
+    return Response(admin_plan_json(container().admin.upsert_plan(principal, plan_id, body)))
 
 
 @bp.route("/v1/admin/community/{image_id}/hidden", methods=["PUT", "DELETE"])

@@ -513,6 +513,19 @@ class PackUpsert(_Listed):
     credits: Annotated[int, Whole, documented(minimum=1, maximum=10_000_000)]
     amount_cents: Annotated[int, Whole, documented(minimum=100, maximum=100_000)]
 
+
+class PlanUpsert(_Listed):
+    """PUT /v1/admin/plans/{id}: the whole plan; perks left out take their defaults (none)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    interval: Literal[PLAN_INTERVALS]  # type: ignore[valid-type]  # a tuple constant, as the domain lists them
+    amount_cents: Annotated[int, Whole, Field(ge=100, le=1_000_000)]
+    monthly_credits: Annotated[int, Whole, Field(ge=1, le=10_000_000)]
+    pack_discount_percent: Annotated[int, Whole, Field(ge=0, le=90)] | None = None
+    queue_priority: bool | None = None
+    premium_models: bool | None = None
+    parallel_generations: Annotated[int, Whole, Field(ge=1, le=16)] | None = None
+
 # ------------------------------------------------------------------------------------------------ parsing
 
 

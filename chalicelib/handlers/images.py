@@ -24,6 +24,7 @@ from .api import (
     authenticate,
     has_credentials,
     page_params,
+    parse_moment,
     query_of,
     whole_number,
 )
@@ -56,6 +57,7 @@ def _int(query: Mapping[str, str], name: str) -> int | None:
     return int(raw)
 
 
+MAX_MODEL_ID = 100
 SVG = "image/svg+xml"
 SVG_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 JSON = "application/json"
@@ -112,15 +114,7 @@ def _download_params() -> tuple[str | None, int | None, int | None]:
 def list_images() -> Response:
     principal = authenticate(bp.current_request, scopes=LIBRARY_READ)
     limit, cursor = page_params(bp.current_request)
-    query = query_of(bp.current_request)
-    favorite = query.get("favorite")
-    if favorite not in (None, "", "true", "false"):
-        raise InvalidRequest("favorite is true or false.", {"field": "favorite"})
-    q = (query.get("q") or "").strip() or None
-    if q and len(q) > 200:
-        raise InvalidRequest("The search text is at most 200 characters.", {"field": "q"})
-    filters = ImageFilters(favorite={"true": True, "false": False}.get(favorite or ""), q=q,
-                           model=query.get("model") or None)
+    filters = library_filters(query_of(bp.current_request))
     items, next_cursor = container().library.list(principal.user.id, filters, cursor, limit)
     page: ImagePageBody = {"items": [image_json(i) for i in items], "next_cursor": next_cursor}
     return Response(page)

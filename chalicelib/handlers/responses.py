@@ -1576,6 +1576,21 @@ class PlansBody(TypedDict):
 
 
 @with_config(CLOSED)
+class AdminPlanBody(PlanBody):
+    """A plan as admins manage it: also whether it is on sale and its place in the list."""
+
+    active: bool
+    position: int
+
+
+@with_config(CLOSED)
+class AdminPlansBody(TypedDict):
+    """Every plan, on sale or not, in display order."""
+
+    items: list[AdminPlanBody]
+
+
+@with_config(CLOSED)
 class SubscriptionBody(TypedDict):
     """The caller's subscription as Stripe last told us."""
 
@@ -1592,7 +1607,8 @@ class PortalBody(TypedDict):
     url: str
 
 
-RESPONSE_MODELS.update({"Plan": PlanBody, "Plans": PlansBody, "Subscription": SubscriptionBody,
+RESPONSE_MODELS.update({"Plan": PlanBody, "Plans": PlansBody, "AdminPlan": AdminPlanBody,
+                        "AdminPlans": AdminPlansBody, "Subscription": SubscriptionBody,
                         "Portal": PortalBody})
 
 
@@ -1601,6 +1617,10 @@ def plan_json(plan: BillingPlan) -> PlanBody:
             "currency": plan.currency, "monthly_credits": plan.monthly_credits,
             "perks": {"pack_discount_percent": plan.pack_discount_percent, "queue_priority": plan.queue_priority,
                       "premium_models": plan.premium_models, "parallel_generations": plan.parallel_generations}}
+
+
+def admin_plan_json(plan: BillingPlan) -> AdminPlanBody:
+    return {**plan_json(plan), "active": plan.active, "position": plan.position}
 
 
 def subscription_json(subscription: Subscription, plan: BillingPlan) -> SubscriptionBody:

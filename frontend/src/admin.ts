@@ -72,6 +72,7 @@ export type SettingsChange = Partial<Pick<AdminSettings, 'signup_bonus' | 'daily
 export type StylePresetInput = JsonBody<'/v1/admin/style-presets/{preset_id}', 'put'>;
 export type PromptTemplateInput = JsonBody<'/v1/admin/prompt-templates/{template_id}', 'put'>;
 export type CreditPackInput = JsonBody<'/v1/admin/credit-packs/{pack_id}', 'put'>;
+export type PlanInput = JsonBody<'/v1/admin/plans/{plan_id}', 'put'>;
 export type AuditEntry = Schemas['AuditEntry'];
 export type UsageReport = Schemas['UsageReport'];
 export type UsageRow = Schemas['UsageReportRow'];
@@ -118,6 +119,8 @@ export const adminApi = {
     request<void>('PUT', `/admin/prompt-templates/${id(templateId)}`, { body }),
   upsertCreditPack: (packId: string, body: CreditPackInput) =>
     request<void>('PUT', `/admin/credit-packs/${id(packId)}`, { body }),
+  plans: (signal?: AbortSignal) => request<Schemas['AdminPlans']>('GET', '/admin/plans', { signal }),
+  upsertPlan: (planId: string, body: PlanInput) => request<Schemas['AdminPlan']>('PUT', `/admin/plans/${id(planId)}`, { body }),
   setCommunityHidden: (imageId: string, hidden: boolean) =>
     request<void>(hidden ? 'PUT' : 'DELETE', `/admin/community/${id(imageId)}/hidden`),
   auditLog: (options: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>

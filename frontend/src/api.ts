@@ -272,6 +272,13 @@ export const api = {
     request<Schemas['Unsubscribed']>('POST', '/email-preferences/unsubscribe', { body: { token }, auth: false }),
   endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
   credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
+  // Billing (issue 18): plans are public; changing a subscription needs a signed-in person, not an API key.
+  plans: (signal?: AbortSignal) => request<Schemas['Plans']>('GET', '/billing/plans', { signal, auth: false }),
+  subscription: (signal?: AbortSignal) => request<Subscription>('GET', '/billing/subscription', { signal }),
+  subscribe: (planId: string) => request<CheckoutSession>('POST', '/billing/subscription', { body: { plan_id: planId } }),
+  changeSubscription: (body: JsonBody<'/v1/billing/subscription', 'patch'>) =>
+    request<Subscription>('PATCH', '/billing/subscription', { body }),
+  billingPortal: () => request<Schemas['Portal']>('POST', '/billing/portal'),
   creditPacks: (signal?: AbortSignal) => request<Schemas['CreditPacks']>('GET', '/credits/packs', { signal, auth: false }),
   checkout: (body: CheckoutRequest, idempotencyKey: string) =>
     request<CheckoutSession>('POST', '/credits/checkout', { body, headers: { 'Idempotency-Key': idempotencyKey } }),
@@ -386,6 +393,8 @@ export type CreditBalance = Schemas['Credits'];
 export type CreditPack = Schemas['CreditPacks']['items'][number];
 export type CheckoutRequest = JsonBody<'/v1/credits/checkout', 'post'>;
 export type CheckoutSession = Schemas['Checkout'];
+export type Plan = Schemas['Plan'];
+export type Subscription = Schemas['Subscription'];
 export type Payment = Schemas['Payment'];
 export type PaymentStatus = Payment['status'];
 export type Transaction = Schemas['Transaction'];

@@ -46,6 +46,7 @@ const AdminUserDetail = lazy(() => import('./pages/admin/UserDetail').then((m) =
 const AdminModels = lazy(() => import('./pages/admin/Models').then((m) => m.AdminModels, pageLoadFailed));
 const AdminPricing = lazy(() => import('./pages/admin/Pricing').then((m) => m.AdminPricing, pageLoadFailed));
 const AdminCatalog = lazy(() => import('./pages/admin/Catalog').then((m) => m.AdminCatalog, pageLoadFailed));
+const AdminPlans = lazy(() => import('./pages/admin/Plans').then((m) => m.AdminPlans, pageLoadFailed));
 const AdminPacks = lazy(() => import('./pages/admin/Packs').then((m) => m.AdminPacks, pageLoadFailed));
 const AdminReports = lazy(() => import('./pages/admin/Reports').then((m) => m.AdminReports, pageLoadFailed));
 const AdminMetrics = lazy(() => import('./pages/admin/Metrics').then((m) => m.AdminMetrics, pageLoadFailed));
@@ -105,6 +106,7 @@ export function App() {
           <Route path="/admin/pricing" component={AdminPricing} />
           <Route path="/admin/catalog" component={AdminCatalog} />
           <Route path="/admin/packs" component={AdminPacks} />
+          <Route path="/admin/plans" component={AdminPlans} />
           <Route path="/admin/reports" component={AdminReports} />
           <Route path="/admin/metrics" component={AdminMetrics} />
           <Route path="/admin/audit" component={AdminAudit} />

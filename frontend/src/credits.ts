@@ -55,3 +55,13 @@ export function parseDollars(text: string): number | null {
   const dollars = Number.parseInt(trimmed, 10);
   return dollars >= CUSTOM_MIN_DOLLARS && dollars <= CUSTOM_MAX_DOLLARS ? dollars : null;
 }
+
+/** Only a web address may be followed: never javascript: or similar. */
+export function checkoutTarget(url: string): string | null {
+  try {
+    const target = new URL(url, location.href);
+    return target.protocol === 'https:' || target.protocol === 'http:' ? target.href : null;
+  } catch {
+    return null;
+  }
+}

@@ -13,6 +13,7 @@ const SECTIONS = [
   { href: '/admin/pricing', label: 'Pricing & settings' },
   { href: '/admin/catalog', label: 'Presets & templates' },
   { href: '/admin/packs', label: 'Credit packs' },
+  { href: '/admin/plans', label: 'Plans' },
   { href: '/admin/reports', label: 'Reports' },
   { href: '/admin/metrics', label: 'Metrics' },
   { href: '/admin/audit', label: 'Audit log' },

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { Field } from './Field';
+import { SelectField } from './SelectField';
 import { FormAlert } from './FormAlert';
 import { LoadError } from './LoadError';
 import { SubmitButton } from './SubmitButton';
@@ -10,8 +11,15 @@ import { useUnsavedChanges } from '../unsaved';
 export interface CatalogField {
   name: string;
   label: string;
-  kind: 'text' | 'textarea' | 'int' | 'usd';
+  kind: 'text' | 'textarea' | 'int' | 'usd' | 'choice' | 'flag';
   hint?: string;
+  /** For kind=choice. */
+  options?: readonly string[];
+  /** For kind=int: the lowest value (default 1); optional fields may be left empty and are then not sent. */
+  min?: number;
+  optional?: boolean;
+  /** Shown in the list only (the form sets it another way, like the active switch). */
+  listOnly?: boolean;
   /** Shown in the list; defaults to the raw value. */
   show?: (value: unknown) => string;
 }
@@ -26,9 +34,15 @@ interface CatalogEditorProps {
   load: (signal: AbortSignal) => Promise<{ items: Record<string, unknown>[] }>;
   save: (id: string, values: Record<string, unknown>) => Promise<void>;
   onSaved: (message: string) => void;
+  /** The list's caption; the default says it lists the active items. */
+  caption?: string;
+  /** The ids this kind takes, and the rule in words. */
+  idPattern?: RegExp;
+  idRule?: string;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,40}$/;
+const ID_RULE = 'The id is 1 to 40 letters, digits, - or _.';
 
 /** What the form holds, to tell whether it has changed since it was filled. */
 function snapshot(id: string, values: Record<string, string>, position: string, active: boolean): string {
@@ -39,8 +53,11 @@ function snapshot(id: string, values: Record<string, string>, position: string, 
  * A list of catalogue items (style presets, prompt templates, credit packs) from their public list, and one form
  * that creates a new item or edits the chosen one (an upsert by id, with a position and an active switch).
  */
-export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }: CatalogEditorProps) {
+export function CatalogEditor(props: CatalogEditorProps) {
+  const { kind, title, noun, fields, load, save, onSaved } = props;
+  const { caption = `Active ${noun}s, in the order users see them`, idPattern = ID_PATTERN, idRule = ID_RULE } = props;
   const list = useApiData(load);
+  const formFields = fields.filter((field) => !field.listOnly);
   const empty = (): Record<string, string> => Object.fromEntries(fields.map((field) => [field.name, '']));
   const [editing, setEditing] = useState<string | null>(null);
   const [id, setId] = useState('');
@@ -92,13 +109,15 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
     void run(
       () => {
         const invalid: FieldErrors = {};
-        if (!ID_PATTERN.test(id.trim())) invalid.id = 'The id is 1 to 40 letters, digits, - or _.';
-        for (const field of fields) {
-          const text = (values[field.name] ?? '').trim();
-          if (!text) {
-            invalid[field.name] = `Enter the ${field.label.toLowerCase()}.`;
+        if (!idPattern.test(id.trim())) invalid.id = idRule;
+        for (const field of formFields) {
+          const text = (values[field.name] || (field.kind === 'choice' ? (field.options?.[0] ?? '') : '')).trim();
+          if (field.kind === 'flag') {
+            body[field.name] = text === 'true';
+          } else if (!text) {
+            if (!field.optional) invalid[field.name] = `Enter the ${field.label.toLowerCase()}.`;
           } else if (field.kind === 'int') {
-            if (!/^\d+$/.test(text)) invalid[field.name] = `${field.label} is a whole number.`;
+            if (!/^\d+$/.test(text) || Number(text) < (field.min ?? 1)) invalid[field.name] = `${field.label} is a whole number of at least ${field.min ?? 1}.`;
             else body[field.name] = Number(text);
           } else if (field.kind === 'usd') {
             if (!/^\d+(\.\d{1,2})?$/.test(text)) invalid[field.name] = `${field.label} is an amount in dollars, like 9.99.`;
@@ -141,7 +160,7 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
       {list.data && list.data.items.length > 0 && (
         <div class="table-wrap" role="region" aria-labelledby={`${kind}-caption`} tabIndex={0}>
           <table class="data-table" data-testid={`${kind}-table`}>
-            <caption id={`${kind}-caption`}>Active {noun}s, in the order users see them</caption>
+            <caption id={`${kind}-caption`}>{caption}</caption>
             <thead>
               <tr>
                 <th scope="col">Id</th>
@@ -192,45 +211,48 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
           <Field
             id={`${kind}-id`}
             label="Id"
-            hint={editing ? 'Changing the id creates a new item.' : 'Letters, digits, - or _; saving an existing id changes it.'}
+            hint={editing ? 'Changing the id creates a new item.' : `${idRule} Saving an existing id changes it.`}
             required
             value={id}
             onValue={setId}
             error={errors.fields.id}
           />
-          {fields.map((field) =>
-            field.kind === 'textarea' ? (
-              <div class="field" key={field.name}>
-                <label for={`${kind}-${field.name}`}>{field.label}</label>
-                {field.hint && (
-                  <p id={`${kind}-${field.name}-hint`} class="field-hint">
-                    {field.hint}
-                  </p>
-                )}
-                <textarea
+          {formFields.map((field) =>
+            field.kind === 'flag' ? (
+              <div class="field checkbox-field" key={field.name}>
+                <input
                   id={`${kind}-${field.name}`}
-                  rows={3}
-                  maxLength={2000}
-                  required
-                  aria-required="true"
-                  value={values[field.name]}
-                  onInput={(event) => {
-                    const value = event.currentTarget.value;
-                    setValues((previous) => ({ ...previous, [field.name]: value }));
+                  type="checkbox"
+                  checked={values[field.name] === 'true'}
+                  onChange={(event) => {
+                    const checked = event.currentTarget.checked;
+                    setValues((previous) => ({ ...previous, [field.name]: String(checked) }));
                   }}
-                  aria-invalid={errors.fields[field.name] ? 'true' : undefined}
-                  aria-describedby={
-                    [field.hint ? `${kind}-${field.name}-hint` : '', errors.fields[field.name] ? `${kind}-${field.name}-error` : '']
-                      .filter(Boolean)
-                      .join(' ') || undefined
-                  }
                 />
-                {errors.fields[field.name] && (
-                  <p id={`${kind}-${field.name}-error`} class="field-error">
-                    {errors.fields[field.name]}
-                  </p>
-                )}
+                <label for={`${kind}-${field.name}`}>{field.label}</label>
               </div>
+            ) : field.kind === 'choice' ? (
+              <SelectField
+                key={field.name}
+                id={`${kind}-${field.name}`}
+                label={field.label}
+                value={values[field.name] || (field.options?.[0] ?? '')}
+                onValue={(value) => setValues((previous) => ({ ...previous, [field.name]: value }))}
+                options={(field.options ?? []).map((option) => ({ value: option, label: option }))}
+              />
+            ) : field.kind === 'textarea' ? (
+              <Field
+                key={field.name}
+                id={`${kind}-${field.name}`}
+                label={field.label}
+                hint={field.hint}
+                rows={3}
+                maxLength={2000}
+                required
+                value={values[field.name]}
+                onValue={(value) => setValues((previous) => ({ ...previous, [field.name]: value }))}
+                error={errors.fields[field.name]}
+              />
             ) : (
               <Field
                 key={field.name}
@@ -238,8 +260,8 @@ export function CatalogEditor({ kind, title, noun, fields, load, save, onSaved }
                 label={field.label}
                 hint={field.hint}
                 type={field.kind === 'int' ? 'number' : 'text'}
-                min={field.kind === 'int' ? 1 : undefined}
-                required
+                min={field.kind === 'int' ? (field.min ?? 1) : undefined}
+                required={!field.optional}
                 value={values[field.name]}
                 onValue={(value) => setValues((previous) => ({ ...previous, [field.name]: value }))}
                 error={errors.fields[field.name]}

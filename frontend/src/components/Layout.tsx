@@ -39,7 +39,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         <div class={wide ? 'container container-wide footer-inner' : 'container footer-inner'}>
           <p>
             Pixmint · AI images, pay as you go · $1 = 100 credits · <a href="/community">Community</a> ·{' '}
-            <a href="/developers">API docs</a> · <a href="/help">Help</a> · <a href="/changelog">What's new</a> ·{' '}
+            <a href="/pricing">Pricing</a> · <a href="/developers">API docs</a> · <a href="/help">Help</a> · <a href="/changelog">What's new</a> ·{' '}
             <a href="/status">Status</a> · <a href="/contact">Contact</a> ·{' '}
             <a href="/terms">Terms</a> · <a href="/privacy">Privacy</a>
           </p>

@@ -10,7 +10,7 @@ import { RequireAuth } from '../components/RequireAuth';
 import { SubmitButton } from '../components/SubmitButton';
 import { defaultImagePrice, imagesWorth, type ImagePrice } from '../credits-images';
 import { loadModels } from '../library';
-import { CUSTOM_MAX_DOLLARS, CUSTOM_MIN_DOLLARS, newIdempotencyKey, parseDollars } from '../credits';
+import { CUSTOM_MAX_DOLLARS, CUSTOM_MIN_DOLLARS, checkoutTarget, newIdempotencyKey, parseDollars } from '../credits';
 import { formatCredits, formatMoney, formatUsd } from '../format';
 import { type FieldErrors, useFormSubmit } from '../forms';
 import { useApiData, usePageTitle } from '../hooks';
@@ -255,14 +255,4 @@ function PackOption({ pack, checked, onChoose, price }: PackOptionProps) {
       </span>
     </label>
   );
-}
-
-/** Only a web address may be followed: never javascript: or similar. */
-function checkoutTarget(url: string): string | null {
-  try {
-    const target = new URL(url, location.href);
-    return target.protocol === 'https:' || target.protocol === 'http:' ? target.href : null;
-  } catch {
-    return null;
-  }
 }

@@ -219,6 +219,12 @@ function Pricing() {
           </li>
         ))}
       </ul>
+      <p>
+        <a href="/pricing" data-testid="pricing-link">
+          Compare plans and packs
+        </a>{' '}
+        — a plan adds credits every month and takes a little off every pack.
+      </p>
       <ModelPrices models={models} />
     </section>
   );
