@@ -424,6 +424,14 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": _op("Open reports of Community images, newest first (admin)", "admin", "200",
                    _ref("CommunityReportPage"), errors=("400", "403"), parameters=PAGE_PARAMETERS),
     },
+    "/v1/showcase": {"get": _op("The landing page's showcase: Community images admins featured", "sharing", "200",
+                                _ref("Showcase"), auth=False, errors=())},
+    "/v1/admin/community/{slug}/featured": {
+        "put": _op("Feature a Community image on the landing page (admin)", "admin", "204", None,
+                   errors=("403", "404"), parameters=[_path("slug")]),
+        "delete": _op("Take an image off the landing page's showcase (admin)", "admin", "204", None,
+                      errors=("403", "404"), parameters=[_path("slug")]),
+    },
     "/v1/admin/community/{slug}/hide": {
         "post": _op("Take a shared image down: off Community, its link 404s, its reports closed (admin)", "admin",
                     "204", None, errors=("403", "404"), parameters=[_path("slug")]),

@@ -283,7 +283,8 @@ class PostgresLibrary:
         """Stops sharing and publishing the user's image and clears its hiding (a take-down stays); False when no
         such image."""
         row = self._conn.execute(
-            """UPDATE images SET share_slug = NULL, shared_at = NULL, published_at = NULL, hidden_from_community = false
+            """UPDATE images SET share_slug = NULL, shared_at = NULL, published_at = NULL,
+                   hidden_from_community = false, featured_at = NULL
                WHERE id = %s AND user_id = %s RETURNING id""",
             (image_id, user_id),
         ).fetchone()
@@ -314,6 +315,25 @@ class PostgresLibrary:
             (slug,),
         ).fetchone()
         return None if row is None else bytes(row["data"])
+
+    def feature(self, slug: str, featured: bool, now: datetime) -> str | None:
+        """Puts a Community image on the landing page's showcase (keeping when it first was) or takes it off; its id,
+        None when no listed image has that slug."""
+        row = self._conn.execute(
+            f"""UPDATE images i SET featured_at = CASE WHEN %(on)s THEN coalesce(i.featured_at, %(now)s) END
+                WHERE i.share_slug = %(slug)s AND {LISTED} RETURNING i.id::text AS id""",
+            {"on": featured, "now": now, "slug": slug},
+        ).fetchone()
+        return None if row is None else row["id"]
+
+    def showcase(self, limit: int) -> builtins.list[SharedImage]:
+        """The featured Community images still listed, most recently featured first."""
+        rows = self._conn.execute(
+            f"""{self._SHARED} WHERE i.featured_at IS NOT NULL AND {LISTED}
+                ORDER BY i.featured_at DESC, i.id DESC LIMIT %s""",
+            (limit,),
+        ).fetchall()
+        return [_shared(row) for row in rows]
 
     def community(self, before: tuple[datetime, str] | None, limit: int) -> builtins.list[SharedImage]:
         """Images listed on Community, most recently published first, before the (published_at, id) cursor."""
@@ -352,7 +372,8 @@ class PostgresLibrary:
     def unpublish(self, user_id: str, image_id: str) -> bool:
         """Takes the user's image off Community, keeping its link; False when no such image."""
         row = self._conn.execute(
-            "UPDATE images SET published_at = NULL WHERE id = %s AND user_id = %s RETURNING id", (image_id, user_id),
+            "UPDATE images SET published_at = NULL, featured_at = NULL WHERE id = %s AND user_id = %s RETURNING id",
+            (image_id, user_id),
         ).fetchone()
         return row is not None
 

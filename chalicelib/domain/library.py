@@ -49,6 +49,7 @@ LINEAGE_DEPTH, LINEAGE_LIMIT = 20, 100
 ANONYMOUS_AUTHOR = "A Pixmint artist"
 REPORT_REASONS = ("spam", "offensive", "copyright", "other")
 MAX_REPORT_NOTE = 500
+SHOWCASE_SIZE = 6  # the landing page shows two rows of three
 MAX_COMMUNITY_QUERY = 200
 SLUG = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
@@ -190,6 +191,14 @@ class CommunityLibrary(Library, Protocol):
 
     def open_reports(self, before_id: int | None, limit: int) -> builtins.list[CommunityReport]:
         """Open reports newest first, those with ids below before_id when given."""
+        ...
+
+    def feature(self, slug: str, featured: bool, now: datetime) -> str | None:
+        """Puts a listed image on the landing page's showcase or takes it off; its id, None when none is listed."""
+        ...
+
+    def showcase(self, limit: int) -> builtins.list[SharedImage]:
+        """The featured Community images still listed, most recently featured first."""
         ...
 
     def take_down(self, slug: str, now: datetime) -> str | None:
@@ -699,6 +708,22 @@ class LibraryService:
         with self._uow() as uow:
             rows = uow.library.open_reports(decode_id_cursor(cursor) if cursor else None, limit + 1)
         return page_of(rows, limit, lambda report: (report.id,))
+
+    def showcase(self) -> builtins.list[SharedImage]:
+        """What the landing page shows: the Community images admins featured, newest choice first."""
+        with self._uow() as uow:
+            return uow.library.showcase(SHOWCASE_SIZE)
+
+    def feature(self, actor: User, slug: str, featured: bool) -> None:
+        """Features a Community image on the landing page, or stops; audited. Raises NotFound when no image is
+        listed on Community under that slug (only listed images can be featured)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            image_id = uow.library.feature(slug, featured, now) if SLUG.fullmatch(slug) else None
+            if image_id is None:
+                raise NotFound("No image is listed on Community under that slug.")
+            uow.admin.audit(actor, "community.feature", "image", image_id, {"slug": slug}, {"featured": featured}, now)
+            uow.commit()
 
     def take_down(self, actor: User, slug: str) -> None:
         """Takes a shared image down for an admin: off Community, its link answers 404, its reports are closed;

@@ -207,6 +207,14 @@ def community_reports() -> Response:
     return Response(page)
 
 
+@bp.route("/v1/admin/community/{slug}/featured", methods=["PUT", "DELETE"])
+@api_view
+def feature(slug: str) -> Response:
+    principal = require_admin(bp.current_request)
+    container().library.feature(principal.user, slug, bp.current_request.method == "PUT")
+    return Response("", status_code=204)
+
+
 @bp.route("/v1/admin/community/{slug}/hide", methods=["POST"])
 @api_view
 def take_down(slug: str) -> Response:

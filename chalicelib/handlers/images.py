@@ -37,6 +37,7 @@ from .responses import (
     LikesBody,
     LineageBody,
     PublicImagePageBody,
+    ShowcaseBody,
     alt_text,
     board_json,
     image_json,
@@ -390,6 +391,13 @@ def public_page(slug: str) -> Response:
 <body><p><a href="{app_url}">Open this image in Pixmint</a></p></body></html>"""
     return Response(page, headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=60",
                                    "Content-Security-Policy": "default-src 'none'; img-src 'self'"})
+
+
+@bp.route("/v1/showcase", methods=["GET"])
+@api_view
+def showcase() -> Response:
+    body: ShowcaseBody = {"items": [public_json(s) for s in container().library.showcase()]}
+    return Response(body, headers={"Cache-Control": "public, max-age=60"})
 
 
 @bp.route("/v1/community", methods=["GET"])

@@ -561,6 +561,13 @@ class PublicImagePageBody(TypedDict):
 
 
 @with_config(CLOSED)
+class ShowcaseBody(TypedDict):
+    """Community images admins featured for the landing page, newest choice first; empty when none."""
+
+    items: list[PublicImageBody]
+
+
+@with_config(CLOSED)
 class BulkResultBody(TypedDict):
     """The ids a bulk action applied to."""
 
@@ -1024,7 +1031,8 @@ RESPONSE_MODELS: dict[str, Any] = {
     "CreditPacks": CreditPacksBody, "Checkout": CheckoutBody, "WebhookAck": WebhookAckBody,
     "TransactionPage": TransactionPageBody, "PaymentPage": PaymentPageBody, "ImagePage": ImagePageBody,
     "Lineage": LineageBody, "Share": ShareBody, "Likes": LikesBody, "CommunityReportPage": CommunityReportPageBody,
-    "PublicImagePage": PublicImagePageBody, "BulkResult": BulkResultBody, "GenerationPage": GenerationPageBody,
+    "PublicImagePage": PublicImagePageBody, "Showcase": ShowcaseBody,
+    "BulkResult": BulkResultBody, "GenerationPage": GenerationPageBody,
     "Quote": QuoteBody, "Models": ModelsBody, "UploadTicket": UploadTicketBody, "StylePresets": StylePresetsBody,
     "PromptTemplates": PromptTemplatesBody, "ApiKeyPage": ApiKeyPageBody, "PriceRow": PriceRowBody,
     "RateRow": RateRowBody, "Pricing": PricingBody, "AuditPage": AuditPageBody, "Health": HealthBody,

@@ -121,6 +121,8 @@ export const adminApi = {
     request<void>('PUT', `/admin/credit-packs/${id(packId)}`, { body }),
   plans: (signal?: AbortSignal) => request<Schemas['AdminPlans']>('GET', '/admin/plans', { signal }),
   upsertPlan: (planId: string, body: PlanInput) => request<Schemas['AdminPlan']>('PUT', `/admin/plans/${id(planId)}`, { body }),
+  setFeatured: (slug: string, featured: boolean) =>
+    request<void>(featured ? 'PUT' : 'DELETE', `/admin/community/${id(slug)}/featured`),
   setCommunityHidden: (imageId: string, hidden: boolean) =>
     request<void>(hidden ? 'PUT' : 'DELETE', `/admin/community/${id(imageId)}/hidden`),
   auditLog: (options: { limit?: number; cursor?: string | null }, signal?: AbortSignal) =>

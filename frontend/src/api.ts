@@ -273,6 +273,7 @@ export const api = {
   endSession: (id: string) => request<void>('DELETE', `/me/sessions/${encodeURIComponent(id)}`),
   credits: (signal?: AbortSignal) => request<CreditBalance>('GET', '/credits', { signal }),
   // Billing (issue 18): plans are public; changing a subscription needs a signed-in person, not an API key.
+  showcase: (signal?: AbortSignal) => request<Schemas['Showcase']>('GET', '/showcase', { signal, auth: false }),
   plans: (signal?: AbortSignal) => request<Schemas['Plans']>('GET', '/billing/plans', { signal, auth: false }),
   subscription: (signal?: AbortSignal) => request<Subscription>('GET', '/billing/subscription', { signal }),
   subscribe: (planId: string) => request<CheckoutSession>('POST', '/billing/subscription', { body: { plan_id: planId } }),

@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { adminApi } from '../admin';
 import { api, type ImageModel, type PublicImage } from '../api';
 import { setReturnTo, useSession } from '../auth';
 import { FormDialog } from '../components/FormDialog';
@@ -46,6 +47,25 @@ export function Community() {
   const [reporting, setReporting] = useState<PublicImage | null>(null);
   const grid = useRef<HTMLUListElement>(null);
   const { url, route } = useLocation();
+  // Admins choose the landing page's showcase here; the showcase itself says which images are on it now.
+  const isAdmin = session.user?.role === 'admin';
+  const showcase = useApiData(
+    (signal) => (isAdmin ? api.showcase(signal).then((page) => page.items.map((item) => item.slug)) : Promise.resolve([])),
+    [isAdmin],
+  );
+  const [featured, setFeatured] = useState<Record<string, boolean>>({});
+  const isFeatured = (slug: string) => featured[slug] ?? (showcase.data ?? []).includes(slug);
+
+  async function toggleFeatured(image: PublicImage) {
+    const on = !isFeatured(image.slug);
+    try {
+      await adminApi.setFeatured(image.slug, on);
+      setFeatured((previous) => ({ ...previous, [image.slug]: on }));
+      setAnnouncement(on ? 'Shown on the landing page.' : 'Taken off the landing page.');
+    } catch (error) {
+      setAnnouncement(describeError(error, []).form ?? 'That did not work. Please try again.');
+    }
+  }
 
   const items = dedupe([...(first.data?.items ?? []), ...(more?.items ?? [])]).map((item) =>
     likes[item.slug] ? { ...item, like_count: likes[item.slug].count, liked_by_me: likes[item.slug].mine } : item,
@@ -154,6 +174,8 @@ export function Community() {
               onOpen={() => setOpen(index)}
               onLike={() => void toggleLike(image)}
               onReport={signedIn ? () => setReporting(image) : null}
+              featured={isFeatured(image.slug)}
+              onFeature={isAdmin ? () => void toggleFeatured(image) : null}
             />
           ))}
           <li class="justified-end" aria-hidden="true" />
@@ -290,9 +312,12 @@ interface TileProps {
   onOpen: () => void;
   onLike: () => void;
   onReport: (() => void) | null;
+  featured: boolean;
+  /** Admins only: put it on the landing page's showcase, or take it off. */
+  onFeature: (() => void) | null;
 }
 
-function CommunityTile({ image, models, onOpen, onLike, onReport }: TileProps) {
+function CommunityTile({ image, models, onOpen, onLike, onReport, featured, onFeature }: TileProps) {
   const count = image.like_count ?? 0;
   const label = image.prompt ? `“${image.prompt.slice(0, 60)}”` : 'this image';
   return (
@@ -336,6 +361,18 @@ function CommunityTile({ image, models, onOpen, onLike, onReport }: TileProps) {
         {onReport && (
           <button type="button" class="btn btn-secondary btn-small" onClick={onReport} aria-label={`Report ${label}`} data-testid="report-button">
             Report
+          </button>
+        )}
+        {onFeature && (
+          <button
+            type="button"
+            class="btn btn-secondary btn-small"
+            onClick={onFeature}
+            aria-pressed={featured ? 'true' : 'false'}
+            aria-label={`Show ${label} on the landing page`}
+            data-testid="feature-button"
+          >
+            {featured ? 'On the landing page' : 'Feature'}
           </button>
         )}
       </div>

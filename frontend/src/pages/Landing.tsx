@@ -36,12 +36,44 @@ const FALLBACK_PACKS: CreditPack[] = [
   { id: 'pro', credits: 5500, amount_cents: 5000, currency: 'usd', label: 'Pro: 5,000 + 500 bonus credits' },
 ];
 
+interface Example {
+  src: string;
+  prompt: string;
+  alt: string;
+  href?: string;
+  author?: string;
+}
+
+/** Three pictures: the Community images admins featured, topped up with the built-in examples. */
+function useShowcase(): Example[] {
+  const [chosen, setChosen] = useState<Example[]>([]);
+  useEffect(() => {
+    const controller = new AbortController();
+    api.showcase(controller.signal).then(
+      (page) =>
+        setChosen(
+          page.items.slice(0, EXAMPLES.length).map((item) => ({
+            src: item.thumbnail_url,
+            prompt: item.prompt ?? '',
+            alt: item.alt,
+            href: item.page_url,
+            author: item.author,
+          })),
+        ),
+      () => undefined, // the examples stay: a landing page never shows an error for this
+    );
+    return () => controller.abort();
+  }, []);
+  return [...chosen, ...EXAMPLES.slice(chosen.length)];
+}
+
 export function Landing() {
   usePageTitle(null);
   const session = useSession();
   const signedIn = session.status === 'authenticated';
   const [flash] = useState(takeFlash);
   const toast = useToast(flash);
+  const showcase = useShowcase();
 
   return (
     <>
@@ -83,18 +115,31 @@ export function Landing() {
         <h2 id="examples-title">From a sentence to a picture</h2>
         <p class="muted">Write what you want to see, pick a model and a style. A few prompts to start from:</p>
         <ul class="example-grid">
-          {EXAMPLES.map((example) => (
-            <li key={example.src}>
+          {showcase.map((example) => (
+            <li key={example.src} data-testid={example.href ? 'showcase-item' : 'example-item'}>
               <figure class="example">
+                {/* Always three at 4:3, chosen or not, so nothing below moves when the showcase arrives. */}
                 <img src={example.src} alt={example.alt} width={480} height={360} loading="lazy" decoding="async" />
                 <figcaption>
                   <span class="visually-hidden">Prompt: </span>“{example.prompt}”
+                  {example.href && (
+                    <>
+                      {' '}
+                      <a href={example.href} class="example-author">
+                        by {example.author}
+                      </a>
+                    </>
+                  )}
                 </figcaption>
               </figure>
             </li>
           ))}
         </ul>
-        <p class="muted small-print">Illustrations of each prompt; what you get depends on the model and style you choose.</p>
+        <p class="muted small-print">
+          {showcase.some((example) => example.href)
+            ? 'Made with Pixmint and shared on Community.'
+            : 'Illustrations of each prompt; what you get depends on the model and style you choose.'}
+        </p>
       </section>
 
       <Pricing />
