@@ -24,7 +24,7 @@ MONTHLY_CAP_SETTING = "referral_monthly_cap"
 DEFAULTS = {REFERRER_REWARD_SETTING: 100, REFERRED_REWARD_SETTING: 100, HOLDING_DAYS_SETTING: 7,
             MONTHLY_CAP_SETTING: 10}
 # Letters and digits nobody misreads when a code is read aloud or typed from a screenshot (no 0/O, 1/I/L).
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # pragma: allowlist secret - an alphabet, not a key
 CODE_LENGTH = 8
 CODE_PATTERN = re.compile(r"^[A-Z2-9]{8}$")
 MAX_CODE_INPUT = 64
