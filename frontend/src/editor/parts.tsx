@@ -33,7 +33,7 @@ export function Segmented({ name, legend, quietLegend, value, choices, onValue, 
         {choices.map((choice) => {
           const id = `${name}-${choice.value.replace(/[^a-zA-Z0-9_-]/g, '-')}`;
           return (
-            <label key={choice.value} class="editor-chip" for={id}>
+            <label key={choice.value} class="chip editor-chip" for={id}>
               <input
                 id={id}
                 type="radio"
